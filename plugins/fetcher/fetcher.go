@@ -1,0 +1,84 @@
+// Package fetcher is the contract between batchd and a fetcher plugin: the Go
+// interface a plugin implements, the types that cross the wire, and the gRPC
+// shims that carry them over hashicorp/go-plugin.
+//
+// A fetcher copies what a URI names to a local path that batchd gives it.
+// Bytes go to disk, never through RPC; only sizes, digests and progress
+// cross the wire.
+package fetcher
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+)
+
+// ProtocolVersion is the go-plugin protocol version of this contract.
+const ProtocolVersion = 1
+
+// PluginName is the name the fetcher is dispensed under in go-plugin's plugin map.
+const PluginName = "fetcher"
+
+// Sentinel errors. Plugins wrap them; the gRPC layer carries them as status
+// codes and the client turns the codes back into these values, so callers
+// compare with errors.Is.
+var (
+	// ErrNotFound means the URI names nothing (HTTP 404, missing file).
+	ErrNotFound = errors.New("fetcher: not found")
+	// ErrPermission means the source refused access (HTTP 401/403, EACCES).
+	ErrPermission = errors.New("fetcher: permission denied")
+	// ErrUnsupported means the fetcher does not handle this URI.
+	ErrUnsupported = errors.New("fetcher: unsupported uri")
+	// ErrUnavailable means the source could not be reached; retrying later may work.
+	ErrUnavailable = errors.New("fetcher: source unavailable")
+	// ErrInvalidConfig means Configure was given settings it cannot use.
+	ErrInvalidConfig = errors.New("fetcher: invalid config")
+)
+
+// Fetcher is implemented by a fetcher plugin.
+//
+// Lifecycle: batchd calls Describe once after launching the plugin, then
+// Configure once with the fetcher's config section (possibly empty), then
+// Fetch any number of times, concurrently. All methods honour ctx: when it is
+// cancelled they stop, remove partial output they created, and return an
+// error wrapping ctx.Err().
+type Fetcher interface {
+	// Describe returns the fetcher's name, version and the URI schemes it handles.
+	Describe(ctx context.Context) (Info, error)
+	// Configure hands the fetcher its settings ([fetchers.NAME] in the config, as JSON).
+	Configure(ctx context.Context, settings json.RawMessage) error
+	// Fetch copies req.URI to req.Dest, a path the caller owns whose parent
+	// exists, calling progress from time to time. It returns the size and
+	// SHA-256 of what it wrote.
+	Fetch(ctx context.Context, req Request, progress func(Progress)) (Result, error)
+}
+
+// Info describes a fetcher plugin.
+type Info struct {
+	Name    string
+	Version string
+	// Schemes are the URI schemes handled, lower case ("http", "https", "file").
+	Schemes []string
+}
+
+// Request asks for one URI.
+type Request struct {
+	URI string
+	// Dest is the local file path to write.
+	Dest string
+}
+
+// Progress reports a fetch under way.
+type Progress struct {
+	// Bytes fetched so far.
+	Bytes int64
+	// Total expected, or -1 when unknown.
+	Total int64
+}
+
+// Result describes a finished fetch.
+type Result struct {
+	Size int64
+	// SHA256 is the lower-case hex digest of the bytes written to Dest.
+	SHA256 string
+}
