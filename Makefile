@@ -1,0 +1,42 @@
+# batchd — build, demo, tests.
+GO       ?= go
+BIN      := bin
+PLUGINS  := $(BIN)/plugins
+PLUGIN_MAINS := $(notdir $(wildcard cmd/batchd-workload-* cmd/batchd-fetcher-*))
+
+.PHONY: all build demo test vet race bench fuzz proto clean
+
+all: build
+
+build:
+	@mkdir -p $(PLUGINS)
+	$(GO) build -o $(BIN)/batchd ./cmd/batchd
+	@for p in $(PLUGIN_MAINS); do echo "$(GO) build -o $(PLUGINS)/$$p ./cmd/$$p"; $(GO) build -o $(PLUGINS)/$$p ./cmd/$$p || exit 1; done
+
+# The demo: the sum job on the embedded single-machine cluster.
+demo: build
+	$(BIN)/batchd --config cluster.toml
+
+vet:
+	$(GO) vet ./...
+
+race:
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+# The README's test command; .ci/run calls exactly this.
+test: vet race
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./fetchers/... ./core/...
+
+# Short fuzzing passes over the parsers that take hostile input.
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 20s ./config
+	$(GO) test -run '^$$' -fuzz FuzzParseGroup -fuzztime 20s ./workloads/sum
+	$(GO) test -run '^$$' -fuzz FuzzDecodeReport -fuzztime 20s ./core/collector
+
+proto:
+	$(GO) generate ./plugins/...
+
+clean:
+	rm -rf $(BIN) .batchd

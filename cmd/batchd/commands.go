@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/batchd/batchd/config"
+	"github.com/batchd/batchd/localcluster"
+	"github.com/batchd/batchd/plugins/host"
+)
+
+// validate checks a config and that every workload it names is a working
+// plugin whose parameters accept the job's; it runs nothing.
+func (m *Main) validate(ctx context.Context) error {
+	cfg, err := m.loadConfig()
+	if err != nil {
+		return err
+	}
+	if err := cfg.RequireJobs(); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	plugins := host.New(host.Config{Dirs: m.pluginDirs(cfg), Pins: cfg.Plugins.Pins, Logger: m.log})
+	defer plugins.Close()
+	var errs []error
+	for _, j := range cfg.Jobs {
+		wl, err := plugins.Workload(ctx, j.Workload)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("job %s: %w", j.Name, err))
+			continue
+		}
+		info, err := wl.Describe(ctx)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("job %s: describing workload %s: %w", j.Name, j.Workload, err))
+			continue
+		}
+		known := map[string]bool{}
+		for _, p := range info.Params {
+			known[p.Name] = true
+			if _, ok := j.Params[p.Name]; p.Required && !ok {
+				errs = append(errs, fmt.Errorf("job %s: params.%s: required by workload %s", j.Name, p.Name, j.Workload))
+			}
+		}
+		for name := range j.Params {
+			if !known[name] {
+				errs = append(errs, fmt.Errorf("job %s: params.%s: workload %s has no such parameter", j.Name, name, j.Workload))
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("%w: %s: %w", errUsage, m.configPath, err)
+	}
+	fmt.Fprintf(m.Stdout, "%s: ok\n%s", m.configPath, cfg.Redacted())
+	return nil
+}
+
+// listPlugins prints every plugin found in the plugin folders.
+func (m *Main) listPlugins(ctx context.Context) error {
+	var cfg *config.Config
+	if m.configPath != "" {
+		c, err := m.loadConfig()
+		if err != nil {
+			return err
+		}
+		cfg = c
+	}
+	dirs := m.pluginDirs(cfg)
+	plugins := host.New(host.Config{Dirs: dirs, Logger: m.log})
+	defer plugins.Close()
+	list := plugins.List(ctx)
+	if len(list) == 0 {
+		return fmt.Errorf("no plugins found in %s", strings.Join(dirs, ", "))
+	}
+	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KIND\tNAME\tVERSION\tHANDLES\tPATH")
+	for _, p := range list {
+		handles := p.Handles()
+		if p.Err != nil {
+			handles = "error: " + p.Err.Error()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Kind, p.Name, p.Version, handles, p.Path)
+	}
+	return tw.Flush()
+}
+
+// localCluster runs the embedded Mesos-API cluster until ctx ends.
+func (m *Main) localCluster(ctx context.Context) error {
+	cfg := config.Default()
+	if m.configPath != "" {
+		c, err := m.loadConfig()
+		if err != nil {
+			return err
+		}
+		cfg = c
+	}
+	agents := cfg.Local.Agents
+	if m.agents > 0 {
+		agents = m.agents
+	}
+	work := m.workDir
+	if work == "" {
+		dir, err := os.MkdirTemp("", "batchd-local-cluster-")
+		if err != nil {
+			return fmt.Errorf("creating work folder: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		work = dir
+	}
+	work, _ = filepath.Abs(work)
+	lc := localcluster.New(localcluster.Config{
+		Listen: m.listen, Agents: agents, CPUs: cfg.Local.CPUs,
+		MemMB: float64(cfg.Local.Mem / config.MiB), DiskMB: float64(cfg.Local.Disk / config.MiB),
+		WorkDir: work, Logger: m.log,
+	})
+	if err := lc.Start(ctx); err != nil {
+		return fmt.Errorf("starting the embedded cluster on %s: %w", m.listen, err)
+	}
+	defer lc.Close()
+	fmt.Fprintf(m.Stdout, "local cluster: Mesos v1 scheduler API at %s/api/v1/scheduler, %d agents, sandboxes in %s\n", lc.URL(), agents, work)
+	<-ctx.Done()
+	return nil
+}

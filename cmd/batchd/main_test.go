@@ -1,0 +1,338 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// pluginDir holds the plugin binaries built once for every test.
+var pluginDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "batchd-e2e-plugins-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	pluginDir = dir
+	builds := map[string]string{
+		"batchd-workload-sum":      "github.com/batchd/batchd/cmd/batchd-workload-sum",
+		"batchd-fetcher-file":      "github.com/batchd/batchd/cmd/batchd-fetcher-file",
+		"batchd-fetcher-http":      "github.com/batchd/batchd/cmd/batchd-fetcher-http",
+		"batchd-workload-testwork": "./testdata/testwork",
+	}
+	for name, pkg := range builds {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, name), pkg)
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "building %s: %v\n", name, err)
+			os.RemoveAll(dir)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// run runs batchd with args in-process and returns its exit code, stdout and stderr.
+func run(t *testing.T, timeout time.Duration, args ...string) (int, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	m := NewMain(&stdout, &stderr)
+	code := m.Main(ctx, args)
+	if err := m.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("batchd %v did not finish within %v\nstdout:\n%s\nstderr:\n%s", args, timeout, &stdout, &stderr)
+	}
+	return code, stdout.String(), stderr.String()
+}
+
+// writeConfig writes a cluster.toml into a temp folder, with the test plugins
+// folder, and returns its path.
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "cluster.toml")
+	head := fmt.Sprintf("[plugins]\ndirs = [%q]\n\n", pluginDir)
+	if err := os.WriteFile(path, []byte(head+body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func sortedLines(s string) []string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	sort.Strings(lines)
+	return lines
+}
+
+func TestDemoJob(t *testing.T) {
+	path := writeConfig(t, `
+[local]
+agents = 2
+cpus = 2
+mem = "1GiB"
+
+[[job]]
+name = "sums"
+workload = "sum"
+cpus = 0.1
+mem = "32MiB"
+
+[job.params]
+groups = ["1 2 3", "4 5 6", "7 8 9"]
+`)
+	code, out, errOut := run(t, 2*time.Minute, "--config", path)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	want := []string{"job sums: 3 tasks finished, total 45", "sum of 1 2 3 = 6", "sum of 4 5 6 = 15", "sum of 7 8 9 = 24"}
+	if got := sortedLines(out); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("stdout lines = %q, want %q", got, want)
+	}
+	if !strings.HasSuffix(strings.TrimSpace(out), "job sums: 3 tasks finished, total 45") {
+		t.Errorf("summary is not the last line:\n%s", out)
+	}
+}
+
+func TestManyTasksSeveralAgents(t *testing.T) {
+	var groups []string
+	total := 0
+	for i := 0; i < 150; i++ {
+		groups = append(groups, fmt.Sprintf("%q", fmt.Sprintf("%d %d 99999999999999999999", i, i+1)))
+		total += 2*i + 1
+	}
+	path := writeConfig(t, fmt.Sprintf(`
+[local]
+agents = 3
+cpus = 4
+mem = "2GiB"
+
+[[job]]
+name = "many"
+workload = "sum"
+cpus = 0.25
+mem = "16MiB"
+
+[job.params]
+groups = [%s]
+`, strings.Join(groups, ", ")))
+	code, out, errOut := run(t, 3*time.Minute, "--config", path)
+	if code != 0 {
+		t.Fatalf("exit %d\nstderr:\n%s", code, errOut)
+	}
+	// 150 tasks each add 99999999999999999999 (beyond int64) to 2i+1.
+	wantTotal := fmt.Sprintf("total %s", bigAdd(total, "99999999999999999999", 150))
+	if !strings.Contains(out, "job many: 150 tasks finished, "+wantTotal) {
+		t.Errorf("stdout has no %q:\n%s", wantTotal, tail(out))
+	}
+	if n := strings.Count(out, "sum of "); n != 150 {
+		t.Errorf("%d result lines, want 150", n)
+	}
+}
+
+func TestInputFromHTTP(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/numbers.txt" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprint(w, "# two groups\n10 20\n\n30 40 50\n")
+	}))
+	defer srv.Close()
+	path := writeConfig(t, fmt.Sprintf(`
+[[job]]
+name = "web"
+workload = "sum"
+cpus = 0.1
+mem = "16MiB"
+[job.params]
+input = "%s/numbers.txt"
+`, srv.URL))
+	code, out, errOut := run(t, 2*time.Minute, "--config", path)
+	if code != 0 {
+		t.Fatalf("exit %d\nstderr:\n%s", code, errOut)
+	}
+	for _, want := range []string{"sum of 10 20 = 30", "sum of 30 40 50 = 120", "job web: 2 tasks finished, total 150"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout has no %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestFailuresAndRetries(t *testing.T) {
+	state := t.TempDir()
+	tests := []struct {
+		name     string
+		job      string
+		wantCode int
+		wantOut  []string
+		wantErr  []string
+	}{
+		{
+			name:     "flaky tasks succeed on retry",
+			job:      fmt.Sprintf("name = \"flaky\"\nworkload = \"testwork\"\nretries = 1\n[job.params]\ntasks = 3\nmode = \"flaky\"\nstate = %q\n", state),
+			wantCode: 0,
+			wantOut:  []string{"job flaky: 3 tasks finished, reduced 3"},
+		},
+		{
+			name:     "retries exhausted",
+			job:      fmt.Sprintf("name = \"noretry\"\nworkload = \"testwork\"\nretries = 0\n[job.params]\ntasks = 2\nmode = \"flaky\"\nstate = %q\n", t.TempDir()),
+			wantCode: 1,
+			wantOut:  []string{"job noretry: 2 of 2 tasks failed"},
+			wantErr:  []string{"TASK_FAILED"},
+		},
+		{
+			name:     "hung task is killed on timeout",
+			job:      "name = \"hang\"\nworkload = \"testwork\"\nretries = 0\ntimeout = \"2s\"\n[job.params]\nmode = \"hang\"\n",
+			wantCode: 1,
+			wantErr:  []string{"timed out"},
+		},
+		{
+			name:     "task without result",
+			job:      "name = \"silent\"\nworkload = \"testwork\"\nretries = 0\n[job.params]\nmode = \"silent\"\n",
+			wantCode: 1,
+			wantErr:  []string{"result"},
+		},
+		{
+			name:     "plugin crashes during plan",
+			job:      "name = \"crash\"\nworkload = \"testwork\"\n[job.params]\nmode = \"crash\"\n",
+			wantCode: 1,
+			wantErr:  []string{"job crash", "testwork"},
+		},
+		{
+			name:     "group that is not integers",
+			job:      "name = \"bad\"\nworkload = \"sum\"\n[job.params]\ngroups = [\"1 2\", \"4 x 6\"]\n",
+			wantCode: 1,
+			wantErr:  []string{"job bad", `"4 x 6"`, `"x"`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeConfig(t, "[[job]]\ncpus = 0.1\nmem = \"16MiB\"\n"+tt.job)
+			code, out, errOut := run(t, 2*time.Minute, "--config", path)
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.wantCode, out, errOut)
+			}
+			for _, w := range tt.wantOut {
+				if !strings.Contains(out, w) {
+					t.Errorf("stdout has no %q:\n%s", w, out)
+				}
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr has no %q:\n%s", w, tail(errOut))
+				}
+			}
+		})
+	}
+}
+
+func TestConfigAndPluginErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    func(t *testing.T) []string
+		code    int
+		wantErr *regexp.Regexp
+	}{
+		{
+			name: "bad config names file and line",
+			args: func(t *testing.T) []string {
+				return []string{"--config", writeConfig(t, "[[job]]\nname = \"x\"\nworkload = \"sum\"\ncpus = \"two\"\n")}
+			},
+			code:    2,
+			wantErr: regexp.MustCompile(`cluster\.toml:7:\d+: .*cpus`),
+		},
+		{
+			name: "unknown workload names the folders searched",
+			args: func(t *testing.T) []string {
+				return []string{"--config", writeConfig(t, "[[job]]\nname = \"x\"\nworkload = \"nosuch\"\n")}
+			},
+			code:    1,
+			wantErr: regexp.MustCompile(`batchd-workload-nosuch.*` + regexp.QuoteMeta(pluginDir)),
+		},
+		{
+			name:    "missing --config",
+			args:    func(t *testing.T) []string { return nil },
+			code:    2,
+			wantErr: regexp.MustCompile(`--config`),
+		},
+		{
+			name: "validate catches unknown params",
+			args: func(t *testing.T) []string {
+				return []string{"validate", "--config", writeConfig(t, "[[job]]\nname = \"x\"\nworkload = \"sum\"\n[job.params]\ngroupz = [\"1\"]\n")}
+			},
+			code:    2,
+			wantErr: regexp.MustCompile(`params\.groupz`),
+		},
+		{
+			name: "unreachable master",
+			args: func(t *testing.T) []string {
+				return []string{"--config", writeConfig(t, "[cluster]\nmaster = \"http://127.0.0.1:1\"\nconnect_timeout = \"2s\"\n[[job]]\nname = \"x\"\nworkload = \"sum\"\n[job.params]\ngroups = [\"1\"]\n")}
+			},
+			code:    1,
+			wantErr: regexp.MustCompile(`http://127\.0\.0\.1:1`),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := run(t, time.Minute, tt.args(t)...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, out, errOut)
+			}
+			if !tt.wantErr.MatchString(errOut) {
+				t.Errorf("stderr does not match %s:\n%s", tt.wantErr, tail(errOut))
+			}
+		})
+	}
+}
+
+func TestValidateAndPluginsCommands(t *testing.T) {
+	path := writeConfig(t, "[[job]]\nname = \"x\"\nworkload = \"sum\"\n[job.params]\ngroups = [\"1 2\"]\n")
+	code, out, errOut := run(t, time.Minute, "validate", "--config", path)
+	if code != 0 || !strings.Contains(out, "ok") {
+		t.Fatalf("validate: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	code, out, errOut = run(t, time.Minute, "plugins", "--plugin-dir", pluginDir)
+	if code != 0 {
+		t.Fatalf("plugins: exit %d\nstderr:\n%s", code, errOut)
+	}
+	for _, want := range []string{"sum", "http", "https", "file", "testwork"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plugins output has no %q:\n%s", want, out)
+		}
+	}
+}
+
+// bigAdd returns base + n*huge as a decimal string.
+func bigAdd(base int, huge string, n int) string {
+	b, _ := new(big.Int).SetString(huge, 10)
+	b.Mul(b, big.NewInt(int64(n)))
+	return b.Add(b, big.NewInt(int64(base))).String()
+}
+
+// tail returns the last lines of s, enough to read a failure.
+func tail(s string) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > 40 {
+		lines = lines[len(lines)-40:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/batchd/batchd/config"
+	"github.com/batchd/batchd/core/collector"
+	"github.com/batchd/batchd/core/jobs"
+	mesoscluster "github.com/batchd/batchd/core/mesos"
+	"github.com/batchd/batchd/core/sched"
+	"github.com/batchd/batchd/core/staging"
+	"github.com/batchd/batchd/localcluster"
+	"github.com/batchd/batchd/plugins/host"
+	"github.com/batchd/batchd/plugins/workload"
+)
+
+// loadConfig loads the config and marks its errors as the user's to fix.
+func (m *Main) loadConfig() (*config.Config, error) {
+	cfg, err := config.Load(m.configPath)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errUsage, err)
+	}
+	return cfg, nil
+}
+
+// pluginDirs returns the folders searched for plugins.
+func (m *Main) pluginDirs(cfg *config.Config) []string {
+	dirs := append([]string(nil), m.pluginDirs...)
+	if cfg != nil && len(cfg.Plugins.Dirs) > 0 {
+		return append(dirs, cfg.Plugins.Dirs...)
+	}
+	base, _ := os.Getwd()
+	if cfg != nil {
+		base = cfg.Dir
+	}
+	return append(dirs, config.DefaultPluginDirs(m.Exe, base)...)
+}
+
+// runJobs runs every job of the config and returns an error if any failed.
+func (m *Main) runJobs(ctx context.Context) error {
+	cfg, err := m.loadConfig()
+	if err != nil {
+		return err
+	}
+	if err := cfg.RequireJobs(); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	runDir := filepath.Join(cfg.State.Dir, "runs", time.Now().UTC().Format("20060102T150405.000000000"))
+	if err := os.MkdirAll(runDir, 0o755); err != nil {
+		return fmt.Errorf("creating state folder: %w", err)
+	}
+
+	plugins := host.New(host.Config{Dirs: m.pluginDirs(cfg), Pins: cfg.Plugins.Pins, Logger: m.log, FetcherSettings: cfg.FetcherSettings})
+	m.onClose(func() error { plugins.Close(); return nil })
+
+	store, err := staging.Open(filepath.Join(cfg.State.Dir, "staging"), staging.Options{})
+	if err != nil {
+		return fmt.Errorf("opening staging store: %w", err)
+	}
+
+	// The runner is created before the collector so the collector can hand it results.
+	var runner *jobs.Runner
+	coll, err := collector.Open(filepath.Join(runDir, "results.jsonl"), collector.Options{
+		OnResult: func(r collector.Result) { runner.Result(r) },
+	})
+	if err != nil {
+		return fmt.Errorf("opening result log: %w", err)
+	}
+	m.onClose(coll.Close)
+
+	advertise, err := m.serve(ctx, cfg, store, coll)
+	if err != nil {
+		return err
+	}
+
+	master := cfg.Cluster.Master
+	if master == "" {
+		lc := localcluster.New(localcluster.Config{
+			Listen: "127.0.0.1:0", Agents: cfg.Local.Agents, CPUs: cfg.Local.CPUs,
+			MemMB: float64(cfg.Local.Mem / config.MiB), DiskMB: float64(cfg.Local.Disk / config.MiB),
+			WorkDir: filepath.Join(runDir, "cluster"), Logger: m.log.With("component", "localcluster"),
+		})
+		if err := lc.Start(ctx); err != nil {
+			return fmt.Errorf("starting the embedded cluster: %w", err)
+		}
+		m.onClose(lc.Close)
+		master = lc.URL()
+		m.log.Info("embedded cluster started", "master", master, "agents", cfg.Local.Agents)
+	}
+
+	engine := mesoscluster.New(mesoscluster.Config{
+		Master: master, FrameworkName: cfg.Cluster.Framework, Role: cfg.Cluster.Role,
+		Principal: cfg.Cluster.Principal, Secret: cfg.Cluster.Secret.Reveal(),
+		FailoverTimeout: cfg.Cluster.FailoverTimeout.Std(), Codec: cfg.Cluster.Codec,
+		ConnectTimeout: cfg.Cluster.ConnectTimeout.Std(), Logger: m.log.With("component", "mesos"),
+	})
+	scheduler := sched.New(engine, sched.Config{Logger: m.log.With("component", "sched")})
+	runner = jobs.New(jobs.Config{
+		Plugins: plugins, Store: store, Collector: coll, Scheduler: scheduler,
+		Advertise: advertise, Out: m.Stdout, Log: m.log,
+	})
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	schedErr := make(chan error, 1)
+	go func() { schedErr <- scheduler.Run(runCtx) }()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); runner.Dispatch(runCtx) }()
+
+	errs := make([]error, len(cfg.Jobs))
+	jobsDone := make(chan struct{})
+	var jwg sync.WaitGroup
+	for i, j := range cfg.Jobs {
+		jwg.Add(1)
+		go func() {
+			defer jwg.Done()
+			_, errs[i] = runner.Run(runCtx, jobSpec(j))
+			if errs[i] != nil {
+				m.log.Error("job failed", "job", j.Name, "err", errs[i])
+			}
+		}()
+	}
+	go func() { jwg.Wait(); close(jobsDone) }()
+
+	select {
+	case <-jobsDone:
+	case err := <-schedErr:
+		cancel()
+		jwg.Wait()
+		wg.Wait()
+		return fmt.Errorf("cluster at %s: %w", master, err)
+	}
+
+	tctx, tcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer tcancel()
+	if err := engine.Teardown(tctx); err != nil && !errors.Is(err, context.Canceled) {
+		m.log.Warn("teardown", "err", err)
+	}
+	cancel()
+	<-schedErr
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// serve starts the artifact server and collector and returns the URL base tasks reach them at.
+func (m *Main) serve(ctx context.Context, cfg *config.Config, store *staging.Store, coll *collector.Collector) (string, error) {
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		return "", fmt.Errorf("%w: [server] listen %q: %w", errUsage, cfg.Server.Listen, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/artifacts/", store.Handler())
+	mux.Handle("/v1/results/", coll.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(ln) }()
+	m.onClose(func() error {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err := srv.Shutdown(sctx)
+		<-done
+		return err
+	})
+	advertise := cfg.Server.Advertise
+	if advertise == "" {
+		advertise = "http://" + ln.Addr().String()
+	}
+	m.log.Debug("serving artifacts and results", "listen", ln.Addr().String(), "advertise", advertise)
+	return advertise, nil
+}
+
+// jobSpec converts a config job into the runner's spec.
+func jobSpec(j config.Job) jobs.Spec {
+	s := jobs.Spec{
+		Name: j.Name, Workload: j.Workload, CPUs: j.CPUs, MemMB: float64(j.Mem / config.MiB),
+		Retries: j.Retries, Timeout: j.Timeout.Std(), Params: j.Params,
+	}
+	for _, a := range j.Artifacts {
+		s.Artifacts = append(s.Artifacts, workload.Artifact{
+			URI: a.URI, Executable: a.Executable, Extract: a.Extract, Cache: a.Cache,
+			OutputFile: a.OutputFile, Checksum: a.Checksum, Direct: a.Mode == config.ModeDirect,
+		})
+	}
+	return s
+}

@@ -1,0 +1,113 @@
+// Command batchd-workload-testwork is a workload plugin for batchd's
+// end-to-end tests. Its params choose how its tasks behave:
+//
+//	tasks = N          how many tasks (default 1)
+//	mode  = "ok"       each task reports {"n": i}
+//	mode  = "flaky"    each task's first attempt exits 1, the next reports
+//	mode  = "hang"     tasks sleep until killed
+//	mode  = "crash"    the plugin process exits during Plan
+//	mode  = "silent"   tasks exit 0 without reporting a result
+//	state = "/dir"     where flaky tasks keep their markers
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/batchd/batchd/plugins/sdk"
+	"github.com/batchd/batchd/plugins/workload"
+)
+
+type testWork struct{}
+
+func (testWork) Describe(context.Context) (workload.Info, error) {
+	return workload.Info{Name: "testwork", Version: "0.0.1", Params: []workload.Param{
+		{Name: "tasks", Type: workload.ParamInt}, {Name: "mode", Type: workload.ParamString},
+	}}, nil
+}
+
+func (testWork) Plan(ctx context.Context, job workload.Job, emit func(workload.TaskSpec) error) error {
+	n := 1
+	if v, ok := job.Params["tasks"].(float64); ok {
+		n = int(v)
+	}
+	mode, _ := job.Params["mode"].(string)
+	state, _ := job.Params["state"].(string)
+	if mode == "" {
+		mode = "ok"
+	}
+	if mode == "crash" {
+		os.Exit(3)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	exe, _ = filepath.EvalSymlinks(exe)
+	for i := 0; i < n; i++ {
+		err := emit(workload.TaskSpec{
+			ID:        strconv.Itoa(i),
+			Command:   []string{"./" + filepath.Base(exe), "task", mode, strconv.Itoa(i)},
+			Env:       map[string]string{"TESTWORK_STATE": state},
+			Artifacts: []workload.Artifact{{URI: "file://" + exe, Executable: true, Cache: true}},
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (testWork) Reduce(ctx context.Context, job workload.Job, next func() (workload.Result, error)) (workload.Summary, error) {
+	n := 0
+	for {
+		_, err := next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return workload.Summary{}, err
+		}
+		n++
+	}
+	return workload.Summary{Text: fmt.Sprintf("reduced %d", n), Output: json.RawMessage(strconv.Itoa(n))}, nil
+}
+
+// task runs one task in the given mode. flaky keeps a marker per task in the
+// folder named by the job's "state" param, so the second attempt succeeds.
+func task(mode, i string) error {
+	ctx := context.Background()
+	switch mode {
+	case "flaky":
+		marker := filepath.Join(os.Getenv("TESTWORK_STATE"), "flaky-"+i)
+		if _, err := os.Stat(marker); err != nil {
+			if err := os.WriteFile(marker, nil, 0o644); err != nil {
+				return err
+			}
+			return errors.New("failing the first attempt on purpose")
+		}
+	case "hang":
+		time.Sleep(time.Hour)
+	case "silent":
+		return nil
+	}
+	return sdk.Report(ctx, map[string]string{"n": i}, "testwork "+i+" done")
+}
+
+func main() {
+	if len(os.Args) == 4 && os.Args[1] == "task" {
+		if err := task(os.Args[2], os.Args[3]); err != nil {
+			fmt.Fprintln(os.Stderr, "testwork:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	sdk.ServeWorkload(testWork{})
+}

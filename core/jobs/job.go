@@ -1,0 +1,260 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/batchd/batchd/core"
+	"github.com/batchd/batchd/core/sched"
+	"github.com/batchd/batchd/core/staging"
+	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/workload"
+)
+
+// Spec is one job as the config describes it.
+type Spec struct {
+	Name     string
+	Workload string
+	CPUs     float64
+	MemMB    float64
+	Retries  int
+	Timeout  time.Duration
+	Params   map[string]any
+	// Artifacts are added to every task of the job.
+	Artifacts []workload.Artifact
+}
+
+// jobState gathers a running job's outcomes.
+type jobState struct {
+	spec     Spec
+	outcomes chan sched.Outcome
+}
+
+func (j *jobState) outcome(t *taskState, o sched.Outcome) { j.outcomes <- o }
+
+// ErrJobFailed is wrapped by the error of a job some of whose tasks failed.
+var ErrJobFailed = errors.New("jobs: job failed")
+
+// Run runs one job to its end: plan, stage, schedule, collect, reduce. It
+// prints each result's display line as it arrives and, on success,
+// "job NAME: N tasks finished, SUMMARY".
+func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
+	rep := Report{Job: spec.Name}
+	wl, err := r.cfg.Plugins.Workload(ctx, spec.Workload)
+	if err != nil {
+		return rep, fmt.Errorf("job %s: %w", spec.Name, err)
+	}
+	info, err := wl.Describe(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("job %s: describing workload %s: %w", spec.Name, spec.Workload, err)
+	}
+	job := workload.Job{Name: spec.Name, Params: spec.Params, Files: map[string]string{}}
+	for _, p := range info.Params {
+		if p.Type != workload.ParamURI {
+			continue
+		}
+		v, ok := spec.Params[p.Name]
+		if !ok {
+			continue
+		}
+		uri, ok := v.(string)
+		if !ok {
+			return rep, fmt.Errorf("job %s: params.%s: want a URI string, got %T", spec.Name, p.Name, v)
+		}
+		blob, err := r.stage(ctx, workload.Artifact{URI: uri})
+		if err != nil {
+			return rep, fmt.Errorf("job %s: params.%s: %w", spec.Name, p.Name, err)
+		}
+		job.Files[p.Name] = blob.Path
+	}
+
+	var specs []workload.TaskSpec
+	seen := map[string]bool{}
+	err = wl.Plan(ctx, job, func(ts workload.TaskSpec) error {
+		if ts.ID == "" || seen[ts.ID] {
+			return fmt.Errorf("task id %q is empty or repeated", ts.ID)
+		}
+		seen[ts.ID] = true
+		if len(ts.Command) == 0 {
+			return fmt.Errorf("task %s has no command", ts.ID)
+		}
+		specs = append(specs, ts)
+		return nil
+	})
+	if err != nil {
+		return rep, fmt.Errorf("job %s: planning with workload %s: %w", spec.Name, spec.Workload, err)
+	}
+	rep.Tasks = len(specs)
+	if len(specs) == 0 {
+		return r.reduce(ctx, wl, job, spec, rep, nil)
+	}
+
+	// Stage every artifact before the first launch: a missing artifact or a
+	// checksum mismatch fails the job here, not thousands of tasks later.
+	js := &jobState{spec: spec, outcomes: make(chan sched.Outcome, len(specs))}
+	tasks := make([]sched.Task, 0, len(specs))
+	states := make([]*taskState, 0, len(specs))
+	for _, ts := range specs {
+		uris, err := r.uris(ctx, append(append([]workload.Artifact(nil), spec.Artifacts...), ts.Artifacts...))
+		if err != nil {
+			return rep, fmt.Errorf("job %s: task %s: %w", spec.Name, ts.ID, err)
+		}
+		st := &taskState{job: js, spec: ts}
+		states = append(states, st)
+		tasks = append(tasks, r.task(spec, st, uris))
+	}
+	r.mu.Lock()
+	for i, t := range tasks {
+		r.tasks[t.Key] = states[i]
+	}
+	r.mu.Unlock()
+	r.cfg.Scheduler.Submit(tasks...)
+
+	var results []workload.Result
+	for range tasks {
+		var o sched.Outcome
+		select {
+		case <-ctx.Done():
+			return rep, fmt.Errorf("job %s: %w", spec.Name, ctx.Err())
+		case o = <-js.outcomes:
+		}
+		if o.Err != nil {
+			rep.Failures = append(rep.Failures, fmt.Errorf("task %s: %w", o.Key, o.Err))
+			continue
+		}
+		r.mu.Lock()
+		st := r.tasks[o.Key]
+		res := st.result
+		r.mu.Unlock()
+		if res == nil {
+			rep.Failures = append(rep.Failures, fmt.Errorf("task %s: finished without a result", o.Key))
+			continue
+		}
+		rep.Finished++
+		results = append(results, *res)
+	}
+	if len(rep.Failures) > 0 {
+		r.printf("job %s: %d of %d tasks failed", spec.Name, len(rep.Failures), rep.Tasks)
+		return rep, fmt.Errorf("job %s: %w: %d of %d tasks failed, first: %w", spec.Name, ErrJobFailed, len(rep.Failures), rep.Tasks, rep.Failures[0])
+	}
+	return r.reduce(ctx, wl, job, spec, rep, results)
+}
+
+func (r *Runner) reduce(ctx context.Context, wl workload.Workload, job workload.Job, spec Spec, rep Report, results []workload.Result) (Report, error) {
+	i := 0
+	sum, err := wl.Reduce(ctx, job, func() (workload.Result, error) {
+		if i == len(results) {
+			return workload.Result{}, io.EOF
+		}
+		i++
+		return results[i-1], nil
+	})
+	if err != nil {
+		return rep, fmt.Errorf("job %s: reducing with workload %s: %w", spec.Name, spec.Workload, err)
+	}
+	rep.Summary = sum
+	r.printf("job %s: %d tasks finished, %s", spec.Name, rep.Finished, sum.Text)
+	return rep, nil
+}
+
+// task turns a planned task into the scheduler's task.
+func (r *Runner) task(spec Spec, st *taskState, uris []core.URI) sched.Task {
+	ts := st.spec
+	key := spec.Name + "." + ts.ID
+	cpus, mem, timeout := spec.CPUs, spec.MemMB, spec.Timeout
+	if ts.CPUs > 0 {
+		cpus = ts.CPUs
+	}
+	if ts.MemMB > 0 {
+		mem = ts.MemMB
+	}
+	if ts.Timeout > 0 {
+		timeout = ts.Timeout
+	}
+	return sched.Task{
+		Key: key, Job: spec.Name, CPUs: cpus, MemMB: mem, Retries: spec.Retries, Timeout: timeout,
+		Prepare: func(attempt int) (core.Launch, error) {
+			id := fmt.Sprintf("%s.%d", key, attempt)
+			token, err := r.cfg.Collector.Register(id)
+			if err != nil {
+				return core.Launch{}, fmt.Errorf("registering task %s with the collector: %w", id, err)
+			}
+			r.mu.Lock()
+			r.attempts[id] = st
+			r.mu.Unlock()
+			env := map[string]string{}
+			for k, v := range ts.Env {
+				env[k] = v
+			}
+			env[workload.EnvCollectorURL] = r.cfg.Collector.URL(r.cfg.Advertise, id)
+			env[workload.EnvTaskID] = id
+			env[workload.EnvTaskToken] = token
+			return core.Launch{
+				TaskID: id, Name: key, Command: ts.Command, Env: env,
+				CPUs: cpus, MemMB: mem, URIs: uris,
+			}, nil
+		},
+	}
+}
+
+// uris stages artifacts and returns the URIs agents fetch them from.
+func (r *Runner) uris(ctx context.Context, arts []workload.Artifact) ([]core.URI, error) {
+	out := make([]core.URI, 0, len(arts))
+	for _, a := range arts {
+		u := core.URI{Value: a.URI, Executable: a.Executable, Extract: a.Extract, Cache: a.Cache, OutputFile: a.OutputFile}
+		if !a.Direct {
+			blob, err := r.stage(ctx, a)
+			if err != nil {
+				return nil, err
+			}
+			u.Value = strings.TrimSuffix(r.cfg.Advertise, "/") + r.cfg.Store.URLPath(blob)
+			if u.OutputFile == "" {
+				u.OutputFile = blob.Name
+			}
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// stage fetches an artifact into the store through the fetcher plugin for its scheme.
+func (r *Runner) stage(ctx context.Context, a workload.Artifact) (staging.Blob, error) {
+	scheme := schemeOf(a.URI)
+	f, err := r.cfg.Plugins.FetcherFor(ctx, scheme)
+	if err != nil {
+		return staging.Blob{}, fmt.Errorf("staging %s: %w", redact(a.URI), err)
+	}
+	blob, err := r.cfg.Store.Stage(ctx, a.URI, a.Checksum, func(ctx context.Context, dest string) (int64, string, error) {
+		res, err := f.Fetch(ctx, fetcher.Request{URI: a.URI, Dest: dest}, nil)
+		return res.Size, res.SHA256, err
+	})
+	if err != nil {
+		return staging.Blob{}, fmt.Errorf("staging %s: %w", redact(a.URI), err)
+	}
+	return blob, nil
+}
+
+// schemeOf returns a URI's scheme, "file" for a plain path.
+func schemeOf(uri string) string {
+	if strings.HasPrefix(uri, "/") || !strings.Contains(uri, "://") {
+		return "file"
+	}
+	return strings.ToLower(uri[:strings.Index(uri, "://")])
+}
+
+// redact hides a password in a URI's userinfo.
+func redact(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil || u.User == nil {
+		return uri
+	}
+	return u.Redacted()
+}
+
+var _ = path.Base

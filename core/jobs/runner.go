@@ -1,0 +1,142 @@
+// Package jobs runs batchd's jobs end to end: it asks a workload plugin for a
+// plan, stages each task's artifacts through the fetcher plugins, hands the
+// tasks to the scheduling core, matches the results the collector receives
+// to their tasks, and reduces them into the job's result.
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/batchd/batchd/core/collector"
+	"github.com/batchd/batchd/core/sched"
+	"github.com/batchd/batchd/core/staging"
+	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/workload"
+)
+
+// Plugins is what the runner needs of the plugin host.
+type Plugins interface {
+	Workload(ctx context.Context, name string) (workload.Workload, error)
+	FetcherFor(ctx context.Context, scheme string) (fetcher.Fetcher, error)
+}
+
+// Scheduler is what the runner needs of the scheduling core.
+type Scheduler interface {
+	Submit(tasks ...sched.Task)
+	ResultArrived(taskID string)
+	Done() <-chan sched.Outcome
+}
+
+// Config wires a Runner.
+type Config struct {
+	Plugins   Plugins
+	Store     *staging.Store
+	Collector *collector.Collector
+	Scheduler Scheduler
+	// Advertise is the base URL (scheme://host:port) agents use to reach batchd.
+	Advertise string
+	// Out receives result lines and job summaries; Log receives diagnostics.
+	Out io.Writer
+	Log *slog.Logger
+}
+
+// Runner runs jobs. It is safe for concurrent use: jobs run side by side.
+type Runner struct {
+	cfg Config
+
+	outMu sync.Mutex
+
+	mu       sync.Mutex
+	attempts map[string]*taskState // attempt task id -> task
+	tasks    map[string]*taskState // task key -> task
+}
+
+// New returns a Runner. Call Dispatch in its own goroutine, and wire the
+// collector's OnResult to Runner.Result.
+func New(cfg Config) *Runner {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Out == nil {
+		cfg.Out = io.Discard
+	}
+	return &Runner{cfg: cfg, attempts: map[string]*taskState{}, tasks: map[string]*taskState{}}
+}
+
+// taskState tracks one planned task across its attempts.
+type taskState struct {
+	job    *jobState
+	spec   workload.TaskSpec
+	result *workload.Result
+	done   bool
+}
+
+// Report is how a job ended.
+type Report struct {
+	Job      string
+	Tasks    int
+	Finished int
+	Summary  workload.Summary
+	Failures []error
+}
+
+// printf writes one line to Out, whole.
+func (r *Runner) printf(format string, args ...any) {
+	r.outMu.Lock()
+	defer r.outMu.Unlock()
+	fmt.Fprintf(r.cfg.Out, format+"\n", args...)
+}
+
+// Result is the collector's OnResult hook: it prints the result's display
+// line and tells the scheduler the attempt has reported.
+func (r *Runner) Result(res collector.Result) {
+	r.mu.Lock()
+	t := r.attempts[res.TaskID]
+	if t != nil && !t.done {
+		t.result = &workload.Result{TaskID: t.spec.ID, Output: res.Output, Display: res.Display, Data: t.spec.Data}
+	}
+	r.mu.Unlock()
+	if t == nil {
+		r.cfg.Log.Warn("result for unknown task", "task", res.TaskID)
+		return
+	}
+	if res.Display != "" {
+		r.printf("%s", res.Display)
+	}
+	r.cfg.Scheduler.ResultArrived(res.TaskID)
+}
+
+// Dispatch routes the scheduler's outcomes to their jobs until ctx ends.
+func (r *Runner) Dispatch(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case o := <-r.cfg.Scheduler.Done():
+			r.mu.Lock()
+			t := r.tasks[o.Key]
+			if t != nil {
+				t.done = true
+			}
+			r.mu.Unlock()
+			if t == nil {
+				r.cfg.Log.Warn("outcome for unknown task", "task", o.Key)
+				continue
+			}
+			t.job.outcome(t, o)
+		}
+	}
+}
+
+// retryable reports whether err is worth a job-level message rather than a crash.
+func isCtx(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+var _ = time.Second
