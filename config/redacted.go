@@ -68,20 +68,17 @@ func (c *Config) Redacted() string {
 	return b.String()
 }
 
-// redactURL hides a password in a URL and drops its query, which may hold
-// tokens.
+// redactURL hides a password in a URL and replaces its query, which may
+// hold tokens.
 func redactURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
 		return "(invalid URL)"
 	}
-	if u.User != nil {
-		u.User = url.User(redacted)
-	}
 	if u.RawQuery != "" {
-		u.RawQuery = redacted
+		u.RawQuery = "redacted"
 	}
-	return u.String()
+	return u.Redacted()
 }
 
 func keyList(m map[string]any) string {

@@ -39,6 +39,9 @@ var _ interface {
 // Units are case-insensitive and binary; negative sizes are rejected.
 func ParseSize(s string) (Size, error) {
 	t := strings.TrimSpace(s)
+	if strings.HasPrefix(t, "-") {
+		return 0, fmt.Errorf("invalid size %q: must not be negative", s)
+	}
 	i := strings.IndexFunc(t, func(r rune) bool { return !(r >= '0' && r <= '9' || r == '.') })
 	if i < 0 {
 		i = len(t)
