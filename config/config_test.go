@@ -210,3 +210,20 @@ func TestParentKey(t *testing.T) {
 		})
 	}
 }
+
+func TestInlinePositions(t *testing.T) {
+	_, err := Parse("c.toml", []byte("cluster.codec = \"x\"\njob = [\n  {name = \"a\"},\n  {name = \"b\", workload = \"w\", cpus = 0, artifacts = [{uri = \"\"}]},\n]\n"))
+	got := problemList(t, err)
+	want := []struct {
+		line, col int
+		key       string
+	}{{1, 1, "cluster.codec"}, {3, 3, "job[0].workload"}, {4, 32, "job[1].cpus"}, {4, 56, "job[1].artifacts[0].uri"}}
+	if len(got) != len(want) {
+		t.Fatalf("got %v", err)
+	}
+	for i, w := range want {
+		if got[i].Line != w.line || got[i].Col != w.col || got[i].Key != w.key {
+			t.Errorf("problem %d = %v, want %d:%d %s", i, got[i], w.line, w.col, w.key)
+		}
+	}
+}

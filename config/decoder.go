@@ -154,7 +154,7 @@ func (d *decoder) duration(dst *Duration) func(string, any) {
 	}
 }
 
-func (d *decoder) strings(dst *[]string) func(string, any) {
+func (d *decoder) stringList(dst *[]string) func(string, any) {
 	return func(path string, v any) {
 		list, ok := v.([]any)
 		if !ok {

@@ -68,15 +68,18 @@ func (ps positions) header(p *unstable.Parser, e *unstable.Node, arrays map[stri
 // keyValue records a (possibly dotted) key and everything nested in its value.
 func (ps positions) keyValue(p *unstable.Parser, e *unstable.Node, table string) {
 	path := table
-	var pos position
+	var start position // a dotted key a.b.c is placed at a
 	for it := e.Key(); it.Next(); {
 		k := it.Node()
 		path = joinKey(path, string(k.Data))
-		pos = ps.at(p, k)
+		pos := ps.at(p, k)
+		if start.line == 0 {
+			start = pos
+		}
 		ps.first(path, pos)
 	}
-	ps[path] = pos
-	ps.value(p, e.Value(), path, pos)
+	ps[path] = start
+	ps.value(p, e.Value(), path, start)
 }
 
 // value records the keys inside inline tables and the elements of arrays.

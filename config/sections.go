@@ -42,7 +42,7 @@ func (d *decoder) config(c *Config, doc map[string]any) {
 		},
 		"plugins": func(path string, v any) {
 			d.table(path, v, fields{
-				"dirs": d.strings(&c.Plugins.Dirs),
+				"dirs": d.stringList(&c.Plugins.Dirs),
 				"pins": d.pins(&c.Plugins.Pins),
 			})
 		},
