@@ -89,6 +89,9 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 	if !info.Mode().IsRegular() {
 		return fetcher.Result{}, fmt.Errorf("fetching %s: %w: not a regular file (%s)", path, fetcher.ErrUnsupported, info.Mode().Type())
 	}
+	if di, err := os.Stat(req.Dest); err == nil && os.SameFile(info, di) {
+		return fetcher.Result{}, fmt.Errorf("fetching %s: destination %s is the source file", path, req.Dest)
+	}
 	res, err := copyTo(ctx, req.Dest, src, info.Size(), progress)
 	if err != nil {
 		os.Remove(req.Dest)

@@ -115,6 +115,17 @@ func TestFetchErrors(t *testing.T) {
 	}
 }
 
+func TestFetchOntoItself(t *testing.T) {
+	src := writeFile(t, t.TempDir(), "keep", []byte("precious"))
+	_, err := New().Fetch(context.Background(), fetcher.Request{URI: src, Dest: src}, nil)
+	if err == nil || !strings.Contains(err.Error(), "is the source file") {
+		t.Fatalf("Fetch error = %v, want a refusal", err)
+	}
+	if got, _ := os.ReadFile(src); string(got) != "precious" {
+		t.Errorf("source now holds %q", got)
+	}
+}
+
 func TestFetchPermission(t *testing.T) {
 	t.Run("real EACCES", func(t *testing.T) {
 		if os.Geteuid() == 0 {

@@ -15,6 +15,7 @@ import (
 var (
 	errTooManyRedirects = errors.New("too many redirects")
 	errRedirectLoop     = errors.New("redirect loop")
+	errRedirectScheme   = errors.New("redirect to a non-http URL")
 )
 
 // client is an http.Client built from one Config. err is set when the
@@ -77,6 +78,9 @@ func newClient(cfg Config) *client {
 	c.http = &http.Client{
 		Transport: tr,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if s := req.URL.Scheme; s != "http" && s != "https" {
+				return fmt.Errorf("%w: %s", errRedirectScheme, req.URL.Redacted())
+			}
 			for _, v := range via {
 				if v.URL.String() == req.URL.String() {
 					return fmt.Errorf("%w back to %s", errRedirectLoop, req.URL.Redacted())

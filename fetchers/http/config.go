@@ -122,8 +122,8 @@ func (c *Config) set(key string, raw json.RawMessage) error {
 		if err := json.Unmarshal(raw, &h); err != nil {
 			return fmt.Errorf("want an object of strings")
 		}
-		for name := range h {
-			if err := checkHeader(name); err != nil {
+		for name, value := range h {
+			if err := checkHeader(name, value); err != nil {
 				return err
 			}
 		}
@@ -141,12 +141,24 @@ func (c *Config) set(key string, raw json.RawMessage) error {
 	return fmt.Errorf("unknown key")
 }
 
-// checkHeader refuses header names the fetcher sets itself.
-func checkHeader(name string) error {
-	switch http.CanonicalHeaderKey(strings.TrimSpace(name)) {
-	case "":
+// checkHeader refuses malformed headers and those the fetcher sets
+// itself. The value never appears in the error: it may be a secret.
+func checkHeader(name, value string) error {
+	if name == "" {
 		return fmt.Errorf("empty header name")
-	case "Range", "If-Range", "Host", "Content-Length", "Accept-Encoding":
+	}
+	for _, r := range name {
+		if r <= ' ' || r >= 0x7f || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) {
+			return fmt.Errorf("header name %q is not a valid token", name)
+		}
+	}
+	for _, r := range value {
+		if (r < ' ' && r != '\t') || r == 0x7f {
+			return fmt.Errorf("header %q: value holds a control character", name)
+		}
+	}
+	switch http.CanonicalHeaderKey(name) {
+	case "Range", "If-Range", "Host", "Content-Length", "Accept-Encoding", "Transfer-Encoding", "Connection":
 		return fmt.Errorf("header %q is managed by the fetcher", name)
 	}
 	return nil

@@ -46,6 +46,8 @@ func TestConfigure(t *testing.T) {
 		{"number for duration", `{"timeout":30}`, nil, []string{"timeout"}},
 		{"zero duration", `{"timeout":"0s"}`, nil, []string{"timeout", "positive"}},
 		{"managed header", `{"headers":{"range":"bytes=0-"}}`, nil, []string{"headers", "managed"}},
+		{"header value with newline", `{"headers":{"X-A":"a\r\nHost: evil"}}`, nil, []string{"headers", "control character"}},
+		{"bad header name", `{"headers":{"X A":"1"}}`, nil, []string{"headers", "not a valid token"}},
 		{"headers not strings", `{"headers":{"X-N":1}}`, nil, []string{"headers"}},
 		{"missing ca_file", `{"ca_file":"/nonexistent/ca.pem"}`, nil, []string{"ca_file"}},
 		{"not an object", `["timeout"]`, nil, []string{"invalid config"}},

@@ -125,6 +125,8 @@ func TestFetchRedirects(t *testing.T) {
 				return
 			}
 			http.Redirect(w, r, fmt.Sprintf("/chain/%d", n-1), http.StatusMovedPermanently)
+		case p == "/to-file":
+			http.Redirect(w, r, "file:///etc/passwd", http.StatusFound)
 		case p == "/loop/a":
 			http.Redirect(w, r, "/loop/b", http.StatusFound)
 		case p == "/loop/b":
@@ -145,6 +147,7 @@ func TestFetchRedirects(t *testing.T) {
 		{"chain over limit", "/chain/3", 2, "too many redirects", 3},
 		{"loop", "/loop/a", 10, "redirect loop", 2},
 		{"to a missing file", "/nowhere", 10, "404", 1},
+		{"to another scheme", "/to-file", 10, "redirect to a non-http URL", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

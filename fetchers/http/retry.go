@@ -36,7 +36,7 @@ func classifyTransport(err error) *attemptError {
 	var uae x509.UnknownAuthorityError
 	var hne x509.HostnameError
 	switch {
-	case errors.Is(err, errTooManyRedirects), errors.Is(err, errRedirectLoop),
+	case errors.Is(err, errTooManyRedirects), errors.Is(err, errRedirectLoop), errors.Is(err, errRedirectScheme),
 		errors.As(err, &cve), errors.As(err, &uae), errors.As(err, &hne):
 		return permanent(err)
 	}
