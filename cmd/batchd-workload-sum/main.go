@@ -1,0 +1,29 @@
+// Command batchd-workload-sum is batchd's reference workload plugin. Run
+// by batchd it serves the sum workload; run on an agent as
+// "batchd-workload-sum task 1 2 3" it is the task program.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/batchd/batchd/plugins/sdk"
+	"github.com/batchd/batchd/workloads/sum"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "task" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		err := sum.RunTask(ctx, os.Args[2:], os.Stdout)
+		stop()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "batchd-workload-sum:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	sdk.ServeWorkload(sum.New())
+}

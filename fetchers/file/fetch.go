@@ -1,0 +1,169 @@
+// Package filefetch is batchd's fetcher for local files: file:// URIs
+// (with an empty or "localhost" host) and plain absolute paths.
+//
+// It copies the file to the destination the caller names, computing the
+// SHA-256 of the bytes written and reporting progress as it goes.
+package filefetch
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/batchd/batchd/plugins/fetcher"
+)
+
+// Version is the fetcher's version, reported by Describe.
+const Version = "0.1.0"
+
+// Fetcher copies local files. The zero value is not used; call New.
+// It is safe for concurrent use.
+type Fetcher struct{}
+
+var _ fetcher.Fetcher = (*Fetcher)(nil)
+
+// New returns a file fetcher.
+func New() *Fetcher { return &Fetcher{} }
+
+// Describe reports the fetcher's name, version and the "file" scheme.
+// Plain absolute paths (no scheme) are handled too.
+func (f *Fetcher) Describe(ctx context.Context) (fetcher.Info, error) {
+	if err := ctx.Err(); err != nil {
+		return fetcher.Info{}, err
+	}
+	return fetcher.Info{Name: "file", Version: Version, Schemes: []string{"file"}}, nil
+}
+
+// Configure accepts an empty settings object: the file fetcher has no
+// settings. Any key is an error wrapping fetcher.ErrInvalidConfig.
+func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if len(settings) == 0 {
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(settings, &m); err != nil {
+		return fmt.Errorf("configuring file fetcher: %w: %w", fetcher.ErrInvalidConfig, err)
+	}
+	var errs []error
+	for k := range m {
+		errs = append(errs, fmt.Errorf("configuring file fetcher: %w: unknown key %q", fetcher.ErrInvalidConfig, k))
+	}
+	return errors.Join(errs...)
+}
+
+// Fetch copies the file req.URI names to req.Dest. A missing file is an
+// error wrapping fetcher.ErrNotFound, a refused one fetcher.ErrPermission, a
+// URI this fetcher does not handle (another host, a relative path)
+// fetcher.ErrUnsupported. Directories are refused. When ctx is cancelled
+// Fetch stops, removes req.Dest and returns an error wrapping ctx.Err().
+func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
+	path, err := localPath(req.URI)
+	if err != nil {
+		return fetcher.Result{}, err
+	}
+	if progress == nil {
+		progress = func(fetcher.Progress) {}
+	}
+	src, err := os.Open(path)
+	if err != nil {
+		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", path, classify(err))
+	}
+	defer src.Close()
+	info, err := src.Stat()
+	if err != nil {
+		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", path, classify(err))
+	}
+	if info.IsDir() {
+		return fetcher.Result{}, fmt.Errorf("fetching %s: %w: is a directory (fetching directories is not supported)", path, fetcher.ErrUnsupported)
+	}
+	if !info.Mode().IsRegular() {
+		return fetcher.Result{}, fmt.Errorf("fetching %s: %w: not a regular file (%s)", path, fetcher.ErrUnsupported, info.Mode().Type())
+	}
+	if di, err := os.Stat(req.Dest); err == nil && os.SameFile(info, di) {
+		return fetcher.Result{}, fmt.Errorf("fetching %s: destination %s is the source file", path, req.Dest)
+	}
+	res, err := copyTo(ctx, req.Dest, src, info.Size(), progress)
+	if err != nil {
+		os.Remove(req.Dest)
+		return fetcher.Result{}, fmt.Errorf("fetching %s to %s: %w", path, req.Dest, err)
+	}
+	return res, nil
+}
+
+// classify wraps a file system error in the matching fetcher sentinel.
+func classify(err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%w: %w", fetcher.ErrNotFound, err)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%w: %w", fetcher.ErrPermission, err)
+	}
+	return err
+}
+
+// progressEvery bounds how often copyTo calls progress.
+const (
+	progressBytes = 1 << 20
+	progressTime  = 250 * time.Millisecond
+)
+
+// copyTo writes src to dest, hashing as it goes, checking ctx between
+// chunks. total is the expected size, for progress.
+func copyTo(ctx context.Context, dest string, src io.Reader, total int64, progress func(fetcher.Progress)) (fetcher.Result, error) {
+	out, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fetcher.Result{}, err
+	}
+	h := sha256.New()
+	w := io.MultiWriter(out, h)
+	buf := make([]byte, 256<<10)
+	var n, reported int64
+	last := time.Now()
+	progress(fetcher.Progress{Bytes: 0, Total: total})
+	for {
+		if err := ctx.Err(); err != nil {
+			out.Close()
+			return fetcher.Result{}, err
+		}
+		k, rerr := src.Read(buf)
+		if k > 0 {
+			if _, err := w.Write(buf[:k]); err != nil {
+				out.Close()
+				return fetcher.Result{}, err
+			}
+			n += int64(k)
+			if n-reported >= progressBytes || time.Since(last) >= progressTime {
+				progress(fetcher.Progress{Bytes: n, Total: total})
+				reported, last = n, time.Now()
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			out.Close()
+			return fetcher.Result{}, rerr
+		}
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return fetcher.Result{}, err
+	}
+	if err := out.Close(); err != nil {
+		return fetcher.Result{}, err
+	}
+	if n != reported {
+		progress(fetcher.Progress{Bytes: n, Total: total})
+	}
+	return fetcher.Result{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}

@@ -1,0 +1,36 @@
+package filefetch
+
+import (
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+
+	"github.com/batchd/batchd/plugins/fetcher"
+)
+
+// localPath turns a file URI or an absolute path into a clean local path.
+// A plain path is taken literally (no percent-decoding); a file URI's path
+// is percent-decoded.
+func localPath(uri string) (string, error) {
+	if !strings.Contains(uri, "://") && !strings.HasPrefix(strings.ToLower(uri), "file:") {
+		if !filepath.IsAbs(uri) {
+			return "", fmt.Errorf("fetching %q: %w: not an absolute path or file:// URI", uri, fetcher.ErrUnsupported)
+		}
+		return filepath.Clean(uri), nil
+	}
+	u, err := url.Parse(uri)
+	if err != nil {
+		return "", fmt.Errorf("fetching %q: %w: %w", uri, fetcher.ErrUnsupported, err)
+	}
+	if !strings.EqualFold(u.Scheme, "file") {
+		return "", fmt.Errorf("fetching %s: %w: scheme %q is not file", u.Redacted(), fetcher.ErrUnsupported, u.Scheme)
+	}
+	if u.Host != "" && !strings.EqualFold(u.Hostname(), "localhost") {
+		return "", fmt.Errorf("fetching %s: %w: host %q is not local", u.Redacted(), fetcher.ErrUnsupported, u.Host)
+	}
+	if u.Opaque != "" || u.Path == "" || !filepath.IsAbs(u.Path) {
+		return "", fmt.Errorf("fetching %q: %w: file URI needs an absolute path (file:///path)", uri, fetcher.ErrUnsupported)
+	}
+	return filepath.Clean(u.Path), nil
+}

@@ -1,0 +1,193 @@
+package httpfetch
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/batchd/batchd/plugins/fetcher"
+)
+
+// Config holds the HTTP fetcher's settings. In JSON (Configure) durations
+// are strings such as "30s".
+type Config struct {
+	// ConnectTimeout bounds dialing and the TLS handshake ("connect_timeout").
+	ConnectTimeout time.Duration
+	// ResponseHeaderTimeout bounds the wait for the response headers once
+	// the request is sent ("response_header_timeout").
+	ResponseHeaderTimeout time.Duration
+	// IdleTimeout bounds the wait for the next body bytes ("idle_timeout").
+	// A download may take as long as it needs while bytes keep coming.
+	IdleTimeout time.Duration
+	// Retries is how many times a failed attempt is retried ("retries").
+	// Connection errors, timeouts, short bodies, 5xx, 408 and 429 are retried.
+	Retries int
+	// Backoff is the wait before the first retry ("backoff"); it doubles
+	// on each retry up to MaxBackoff ("max_backoff"), with random jitter.
+	Backoff    time.Duration
+	MaxBackoff time.Duration
+	// MaxRedirects is how many redirects one request may follow ("max_redirects").
+	MaxRedirects int
+	// Headers are added to every request ("headers"), for example
+	// Authorization. They are never logged nor put in errors.
+	Headers map[string]string
+	// CAFile names a PEM bundle trusted in addition to the system roots ("ca_file").
+	CAFile string
+}
+
+// DefaultConfig returns the settings used when Configure gives none.
+func DefaultConfig() Config {
+	return Config{
+		ConnectTimeout:        10 * time.Second,
+		ResponseHeaderTimeout: 30 * time.Second,
+		IdleTimeout:           30 * time.Second,
+		Retries:               4,
+		Backoff:               200 * time.Millisecond,
+		MaxBackoff:            30 * time.Second,
+		MaxRedirects:          10,
+	}
+}
+
+// applyJSON overlays the JSON settings on c. "timeout" sets the connect,
+// response-header and idle timeouts at once; the specific keys override
+// it. Every problem is reported, each wrapping fetcher.ErrInvalidConfig and
+// naming its key.
+func (c Config) applyJSON(settings json.RawMessage) (Config, error) {
+	if len(bytes.TrimSpace(settings)) == 0 {
+		return c, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(settings, &m); err != nil {
+		return c, fmt.Errorf("configuring http fetcher: %w: %w", fetcher.ErrInvalidConfig, err)
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	// "timeout" first, so the specific timeouts override it.
+	slices.SortStableFunc(keys, func(a, b string) int {
+		switch {
+		case a == "timeout" && b != "timeout":
+			return -1
+		case b == "timeout" && a != "timeout":
+			return 1
+		}
+		return 0
+	})
+	var errs []error
+	for _, k := range keys {
+		if err := c.set(k, m[k]); err != nil {
+			errs = append(errs, fmt.Errorf("configuring http fetcher: %w: %s: %w", fetcher.ErrInvalidConfig, k, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// set decodes one setting into c.
+func (c *Config) set(key string, raw json.RawMessage) error {
+	switch key {
+	case "timeout":
+		var d time.Duration
+		if err := decodeDuration(raw, &d); err != nil {
+			return err
+		}
+		c.ConnectTimeout, c.ResponseHeaderTimeout, c.IdleTimeout = d, d, d
+		return nil
+	case "connect_timeout":
+		return decodeDuration(raw, &c.ConnectTimeout)
+	case "response_header_timeout":
+		return decodeDuration(raw, &c.ResponseHeaderTimeout)
+	case "idle_timeout":
+		return decodeDuration(raw, &c.IdleTimeout)
+	case "backoff":
+		return decodeDuration(raw, &c.Backoff)
+	case "max_backoff":
+		return decodeDuration(raw, &c.MaxBackoff)
+	case "retries":
+		return decodeCount(raw, &c.Retries)
+	case "max_redirects":
+		return decodeCount(raw, &c.MaxRedirects)
+	case "headers":
+		var h map[string]string
+		if err := json.Unmarshal(raw, &h); err != nil {
+			return fmt.Errorf("want an object of strings")
+		}
+		for name, value := range h {
+			if err := checkHeader(name, value); err != nil {
+				return err
+			}
+		}
+		c.Headers = h
+		return nil
+	case "ca_file":
+		if err := json.Unmarshal(raw, &c.CAFile); err != nil {
+			return fmt.Errorf("want a file path string")
+		}
+		if _, err := os.Stat(c.CAFile); err != nil {
+			return err
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown key")
+}
+
+// checkHeader refuses malformed headers and those the fetcher sets
+// itself. The value never appears in the error: it may be a secret.
+func checkHeader(name, value string) error {
+	if name == "" {
+		return fmt.Errorf("empty header name")
+	}
+	for _, r := range name {
+		if r <= ' ' || r >= 0x7f || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) {
+			return fmt.Errorf("header name %q is not a valid token", name)
+		}
+	}
+	for _, r := range value {
+		if (r < ' ' && r != '\t') || r == 0x7f {
+			return fmt.Errorf("header %q: value holds a control character", name)
+		}
+	}
+	switch http.CanonicalHeaderKey(name) {
+	case "Range", "If-Range", "Host", "Content-Length", "Accept-Encoding", "Transfer-Encoding", "Connection":
+		return fmt.Errorf("header %q is managed by the fetcher", name)
+	}
+	return nil
+}
+
+func decodeDuration(raw json.RawMessage, d *time.Duration) error {
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return fmt.Errorf("want a duration string such as \"30s\"")
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	if v <= 0 {
+		return fmt.Errorf("duration %q must be positive", s)
+	}
+	*d = v
+	return nil
+}
+
+func decodeCount(raw json.RawMessage, n *int) error {
+	var v int
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return fmt.Errorf("want a whole number")
+	}
+	if v < 0 {
+		return fmt.Errorf("%d must not be negative", v)
+	}
+	*n = v
+	return nil
+}

@@ -1,0 +1,130 @@
+// Package httpfetch is batchd's fetcher for http and https URIs.
+//
+// It follows a bounded number of redirects, retries connection errors,
+// timeouts, short bodies, 5xx, 408 and 429 with exponential backoff and
+// jitter, resumes an interrupted download with a Range request when the
+// server supports it, and fails at once on other 4xx answers. It never logs
+// and never puts request headers or URI passwords in its errors.
+package httpfetch
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"sync/atomic"
+
+	"github.com/batchd/batchd/plugins/fetcher"
+)
+
+// Version is the fetcher's version, reported by Describe.
+const Version = "0.1.0"
+
+// Fetcher downloads http and https URIs. It is safe for concurrent use.
+type Fetcher struct {
+	base   Config
+	client atomic.Pointer[client]
+}
+
+var _ fetcher.Fetcher = (*Fetcher)(nil)
+
+// New returns a fetcher using cfg. Zero durations take their values from
+// DefaultConfig; Retries and MaxRedirects are used as given.
+func New(cfg Config) *Fetcher {
+	f := &Fetcher{base: cfg}
+	f.client.Store(newClient(cfg))
+	return f
+}
+
+// Describe reports the fetcher's name, version and schemes.
+func (f *Fetcher) Describe(ctx context.Context) (fetcher.Info, error) {
+	if err := ctx.Err(); err != nil {
+		return fetcher.Info{}, err
+	}
+	return fetcher.Info{Name: "http", Version: Version, Schemes: []string{"http", "https"}}, nil
+}
+
+// Configure overlays settings (a JSON object; see Config for the keys) on
+// the Config given to New. An unknown key or a bad value is an error
+// wrapping fetcher.ErrInvalidConfig naming the key; the previous settings
+// then stay in force.
+func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	cfg, err := f.base.applyJSON(settings)
+	if err != nil {
+		return err
+	}
+	c := newClient(cfg)
+	if c.err != nil {
+		return fmt.Errorf("configuring http fetcher: %w: %w", fetcher.ErrInvalidConfig, c.err)
+	}
+	if old := f.client.Swap(c); old != nil {
+		old.close()
+	}
+	return nil
+}
+
+// Fetch downloads req.URI to req.Dest. A 404 or 410 is an error wrapping
+// fetcher.ErrNotFound, a 401 or 403 fetcher.ErrPermission; when the retries
+// are spent the error wraps fetcher.ErrUnavailable. On any error, including
+// a cancelled ctx (the error then wraps ctx.Err()), req.Dest is removed.
+func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
+	u, err := url.Parse(req.URI)
+	if err != nil {
+		return fetcher.Result{}, fmt.Errorf("fetching %s: %w: %w", redactRaw(req.URI), fetcher.ErrUnsupported, unwrapURLError(err))
+	}
+	if s := strings.ToLower(u.Scheme); (s != "http" && s != "https") || u.Host == "" {
+		return fetcher.Result{}, fmt.Errorf("fetching %s: %w: want an http:// or https:// URL with a host", u.Redacted(), fetcher.ErrUnsupported)
+	}
+	c := f.client.Load()
+	if c.err != nil {
+		return fetcher.Result{}, fmt.Errorf("fetching %s: %w: %w", u.Redacted(), fetcher.ErrInvalidConfig, c.err)
+	}
+	if progress == nil {
+		progress = func(fetcher.Progress) {}
+	}
+	out, err := os.OpenFile(req.Dest, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", u.Redacted(), err)
+	}
+	d := &download{c: c, url: u, out: out, hash: sha256.New(), progress: progress}
+	res, err := d.run(ctx)
+	if err == nil {
+		if err = out.Sync(); err != nil {
+			err = fmt.Errorf("fetching %s: syncing %s: %w", u.Redacted(), req.Dest, err)
+		}
+	}
+	if cerr := out.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("fetching %s: closing %s: %w", u.Redacted(), req.Dest, cerr)
+	}
+	if err != nil {
+		os.Remove(req.Dest)
+		return fetcher.Result{}, err
+	}
+	return res, nil
+}
+
+// redactRaw hides anything that may be a password in a URI that did not parse.
+func redactRaw(uri string) string {
+	if i := strings.Index(uri, "://"); i >= 0 {
+		rest := uri[i+3:]
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			return uri[:i+3] + "xxxxx@" + rest[at+1:]
+		}
+	}
+	return uri
+}
+
+// unwrapURLError drops url.Error's wrapping: it repeats the URL, which
+// the caller names itself (redacted).
+func unwrapURLError(err error) error {
+	if ue, ok := err.(*url.Error); ok {
+		return ue.Err
+	}
+	return err
+}

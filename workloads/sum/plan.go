@@ -1,0 +1,203 @@
+package sum
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"math/big"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/batchd/batchd/plugins/workload"
+)
+
+// maxLine bounds one line of an input file (a group of very big numbers).
+const maxLine = 64 << 20
+
+// Plan emits one task per group. With "groups" the groups come from the
+// params; with "input" from the staged file job.Files["input"], which is
+// read twice: once to check every line, then to emit, so a bad line fails
+// the plan before any task is emitted and memory stays bounded. Problems
+// are errors wrapping workload.ErrInvalidParams naming the param and the
+// group (by 1-based position, or line number for input).
+func (w *Workload) Plan(ctx context.Context, job workload.Job, emit func(workload.TaskSpec) error) error {
+	src, err := groupSource(job)
+	if err != nil {
+		return err
+	}
+	prog, err := program()
+	if err != nil {
+		return fmt.Errorf("sum: planning %s: %w", job.Name, err)
+	}
+	if err := src(ctx, func([]*big.Int) error { return nil }); err != nil {
+		return err
+	}
+	i := 0
+	return src(ctx, func(nums []*big.Int) error {
+		spec := prog.spec(i, nums)
+		i++
+		return emit(spec)
+	})
+}
+
+// source calls fn with each group in order, stopping at the first error.
+type source func(ctx context.Context, fn func(nums []*big.Int) error) error
+
+// groupSource checks the params and returns where the groups come from.
+func groupSource(job workload.Job) (source, error) {
+	var errs []error
+	for _, name := range slices.Sorted(maps.Keys(job.Params)) {
+		if name != ParamGroups && name != ParamInput {
+			errs = append(errs, invalid("param %q: unknown (want %q or %q)", name, ParamGroups, ParamInput))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	groups, hasGroups := job.Params[ParamGroups]
+	_, hasInput := job.Params[ParamInput]
+	switch {
+	case hasGroups && hasInput:
+		return nil, invalid("params %q and %q: give exactly one", ParamGroups, ParamInput)
+	case hasGroups:
+		list, err := stringList(groups)
+		if err != nil {
+			return nil, err
+		}
+		return listSource(list), nil
+	case hasInput:
+		path, ok := job.Files[ParamInput]
+		if !ok || path == "" {
+			return nil, invalid("param %q: no staged copy in the job's files", ParamInput)
+		}
+		return fileSource(path), nil
+	}
+	return nil, invalid("params: give %q (a list of groups) or %q (a file of groups)", ParamGroups, ParamInput)
+}
+
+// stringList accepts the groups param as decoded from JSON ([]any of
+// strings) or as built in Go ([]string).
+func stringList(v any) ([]string, error) {
+	switch l := v.(type) {
+	case []string:
+		if len(l) == 0 {
+			return nil, invalid("param %q: empty list", ParamGroups)
+		}
+		return l, nil
+	case []any:
+		if len(l) == 0 {
+			return nil, invalid("param %q: empty list", ParamGroups)
+		}
+		out := make([]string, len(l))
+		for i, e := range l {
+			s, ok := e.(string)
+			if !ok {
+				return nil, invalid("param %q: group %d is a %T, want a string such as \"1 2 3\"", ParamGroups, i+1, e)
+			}
+			out[i] = s
+		}
+		return out, nil
+	}
+	return nil, invalid("param %q: a %T, want a list of strings such as [\"1 2 3\", \"4 5 6\"]", ParamGroups, v)
+}
+
+func listSource(list []string) source {
+	return func(ctx context.Context, fn func([]*big.Int) error) error {
+		for i, g := range list {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			nums, err := parseGroup(g)
+			if err != nil {
+				return invalid("param %q: group %d %s: %w", ParamGroups, i+1, quote(g), err)
+			}
+			if err := fn(nums); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+func fileSource(path string) source {
+	return func(ctx context.Context, fn func([]*big.Int) error) error {
+		f, err := os.Open(path)
+		if err != nil {
+			return fmt.Errorf("sum: reading param %q: %w", ParamInput, err)
+		}
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 64<<10), maxLine)
+		line, groups := 0, 0
+		for sc.Scan() {
+			line++
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			text, _, _ := strings.Cut(sc.Text(), "#")
+			if strings.TrimSpace(text) == "" {
+				continue
+			}
+			nums, err := parseGroup(text)
+			if err != nil {
+				return invalid("param %q: line %d %s: %w", ParamInput, line, quote(strings.TrimSpace(text)), err)
+			}
+			groups++
+			if err := fn(nums); err != nil {
+				return err
+			}
+		}
+		if err := sc.Err(); err != nil {
+			return invalid("param %q: after line %d: %w", ParamInput, line, err)
+		}
+		if groups == 0 {
+			return invalid("param %q: the file holds no groups", ParamInput)
+		}
+		return nil
+	}
+}
+
+// invalid returns an error wrapping workload.ErrInvalidParams.
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("sum: %w: %w", workload.ErrInvalidParams, fmt.Errorf(format, args...))
+}
+
+// taskProgram is the task program: this plugin's own executable, staged
+// to agents as an executable artifact.
+type taskProgram struct {
+	uri  string // file:// URI of the executable
+	base string // its file name in the sandbox
+}
+
+// program finds this process's executable, symlinks resolved.
+func program() (taskProgram, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return taskProgram{}, fmt.Errorf("finding the task program: %w", err)
+	}
+	if exe, err = filepath.EvalSymlinks(exe); err != nil {
+		return taskProgram{}, fmt.Errorf("finding the task program: %w", err)
+	}
+	return taskProgram{uri: (&url.URL{Scheme: "file", Path: exe}).String(), base: filepath.Base(exe)}, nil
+}
+
+// spec is the task for group number i (from 0).
+func (p taskProgram) spec(i int, nums []*big.Int) workload.TaskSpec {
+	ds := decimals(nums)
+	group := strings.Join(ds, " ")
+	data, _ := json.Marshal(group) // a string always marshals
+	return workload.TaskSpec{
+		ID:        strconv.Itoa(i),
+		Name:      "sum " + strings.Trim(quote(group), `"`),
+		Command:   slices.Concat([]string{"./" + p.base, "task"}, ds),
+		Artifacts: []workload.Artifact{{URI: p.uri, Executable: true, Cache: true}},
+		Data:      data,
+	}
+}

@@ -1,0 +1,169 @@
+package sum
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/batchd/batchd/plugins/workload"
+)
+
+// testProgram is what Plan should stage: the running test binary.
+func testProgram(t *testing.T) (uri, base string) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exe, err = filepath.EvalSymlinks(exe); err != nil {
+		t.Fatal(err)
+	}
+	return "file://" + exe, filepath.Base(exe)
+}
+
+func plan(t *testing.T, job workload.Job) ([]workload.TaskSpec, error) {
+	t.Helper()
+	var specs []workload.TaskSpec
+	err := New().Plan(context.Background(), job, func(s workload.TaskSpec) error {
+		specs = append(specs, s)
+		return nil
+	})
+	return specs, err
+}
+
+func writeInput(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "groups.txt")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestPlan(t *testing.T) {
+	const huge = "123456789012345678901234567890123456789"
+	input := writeInput(t, "# groups to add\n1 2 3\n\n   4 5 6   # the second\n\t\n# done\n"+huge+" -"+huge+"\n")
+	tests := []struct {
+		name string
+		job  workload.Job
+		want [][]string // each task's numbers
+	}{
+		{"inline groups", workload.Job{Params: map[string]any{"groups": []any{"1 2 3", "4 5 6"}}}, [][]string{{"1", "2", "3"}, {"4", "5", "6"}}},
+		{"inline []string", workload.Job{Params: map[string]any{"groups": []string{"10"}}}, [][]string{{"10"}}},
+		{"signs and zeros normalised", workload.Job{Params: map[string]any{"groups": []any{" +7\t-0  007 -12 "}}}, [][]string{{"7", "0", "7", "-12"}}},
+		{"beyond int64", workload.Job{Params: map[string]any{"groups": []any{"9223372036854775807 9223372036854775807 " + huge}}},
+			[][]string{{"9223372036854775807", "9223372036854775807", huge}}},
+		{"input file", workload.Job{Params: map[string]any{"input": "http://example.com/groups.txt"}, Files: map[string]string{"input": input}},
+			[][]string{{"1", "2", "3"}, {"4", "5", "6"}, {huge, "-" + huge}}},
+	}
+	uri, base := testProgram(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			specs, err := plan(t, tt.job)
+			if err != nil {
+				t.Fatalf("Plan: %v", err)
+			}
+			if len(specs) != len(tt.want) {
+				t.Fatalf("Plan emitted %d tasks, want %d", len(specs), len(tt.want))
+			}
+			for i, s := range specs {
+				if s.ID != []string{"0", "1", "2"}[i] {
+					t.Errorf("task %d: ID = %q", i, s.ID)
+				}
+				wantCmd := slices.Concat([]string{"./" + base, "task"}, tt.want[i])
+				if !slices.Equal(s.Command, wantCmd) {
+					t.Errorf("task %d: Command = %q, want %q", i, s.Command, wantCmd)
+				}
+				wantArt := []workload.Artifact{{URI: uri, Executable: true, Cache: true}}
+				if !slices.Equal(s.Artifacts, wantArt) {
+					t.Errorf("task %d: Artifacts = %+v, want %+v", i, s.Artifacts, wantArt)
+				}
+				if want := `"` + strings.Join(tt.want[i], " ") + `"`; string(s.Data) != want {
+					t.Errorf("task %d: Data = %s, want %s", i, s.Data, want)
+				}
+			}
+		})
+	}
+}
+
+func TestPlanInvalidParams(t *testing.T) {
+	badLine := writeInput(t, "1 2 3\n# comment\n4 x 6\n")
+	onlyComments := writeInput(t, "# nothing\n\n   \n")
+	tests := []struct {
+		name    string
+		job     workload.Job
+		wantErr string
+	}{
+		{"bad group", workload.Job{Params: map[string]any{"groups": []any{"1 2 3", "4 x 6"}}}, `group 2 "4 x 6": "x" is not an integer`},
+		{"float", workload.Job{Params: map[string]any{"groups": []any{"1.5"}}}, `group 1 "1.5": "1.5" is not an integer`},
+		{"hex", workload.Job{Params: map[string]any{"groups": []any{"1", "2", "0x10"}}}, `group 3 "0x10": "0x10" is not an integer`},
+		{"empty group", workload.Job{Params: map[string]any{"groups": []any{"1", "  "}}}, `group 2 "  ": no numbers`},
+		{"bad input line", workload.Job{Params: map[string]any{"input": "x"}, Files: map[string]string{"input": badLine}}, `input": line 3 "4 x 6": "x" is not an integer`},
+		{"input without groups", workload.Job{Params: map[string]any{"input": "x"}, Files: map[string]string{"input": onlyComments}}, "holds no groups"},
+		{"input not staged", workload.Job{Params: map[string]any{"input": "x"}}, `"input": no staged copy`},
+		{"both", workload.Job{Params: map[string]any{"groups": []any{"1"}, "input": "x"}, Files: map[string]string{"input": badLine}}, `"groups" and "input": give exactly one`},
+		{"neither", workload.Job{Params: map[string]any{}}, `give "groups"`},
+		{"nil params", workload.Job{}, `give "groups"`},
+		{"unknown param", workload.Job{Params: map[string]any{"groups": []any{"1"}, "grups": 1}}, `param "grups": unknown`},
+		{"groups not a list", workload.Job{Params: map[string]any{"groups": "1 2 3"}}, `param "groups": a string, want a list`},
+		{"group not a string", workload.Job{Params: map[string]any{"groups": []any{"1", 2.0}}}, `group 2 is a float64`},
+		{"empty list", workload.Job{Params: map[string]any{"groups": []any{}}}, "empty list"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			specs, err := plan(t, tt.job)
+			if !errors.Is(err, workload.ErrInvalidParams) {
+				t.Fatalf("Plan error = %v, want ErrInvalidParams", err)
+			}
+			if !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("Plan error = %q, want it to contain %q", err, tt.wantErr)
+			}
+			if len(specs) != 0 {
+				t.Errorf("Plan emitted %d tasks before failing", len(specs))
+			}
+		})
+	}
+}
+
+func TestPlanStops(t *testing.T) {
+	job := workload.Job{Params: map[string]any{"groups": []any{"1", "2", "3"}}}
+	t.Run("emit error", func(t *testing.T) {
+		stop := errors.New("queue full")
+		calls := 0
+		err := New().Plan(context.Background(), job, func(workload.TaskSpec) error {
+			calls++
+			return stop
+		})
+		if !errors.Is(err, stop) || calls != 1 {
+			t.Fatalf("Plan = %v after %d emits, want the emit error after 1", err, calls)
+		}
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		calls := 0
+		err := New().Plan(ctx, job, func(workload.TaskSpec) error {
+			calls++
+			cancel()
+			return nil
+		})
+		if !errors.Is(err, context.Canceled) || calls != 1 {
+			t.Fatalf("Plan = %v after %d emits, want context.Canceled after 1", err, calls)
+		}
+	})
+}
+
+func TestDescribe(t *testing.T) {
+	info, err := New().Describe(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Name != "sum" || info.Version == "" || len(info.Params) != 2 ||
+		info.Params[0].Name != "groups" || info.Params[0].Type != workload.ParamList ||
+		info.Params[1].Name != "input" || info.Params[1].Type != workload.ParamURI {
+		t.Errorf("Describe = %+v", info)
+	}
+}

@@ -1,0 +1,83 @@
+package sum
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+
+	"github.com/batchd/batchd/plugins/workload"
+)
+
+// taskOutput is what a sum task reports.
+type taskOutput struct {
+	Numbers []string `json:"numbers"`
+	Sum     *string  `json:"sum"`
+}
+
+// jobOutput is the job's machine-readable result.
+type jobOutput struct {
+	Tasks int    `json:"tasks"`
+	Total string `json:"total"`
+}
+
+// Reduce adds up the tasks' sums exactly. Its summary text is "total N";
+// its output {"tasks":K,"total":"N"}. A result whose output is not a sum
+// task's output, or whose sum disagrees with its numbers, is an error
+// wrapping workload.ErrInvalidResult naming the task.
+func (w *Workload) Reduce(ctx context.Context, job workload.Job, next func() (workload.Result, error)) (workload.Summary, error) {
+	total := new(big.Int)
+	tasks := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return workload.Summary{}, err
+		}
+		r, err := next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return workload.Summary{}, fmt.Errorf("sum: reducing %s: reading result %d: %w", job.Name, tasks+1, err)
+		}
+		s, err := resultSum(r.Output)
+		if err != nil {
+			return workload.Summary{}, fmt.Errorf("sum: reducing %s: %w: task %s: %w", job.Name, workload.ErrInvalidResult, r.TaskID, err)
+		}
+		total.Add(total, s)
+		tasks++
+	}
+	out, err := json.Marshal(jobOutput{Tasks: tasks, Total: total.String()})
+	if err != nil {
+		return workload.Summary{}, fmt.Errorf("sum: reducing %s: %w", job.Name, err)
+	}
+	return workload.Summary{Text: "total " + total.String(), Output: out}, nil
+}
+
+// resultSum checks one task's output and returns its sum.
+func resultSum(raw json.RawMessage) (*big.Int, error) {
+	var out taskOutput
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, fmt.Errorf("output %s: %w", quote(string(raw)), err)
+	}
+	if out.Sum == nil {
+		return nil, fmt.Errorf("output %s has no \"sum\"", quote(string(raw)))
+	}
+	s, err := parseInt(*out.Sum)
+	if err != nil {
+		return nil, fmt.Errorf("sum: %w", err)
+	}
+	if len(out.Numbers) > 0 {
+		nums := make([]*big.Int, len(out.Numbers))
+		for i, n := range out.Numbers {
+			if nums[i], err = parseInt(n); err != nil {
+				return nil, fmt.Errorf("numbers: %w", err)
+			}
+		}
+		if want := sum(nums); want.Cmp(s) != 0 {
+			return nil, fmt.Errorf("sum %s of numbers %v, want %s", s, out.Numbers, want)
+		}
+	}
+	return s, nil
+}

@@ -1,0 +1,57 @@
+// Package sum is batchd's reference workload: it adds up groups of
+// integers, one task per group, and reduces the tasks' sums to a total.
+//
+// The plugin binary is also the task program: run as
+// "batchd-workload-sum task 1 2 3" it prints "sum of 1 2 3 = 6" and posts
+// the result to batchd's collector (RunTask). Numbers are arbitrary-size
+// integers (math/big); sums travel as decimal strings, so nothing overflows
+// or rounds.
+package sum
+
+import (
+	"context"
+
+	"github.com/batchd/batchd/plugins/workload"
+)
+
+// Version is the workload's version, reported by Describe.
+const Version = "0.1.0"
+
+// Parameter names.
+const (
+	ParamGroups = "groups"
+	ParamInput  = "input"
+)
+
+// Workload is the sum workload. It holds no state and is safe for
+// concurrent use.
+type Workload struct{}
+
+var _ workload.Workload = (*Workload)(nil)
+
+// New returns the sum workload.
+func New() *Workload { return &Workload{} }
+
+// Describe returns the workload's name, version and parameters.
+func (w *Workload) Describe(ctx context.Context) (workload.Info, error) {
+	if err := ctx.Err(); err != nil {
+		return workload.Info{}, err
+	}
+	return workload.Info{
+		Name:        "sum",
+		Version:     Version,
+		Description: "adds up groups of integers of any size, one task per group, and totals the sums",
+		Params: []workload.Param{
+			{
+				Name:        ParamGroups,
+				Type:        workload.ParamList,
+				Description: `groups of integers, each a string of numbers separated by spaces, e.g. ["1 2 3", "4 5 6"]; give this or input`,
+			},
+			{
+				Name:        ParamInput,
+				Type:        workload.ParamURI,
+				Description: "a text file with one group per line; blank lines and '#' comments are skipped; give this or groups",
+			},
+		},
+	}, nil
+}
