@@ -13,11 +13,9 @@ import (
 // batchd's client for it. The connection is closed when the test ends.
 func Conn(t testing.TB, impl workload.Workload) workload.Workload {
 	t.Helper()
-	c, s := plugin.TestPluginGRPCConn(t, false, workload.PluginSet(impl))
-	t.Cleanup(func() {
-		c.Close()
-		s.Stop()
-	})
+	c, _ := plugin.TestPluginGRPCConn(t, false, workload.PluginSet(impl))
+	// Closing the client shuts the server down through go-plugin's controller.
+	t.Cleanup(func() { _ = c.Close() })
 	raw, err := c.Dispense(workload.PluginName)
 	if err != nil {
 		t.Fatalf("dispensing workload: %v", err)
