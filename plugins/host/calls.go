@@ -13,7 +13,10 @@ func (i *instance) callErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	if rpcerr.Transport(err) || i.exited() {
+	if rpcerr.Transport(err) {
+		i.broken.Store(true)
+	}
+	if i.exited() {
 		return fmt.Errorf("%s plugin %q (%s): %w: %w", i.kind, i.name, i.path, ErrCrashed, err)
 	}
 	return fmt.Errorf("%s plugin %q: %w", i.kind, i.name, err)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"sync/atomic"
 	"time"
 
 	"github.com/batchd/batchd/plugins/fetcher"
@@ -21,6 +22,9 @@ type instance struct {
 	name   string
 	path   string
 	client *plugin.Client
+	// broken is set when a call found the connection lost: the process is
+	// dying or dead even if go-plugin has not noticed yet.
+	broken atomic.Bool
 
 	// Exactly one of these is set, with the Info its Describe returned at launch.
 	workload workload.Workload
@@ -109,7 +113,8 @@ func (h *Host) pluginLevel() string {
 	return "info"
 }
 
-func (i *instance) exited() bool { return i.client.Exited() }
+// exited reports whether the plugin is gone or unusable.
+func (i *instance) exited() bool { return i.broken.Load() || i.client.Exited() }
 
 // pid is the plugin's process id, 0 if it never started.
 func (i *instance) pid() int {

@@ -78,6 +78,11 @@ func (w *slogWriter) emit(line []byte) {
 	for _, k := range []string{keyLevel, keyMessage, keyTimestamp, keyModule, keyCaller, keyTime} {
 		delete(m, k)
 	}
+	// go-plugin names the plugin by its path; the logger already has its name.
+	if p, ok := m["plugin"]; ok {
+		delete(m, "plugin")
+		m["path"] = p
+	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
