@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -29,40 +30,41 @@ func (h *Host) Fetcher(ctx context.Context, name string) (fetcher.Fetcher, error
 // by name, wins. An unclaimed scheme is an error wrapping ErrNotFound.
 func (h *Host) FetcherFor(ctx context.Context, scheme string) (fetcher.Fetcher, error) {
 	scheme = strings.ToLower(scheme)
-	schemes, err := h.schemeMap(ctx)
+	schemes, broken, err := h.schemeMap(ctx)
 	if err != nil {
 		return nil, err
 	}
 	name, ok := schemes[scheme]
 	if !ok {
-		return nil, fmt.Errorf("%w: no fetcher plugin handles URI scheme %q (handled: %s; searched %s)",
+		err := fmt.Errorf("%w: no fetcher plugin handles URI scheme %q (handled: %s; searched %s)",
 			ErrNotFound, scheme, handled(schemes), h.searched())
+		return nil, errors.Join(append([]error{err}, broken...)...)
 	}
 	return h.Fetcher(ctx, name)
 }
 
 // schemeMap returns scheme -> fetcher name, building it from the fetchers'
-// Describe. It is cached only when every fetcher answered.
-func (h *Host) schemeMap(ctx context.Context) (map[string]string, error) {
+// Describe, and the errors of fetchers that could not be launched. It is
+// cached only when every fetcher answered.
+func (h *Host) schemeMap(ctx context.Context) (schemes map[string]string, broken []error, err error) {
 	h.mu.Lock()
 	cached := h.schemes
 	h.mu.Unlock()
 	if cached != nil {
-		return cached, nil
+		return cached, nil, nil
 	}
 	fetchers := h.scan(KindFetcher)
 	sort.SliceStable(fetchers, func(a, b int) bool { return fetchers[a].dir < fetchers[b].dir })
-	schemes := map[string]string{}
-	complete := true
+	schemes = map[string]string{}
 	for _, f := range fetchers {
 		name := f.name
 		inst, err := h.instanceOf(ctx, KindFetcher, name)
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil, err
+			if ctx.Err() != nil || errors.Is(err, ErrClosed) {
+				return nil, nil, err
 			}
 			h.log.Warn("fetcher plugin unusable", "plugin", name, "error", err)
-			complete = false
+			broken = append(broken, err)
 			continue
 		}
 		for _, s := range inst.finfo.Schemes {
@@ -71,12 +73,12 @@ func (h *Host) schemeMap(ctx context.Context) (map[string]string, error) {
 			}
 		}
 	}
-	if complete {
+	if len(broken) == 0 {
 		h.mu.Lock()
 		h.schemes = schemes
 		h.mu.Unlock()
 	}
-	return schemes, nil
+	return schemes, broken, nil
 }
 
 func handled(schemes map[string]string) string {

@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -73,6 +74,9 @@ func (h *Host) launch(ctx context.Context, k Kind, name string) (*instance, erro
 	inst := &instance{kind: k, name: name, path: path, client: client}
 	fail := func(what string, err error) (*instance, error) {
 		inst.kill()
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("no answer within %v: %w", h.cfg.CallTimeout, err)
+		}
 		return nil, fmt.Errorf("%s %s plugin %q (%s): %w", what, k, name, path, err)
 	}
 	rpc, err := client.Client()
@@ -89,15 +93,15 @@ func (h *Host) launch(ctx context.Context, k Kind, name string) (*instance, erro
 	case KindWorkload:
 		inst.workload = raw.(workload.Workload)
 		if inst.winfo, err = inst.workload.Describe(ctx); err != nil {
-			return fail("describing", inst.callErr(err))
+			return fail("describing", err)
 		}
 	case KindFetcher:
 		inst.fetcher = raw.(fetcher.Fetcher)
 		if inst.finfo, err = inst.fetcher.Describe(ctx); err != nil {
-			return fail("describing", inst.callErr(err))
+			return fail("describing", err)
 		}
 		if err := inst.fetcher.Configure(ctx, h.cfg.FetcherSettings[name]); err != nil {
-			return fail("configuring", inst.callErr(err))
+			return fail("configuring", err)
 		}
 	}
 	log.Debug("plugin started", "path", path, "pid", client.ReattachConfig().Pid)

@@ -150,7 +150,7 @@ func (r *recorder) Handle(_ context.Context, rec slog.Record) error {
 	return nil
 }
 func (r *recorder) WithAttrs(as []slog.Attr) slog.Handler { return &withAttrs{r, as} }
-func (r *recorder) WithGroup(string) slog.Handler        { return r }
+func (r *recorder) WithGroup(string) slog.Handler         { return r }
 
 // withAttrs adds the attrs of Logger.With to each record.
 type withAttrs struct {
@@ -182,4 +182,3 @@ func (r *recorder) find(msg string) (map[string]string, bool) {
 	}
 	return nil, false
 }
-
