@@ -38,7 +38,7 @@ var (
 const (
 	DefaultCallTimeout  = 10 * time.Second
 	DefaultStartTimeout = 10 * time.Second
-	// killGrace is how long Close lets go-plugin end a plugin before the
+	// killGrace is how long go-plugin may take to end a plugin before the
 	// process is killed outright.
 	killGrace = 5 * time.Second
 )
@@ -66,8 +66,9 @@ type Config struct {
 
 // Host owns batchd's plugin processes. Its methods are safe for concurrent use.
 type Host struct {
-	cfg Config
-	log *slog.Logger
+	cfg       Config
+	log       *slog.Logger
+	killGrace time.Duration
 
 	mu        sync.Mutex
 	closed    bool
@@ -101,7 +102,7 @@ func New(cfg Config) *Host {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Host{cfg: cfg, log: log, slots: map[key]*slot{}}
+	return &Host{cfg: cfg, log: log, killGrace: killGrace, slots: map[key]*slot{}}
 }
 
 // instanceOf returns the running instance of a plugin, launching it (again,
@@ -129,7 +130,7 @@ func (h *Host) instanceOf(ctx context.Context, kind Kind, name string) (*instanc
 	}
 	if old := s.inst; old != nil {
 		h.log.Warn("relaunching plugin that exited", "kind", string(kind), "plugin", name, "path", old.path)
-		old.kill()
+		old.kill(h.killGrace)
 	}
 	inst, err := h.launch(ctx, kind, name)
 	if err != nil {
@@ -138,7 +139,7 @@ func (h *Host) instanceOf(ctx context.Context, kind Kind, name string) (*instanc
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
-		inst.kill()
+		inst.kill(h.killGrace)
 		return nil, ErrClosed
 	}
 	s.inst = inst
@@ -164,7 +165,7 @@ func (h *Host) Close() error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			inst.kill()
+			inst.kill(h.killGrace)
 		}()
 	}
 	wg.Wait()

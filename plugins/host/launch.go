@@ -73,7 +73,7 @@ func (h *Host) launch(ctx context.Context, k Kind, name string) (*instance, erro
 	})
 	inst := &instance{kind: k, name: name, path: path, client: client}
 	fail := func(what string, err error) (*instance, error) {
-		inst.kill()
+		inst.kill(h.killGrace)
 		if errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("no answer within %v: %w", h.cfg.CallTimeout, err)
 		}
@@ -130,15 +130,15 @@ func (i *instance) pid() int {
 
 // kill ends the plugin process and waits for it. go-plugin asks the plugin
 // to stop and kills it if it does not; if even that does not finish within
-// killGrace (a plugin too stuck to answer), the process is killed directly.
-func (i *instance) kill() {
+// grace (a plugin too stuck to answer), the process is killed directly.
+func (i *instance) kill(grace time.Duration) {
 	pid := i.pid()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		i.client.Kill()
 	}()
-	timer := time.NewTimer(killGrace)
+	timer := time.NewTimer(grace)
 	defer timer.Stop()
 	select {
 	case <-done:

@@ -69,12 +69,14 @@ func pluginDir(t *testing.T, links map[string]string) string {
 // which no child process of the test may remain.
 func newHost(t *testing.T, cfg Config) *Host {
 	t.Helper()
+	tw := &testWriter{t: t}
 	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		cfg.Logger = slog.New(slog.NewTextHandler(tw, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	h := New(cfg)
 	t.Cleanup(func() {
 		h.Close()
+		tw.stop()
 		if kids := children(t); len(kids) > 0 {
 			t.Errorf("child processes left after Close: %v", kids)
 		}
@@ -82,12 +84,27 @@ func newHost(t *testing.T, cfg Config) *Host {
 	return h
 }
 
-// testWriter sends log output to t.Log while the test runs.
-type testWriter struct{ t *testing.T }
+// testWriter sends log output to t.Log until stopped. (go-plugin's stdio
+// goroutine may log once more after Close returns, when t.Log would panic.)
+type testWriter struct {
+	mu      sync.Mutex
+	t       *testing.T
+	stopped bool
+}
 
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(p)))
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.stopped {
+		w.t.Log(strings.TrimSpace(string(p)))
+	}
 	return len(p), nil
+}
+
+func (w *testWriter) stop() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.stopped = true
 }
 
 // children lists the pids of this process's live children, from /proc.

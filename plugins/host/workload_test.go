@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -187,5 +188,22 @@ func TestPluginLogsReachLogger(t *testing.T) {
 	}
 	if attrs["plugin"] != "good" || attrs["kind"] != "workload" || attrs["job"] != "logged" {
 		t.Errorf("planning record attrs = %v", attrs)
+	}
+}
+
+func TestCloseKillsFrozenPlugin(t *testing.T) {
+	h := newHost(t, Config{Dirs: []string{pluginDir(t, map[string]string{"batchd-workload-good": "batchd-workload-good"})}})
+	h.killGrace = 200 * time.Millisecond
+	if _, err := h.Workload(context.Background(), "good"); err != nil {
+		t.Fatalf("Workload: %v", err)
+	}
+	pid := pidOf(t, h, KindWorkload, "good")
+	// A stopped process cannot answer go-plugin's shutdown request.
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	h.Close()
+	if alive(pid) {
+		t.Errorf("frozen plugin %d alive after Close", pid)
 	}
 }
