@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -116,5 +117,14 @@ func (f *hostedFetcher) Configure(ctx context.Context, settings json.RawMessage)
 
 func (f *hostedFetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
 	res, err := f.inst.fetcher.Fetch(ctx, req, progress)
-	return res, f.inst.opErr("fetch "+req.URI, err, nil)
+	return res, f.inst.opErr("fetch "+redacted(req.URI), err, nil)
+}
+
+// redacted is uri with any password hidden, for error messages.
+func redacted(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return "(unparsable uri)"
+	}
+	return u.Redacted()
 }

@@ -49,6 +49,10 @@ func TestFetcherForScheme(t *testing.T) {
 	if !errors.Is(err, fetcher.ErrNotFound) || !strings.Contains(err.Error(), `fetcher plugin "copy"`) || !strings.Contains(err.Error(), "/no/such/file") {
 		t.Errorf("Fetch of a missing file: %v", err)
 	}
+	_, err = f.Fetch(ctx, fetcher.Request{URI: "copy://user:s3cret@/no/such/file", Dest: dest}, nil)
+	if !errors.Is(err, fetcher.ErrNotFound) || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "copy://user:xxxxx@/no/such/file") {
+		t.Errorf("Fetch error shows the password: %v", err)
+	}
 	if f2, err := h.FetcherFor(ctx, "copy"); err != nil || f2 == nil {
 		t.Errorf("FetcherFor(copy): %v", err)
 	}

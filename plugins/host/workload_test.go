@@ -130,6 +130,9 @@ func TestCrashMidPlan(t *testing.T) {
 	if !errors.Is(err, ErrCrashed) || !strings.Contains(err.Error(), `workload plugin "crash"`) {
 		t.Fatalf("Plan error %v, want ErrCrashed naming the plugin", err)
 	}
+	if testing.Verbose() {
+		t.Logf("crash error: %v", err)
+	}
 	// The next use relaunches it.
 	w, err = h.Workload(ctx, "crash")
 	if err != nil {

@@ -11,8 +11,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
-	"strings"
 
 	"github.com/batchd/batchd/plugins/sdk"
 )
@@ -37,10 +37,11 @@ func (copyFetcher) Configure(_ context.Context, settings json.RawMessage) error 
 }
 
 func (copyFetcher) Fetch(ctx context.Context, req sdk.FetchRequest, progress func(sdk.Progress)) (sdk.FetchResult, error) {
-	_, path, ok := strings.Cut(req.URI, "://")
-	if !ok {
-		return sdk.FetchResult{}, fmt.Errorf("%s: %w", req.URI, sdk.ErrUnsupported)
+	u, err := url.Parse(req.URI)
+	if err != nil || (u.Scheme != "file" && u.Scheme != "copy") {
+		return sdk.FetchResult{}, fmt.Errorf("uri %q: %w", req.URI, sdk.ErrUnsupported)
 	}
+	path := u.Path
 	in, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return sdk.FetchResult{}, fmt.Errorf("opening %s: %w", path, sdk.ErrNotFound)
