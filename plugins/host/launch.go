@@ -70,6 +70,10 @@ func (h *Host) launch(ctx context.Context, k Kind, name string) (*instance, erro
 		Managed:          true,
 		StartTimeout:     h.cfg.StartTimeout,
 		Logger:           newPluginLogger(log, h.pluginLevel()),
+		// What the plugin writes to os.Stdout / os.Stderr after it started
+		// serving travels over go-plugin's stdio stream; log it line by line.
+		SyncStdout: &slogWriter{log: log.With("stream", "stdout")},
+		SyncStderr: &slogWriter{log: log.With("stream", "stderr")},
 	})
 	inst := &instance{kind: k, name: name, path: path, client: client}
 	fail := func(what string, err error) (*instance, error) {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -157,13 +158,20 @@ func pidOf(t *testing.T, h *Host, k Kind, name string) int {
 type recorder struct {
 	mu      sync.Mutex
 	records []slog.Record
+	added   chan struct{} // gets a token after each record, if empty
 }
+
+func newRecorder() *recorder { return &recorder{added: make(chan struct{}, 1)} }
 
 func (r *recorder) Enabled(context.Context, slog.Level) bool { return true }
 func (r *recorder) Handle(_ context.Context, rec slog.Record) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.records = append(r.records, rec.Clone())
+	select {
+	case r.added <- struct{}{}:
+	default:
+	}
 	return nil
 }
 func (r *recorder) WithAttrs(as []slog.Attr) slog.Handler { return &withAttrs{r, as} }
@@ -198,4 +206,19 @@ func (r *recorder) find(msg string) (map[string]string, bool) {
 		}
 	}
 	return nil, false
+}
+
+// wait waits for a record with message msg, for up to ten seconds.
+func (r *recorder) wait(msg string) (map[string]string, bool) {
+	timeout := time.After(10 * time.Second)
+	for {
+		if attrs, ok := r.find(msg); ok {
+			return attrs, true
+		}
+		select {
+		case <-r.added:
+		case <-timeout:
+			return nil, false
+		}
+	}
 }

@@ -172,7 +172,7 @@ func TestHungPluginIsBoundedAndKilled(t *testing.T) {
 }
 
 func TestPluginLogsReachLogger(t *testing.T) {
-	rec := &recorder{}
+	rec := newRecorder()
 	h := newHost(t, Config{
 		Dirs:   []string{pluginDir(t, map[string]string{"batchd-workload-good": "batchd-workload-good"})},
 		Logger: slog.New(rec),
@@ -184,13 +184,17 @@ func TestPluginLogsReachLogger(t *testing.T) {
 	if _, err := collect(t, w, workload.Job{Name: "logged"}); err != nil {
 		t.Fatalf("Plan: %v", err)
 	}
-	h.Close() // waits for the plugin's stderr to be drained
-	attrs, ok := rec.find("planning")
+	// The plugin's log lines (its real stderr) and what it writes to
+	// os.Stderr (go-plugin's stdio stream) arrive on their own.
+	attrs, ok := rec.wait("planning")
 	if !ok {
 		t.Fatalf("no \"planning\" record among %d", len(rec.records))
 	}
 	if attrs["plugin"] != "good" || attrs["kind"] != "workload" || attrs["job"] != "logged" {
 		t.Errorf("planning record attrs = %v", attrs)
+	}
+	if attrs, ok := rec.wait("plain stderr line"); !ok || attrs["plugin"] != "good" || attrs["stream"] != "stderr" {
+		t.Errorf("plain stderr line: found %v, attrs %v", ok, attrs)
 	}
 }
 

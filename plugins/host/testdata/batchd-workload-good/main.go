@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strconv"
 	"strings"
 
@@ -25,6 +26,7 @@ func (good) Describe(context.Context) (sdk.WorkloadInfo, error) {
 
 func (good) Plan(ctx context.Context, job sdk.Job, emit func(sdk.TaskSpec) error) error {
 	slog.Info("planning", "job", job.Name)
+	fmt.Fprintln(os.Stderr, "plain stderr line")
 	if job.Params["block"] == true {
 		<-ctx.Done()
 		return ctx.Err()
