@@ -131,6 +131,9 @@ func (h *Host) instanceOf(ctx context.Context, kind Kind, name string) (*instanc
 	if old := s.inst; old != nil {
 		h.log.Warn("relaunching plugin that exited", "kind", string(kind), "plugin", name, "path", old.path)
 		old.kill(h.killGrace)
+		h.mu.Lock()
+		s.inst = nil
+		h.mu.Unlock()
 	}
 	inst, err := h.launch(ctx, kind, name)
 	if err != nil {
