@@ -4,6 +4,11 @@
 package sdk
 
 import (
+	"log/slog"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+
 	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/workload"
 )
@@ -27,10 +32,30 @@ type (
 
 // ServeWorkload serves w as a go-plugin gRPC plugin and returns when batchd
 // closes the plugin. A workload plugin's main is one call to it.
-// TODO(plugins): implemented by the plugin host work.
-func ServeWorkload(w workload.Workload) { panic("sdk: ServeWorkload not implemented yet") }
+func ServeWorkload(w workload.Workload) {
+	serve(workload.Handshake, workload.PluginSet(w))
+}
 
 // ServeFetcher serves f as a go-plugin gRPC plugin and returns when batchd
 // closes the plugin. A fetcher plugin's main is one call to it.
-// TODO(plugins): implemented by the plugin host work.
-func ServeFetcher(f fetcher.Fetcher) { panic("sdk: ServeFetcher not implemented yet") }
+func ServeFetcher(f fetcher.Fetcher) {
+	serve(fetcher.Handshake, fetcher.PluginSet(f))
+}
+
+// serve runs the go-plugin server over gRPC only. Before serving it points
+// slog's default logger (and the log package) at Logger, so whatever the
+// plugin logs reaches batchd's log under the plugin's name.
+func serve(hs plugin.HandshakeConfig, plugins plugin.PluginSet) {
+	slog.SetDefault(Logger())
+	plugin.Serve(&plugin.ServeConfig{
+		HandshakeConfig: hs,
+		Plugins:         plugins,
+		GRPCServer:      plugin.DefaultGRPCServer,
+		Logger: hclog.New(&hclog.LoggerOptions{
+			Name:       "plugin",
+			Level:      hclog.LevelFromString(logLevel().String()),
+			Output:     stderr,
+			JSONFormat: true,
+		}),
+	})
+}

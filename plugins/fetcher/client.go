@@ -1,0 +1,68 @@
+package fetcher
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	pb "github.com/batchd/batchd/plugins/fetcher/proto"
+)
+
+// client is batchd's side of the gRPC shim: a Fetcher whose methods call
+// the plugin. Errors the plugin returned keep their message and match this
+// package's sentinels (and context.Canceled / DeadlineExceeded) with errors.Is.
+type client struct {
+	rpc pb.FetcherClient
+}
+
+var _ Fetcher = (*client)(nil)
+
+func (c *client) Describe(ctx context.Context) (Info, error) {
+	resp, err := c.rpc.Describe(ctx, &pb.DescribeRequest{})
+	if err != nil {
+		return Info{}, wireErrors.FromStatus(err)
+	}
+	return Info{Name: resp.GetName(), Version: resp.GetVersion(), Schemes: resp.GetSchemes()}, nil
+}
+
+func (c *client) Configure(ctx context.Context, settings json.RawMessage) error {
+	_, err := c.rpc.Configure(ctx, &pb.ConfigureRequest{SettingsJson: settings})
+	return wireErrors.FromStatus(err)
+}
+
+// Fetch calls progress (if not nil) for each progress event, on the
+// calling goroutine, and returns the result the plugin sent last.
+func (c *client) Fetch(ctx context.Context, req Request, progress func(Progress)) (Result, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stream, err := c.rpc.Fetch(ctx, &pb.FetchRequest{Uri: req.URI, Dest: req.Dest})
+	if err != nil {
+		return Result{}, wireErrors.FromStatus(err)
+	}
+	for {
+		ev, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return Result{}, fmt.Errorf("fetching %s: plugin ended the stream without a result", req.Dest)
+		}
+		if err != nil {
+			return Result{}, wireErrors.FromStatus(err)
+		}
+		switch e := ev.GetEvent().(type) {
+		case *pb.FetchEvent_Progress:
+			if progress != nil {
+				progress(Progress{Bytes: e.Progress.GetBytes(), Total: e.Progress.GetTotal()})
+			}
+		case *pb.FetchEvent_Result:
+			return Result{Size: e.Result.GetSize(), SHA256: e.Result.GetSha256()}, nil
+		}
+	}
+}
+
+func rawOrNil(b []byte) json.RawMessage {
+	if len(b) == 0 {
+		return nil
+	}
+	return json.RawMessage(b)
+}

@@ -1,0 +1,50 @@
+package fetcher
+
+import (
+	"context"
+
+	pb "github.com/batchd/batchd/plugins/fetcher/proto"
+	"google.golang.org/grpc"
+)
+
+// server is the plugin side of the gRPC shim: it serves a Fetcher
+// implementation to batchd.
+type server struct {
+	pb.UnimplementedFetcherServer
+	impl Fetcher
+}
+
+var _ pb.FetcherServer = (*server)(nil)
+
+func (s *server) Describe(ctx context.Context, _ *pb.DescribeRequest) (*pb.DescribeResponse, error) {
+	info, err := s.impl.Describe(ctx)
+	if err != nil {
+		return nil, wireErrors.ToStatus(err)
+	}
+	return &pb.DescribeResponse{Name: info.Name, Version: info.Version, Schemes: info.Schemes}, nil
+}
+
+func (s *server) Configure(ctx context.Context, req *pb.ConfigureRequest) (*pb.ConfigureResponse, error) {
+	if err := s.impl.Configure(ctx, rawOrNil(req.GetSettingsJson())); err != nil {
+		return nil, wireErrors.ToStatus(err)
+	}
+	return &pb.ConfigureResponse{}, nil
+}
+
+// Fetch sends progress events as the implementation reports them and the
+// result last. A progress event that cannot be sent (batchd went away) is
+// dropped: the cancelled ctx stops the implementation.
+func (s *server) Fetch(req *pb.FetchRequest, stream grpc.ServerStreamingServer[pb.FetchEvent]) error {
+	progress := func(p Progress) {
+		_ = stream.Send(&pb.FetchEvent{Event: &pb.FetchEvent_Progress{
+			Progress: &pb.Progress{Bytes: p.Bytes, Total: p.Total},
+		}})
+	}
+	res, err := s.impl.Fetch(stream.Context(), Request{URI: req.GetUri(), Dest: req.GetDest()}, progress)
+	if err != nil {
+		return wireErrors.ToStatus(err)
+	}
+	return stream.Send(&pb.FetchEvent{Event: &pb.FetchEvent_Result{
+		Result: &pb.Result{Size: res.Size, Sha256: res.SHA256},
+	}})
+}

@@ -1,0 +1,130 @@
+package host
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/batchd/batchd/plugins/fetcher"
+)
+
+// Fetcher returns the fetcher plugin called name, launched (and configured
+// with its FetcherSettings) on first use, and again if it exited. Errors
+// from its methods name the plugin; Describe and Configure are bounded by
+// CallTimeout, Fetch by ctx.
+func (h *Host) Fetcher(ctx context.Context, name string) (fetcher.Fetcher, error) {
+	inst, err := h.instanceOf(ctx, KindFetcher, name)
+	if err != nil {
+		return nil, err
+	}
+	return &hostedFetcher{inst: inst, timeout: h.cfg.CallTimeout}, nil
+}
+
+// FetcherFor returns the fetcher plugin that handles URI scheme (case
+// insensitive). The first time, it launches every fetcher plugin to learn
+// their schemes; when two claim a scheme, the first by folder order, then
+// by name, wins. An unclaimed scheme is an error wrapping ErrNotFound.
+func (h *Host) FetcherFor(ctx context.Context, scheme string) (fetcher.Fetcher, error) {
+	scheme = strings.ToLower(scheme)
+	schemes, broken, err := h.schemeMap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	name, ok := schemes[scheme]
+	if !ok {
+		err := fmt.Errorf("%w: no fetcher plugin handles URI scheme %q (handled: %s; searched %s)",
+			ErrNotFound, scheme, handled(schemes), h.searched())
+		return nil, errors.Join(append([]error{err}, broken...)...)
+	}
+	return h.Fetcher(ctx, name)
+}
+
+// schemeMap returns scheme -> fetcher name, building it from the fetchers'
+// Describe, and the errors of fetchers that could not be launched. It is
+// cached only when every fetcher answered.
+func (h *Host) schemeMap(ctx context.Context) (schemes map[string]string, broken []error, err error) {
+	h.mu.Lock()
+	cached := h.schemes
+	h.mu.Unlock()
+	if cached != nil {
+		return cached, nil, nil
+	}
+	fetchers := h.scan(KindFetcher)
+	sort.SliceStable(fetchers, func(a, b int) bool { return fetchers[a].dir < fetchers[b].dir })
+	schemes = map[string]string{}
+	for _, f := range fetchers {
+		name := f.name
+		inst, err := h.instanceOf(ctx, KindFetcher, name)
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, ErrClosed) {
+				return nil, nil, err
+			}
+			h.log.Warn("fetcher plugin unusable", "plugin", name, "error", err)
+			broken = append(broken, err)
+			continue
+		}
+		for _, s := range inst.finfo.Schemes {
+			if _, taken := schemes[strings.ToLower(s)]; !taken {
+				schemes[strings.ToLower(s)] = name
+			}
+		}
+	}
+	if len(broken) == 0 {
+		h.mu.Lock()
+		h.schemes = schemes
+		h.mu.Unlock()
+	}
+	return schemes, broken, nil
+}
+
+func handled(schemes map[string]string) string {
+	if len(schemes) == 0 {
+		return "none"
+	}
+	var s []string
+	for scheme, name := range schemes {
+		s = append(s, scheme+" by "+name)
+	}
+	sort.Strings(s)
+	return strings.Join(s, ", ")
+}
+
+// hostedFetcher is a fetcher plugin as the Host hands it out.
+type hostedFetcher struct {
+	inst    *instance
+	timeout time.Duration
+}
+
+var _ fetcher.Fetcher = (*hostedFetcher)(nil)
+
+func (f *hostedFetcher) Describe(ctx context.Context) (fetcher.Info, error) {
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
+	info, err := f.inst.fetcher.Describe(ctx)
+	return info, f.inst.opErr("describe", err, nil)
+}
+
+func (f *hostedFetcher) Configure(ctx context.Context, settings json.RawMessage) error {
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
+	return f.inst.opErr("configure", f.inst.fetcher.Configure(ctx, settings), nil)
+}
+
+func (f *hostedFetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
+	res, err := f.inst.fetcher.Fetch(ctx, req, progress)
+	return res, f.inst.opErr("fetch "+redacted(req.URI), err, nil)
+}
+
+// redacted is uri with any password hidden, for error messages.
+func redacted(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return "(unparsable uri)"
+	}
+	return u.Redacted()
+}

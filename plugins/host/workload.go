@@ -1,0 +1,57 @@
+package host
+
+import (
+	"context"
+	"time"
+
+	"github.com/batchd/batchd/plugins/workload"
+)
+
+// Workload returns the workload plugin called name, launching it on first
+// use (and again if it exited). Errors from its methods name the plugin;
+// Describe is bounded by CallTimeout, Plan and Reduce by ctx. A plugin that
+// crashes mid-call makes that call fail with ErrCrashed; ask the Host again
+// for a fresh instance.
+func (h *Host) Workload(ctx context.Context, name string) (workload.Workload, error) {
+	inst, err := h.instanceOf(ctx, KindWorkload, name)
+	if err != nil {
+		return nil, err
+	}
+	return &hostedWorkload{inst: inst, timeout: h.cfg.CallTimeout}, nil
+}
+
+// hostedWorkload is a workload plugin as the Host hands it out.
+type hostedWorkload struct {
+	inst    *instance
+	timeout time.Duration
+}
+
+var _ workload.Workload = (*hostedWorkload)(nil)
+
+func (w *hostedWorkload) Describe(ctx context.Context) (workload.Info, error) {
+	ctx, cancel := context.WithTimeout(ctx, w.timeout)
+	defer cancel()
+	info, err := w.inst.workload.Describe(ctx)
+	return info, w.inst.opErr("describe", err, nil)
+}
+
+// Plan returns emit's error unchanged, and wraps the plugin's.
+func (w *hostedWorkload) Plan(ctx context.Context, job workload.Job, emit func(workload.TaskSpec) error) error {
+	var emitErr error
+	err := w.inst.workload.Plan(ctx, job, func(s workload.TaskSpec) error {
+		emitErr = emit(s)
+		return emitErr
+	})
+	return w.inst.opErr("plan", err, emitErr)
+}
+
+// Reduce returns next's error unchanged, and wraps the plugin's.
+func (w *hostedWorkload) Reduce(ctx context.Context, job workload.Job, next func() (workload.Result, error)) (workload.Summary, error) {
+	var nextErr error
+	sum, err := w.inst.workload.Reduce(ctx, job, func() (workload.Result, error) {
+		r, err := next()
+		nextErr = err
+		return r, err
+	})
+	return sum, w.inst.opErr("reduce", err, nextErr)
+}
