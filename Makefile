@@ -37,7 +37,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeReport -fuzztime 20s ./core/collector
 
 proto:
-	$(GO) generate ./plugins/...
+	sh plugins/gen.sh
 
 clean:
 	rm -rf $(BIN) .batchd

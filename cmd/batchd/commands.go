@@ -24,7 +24,7 @@ func (m *Main) validate(ctx context.Context) error {
 	if err := cfg.RequireJobs(); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	plugins := host.New(host.Config{Dirs: m.pluginDirs(cfg), Pins: cfg.Plugins.Pins, Logger: m.log})
+	plugins := m.pluginHost(cfg)
 	defer plugins.Close()
 	var errs []error
 	for _, j := range cfg.Jobs {
@@ -69,7 +69,7 @@ func (m *Main) listPlugins(ctx context.Context) error {
 		cfg = c
 	}
 	dirs := m.pluginDirs(cfg)
-	plugins := host.New(host.Config{Dirs: dirs, Logger: m.log})
+	plugins := m.pluginHost(cfg)
 	defer plugins.Close()
 	list := plugins.List(ctx)
 	if len(list) == 0 {
@@ -78,7 +78,7 @@ func (m *Main) listPlugins(ctx context.Context) error {
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KIND\tNAME\tVERSION\tHANDLES\tPATH")
 	for _, p := range list {
-		handles := p.Handles()
+		handles := handles(p)
 		if p.Err != nil {
 			handles = "error: " + p.Err.Error()
 		}
@@ -113,7 +113,7 @@ func (m *Main) localCluster(ctx context.Context) error {
 	work, _ = filepath.Abs(work)
 	lc := localcluster.New(localcluster.Config{
 		Listen: m.listen, Agents: agents, CPUs: cfg.Local.CPUs,
-		MemMB: float64(cfg.Local.Mem / config.MiB), DiskMB: float64(cfg.Local.Disk / config.MiB),
+		MemMB: cfg.Local.Mem.MiB(), DiskMB: cfg.Local.Disk.MiB(),
 		WorkDir: work, Logger: m.log,
 	})
 	if err := lc.Start(ctx); err != nil {
@@ -123,4 +123,16 @@ func (m *Main) localCluster(ctx context.Context) error {
 	fmt.Fprintf(m.Stdout, "local cluster: Mesos v1 scheduler API at %s/api/v1/scheduler, %d agents, sandboxes in %s\n", lc.URL(), agents, work)
 	<-ctx.Done()
 	return nil
+}
+
+// handles says what a plugin handles: a fetcher's schemes, a workload's params.
+func handles(p host.PluginInfo) string {
+	if p.Kind == host.KindFetcher {
+		return "schemes: " + strings.Join(p.Schemes, ",")
+	}
+	var names []string
+	for _, prm := range p.Params {
+		names = append(names, prm.Name+":"+string(prm.Type))
+	}
+	return "params: " + strings.Join(names, ",")
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -44,6 +45,19 @@ func (m *Main) pluginDirs(cfg *config.Config) []string {
 	return append(dirs, config.DefaultPluginDirs(m.Exe, base)...)
 }
 
+// pluginHost returns a plugin host for cfg's plugin folders, pins and fetcher settings.
+func (m *Main) pluginHost(cfg *config.Config) *host.Host {
+	hc := host.Config{Dirs: m.pluginDirs(cfg), Logger: m.log.With("component", "plugins")}
+	if cfg != nil {
+		hc.Pins = cfg.Plugins.Pins
+		hc.FetcherSettings = map[string]json.RawMessage{}
+		for name := range cfg.Fetchers {
+			hc.FetcherSettings[name] = cfg.FetcherSettings(name)
+		}
+	}
+	return host.New(hc)
+}
+
 // runJobs runs every job of the config and returns an error if any failed.
 func (m *Main) runJobs(ctx context.Context) error {
 	cfg, err := m.loadConfig()
@@ -58,7 +72,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 		return fmt.Errorf("creating state folder: %w", err)
 	}
 
-	plugins := host.New(host.Config{Dirs: m.pluginDirs(cfg), Pins: cfg.Plugins.Pins, Logger: m.log, FetcherSettings: cfg.FetcherSettings})
+	plugins := m.pluginHost(cfg)
 	m.onClose(func() error { plugins.Close(); return nil })
 
 	store, err := staging.Open(filepath.Join(cfg.State.Dir, "staging"), staging.Options{})
@@ -85,7 +99,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 	if master == "" {
 		lc := localcluster.New(localcluster.Config{
 			Listen: "127.0.0.1:0", Agents: cfg.Local.Agents, CPUs: cfg.Local.CPUs,
-			MemMB: float64(cfg.Local.Mem / config.MiB), DiskMB: float64(cfg.Local.Disk / config.MiB),
+			MemMB: cfg.Local.Mem.MiB(), DiskMB: cfg.Local.Disk.MiB(),
 			WorkDir: filepath.Join(runDir, "cluster"), Logger: m.log.With("component", "localcluster"),
 		})
 		if err := lc.Start(ctx); err != nil {
@@ -98,7 +112,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 
 	engine := mesoscluster.New(mesoscluster.Config{
 		Master: master, FrameworkName: cfg.Cluster.Framework, Role: cfg.Cluster.Role,
-		Principal: cfg.Cluster.Principal, Secret: cfg.Cluster.Secret.Reveal(),
+		Principal: cfg.Cluster.Principal, Secret: string(cfg.Cluster.Secret),
 		FailoverTimeout: cfg.Cluster.FailoverTimeout.Std(), Codec: cfg.Cluster.Codec,
 		ConnectTimeout: cfg.Cluster.ConnectTimeout.Std(), Logger: m.log.With("component", "mesos"),
 	})
@@ -181,7 +195,7 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, store *staging.Sto
 // jobSpec converts a config job into the runner's spec.
 func jobSpec(j config.Job) jobs.Spec {
 	s := jobs.Spec{
-		Name: j.Name, Workload: j.Workload, CPUs: j.CPUs, MemMB: float64(j.Mem / config.MiB),
+		Name: j.Name, Workload: j.Workload, CPUs: j.CPUs, MemMB: j.Mem.MiB(),
 		Retries: j.Retries, Timeout: j.Timeout.Std(), Params: j.Params,
 	}
 	for _, a := range j.Artifacts {
