@@ -291,3 +291,46 @@ func TestFailover(t *testing.T) {
 		})
 	}
 }
+
+func TestFailureEventAfterExit(t *testing.T) {
+	c := startCluster(t, Config{})
+	f := subscribe(t, c, protobufCodec(), frameworkInfo("failure"))
+	f.launch(f.offers()[0], shellTask("x", "exit 2"))
+	f.waitState("x", mesos.TASK_FAILED)
+	ev := f.next(scheduler.Event_FAILURE)
+	if ev.Failure.GetExecutorID().GetValue() != "x" || syscall.WaitStatus(ev.Failure.GetStatus()).ExitStatus() != 2 {
+		t.Errorf("FAILURE for executor %q status %d", ev.Failure.GetExecutorID().GetValue(), ev.Failure.GetStatus())
+	}
+}
+
+func TestOfferTimeoutRescinds(t *testing.T) {
+	c := startCluster(t, Config{OfferTimeout: 100 * time.Millisecond})
+	f := subscribe(t, c, protobufCodec(), frameworkInfo("rescind"))
+	o := f.offers()[0]
+	ev := f.next(scheduler.Event_RESCIND)
+	if ev.Rescind.OfferID != o.ID {
+		t.Fatalf("rescinded %v, want %v", ev.Rescind.OfferID, o.ID)
+	}
+	f.launch(o, commandTask("late", 0.1, 10, "true"))
+	if st := f.update(true); st.GetState() != mesos.TASK_LOST || !strings.Contains(st.GetMessage(), "no longer valid") {
+		t.Errorf("launch on a rescinded offer: %v %q", st.GetState(), st.GetMessage())
+	}
+}
+
+func TestUpdatesRedeliveredAfterResubscribe(t *testing.T) {
+	c := startCluster(t, Config{})
+	info := frameworkInfo("redeliver")
+	info.FailoverTimeout = ptr(60.0)
+	f := subscribe(t, c, protobufCodec(), info)
+	f.launch(f.offers()[0], shellTask("d", "true"))
+	first := f.update(false) // STARTING, not acknowledged
+	f.close()
+	info.ID = &mesos.FrameworkID{Value: f.id}
+	g := subscribe(t, c, protobufCodec(), info)
+	again := g.update(false)
+	if again.GetState() != first.GetState() || !bytes.Equal(again.UUID, first.UUID) {
+		t.Fatalf("after resubscribing got %v %x, want %v %x", again.GetState(), again.UUID, first.GetState(), first.UUID)
+	}
+	g.call(calls.Acknowledge(again.GetAgentID().GetValue(), "d", again.UUID))
+	g.waitState("d", mesos.TASK_FINISHED)
+}
