@@ -51,3 +51,24 @@ func TestClose(t *testing.T) {
 		})
 	}
 }
+
+func TestRun(t *testing.T) {
+	tests := []struct {
+		name    string
+		listen  string
+		wantErr bool
+	}{
+		{name: "serves until cancelled", listen: "127.0.0.1:0"},
+		{name: "bad listen address", listen: "256.0.0.1:0", wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			err := Run(ctx, Config{Listen: tc.listen, WorkDir: t.TempDir()})
+			if (err != nil) != tc.wantErr {
+				t.Errorf("Run: %v, want error %v", err, tc.wantErr)
+			}
+		})
+	}
+}
