@@ -260,6 +260,7 @@ func (c *Cluster) release(t *task) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t.agent.used = t.agent.used.minus(t.res)
+	t.agent.ports = addPorts(t.agent.ports, t.ports)
 	if !t.terminal() {
 		t.state = mesos.TASK_KILLED // shutdown before a terminal update
 	}

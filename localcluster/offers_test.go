@@ -68,13 +68,23 @@ func TestAgents(t *testing.T) {
 	c := startCluster(t, Config{Agents: 3, CPUs: 2, MemMB: 256})
 	f := subscribe(t, c, protobufCodec(), frameworkInfo("agents"))
 	seen := map[string]bool{}
+	ports := map[uint64]string{}
 	for len(seen) < 3 {
 		for _, o := range f.offers() {
 			seen[o.AgentID.Value] = true
-			if r, _ := parseResources(o.Resources); r.cpus != 2 || r.mem != 256 {
+			for _, r := range mesos.NewPortRanges(&o) {
+				if other, dup := ports[r.Begin]; dup && other != o.AgentID.Value {
+					t.Errorf("agents %s and %s both offer port %d", other, o.AgentID.Value, r.Begin)
+				}
+				ports[r.Begin] = o.AgentID.Value
+			}
+			if r, _, _ := parseResources(o.Resources); r.cpus != 2 || r.mem != 256 {
 				t.Errorf("agent %s offered %v", o.AgentID.Value, r)
 			}
 		}
+	}
+	if len(ports) != 3 {
+		t.Errorf("port ranges offered: %v, want one per agent", ports)
 	}
 }
 
@@ -94,7 +104,7 @@ func TestSeveralTasksOnOneOffer(t *testing.T) {
 	}
 	// The unused half cpu and the finished tasks' resources return to the pool.
 	for {
-		r, _ := parseResources(f.offers()[0].Resources)
+		r, _, _ := parseResources(f.offers()[0].Resources)
 		if r.cpus == 3 && r.mem == 300 {
 			break
 		}

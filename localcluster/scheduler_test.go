@@ -44,7 +44,7 @@ func TestSubscribe(t *testing.T) {
 			if !strings.Contains(o.ID.Value, "-O") || !strings.HasSuffix(o.AgentID.Value, "-S0") || o.FrameworkID.Value != f.id {
 				t.Errorf("offer ids %q agent %q framework %q do not look like Mesos'", o.ID.Value, o.AgentID.Value, o.FrameworkID.Value)
 			}
-			got, err := parseResources(o.Resources)
+			got, _, err := parseResources(o.Resources)
 			if err != nil || got != (res{cpus: 4, mem: 1024, disk: 10240}) {
 				t.Errorf("offered %v (%v), want cpus 4 mem 1024 disk 10240", got, err)
 			}
@@ -119,6 +119,24 @@ func TestTasks(t *testing.T) {
 			want: mesos.TASK_ERROR, wantMsg: "more resources", wantSrc: mesos.SOURCE_MASTER,
 		},
 		{
+			name: "offered port is usable",
+			task: func() mesos.TaskInfo {
+				ti := shellTask("port", "echo ok")
+				ti.Resources = append(ti.Resources, portsResource(31000, 31001))
+				return ti
+			},
+			want: mesos.TASK_FINISHED, wantOut: "ok\n", wantSrc: mesos.SOURCE_EXECUTOR, wantStart: true,
+		},
+		{
+			name: "port not offered is a task error",
+			task: func() mesos.TaskInfo {
+				ti := shellTask("port", "true")
+				ti.Resources = append(ti.Resources, portsResource(80, 80))
+				return ti
+			},
+			want: mesos.TASK_ERROR, wantMsg: "not offered", wantSrc: mesos.SOURCE_MASTER,
+		},
+		{
 			name: "unknown resource is a task error",
 			task: func() mesos.TaskInfo {
 				ti := commandTask("gpu", 1, 64, "true")
@@ -159,6 +177,10 @@ func TestTasks(t *testing.T) {
 			}
 		})
 	}
+}
+
+func portsResource(begin, end uint64) mesos.Resource {
+	return mesos.Resource{Name: "ports", Type: mesos.RANGES.Enum(), Ranges: &mesos.Value_Ranges{Range: []mesos.Value_Range{{Begin: begin, End: end}}}}
 }
 
 func ptr[T any](v T) *T { return &v }
