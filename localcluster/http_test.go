@@ -146,3 +146,27 @@ func TestSubscribeRecordIOAccept(t *testing.T) {
 		t.Fatalf("first event %v, %v", ev.Type, err)
 	}
 }
+
+// TestHandWrittenJSON is what a framework without mesos-go (curl, Python) sends.
+func TestHandWrittenJSON(t *testing.T) {
+	c := startCluster(t, Config{})
+	body := `{"type":"SUBSCRIBE","subscribe":{"framework_info":{"user":"foo","name":"Example HTTP Framework","roles":["test"],"capabilities":[{"type":"MULTI_ROLE"}]}}}`
+	resp := post(t, c, []byte(body), map[string]string{"Content-Type": "application/json", "Accept": "application/json"})
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	r := recordio.NewReader(resp.Body)
+	for _, want := range []string{`"type":"SUBSCRIBED"`, `"type":"OFFERS"`} {
+		frame, err := r.ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(frame, []byte(want)) {
+			t.Errorf("event %s lacks %s", frame, want)
+		}
+		if want == `"type":"OFFERS"` && !bytes.Contains(frame, []byte(`"allocation_info":{"role":"test"}`)) {
+			t.Errorf("offer %s lacks allocation_info.role", frame)
+		}
+	}
+}
