@@ -118,7 +118,7 @@ func (c *Cluster) launchLocked(fw *framework, a *agent, pool *res, ports *mesos.
 		}
 		t.latest = mesos.TaskStatus{TaskID: ti.TaskID, State: mesos.TASK_STAGING.Enum(), AgentID: &ti.AgentID}
 		fw.tasks[t.id] = t
-		c.log.Info("launching task", "framework", fw.id, "task", t.id, "agent", a.id, "resources", need.String())
+		c.log.Debug("launching task", "framework", fw.id, "task", t.id, "agent", a.id, "resources", need.String())
 		c.wg.Add(1)
 		go c.runTask(t)
 	}
@@ -138,7 +138,7 @@ func (c *Cluster) masterUpdateLocked(fw *framework, taskID mesos.TaskID, agentID
 	if agentID != nil && agentID.Value != "" {
 		st.AgentID = agentID
 	}
-	c.log.Info("task update from master", "framework", fw.id, "task", taskID.Value, "state", state.String(), "message", msg)
+	c.log.Debug("task update from master", "framework", fw.id, "task", taskID.Value, "state", state.String(), "message", msg)
 	fw.send(&scheduler.Event{Type: scheduler.Event_UPDATE, Update: &scheduler.Event_Update{Status: st}})
 }
 

@@ -91,7 +91,7 @@ func TestTasks(t *testing.T) {
 				ti.Command.Environment = &mesos.Environment{Variables: []mesos.Environment_Variable{{Name: "GREETING", Value: ptr("hello")}}}
 				return ti
 			},
-			want: mesos.TASK_FINISHED, wantMsg: "Command exited with status 0", wantOut: "hello world from greet in /",
+			want: mesos.TASK_FINISHED, wantMsg: "Command exited with status 0", wantOut: "hello world from greet in {workdir}/agents/",
 			wantSrc: mesos.SOURCE_EXECUTOR, wantStart: true,
 		},
 		{
@@ -171,8 +171,9 @@ func TestTasks(t *testing.T) {
 				}
 			}
 			if tc.wantOut != "" {
-				if out := readTaskFile(t, c, ti.TaskID.Value, "stdout"); !strings.HasPrefix(out, tc.wantOut) {
-					t.Errorf("stdout %q, want prefix %q", out, tc.wantOut)
+				want := strings.ReplaceAll(tc.wantOut, "{workdir}", c.WorkDir())
+				if out := readTaskFile(t, c, ti.TaskID.Value, "stdout"); !strings.HasPrefix(out, want) {
+					t.Errorf("stdout %q, want prefix %q", out, want)
 				}
 			}
 		})

@@ -30,7 +30,7 @@ func (c *Cluster) statusLocked(t *task, state mesos.TaskState, src mesos.TaskSta
 		st.Message = &msg
 	}
 	t.state, t.latest = state, st
-	c.log.Info("task update", "framework", t.fw.id, "task", t.id, "state", state.String(), "message", msg)
+	c.log.Debug("task update", "framework", t.fw.id, "task", t.id, "state", state.String(), "message", msg)
 	if t.fw.removed {
 		return
 	}
