@@ -172,6 +172,15 @@ func TestFailover(t *testing.T) {
 	}
 }
 
+func TestKillUnknownTask(t *testing.T) {
+	c := startCluster(t, Config{})
+	f := subscribe(t, c, protobufCodec(), frameworkInfo("kill-unknown"))
+	f.call(calls.Kill("nobody", ""))
+	if st := f.update(true); st.TaskID.Value != "nobody" || st.GetState() != mesos.TASK_LOST {
+		t.Errorf("KILL of an unknown task: %v %v %q", st.TaskID.Value, st.GetState(), st.GetMessage())
+	}
+}
+
 func TestFailureEventAfterExit(t *testing.T) {
 	c := startCluster(t, Config{})
 	f := subscribe(t, c, protobufCodec(), frameworkInfo("failure"))

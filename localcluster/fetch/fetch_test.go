@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -245,4 +246,37 @@ func TestCache(t *testing.T) {
 	}
 	srv.CloseClientConnections()
 	http.DefaultClient.CloseIdleConnections()
+}
+
+func TestCacheConcurrentAndModes(t *testing.T) {
+	srv := newServer(t, map[string][]byte{"/tool": []byte("#!/bin/sh\n")})
+	f := New(Config{CacheDir: filepath.Join(t.TempDir(), "cache")})
+	sandboxes := make([]string, 8)
+	errs := make([]error, len(sandboxes))
+	var wg sync.WaitGroup
+	for i := range sandboxes {
+		sandboxes[i] = t.TempDir()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = f.Fetch(context.Background(), URI{Value: srv.URL + "/tool", Cache: true, Executable: i%2 == 0}, sandboxes[i])
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.hits["/tool"].Load(); got != 1 {
+		t.Errorf("%d requests for concurrent cached fetches, want 1", got)
+	}
+	for i, sb := range sandboxes {
+		fi, err := os.Stat(filepath.Join(sb, "tool"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if exec := fi.Mode().Perm()&0o111 != 0; exec != (i%2 == 0) {
+			t.Errorf("sandbox %d: executable %v, want %v (modes must not leak through the cache)", i, exec, i%2 == 0)
+		}
+	}
+	srv.CloseClientConnections()
 }
