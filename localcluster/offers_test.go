@@ -92,7 +92,11 @@ func TestSeveralTasksOnOneOffer(t *testing.T) {
 	c := startCluster(t, Config{CPUs: 3, MemMB: 300})
 	f := subscribe(t, c, protobufCodec(), frameworkInfo("several"))
 	o := f.offers()[0]
-	f.launch(o, commandTask("a", 1, 100, "sleep", "0.2"), commandTask("b", 1, 100, "true"), commandTask("c", 0.5, 100, "true"))
+	tasks := []mesos.TaskInfo{commandTask("a", 1, 100, "sleep", "0.2"), commandTask("b", 1, 100, "true"), commandTask("c", 0.5, 100, "true")}
+	for i := range tasks {
+		tasks[i].AgentID = o.AgentID
+	}
+	f.call(calls.Accept(calls.OfferOperations{calls.OpLaunch(tasks...)}.WithOffers(o.ID)).With(calls.RefuseSeconds(0)))
 	done := map[string]bool{}
 	for len(done) < 3 {
 		st := f.update(true)
@@ -104,11 +108,12 @@ func TestSeveralTasksOnOneOffer(t *testing.T) {
 	}
 	// The unused half cpu and the finished tasks' resources return to the pool.
 	for {
-		r, _, _ := parseResources(f.offers()[0].Resources)
+		next := f.offers()[0]
+		r, _, _ := parseResources(next.Resources)
 		if r.cpus == 3 && r.mem == 300 {
 			break
 		}
-		f.call(calls.Decline(o.ID).With(calls.RefuseSeconds(0)))
+		f.call(calls.Decline(next.ID).With(calls.RefuseSeconds(0)))
 	}
 }
 
