@@ -130,7 +130,9 @@ func TestHandlerStatuses(t *testing.T) {
 		{name: "nested path", rq: func(tok string) request {
 			return request{path: "/v1/results/task-1/x", auth: "Bearer " + tok, ctype: jsonCT, body: good}
 		}, wantStatus: 404},
-		{name: "other path", rq: func(tok string) request { return request{path: "/v2/x", auth: "Bearer " + tok, ctype: jsonCT, body: good} },
+		{name: "other path", rq: func(tok string) request {
+			return request{path: "/v2/x", auth: "Bearer " + tok, ctype: jsonCT, body: good}
+		},
 			wantStatus: 404},
 		{name: "no authorization", rq: func(string) request { return request{ctype: jsonCT, body: good} },
 			wantStatus: 401, wantHeader: map[string]string{"WWW-Authenticate": `Bearer realm="batchd"`}},
@@ -140,7 +142,9 @@ func TestHandlerStatuses(t *testing.T) {
 			wantStatus: 401},
 		{name: "bearer two words", rq: func(tok string) request { return request{auth: "Bearer " + tok + " x", ctype: jsonCT, body: good} },
 			wantStatus: 401},
-		{name: "wrong token", rq: func(string) request { return request{auth: "Bearer " + strings.Repeat("0", 64), ctype: jsonCT, body: good} },
+		{name: "wrong token", rq: func(string) request {
+			return request{auth: "Bearer " + strings.Repeat("0", 64), ctype: jsonCT, body: good}
+		},
 			wantStatus: 403, wantReason: "wrong token"},
 		{name: "another task's token", before: func(t *testing.T, fx *fixture, _ string) { fx.register(t, "task-2") },
 			rq: func(tok string) request {
@@ -148,7 +152,9 @@ func TestHandlerStatuses(t *testing.T) {
 			}, wantStatus: 403},
 		{name: "get", rq: func(tok string) request { return request{method: "GET", auth: "Bearer " + tok} },
 			wantStatus: 405, wantHeader: map[string]string{"Allow": "POST"}},
-		{name: "put", rq: func(tok string) request { return request{method: "PUT", auth: "Bearer " + tok, ctype: jsonCT, body: good} },
+		{name: "put", rq: func(tok string) request {
+			return request{method: "PUT", auth: "Bearer " + tok, ctype: jsonCT, body: good}
+		},
 			wantStatus: 405},
 		{name: "text/plain", rq: func(tok string) request { return request{auth: "Bearer " + tok, ctype: "text/plain", body: good} },
 			wantStatus: 415, wantReason: "application/json"},
@@ -169,7 +175,9 @@ func TestHandlerStatuses(t *testing.T) {
 		{name: "missing output", rq: func(tok string) request {
 			return request{auth: "Bearer " + tok, ctype: jsonCT, body: `{"display":"6"}`}
 		}, wantStatus: 400, wantReason: `missing "output"`},
-		{name: "null output", rq: func(tok string) request { return request{auth: "Bearer " + tok, ctype: jsonCT, body: `{"output":null}`} },
+		{name: "null output", rq: func(tok string) request {
+			return request{auth: "Bearer " + tok, ctype: jsonCT, body: `{"output":null}`}
+		},
 			wantStatus: 400, wantReason: `missing "output"`},
 		{name: "display not a string", rq: func(tok string) request {
 			return request{auth: "Bearer " + tok, ctype: jsonCT, body: `{"output":1,"display":2}`}
@@ -221,9 +229,15 @@ func TestHandlerStatuses(t *testing.T) {
 
 // postOK returns a before step posting body successfully for task-1.
 func postOK(body string) func(*testing.T, *fixture, string) {
+	return postOKFor("task-1", body)
+}
+
+// postOKFor returns a step posting body successfully for task id.
+func postOKFor(id, body string) func(*testing.T, *fixture, string) {
 	return func(t *testing.T, fx *fixture, tok string) {
 		t.Helper()
-		if resp, msg := fx.do(t, request{auth: "Bearer " + tok, ctype: jsonCT, body: body}); resp.StatusCode != 200 {
+		rq := request{path: "/v1/results/" + id, auth: "Bearer " + tok, ctype: jsonCT, body: body}
+		if resp, msg := fx.do(t, rq); resp.StatusCode != 200 {
 			t.Fatalf("first post: %d %s", resp.StatusCode, msg)
 		}
 	}
