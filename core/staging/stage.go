@@ -34,8 +34,11 @@ type flight struct {
 // checksum is "sha256:<hex>" or empty. When the staged digest differs, the
 // error wraps ErrChecksum and names the URI and both digests; bytes fetched
 // for a call whose checksum failed are not kept. A malformed checksum fails
-// with ErrBadChecksum before anything is fetched. Bytes whose size or digest
-// differ from what fetch reported are discarded with ErrCorrupt.
+// with ErrBadChecksum before anything is fetched. Callers sharing a fetch
+// each check their own checksum against its digest; the fetched bytes are
+// kept when they pass the checksum of the caller that started the fetch.
+// Bytes whose size or digest differ from what fetch reported are discarded
+// with ErrCorrupt. Every error names the URI (with any password redacted).
 func (s *Store) Stage(ctx context.Context, uri string, checksum string, fetch FetchFunc) (Blob, error) {
 	want, err := parseChecksum(checksum)
 	if err != nil {
