@@ -43,6 +43,14 @@ func TestConcurrentPosts(t *testing.T) {
 	if n := fx.onResultCalls(); n != tasks {
 		t.Errorf("OnResult called %d times, want %d", n, tasks)
 	}
+	// Each 200 came after the result reached the log: it is there before Close.
+	data, err := os.ReadFile(filepath.Join(fx.dir, "results.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(data, []byte(`"type":"result"`)); n != tasks {
+		t.Errorf("log holds %d results, want %d", n, tasks)
+	}
 	if n := len(fx.c.Results()); n != tasks {
 		t.Errorf("Results has %d entries, want %d", n, tasks)
 	}
