@@ -1,0 +1,210 @@
+package collector
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// resultsPrefix is the URL path under which tasks post results.
+const resultsPrefix = "/v1/results/"
+
+// Handler serves POST /v1/results/<taskID>. The answers:
+//
+//	200 the result is stored (or is an identical re-post of the stored one)
+//	400 the body is not one JSON object with an "output"
+//	401 no or malformed "Authorization: Bearer <token>"
+//	403 the token is not the task's
+//	404 unknown task, or a path other than /v1/results/<taskID>
+//	405 a method other than POST
+//	409 the task already has a different result
+//	413 the body is larger than Options.MaxBody
+//	415 the Content-Type is not application/json
+//	500 the log could not be written; 503 the collector is closed
+//
+// Every refusal carries a one-line plain-text reason.
+func (c *Collector) Handler() http.Handler {
+	return http.HandlerFunc(c.serve)
+}
+
+func (c *Collector) serve(w http.ResponseWriter, r *http.Request) {
+	taskID, ok := parseResultPath(r.URL.EscapedPath())
+	if !ok {
+		refuse(w, http.StatusNotFound, "no such endpoint; post results to "+resultsPrefix+"<task id>")
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		refuse(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed; use POST")
+		return
+	}
+	token, ok := bearerToken(r.Header.Get("Authorization"))
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="batchd"`)
+		refuse(w, http.StatusUnauthorized, "missing or malformed Authorization header; want \"Bearer <task token>\"")
+		return
+	}
+	c.mu.Lock()
+	t := c.tasks[taskID]
+	var want [sha256.Size]byte
+	known := t != nil && t.registered
+	if known {
+		want = t.tokenHash
+	}
+	c.mu.Unlock()
+	if !known {
+		refuse(w, http.StatusNotFound, "unknown task "+strconv.Quote(taskID))
+		return
+	}
+	hash := sha256.Sum256([]byte(token))
+	if subtle.ConstantTimeCompare(hash[:], want[:]) != 1 {
+		c.log.Warn("collector: wrong token", "task", taskID, "remote", r.RemoteAddr)
+		refuse(w, http.StatusForbidden, "wrong token for task "+strconv.Quote(taskID))
+		return
+	}
+	if !isJSON(r.Header.Get("Content-Type")) {
+		refuse(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json (UTF-8)")
+		return
+	}
+	body, status, reason := c.readBody(w, r)
+	if status != 0 {
+		refuse(w, status, reason)
+		return
+	}
+	rep, err := decodeReport(body)
+	if err != nil {
+		refuse(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	status, reason = c.store(r, taskID, t, Result{
+		TaskID: taskID, Output: rep.Output, Display: rep.Display, Received: time.Now().UTC(),
+	})
+	if status != http.StatusOK {
+		refuse(w, status, reason)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, reason+"\n")
+}
+
+// readBody reads at most c.maxBody bytes of the body; over that it stops
+// reading and returns 413.
+func (c *Collector) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, string) {
+	tooBig := "body larger than " + strconv.FormatInt(c.maxBody, 10) + " bytes"
+	if r.ContentLength > c.maxBody {
+		return nil, http.StatusRequestEntityTooLarge, tooBig
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, c.maxBody))
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return nil, http.StatusRequestEntityTooLarge, tooBig
+	case err != nil:
+		return nil, http.StatusBadRequest, "reading body: " + err.Error()
+	}
+	return body, 0, ""
+}
+
+// store keeps res as the task's result, unless it already has one.
+func (c *Collector) store(r *http.Request, taskID string, t *task, res Result) (int, string) {
+	c.mu.Lock()
+	if err := c.usableLocked(); err != nil {
+		c.mu.Unlock()
+		if errors.Is(err, ErrClosed) {
+			return http.StatusServiceUnavailable, "collector is shutting down"
+		}
+		return http.StatusInternalServerError, "results log unusable"
+	}
+	if p := t.res; p != nil {
+		c.mu.Unlock()
+		if !sameReport(p.result, res.Output, res.Display) {
+			return http.StatusConflict, "task " + strconv.Quote(taskID) + " already has a different result"
+		}
+		select {
+		case <-p.done:
+		case <-r.Context().Done():
+			return http.StatusServiceUnavailable, "request ended while the result was being stored"
+		}
+		if p.err != nil {
+			return http.StatusInternalServerError, "storing result failed"
+		}
+		return http.StatusOK, "result already stored"
+	}
+	rec := record{Type: typeResult, TaskID: taskID, Output: res.Output, Display: res.Display, Received: res.Received}
+	if err := c.writeLocked(rec); err != nil {
+		c.mu.Unlock()
+		c.log.Error("collector: storing result", "task", taskID, "err", err)
+		return http.StatusInternalServerError, "storing result failed"
+	}
+	p := &pending{result: res, done: make(chan struct{})}
+	t.res = p
+	c.inflight.Add(1)
+	c.mu.Unlock()
+
+	err := c.sync()
+	c.inflight.Done()
+	p.err = err
+	close(p.done)
+	if err != nil {
+		c.log.Error("collector: storing result", "task", taskID, "err", err)
+		return http.StatusInternalServerError, "storing result failed"
+	}
+	if c.onResult != nil {
+		c.onResult(res)
+	}
+	return http.StatusOK, "result stored"
+}
+
+// parseResultPath extracts the task id from /v1/results/<escaped id>.
+func parseResultPath(escaped string) (string, bool) {
+	rest, ok := strings.CutPrefix(escaped, resultsPrefix)
+	if !ok || rest == "" || strings.Contains(rest, "/") {
+		return "", false
+	}
+	id, err := url.PathUnescape(rest)
+	if err != nil || id == "" {
+		return "", false
+	}
+	return id, true
+}
+
+// bearerToken extracts the token from an Authorization header value.
+func bearerToken(h string) (string, bool) {
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	if token == "" || strings.ContainsAny(token, " \t") {
+		return "", false
+	}
+	return token, true
+}
+
+// isJSON reports whether a Content-Type is application/json, in UTF-8 if a
+// charset is given.
+func isJSON(ct string) bool {
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
+		return false
+	}
+	cs, ok := params["charset"]
+	return !ok || strings.EqualFold(cs, "utf-8") || strings.EqualFold(cs, "utf8")
+}
+
+// refuse answers with status and a one-line plain-text reason.
+func refuse(w http.ResponseWriter, status int, reason string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	io.WriteString(w, strings.ReplaceAll(reason, "\n", " ")+"\n")
+}

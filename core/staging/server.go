@@ -1,0 +1,99 @@
+package staging
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+)
+
+// prefix is the URL path under which Handler serves blobs.
+const prefix = "/artifacts/"
+
+// URLPath returns the path Handler serves b at: "/artifacts/<hex>/<name>",
+// with the name escaped as one path segment. Agents name the sandbox file
+// after the last segment, so the URI's base name carries through.
+func (s *Store) URLPath(b Blob) string {
+	name := b.Name
+	if !validName(name) {
+		name = "artifact"
+	}
+	return prefix + b.Digest + "/" + url.PathEscape(name)
+}
+
+// Handler serves staged blobs read-only: GET and HEAD of
+// /artifacts/<hex>/<name>, with Range requests, ETag "sha256:<hex>" and
+// Last-Modified as http.ServeContent implements them. The name segment is
+// only the file name the client sees; the blob is found by digest. A
+// malformed path gets 400, an unknown digest 404, any other method 405.
+// Mount it at "/artifacts/" (or as the root handler): it reads the full
+// request path.
+func (s *Store) Handler() http.Handler {
+	return http.HandlerFunc(s.serve)
+}
+
+func (s *Store) serve(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		refuse(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed; use GET or HEAD")
+		return
+	}
+	digest, name, ok := parseArtifactPath(r.URL.EscapedPath())
+	if !ok {
+		refuse(w, http.StatusBadRequest, "malformed artifact path; want /artifacts/<sha256 hex>/<name>")
+		return
+	}
+	f, err := os.Open(s.blobPath(digest))
+	if errors.Is(err, os.ErrNotExist) {
+		refuse(w, http.StatusNotFound, "no artifact with sha256 "+digest)
+		return
+	}
+	if err != nil {
+		s.log.Error("staging: opening blob", "digest", digest, "err", err)
+		refuse(w, http.StatusInternalServerError, "cannot read artifact")
+		return
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		s.log.Error("staging: stat blob", "digest", digest, "err", err)
+		refuse(w, http.StatusInternalServerError, "cannot read artifact")
+		return
+	}
+	s.touch(digest)
+	h := w.Header()
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("ETag", `"sha256:`+digest+`"`)
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("X-Content-Type-Options", "nosniff")
+	http.ServeContent(w, r, name, fi.ModTime(), f)
+}
+
+// parseArtifactPath splits an escaped request path into its digest and name.
+// Each segment is unescaped on its own, so an encoded slash or dot-dot in
+// the name is refused rather than reinterpreted.
+func parseArtifactPath(escaped string) (digest, name string, ok bool) {
+	rest, found := strings.CutPrefix(escaped, prefix)
+	if !found {
+		return "", "", false
+	}
+	digest, escName, found := strings.Cut(rest, "/")
+	if !found || !validDigest(digest) || strings.Contains(escName, "/") {
+		return "", "", false
+	}
+	name, err := url.PathUnescape(escName)
+	if err != nil || !validName(name) {
+		return "", "", false
+	}
+	return digest, name, true
+}
+
+// refuse answers with status and a one-line plain-text reason.
+func refuse(w http.ResponseWriter, status int, reason string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write([]byte(reason + "\n"))
+}
