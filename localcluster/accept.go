@@ -1,0 +1,141 @@
+package localcluster
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	"github.com/mesos/mesos-go/api/v1/lib/scheduler"
+)
+
+// acceptLocked runs the LAUNCH operations of an ACCEPT against the offers'
+// resources; what the tasks do not use returns to the pool.
+func (c *Cluster) acceptLocked(fw *framework, acc *scheduler.Call_Accept) {
+	now := time.Now()
+	var (
+		pool    res
+		agent   *agent
+		invalid []string
+	)
+	for _, id := range acc.OfferIDs {
+		o := c.state.offers[id.Value]
+		switch {
+		case o == nil || o.fw != fw:
+			invalid = append(invalid, fmt.Sprintf("Offer %s is no longer valid", id.Value))
+			continue
+		case agent != nil && o.agent != agent:
+			invalid = append(invalid, fmt.Sprintf("Aggregated offers must belong to one agent; offer %s is on %s", id.Value, o.agent.id))
+		}
+		c.removeOfferLocked(o)
+		if agent == nil {
+			agent = o.agent
+		}
+		pool = pool.plus(o.res)
+	}
+	if len(acc.OfferIDs) == 0 {
+		invalid = append(invalid, "No offers specified")
+	}
+	if agent != nil {
+		filterLocked(fw, agent, acc.Filters, now)
+	}
+	for _, op := range acc.Operations {
+		var tasks []mesos.TaskInfo
+		switch op.Type {
+		case mesos.Offer_Operation_LAUNCH:
+			tasks = op.GetLaunch().GetTaskInfos()
+		case mesos.Offer_Operation_LAUNCH_GROUP:
+			for _, t := range op.GetLaunchGroup().GetTaskGroup().Tasks {
+				c.masterUpdateLocked(fw, t.TaskID, &t.AgentID, mesos.TASK_ERROR, mesos.REASON_TASK_GROUP_INVALID,
+					"LAUNCH_GROUP is not supported by the embedded cluster")
+			}
+			continue
+		default:
+			continue // reservations and volumes do not apply to unreserved local agents
+		}
+		for i := range tasks {
+			ti := &tasks[i]
+			if len(invalid) > 0 {
+				c.invalidOfferLocked(fw, ti, strings.Join(invalid, "; "))
+				continue
+			}
+			c.launchLocked(fw, agent, &pool, ti)
+		}
+	}
+}
+
+// invalidOfferLocked fails a task launched on an unknown or expired offer:
+// TASK_DROPPED for partition-aware frameworks, else TASK_LOST.
+func (c *Cluster) invalidOfferLocked(fw *framework, ti *mesos.TaskInfo, msg string) {
+	state := mesos.TASK_LOST
+	if fw.partitionAware {
+		state = mesos.TASK_DROPPED
+	}
+	c.masterUpdateLocked(fw, ti.TaskID, &ti.AgentID, state, mesos.REASON_INVALID_OFFERS, msg)
+}
+
+// launchLocked validates a task against the remaining pool and starts it.
+func (c *Cluster) launchLocked(fw *framework, a *agent, pool *res, ti *mesos.TaskInfo) {
+	fail := func(format string, args ...any) {
+		c.masterUpdateLocked(fw, ti.TaskID, &ti.AgentID, mesos.TASK_ERROR, mesos.REASON_TASK_INVALID, fmt.Sprintf(format, args...))
+	}
+	need, err := parseResources(ti.Resources)
+	switch {
+	case ti.TaskID.Value == "":
+		fail("Task ID must not be empty")
+	case fw.tasks[ti.TaskID.Value] != nil && !fw.tasks[ti.TaskID.Value].terminal():
+		fail("Task %s has a duplicate ID", ti.TaskID.Value)
+	case ti.AgentID.Value != a.id:
+		fail("Task uses agent %s but the offers are for agent %s", ti.AgentID.Value, a.id)
+	case ti.Executor != nil:
+		fail("Custom executors are not supported by the embedded cluster; use a command task")
+	case ti.Command == nil:
+		fail("Task has no CommandInfo")
+	case ti.Command.GetShell() && ti.Command.GetValue() == "":
+		fail("Shell command of task %s is empty", ti.TaskID.Value)
+	case err != nil:
+		fail("Task %s: %v", ti.TaskID.Value, err)
+	case !pool.contains(need):
+		fail("Task %s uses more resources (%v) than available (%v)", ti.TaskID.Value, need, *pool)
+	default:
+		*pool = pool.minus(need)
+		a.used = a.used.plus(need)
+		t := &task{
+			id:     ti.TaskID.Value,
+			fw:     fw,
+			agent:  a,
+			info:   *ti,
+			res:    need,
+			state:  mesos.TASK_STAGING,
+			killCh: make(chan struct{}),
+		}
+		t.latest = mesos.TaskStatus{TaskID: ti.TaskID, State: mesos.TASK_STAGING.Enum(), AgentID: &ti.AgentID}
+		fw.tasks[t.id] = t
+		c.log.Info("launching task", "framework", fw.id, "task", t.id, "agent", a.id, "resources", need.String())
+		c.wg.Add(1)
+		go c.runTask(t)
+	}
+}
+
+// masterUpdateLocked sends an update the master itself generates; like
+// Mesos it carries no uuid and needs no acknowledgement.
+func (c *Cluster) masterUpdateLocked(fw *framework, taskID mesos.TaskID, agentID *mesos.AgentID, state mesos.TaskState, reason mesos.TaskStatus_Reason, msg string) {
+	st := mesos.TaskStatus{
+		TaskID:    taskID,
+		State:     state.Enum(),
+		Message:   &msg,
+		Source:    mesos.SOURCE_MASTER.Enum(),
+		Reason:    reason.Enum(),
+		Timestamp: timestamp(),
+	}
+	if agentID != nil && agentID.Value != "" {
+		st.AgentID = agentID
+	}
+	c.log.Info("task update from master", "framework", fw.id, "task", taskID.Value, "state", state.String(), "message", msg)
+	fw.send(&scheduler.Event{Type: scheduler.Event_UPDATE, Update: &scheduler.Event_Update{Status: st}})
+}
+
+func timestamp() *float64 {
+	ts := float64(time.Now().UnixNano()) / 1e9
+	return &ts
+}

@@ -1,0 +1,141 @@
+package localcluster
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+
+	"github.com/batchd/batchd/localcluster/fetch"
+)
+
+// res is an amount of the scalar resources an agent has.
+type res struct{ cpus, mem, disk float64 }
+
+const epsilon = 1e-6
+
+func (r res) plus(o res) res  { return res{r.cpus + o.cpus, r.mem + o.mem, r.disk + o.disk} }
+func (r res) minus(o res) res { return res{r.cpus - o.cpus, r.mem - o.mem, r.disk - o.disk} }
+
+func (r res) contains(o res) bool {
+	return o.cpus <= r.cpus+epsilon && o.mem <= r.mem+epsilon && o.disk <= r.disk+epsilon
+}
+
+// allocatable follows Mesos' minimum: some cpus or some memory.
+func (r res) allocatable() bool { return r.cpus >= 0.01 || r.mem >= 32 }
+
+func (r res) String() string {
+	return fmt.Sprintf("cpus:%g; mem:%g; disk:%g", r.cpus, r.mem, r.disk)
+}
+
+// resources is r as Mesos resources, with allocation_info.role when role is set.
+func (r res) resources(role string) []mesos.Resource {
+	var out []mesos.Resource
+	add := func(name string, v float64) {
+		if v < epsilon {
+			return
+		}
+		rs := mesos.Resource{Name: name, Type: mesos.SCALAR.Enum(), Scalar: &mesos.Value_Scalar{Value: v}}
+		star := "*"
+		rs.Role = &star
+		if role != "" {
+			rl := role
+			rs.AllocationInfo = &mesos.Resource_AllocationInfo{Role: &rl}
+		}
+		out = append(out, rs)
+	}
+	add("cpus", r.cpus)
+	add("mem", r.mem)
+	add("disk", r.disk)
+	return out
+}
+
+// parseResources sums a task's resources; it refuses any the agents do not offer.
+func parseResources(rs []mesos.Resource) (res, error) {
+	var r res
+	for _, x := range rs {
+		if x.GetType() != mesos.SCALAR || x.Scalar == nil {
+			return r, fmt.Errorf("resource %q is not offered by this cluster", x.Name)
+		}
+		switch x.Name {
+		case "cpus":
+			r.cpus += x.Scalar.Value
+		case "mem":
+			r.mem += x.Scalar.Value
+		case "disk":
+			r.disk += x.Scalar.Value
+		default:
+			return r, fmt.Errorf("resource %q is not offered by this cluster", x.Name)
+		}
+	}
+	return r, nil
+}
+
+// agent is one simulated Mesos agent.
+type agent struct {
+	id      string
+	dir     string
+	total   res
+	used    res    // by tasks not yet terminal
+	offered *offer // the one outstanding offer of this agent's free resources
+	fetcher *fetch.Fetcher
+}
+
+func (a *agent) free() res { return a.total.minus(a.used) }
+
+// sandbox is the folder a task runs in, laid out as a Mesos agent does.
+func (a *agent) sandbox(fwID, taskID, runID string) string {
+	return filepath.Join(a.dir, "frameworks", fwID, "executors", safeName(taskID), "runs", runID)
+}
+
+func safeName(s string) string {
+	s = strings.ReplaceAll(s, "/", "_")
+	if s == "." || s == ".." {
+		s = "_" + s
+	}
+	return s
+}
+
+// task is a task the master accepted.
+type task struct {
+	id      string
+	fw      *framework
+	agent   *agent
+	info    mesos.TaskInfo
+	res     res
+	state   mesos.TaskState
+	latest  mesos.TaskStatus
+	sandbox string
+
+	// The status update manager's queue: the head is sent and resent until
+	// acknowledged, the rest wait behind it.
+	pending    []mesos.TaskStatus
+	nextResend time.Time
+	backoff    time.Duration
+
+	killCh    chan struct{} // closed by the first KILL
+	killGrace time.Duration
+}
+
+func (t *task) terminal() bool { return isTerminal(t.state) }
+
+func isTerminal(s mesos.TaskState) bool {
+	switch s {
+	case mesos.TASK_FINISHED, mesos.TASK_FAILED, mesos.TASK_KILLED, mesos.TASK_LOST,
+		mesos.TASK_ERROR, mesos.TASK_DROPPED, mesos.TASK_GONE, mesos.TASK_GONE_BY_OPERATOR:
+		return true
+	}
+	return false
+}
+
+// kill asks the task's executor to stop it, SIGKILLing after grace.
+func (t *task) kill(grace time.Duration) {
+	select {
+	case <-t.killCh:
+	default:
+		t.killGrace = grace
+		close(t.killCh)
+	}
+}

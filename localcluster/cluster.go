@@ -1,0 +1,205 @@
+// Package localcluster is an embedded single-machine Mesos look-alike: a
+// master serving the Mesos v1 scheduler HTTP API at /api/v1/scheduler
+// (RecordIO event streams, protobuf and JSON) and N agents that run command
+// tasks as subprocesses in per-task sandboxes, fetching their URIs with the
+// Mesos fetcher's semantics. Any Mesos framework, batchd or not, can be
+// pointed at it. It imports nothing of batchd.
+package localcluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// Config configures a Cluster. Zero values take the defaults noted.
+type Config struct {
+	// Listen is the master's address; "127.0.0.1:0" by default.
+	Listen string
+	// Agents is the number of agents; 1 by default.
+	Agents int
+	// CPUs, MemMB and DiskMB are each agent's resources; defaults are the
+	// machine's CPU count, 1024 MB and 10240 MB.
+	CPUs, MemMB, DiskMB float64
+	// WorkDir holds the sandboxes and fetch caches; a temporary folder
+	// (removed by Close) by default.
+	WorkDir string
+	// FetchCacheBytes bounds each agent's fetch cache; 1 GiB by default.
+	FetchCacheBytes int64
+	// HeartbeatInterval is the HEARTBEAT period; 15 s by default.
+	HeartbeatInterval time.Duration
+	// OfferInterval is the allocation period; 1 s by default.
+	OfferInterval time.Duration
+	// OfferTimeout rescinds offers held longer; 0 (never) by default.
+	OfferTimeout time.Duration
+	// UpdateRetryInterval is the first resend delay of an unacknowledged
+	// status update, doubling up to 10 minutes; 10 s by default.
+	UpdateRetryInterval time.Duration
+	// KillGracePeriod is the time between SIGTERM and SIGKILL when neither
+	// the KILL call nor the task has a kill policy; 3 s by default.
+	KillGracePeriod time.Duration
+	// Logger receives the cluster's logs; none by default.
+	Logger *slog.Logger
+}
+
+func (cfg Config) withDefaults() Config {
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:0"
+	}
+	if cfg.Agents <= 0 {
+		cfg.Agents = 1
+	}
+	if cfg.CPUs <= 0 {
+		cfg.CPUs = float64(runtime.NumCPU())
+	}
+	if cfg.MemMB <= 0 {
+		cfg.MemMB = 1024
+	}
+	if cfg.DiskMB <= 0 {
+		cfg.DiskMB = 10240
+	}
+	if cfg.FetchCacheBytes <= 0 {
+		cfg.FetchCacheBytes = 1 << 30
+	}
+	if cfg.HeartbeatInterval <= 0 {
+		cfg.HeartbeatInterval = 15 * time.Second
+	}
+	if cfg.OfferInterval <= 0 {
+		cfg.OfferInterval = time.Second
+	}
+	if cfg.UpdateRetryInterval <= 0 {
+		cfg.UpdateRetryInterval = 10 * time.Second
+	}
+	if cfg.KillGracePeriod <= 0 {
+		cfg.KillGracePeriod = 3 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return cfg
+}
+
+// Cluster is one master and its agents. Start it, point frameworks at URL,
+// and Close it to kill every task and stop.
+type Cluster struct {
+	cfg    Config
+	log    *slog.Logger
+	tmpDir string // WorkDir created by Start, removed by Close
+
+	ln     net.Listener
+	srv    *http.Server
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // every goroutine the cluster starts
+
+	mu    sync.Mutex // guards the master state below
+	state master
+}
+
+// New returns a Cluster that is not yet listening.
+func New(cfg Config) *Cluster {
+	cfg = cfg.withDefaults()
+	return &Cluster{cfg: cfg, log: cfg.Logger}
+}
+
+// Start listens, creates the agents and starts serving. It returns once the
+// master accepts connections; ctx bounds only the start itself.
+func (c *Cluster) Start(ctx context.Context) error {
+	if c.WorkDir() == "" {
+		dir, err := os.MkdirTemp("", "localcluster-")
+		if err != nil {
+			return fmt.Errorf("creating local cluster work folder: %w", err)
+		}
+		c.tmpDir, c.cfg.WorkDir = dir, dir
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", c.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("local cluster listening on %s: %w", c.cfg.Listen, err)
+	}
+	c.ln = ln
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	host, _, _ := net.SplitHostPort(ln.Addr().String())
+	c.state.init(c.cfg, host)
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/v1/scheduler", c.serveScheduler)
+	c.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	c.wg.Add(3)
+	go func() {
+		defer c.wg.Done()
+		if err := c.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			c.log.Error("local cluster master stopped serving", "err", err)
+		}
+	}()
+	go c.allocateLoop()
+	go c.retryLoop()
+	c.log.Info("local Mesos cluster started", "url", c.URL(), "agents", c.cfg.Agents, "workdir", c.cfg.WorkDir)
+	return nil
+}
+
+// WorkDir is the folder holding the agents' sandboxes and caches.
+func (c *Cluster) WorkDir() string { return c.cfg.WorkDir }
+
+// URL is the master's base URL, e.g. http://127.0.0.1:5050.
+func (c *Cluster) URL() string {
+	if c.ln == nil {
+		return ""
+	}
+	return "http://" + c.ln.Addr().String()
+}
+
+// Close kills every task process, closes the event streams and waits for
+// all of the cluster's goroutines to end.
+func (c *Cluster) Close() error {
+	if c.cancel == nil {
+		return nil
+	}
+	c.cancel()
+	c.mu.Lock()
+	c.state.closed = true
+	for _, fw := range c.state.frameworks {
+		if fw.failover != nil {
+			fw.failover.Stop()
+		}
+		if fw.stream != nil {
+			fw.stream.close()
+		}
+	}
+	c.mu.Unlock()
+	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := c.srv.Shutdown(shut)
+	if err != nil {
+		err = c.srv.Close()
+	}
+	c.wg.Wait()
+	if c.tmpDir != "" {
+		if rerr := os.RemoveAll(c.tmpDir); rerr != nil && err == nil {
+			err = rerr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("closing local cluster: %w", err)
+	}
+	return nil
+}
+
+// Run starts a cluster with cfg and serves until ctx is cancelled (e.g. by a
+// signal), then closes it. It is what `batchd local-cluster` calls.
+func Run(ctx context.Context, cfg Config) error {
+	c := New(cfg)
+	if err := c.Start(ctx); err != nil {
+		return err
+	}
+	c.log.Info("serving the Mesos v1 scheduler API", "endpoint", c.URL()+"/api/v1/scheduler")
+	<-ctx.Done()
+	return c.Close()
+}

@@ -1,0 +1,252 @@
+package localcluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+
+	"github.com/batchd/batchd/localcluster/fetch"
+)
+
+// runTask is the agent side of one command task: it fetches the URIs into a
+// fresh sandbox, runs the command in its own process group and reports
+// STARTING, RUNNING and the terminal state as the Mesos command executor does.
+func (c *Cluster) runTask(t *task) {
+	defer c.wg.Done()
+	defer c.release(t)
+	fw := t.fw.id
+	sandbox := t.agent.sandbox(fw, t.id, newUUID())
+	c.mu.Lock()
+	t.sandbox = sandbox
+	c.mu.Unlock()
+	if err := os.MkdirAll(sandbox, 0o755); err != nil {
+		c.launchFailed(t, fmt.Errorf("creating sandbox: %w", err))
+		return
+	}
+	if err := c.fetchAll(t, sandbox); err != nil {
+		if killed(t) {
+			c.status(t, mesos.TASK_KILLED, mesos.SOURCE_EXECUTOR, nil, "Task killed while fetching")
+			return
+		}
+		c.launchFailed(t, err)
+		return
+	}
+	cmd, err := c.command(t, sandbox)
+	if err != nil {
+		c.launchFailed(t, err)
+		return
+	}
+	if killed(t) {
+		c.status(t, mesos.TASK_KILLED, mesos.SOURCE_EXECUTOR, nil, "Task killed before it started")
+		return
+	}
+	c.status(t, mesos.TASK_STARTING, mesos.SOURCE_EXECUTOR, nil, "")
+	if err := cmd.Start(); err != nil {
+		closeFiles(cmd)
+		c.status(t, mesos.TASK_FAILED, mesos.SOURCE_EXECUTOR, mesos.REASON_COMMAND_EXECUTOR_FAILED.Enum(),
+			fmt.Sprintf("Failed to execute %q: %v", cmd.Path, err))
+		return
+	}
+	closeFiles(cmd)
+	c.status(t, mesos.TASK_RUNNING, mesos.SOURCE_EXECUTOR, nil, "")
+	wasKilled, closing, err := c.wait(t, cmd)
+	if closing {
+		return // the cluster is shutting down; nobody is left to tell
+	}
+	switch {
+	case wasKilled:
+		c.status(t, mesos.TASK_KILLED, mesos.SOURCE_EXECUTOR, nil, "Command "+describeExit(cmd.ProcessState))
+	case err == nil:
+		c.status(t, mesos.TASK_FINISHED, mesos.SOURCE_EXECUTOR, nil, "Command exited with status 0")
+	default:
+		c.status(t, mesos.TASK_FAILED, mesos.SOURCE_EXECUTOR, mesos.REASON_COMMAND_EXECUTOR_FAILED.Enum(),
+			"Command "+describeExit(cmd.ProcessState))
+	}
+}
+
+// wait waits for the command, handling KILL (SIGTERM to the group, SIGKILL
+// after the grace period) and cluster shutdown (SIGKILL at once). Whatever
+// the task left behind in its group is killed afterwards.
+func (c *Cluster) wait(t *task, cmd *exec.Cmd) (wasKilled, closing bool, err error) {
+	pgid := cmd.Process.Pid
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	killCh, ctxDone := t.killCh, c.ctx.Done()
+	var grace <-chan time.Time
+	for {
+		select {
+		case err = <-done:
+			syscall.Kill(-pgid, syscall.SIGKILL)
+			return wasKilled, closing, err
+		case <-killCh:
+			killCh, wasKilled = nil, true
+			c.mu.Lock()
+			g := t.killGrace
+			c.mu.Unlock()
+			syscall.Kill(-pgid, syscall.SIGTERM)
+			timer := time.NewTimer(g)
+			defer timer.Stop()
+			grace = timer.C
+		case <-grace:
+			grace = nil
+			syscall.Kill(-pgid, syscall.SIGKILL)
+		case <-ctxDone:
+			ctxDone, closing = nil, true
+			syscall.Kill(-pgid, syscall.SIGKILL)
+		}
+	}
+}
+
+func describeExit(ps *os.ProcessState) string {
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return "terminated with signal " + strings.ToUpper(ws.Signal().String()[:1]) + ws.Signal().String()[1:]
+	}
+	return fmt.Sprintf("exited with status %d", ps.ExitCode())
+}
+
+func killed(t *task) bool {
+	select {
+	case <-t.killCh:
+		return true
+	default:
+		return false
+	}
+}
+
+// fetchAll fetches the task's URIs in order; a KILL or shutdown cancels it.
+func (c *Cluster) fetchAll(t *task, sandbox string) error {
+	ctx, cancel := context.WithCancel(c.ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		select {
+		case <-t.killCh:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	defer wg.Wait()
+	defer cancel()
+	for _, u := range t.info.Command.URIs {
+		err := t.agent.fetcher.Fetch(ctx, fetch.URI{
+			Value:      u.Value,
+			Executable: u.GetExecutable(),
+			Extract:    u.GetExtract(),
+			Cache:      u.GetCache(),
+			OutputFile: u.GetOutputFile(),
+		}, sandbox)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// command builds the task's process: shell=true runs /bin/sh -c value,
+// otherwise value is executed with arguments as its argv.
+func (c *Cluster) command(t *task, sandbox string) (*exec.Cmd, error) {
+	ci := t.info.Command
+	cmd := &exec.Cmd{Dir: sandbox, SysProcAttr: &syscall.SysProcAttr{Setpgid: true}}
+	if ci.GetShell() {
+		cmd.Path, cmd.Args = "/bin/sh", []string{"sh", "-c", ci.GetValue()}
+	} else {
+		value := ci.GetValue()
+		if value == "" {
+			return nil, errors.New("command value is empty")
+		}
+		cmd.Args = ci.Arguments
+		if len(cmd.Args) == 0 {
+			cmd.Args = []string{value}
+		}
+		switch {
+		case filepath.IsAbs(value):
+			cmd.Path = value
+		case strings.Contains(value, "/"):
+			cmd.Path = filepath.Join(sandbox, value)
+		default:
+			p, err := exec.LookPath(value)
+			if err != nil {
+				return nil, fmt.Errorf("finding command %q: %w", value, err)
+			}
+			cmd.Path = p
+		}
+	}
+	cmd.Env = c.environment(t, sandbox)
+	stdout, err := os.Create(filepath.Join(sandbox, "stdout"))
+	if err != nil {
+		return nil, fmt.Errorf("creating stdout file: %w", err)
+	}
+	stderr, err := os.Create(filepath.Join(sandbox, "stderr"))
+	if err != nil {
+		stdout.Close()
+		return nil, fmt.Errorf("creating stderr file: %w", err)
+	}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	return cmd, nil
+}
+
+func closeFiles(cmd *exec.Cmd) {
+	for _, w := range []any{cmd.Stdout, cmd.Stderr} {
+		if f, ok := w.(*os.File); ok {
+			f.Close()
+		}
+	}
+}
+
+// environment is PATH and HOME of the agent, the MESOS_* variables of a
+// Mesos sandbox, then the CommandInfo's own variables.
+func (c *Cluster) environment(t *task, sandbox string) []string {
+	env := map[string]string{
+		"PATH":               os.Getenv("PATH"),
+		"HOME":               os.Getenv("HOME"),
+		"MESOS_SANDBOX":      sandbox,
+		"MESOS_DIRECTORY":    sandbox,
+		"MESOS_TASK_ID":      t.id,
+		"MESOS_FRAMEWORK_ID": t.fw.id,
+		"MESOS_AGENT_ID":     t.agent.id,
+		"MESOS_EXECUTOR_ID":  t.id,
+	}
+	if env["PATH"] == "" {
+		env["PATH"] = "/usr/local/bin:/usr/bin:/bin"
+	}
+	for _, v := range t.info.Command.GetEnvironment().GetVariables() {
+		env[v.Name] = v.GetValue()
+	}
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+// launchFailed reports a task that could not be started, as the agent does.
+func (c *Cluster) launchFailed(t *task, err error) {
+	c.status(t, mesos.TASK_FAILED, mesos.SOURCE_AGENT, mesos.REASON_CONTAINER_LAUNCH_FAILED.Enum(),
+		"Failed to launch container: "+err.Error())
+}
+
+func (c *Cluster) status(t *task, state mesos.TaskState, src mesos.TaskStatus_Source, reason *mesos.TaskStatus_Reason, msg string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.statusLocked(t, state, src, reason, msg)
+}
+
+// release returns the task's resources to its agent.
+func (c *Cluster) release(t *task) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t.agent.used = t.agent.used.minus(t.res)
+	if !t.terminal() {
+		t.state = mesos.TASK_KILLED // shutdown before a terminal update
+	}
+}

@@ -1,0 +1,150 @@
+package fetch
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// cache is the agent-wide download cache: one file per URI, evicted least
+// recently used first when the total size passes the limit. Sandboxes get a
+// hard link (or a copy) of the cached file, so evicting never touches them.
+type cache struct {
+	dir   string
+	limit int64
+
+	mu      sync.Mutex
+	entries map[string]*entry // by key
+	clock   int64
+	total   int64
+}
+
+type entry struct {
+	mu      sync.Mutex // held while the file is downloaded, coalescing requests
+	size    int64
+	used    int64 // clock at last use
+	present bool
+}
+
+func newCache(dir string, limit int64) *cache {
+	return &cache{dir: dir, limit: limit, entries: map[string]*entry{}}
+}
+
+func cacheKey(uri string) string {
+	s := sha256.Sum256([]byte(uri))
+	return hex.EncodeToString(s[:])
+}
+
+// fetch places the cached copy of uri at dst, calling download to fill the
+// cache on a miss. Concurrent fetches of one URI download it once.
+func (c *cache) fetch(uri, dst string, download func(tmp string) error) error {
+	key := cacheKey(uri)
+	c.mu.Lock()
+	e := c.entries[key]
+	if e == nil {
+		e = &entry{}
+		c.entries[key] = e
+	}
+	c.mu.Unlock()
+
+	if err := c.fill(e, key, dst, download); err != nil {
+		return err
+	}
+	c.evict(key)
+	return nil
+}
+
+// fill downloads the entry if absent and links it to dst, holding e.mu.
+func (c *cache) fill(e *entry, key, dst string, download func(tmp string) error) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	file := filepath.Join(c.dir, key)
+	if !e.present {
+		if err := os.MkdirAll(c.dir, 0o755); err != nil {
+			return fmt.Errorf("creating fetch cache: %w", err)
+		}
+		tmp := file + ".part"
+		if err := download(tmp); err != nil {
+			os.Remove(tmp)
+			return err
+		}
+		fi, err := os.Stat(tmp)
+		if err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, file); err != nil {
+			return err
+		}
+		c.mu.Lock()
+		e.present, e.size = true, fi.Size()
+		c.total += e.size
+		c.mu.Unlock()
+	}
+	c.mu.Lock()
+	c.clock++
+	e.used = c.clock
+	c.mu.Unlock()
+	if err := linkOrCopy(file, dst); err != nil {
+		return fmt.Errorf("copying from fetch cache: %w", err)
+	}
+	return nil
+}
+
+// evict removes least recently used files until the cache fits its limit,
+// never the one just used unless it alone is over the limit.
+func (c *cache) evict(keep string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for c.total > c.limit {
+		var oldest string
+		for k, e := range c.entries {
+			if !e.present || k == keep {
+				continue
+			}
+			if oldest == "" || e.used < c.entries[oldest].used {
+				oldest = k
+			}
+		}
+		if oldest == "" {
+			e := c.entries[keep]
+			if e == nil || !e.present || e.size <= c.limit {
+				return
+			}
+			oldest = keep
+		}
+		e := c.entries[oldest]
+		if !e.mu.TryLock() {
+			return // in use by a fetch; a later eviction gets it
+		}
+		os.Remove(filepath.Join(c.dir, oldest))
+		c.total -= e.size
+		e.present, e.size = false, 0
+		e.mu.Unlock()
+	}
+}
+
+// linkOrCopy puts src at dst: a hard link when possible, else a copy.
+func linkOrCopy(src, dst string) error {
+	os.Remove(dst)
+	if err := os.Link(src, dst); err == nil {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}

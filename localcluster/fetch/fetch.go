@@ -1,0 +1,194 @@
+// Package fetch implements the Mesos fetcher's semantics for an agent of the
+// embedded cluster: it downloads each CommandInfo.URI (http, https, file://
+// or a plain absolute path) into a task's sandbox, honouring output_file,
+// executable, extract and cache, with an agent-wide LRU cache keyed by URI.
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+// URI is one file to fetch, with the options of mesos.CommandInfo.URI.
+type URI struct {
+	Value      string
+	Executable bool
+	Extract    bool
+	Cache      bool
+	OutputFile string
+}
+
+// Config configures a Fetcher.
+type Config struct {
+	// CacheDir holds cached downloads; empty disables caching (cache=true URIs are fetched directly).
+	CacheDir string
+	// CacheBytes bounds the cache's total size; 0 means 1 GiB.
+	CacheBytes int64
+	// Client does the HTTP requests; nil means a client without a timeout
+	// (the context passed to Fetch bounds each download).
+	Client *http.Client
+}
+
+// Fetcher fetches URIs into sandboxes. It is safe for concurrent use.
+type Fetcher struct {
+	client *http.Client
+	cache  *cache
+}
+
+// New returns a Fetcher.
+func New(cfg Config) *Fetcher {
+	f := &Fetcher{client: cfg.Client}
+	if f.client == nil {
+		f.client = &http.Client{}
+	}
+	if cfg.CacheDir != "" {
+		limit := cfg.CacheBytes
+		if limit <= 0 {
+			limit = 1 << 30
+		}
+		f.cache = newCache(cfg.CacheDir, limit)
+	}
+	return f
+}
+
+// Fetch puts u into the sandbox folder. Its error names the URI and the cause,
+// e.g. "fetching http://x/y: 404 Not Found".
+func (f *Fetcher) Fetch(ctx context.Context, u URI, sandbox string) error {
+	if err := f.fetch(ctx, u, sandbox); err != nil {
+		return fmt.Errorf("fetching %s: %w", redact(u.Value), err)
+	}
+	return nil
+}
+
+func (f *Fetcher) fetch(ctx context.Context, u URI, sandbox string) error {
+	name := u.OutputFile
+	if name == "" {
+		base, err := baseName(u.Value)
+		if err != nil {
+			return err
+		}
+		name = base
+	}
+	rel, err := safeJoin(name)
+	if err != nil {
+		return fmt.Errorf("output file %q: %w", name, err)
+	}
+	dst := filepath.Join(sandbox, rel)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	if u.Cache && f.cache != nil {
+		err = f.cache.fetch(u.Value, dst, func(tmp string) error { return f.download(ctx, u.Value, tmp) })
+	} else {
+		err = f.download(ctx, u.Value, dst)
+	}
+	if err != nil {
+		return err
+	}
+	if u.Executable {
+		if err := os.Chmod(dst, 0o755); err != nil {
+			return fmt.Errorf("making %s executable: %w", rel, err)
+		}
+		return nil
+	}
+	if u.Extract && isArchive(dst) {
+		if err := Extract(dst, sandbox); err != nil {
+			return fmt.Errorf("extracting %s: %w", rel, err)
+		}
+	}
+	return nil
+}
+
+// download copies the URI's bytes to the file dst.
+func (f *Fetcher) download(ctx context.Context, uri, dst string) error {
+	src, err := f.open(ctx, uri)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, src); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+func (f *Fetcher) open(ctx context.Context, uri string) (io.ReadCloser, error) {
+	if strings.HasPrefix(uri, "/") {
+		return os.Open(uri)
+	}
+	pu, err := url.Parse(uri)
+	if err != nil {
+		return nil, err
+	}
+	switch pu.Scheme {
+	case "file":
+		return os.Open(pu.Path)
+	case "http", "https":
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := f.client.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		if resp.StatusCode != http.StatusOK {
+			resp.Body.Close()
+			return nil, errors.New(resp.Status)
+		}
+		return resp.Body, nil
+	}
+	return nil, fmt.Errorf("unsupported URI scheme %q", pu.Scheme)
+}
+
+// baseName is the file name a URI is saved under without output_file.
+func baseName(uri string) (string, error) {
+	p := uri
+	if !strings.HasPrefix(uri, "/") {
+		pu, err := url.Parse(uri)
+		if err != nil {
+			return "", err
+		}
+		p = pu.Path
+	}
+	b := path.Base(p)
+	if b == "/" || b == "." || b == "" {
+		return "", errors.New("no file name in URI; set output_file")
+	}
+	return b, nil
+}
+
+// safeJoin cleans a relative name and refuses one that leaves its root.
+func safeJoin(name string) (string, error) {
+	if filepath.IsAbs(name) || strings.HasPrefix(name, "/") {
+		return "", errors.New("absolute path")
+	}
+	c := filepath.Clean(filepath.FromSlash(name))
+	if c == "." || c == ".." || strings.HasPrefix(c, ".."+string(filepath.Separator)) {
+		return "", errors.New("path escapes the sandbox")
+	}
+	return c, nil
+}
+
+// redact drops user info from a URI so credentials never reach a message.
+func redact(uri string) string {
+	pu, err := url.Parse(uri)
+	if err != nil || pu.User == nil {
+		return uri
+	}
+	pu.User = nil
+	return pu.String()
+}

@@ -1,0 +1,120 @@
+package localcluster
+
+import (
+	"crypto/rand"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	"github.com/mesos/mesos-go/api/v1/lib/scheduler"
+
+	"github.com/batchd/batchd/localcluster/fetch"
+)
+
+// master is the state the master keeps, all guarded by Cluster.mu.
+type master struct {
+	id         string // this master's uuid, the prefix of every id it hands out
+	hostname   string
+	agents     []*agent
+	frameworks map[string]*framework
+	offers     map[string]*offer
+	nextFW     int
+	nextOffer  int
+	rr         int // round-robin position among frameworks
+	closed     bool
+}
+
+func (m *master) init(cfg Config, host string) {
+	m.id = newUUID()
+	m.hostname = host
+	m.frameworks = map[string]*framework{}
+	m.offers = map[string]*offer{}
+	for i := 0; i < cfg.Agents; i++ {
+		id := fmt.Sprintf("%s-S%d", m.id, i)
+		dir := filepath.Join(cfg.WorkDir, "agents", id)
+		m.agents = append(m.agents, &agent{
+			id:    id,
+			dir:   dir,
+			total: res{cpus: cfg.CPUs, mem: cfg.MemMB, disk: cfg.DiskMB},
+			fetcher: fetch.New(fetch.Config{
+				CacheDir:   filepath.Join(dir, "fetch-cache"),
+				CacheBytes: cfg.FetchCacheBytes,
+			}),
+		})
+	}
+}
+
+func (m *master) agent(id string) *agent {
+	for _, a := range m.agents {
+		if a.id == id {
+			return a
+		}
+	}
+	return nil
+}
+
+// framework is a subscribed (or failing-over) framework.
+type framework struct {
+	id             string
+	info           *mesos.FrameworkInfo
+	stream         *stream // nil while disconnected
+	suppressed     bool
+	filters        map[string]time.Time // agent id -> offers refused until
+	tasks          map[string]*task     // every task, terminal ones included
+	failover       *time.Timer
+	multiRole      bool
+	partitionAware bool
+	role           string
+	removed        bool
+}
+
+func newFramework(id string) *framework {
+	return &framework{id: id, filters: map[string]time.Time{}, tasks: map[string]*task{}}
+}
+
+// setInfo records the FrameworkInfo of a (re)subscription.
+func (fw *framework) setInfo(info *mesos.FrameworkInfo) {
+	fw.info = info
+	fw.multiRole, fw.partitionAware = false, false
+	for _, cp := range info.GetCapabilities() {
+		switch cp.GetType() {
+		case mesos.FrameworkInfo_Capability_MULTI_ROLE:
+			fw.multiRole = true
+		case mesos.FrameworkInfo_Capability_PARTITION_AWARE:
+			fw.partitionAware = true
+		}
+	}
+	fw.role = "*"
+	if fw.multiRole && len(info.GetRoles()) > 0 {
+		fw.role = info.GetRoles()[0]
+	} else if info.GetRole() != "" {
+		fw.role = info.GetRole()
+	}
+}
+
+// send queues an event on the framework's stream, if it has one.
+func (fw *framework) send(ev *scheduler.Event) {
+	if fw.stream != nil {
+		fw.stream.send(ev)
+	}
+}
+
+// failoverTimeout is how long the framework's tasks outlive its connection.
+func (fw *framework) failoverTimeout() time.Duration {
+	return time.Duration(fw.info.GetFailoverTimeout() * float64(time.Second))
+}
+
+// newUUID returns a random RFC 4122 version 4 uuid.
+func newUUID() string {
+	b := uuidBytes()
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+func uuidBytes() []byte {
+	b := make([]byte, 16)
+	rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return b
+}

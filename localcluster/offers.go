@@ -1,0 +1,155 @@
+package localcluster
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	"github.com/mesos/mesos-go/api/v1/lib/scheduler"
+)
+
+// defaultRefuse is Filters.refuse_seconds' default.
+const defaultRefuse = 5 * time.Second
+
+// offer is an outstanding offer of one agent's free resources to one framework.
+type offer struct {
+	id      string
+	fw      *framework
+	agent   *agent
+	res     res
+	created time.Time
+}
+
+// allocateLoop makes offers every OfferInterval until the cluster stops.
+func (c *Cluster) allocateLoop() {
+	defer c.wg.Done()
+	t := time.NewTicker(c.cfg.OfferInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case now := <-t.C:
+			c.mu.Lock()
+			c.expireOffersLocked(now)
+			c.allocateLocked(now)
+			c.mu.Unlock()
+		}
+	}
+}
+
+// allocateLocked offers each agent's free resources, if not already offered,
+// to the next framework that wants them (round robin).
+func (c *Cluster) allocateLocked(now time.Time) {
+	m := &c.state
+	if m.closed {
+		return
+	}
+	var fws []*framework
+	for _, fw := range m.frameworks {
+		if fw.stream != nil && !fw.suppressed {
+			fws = append(fws, fw)
+		}
+	}
+	if len(fws) == 0 {
+		return
+	}
+	sort.Slice(fws, func(i, j int) bool { return fws[i].id < fws[j].id })
+	batches := map[*framework][]mesos.Offer{}
+	for _, a := range m.agents {
+		free := a.free()
+		if a.offered != nil || !free.allocatable() {
+			continue
+		}
+		for i := range fws {
+			fw := fws[(m.rr+i)%len(fws)]
+			if until, ok := fw.filters[a.id]; ok && now.Before(until) {
+				continue
+			}
+			delete(fw.filters, a.id)
+			m.nextOffer++
+			o := &offer{id: fmt.Sprintf("%s-O%d", m.id, m.nextOffer), fw: fw, agent: a, res: free, created: now}
+			m.offers[o.id] = o
+			a.offered = o
+			batches[fw] = append(batches[fw], c.offerProto(o))
+			m.rr++
+			break
+		}
+	}
+	for fw, offers := range batches {
+		fw.send(&scheduler.Event{Type: scheduler.Event_OFFERS, Offers: &scheduler.Event_Offers{Offers: offers}})
+	}
+}
+
+func (c *Cluster) offerProto(o *offer) mesos.Offer {
+	role := ""
+	if o.fw.multiRole {
+		role = o.fw.role
+	}
+	p := mesos.Offer{
+		ID:          mesos.OfferID{Value: o.id},
+		FrameworkID: mesos.FrameworkID{Value: o.fw.id},
+		AgentID:     mesos.AgentID{Value: o.agent.id},
+		Hostname:    c.state.hostname,
+		Resources:   o.res.resources(role),
+	}
+	if role != "" {
+		p.AllocationInfo = &mesos.Resource_AllocationInfo{Role: &role}
+	}
+	return p
+}
+
+// expireOffersLocked rescinds offers held longer than OfferTimeout.
+func (c *Cluster) expireOffersLocked(now time.Time) {
+	if c.cfg.OfferTimeout <= 0 {
+		return
+	}
+	for id, o := range c.state.offers {
+		if now.Sub(o.created) >= c.cfg.OfferTimeout {
+			c.removeOfferLocked(o)
+			o.fw.send(&scheduler.Event{Type: scheduler.Event_RESCIND, Rescind: &scheduler.Event_Rescind{OfferID: mesos.OfferID{Value: id}}})
+		}
+	}
+}
+
+func (c *Cluster) removeOfferLocked(o *offer) {
+	delete(c.state.offers, o.id)
+	if o.agent.offered == o {
+		o.agent.offered = nil
+	}
+}
+
+// recoverOffersLocked returns the framework's outstanding offers to the pool.
+func (c *Cluster) recoverOffersLocked(fw *framework) {
+	for _, o := range c.state.offers {
+		if o.fw == fw {
+			c.removeOfferLocked(o)
+		}
+	}
+}
+
+// filterLocked keeps the agent's resources from the framework for the
+// filter's refuse_seconds (5 s by default).
+func filterLocked(fw *framework, a *agent, f *mesos.Filters, now time.Time) {
+	d := defaultRefuse
+	if f != nil && f.RefuseSeconds != nil {
+		d = time.Duration(*f.RefuseSeconds * float64(time.Second))
+	}
+	if d > 0 {
+		fw.filters[a.id] = now.Add(d)
+	}
+}
+
+// decline returns offers unused and filters their agents.
+func (c *Cluster) declineLocked(fw *framework, d *scheduler.Call_Decline) {
+	now := time.Now()
+	for _, id := range d.OfferIDs {
+		o := c.state.offers[id.Value]
+		if o == nil || o.fw != fw {
+			continue
+		}
+		c.removeOfferLocked(o)
+		filterLocked(fw, o.agent, d.Filters, now)
+	}
+}

@@ -1,0 +1,94 @@
+package localcluster
+
+import (
+	"bytes"
+	"time"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	"github.com/mesos/mesos-go/api/v1/lib/scheduler"
+)
+
+// maxUpdateBackoff caps the resend delay of an unacknowledged update.
+const maxUpdateBackoff = 10 * time.Minute
+
+// statusLocked records a task's new state and queues an update for it, as
+// the agent's status update manager does: each update has a uuid, the
+// first unacknowledged one is sent (and resent) and later ones wait behind it.
+func (c *Cluster) statusLocked(t *task, state mesos.TaskState, src mesos.TaskStatus_Source, reason *mesos.TaskStatus_Reason, msg string) {
+	agentID := mesos.AgentID{Value: t.agent.id}
+	st := mesos.TaskStatus{
+		TaskID:     t.info.TaskID,
+		State:      state.Enum(),
+		Source:     src.Enum(),
+		Reason:     reason,
+		AgentID:    &agentID,
+		ExecutorID: &mesos.ExecutorID{Value: t.id},
+		Timestamp:  timestamp(),
+		UUID:       uuidBytes(),
+	}
+	if msg != "" {
+		st.Message = &msg
+	}
+	t.state, t.latest = state, st
+	c.log.Info("task update", "framework", t.fw.id, "task", t.id, "state", state.String(), "message", msg)
+	if t.fw.removed {
+		return
+	}
+	t.pending = append(t.pending, st)
+	if len(t.pending) == 1 {
+		t.backoff = 0
+		c.sendHeadLocked(t)
+	}
+}
+
+// sendHeadLocked sends the task's first unacknowledged update and schedules its resend.
+func (c *Cluster) sendHeadLocked(t *task) {
+	if len(t.pending) == 0 {
+		return
+	}
+	if t.backoff == 0 {
+		t.backoff = c.cfg.UpdateRetryInterval
+	} else {
+		t.backoff = min(2*t.backoff, maxUpdateBackoff)
+	}
+	t.nextResend = time.Now().Add(t.backoff)
+	t.fw.send(&scheduler.Event{Type: scheduler.Event_UPDATE, Update: &scheduler.Event_Update{Status: t.pending[0]}})
+}
+
+// acknowledgeLocked drops the acknowledged update and sends the next one.
+func (c *Cluster) acknowledgeLocked(fw *framework, ack *scheduler.Call_Acknowledge) {
+	t := fw.tasks[ack.TaskID.Value]
+	if t == nil || len(t.pending) == 0 || !bytes.Equal(t.pending[0].UUID, ack.UUID) {
+		return // a duplicate or stale ack: Mesos ignores it too
+	}
+	t.pending = t.pending[1:]
+	t.backoff = 0
+	c.sendHeadLocked(t)
+}
+
+// retryLoop resends unacknowledged updates whose time has come.
+func (c *Cluster) retryLoop() {
+	defer c.wg.Done()
+	tick := min(c.cfg.UpdateRetryInterval/4, time.Second)
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case now := <-t.C:
+			c.mu.Lock()
+			for _, fw := range c.state.frameworks {
+				if fw.stream == nil {
+					continue
+				}
+				for _, t := range fw.tasks {
+					if len(t.pending) > 0 && !now.Before(t.nextResend) {
+						c.sendHeadLocked(t)
+					}
+				}
+			}
+			c.mu.Unlock()
+		}
+	}
+}
