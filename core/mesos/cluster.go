@@ -51,7 +51,10 @@ type Cluster struct {
 	cfg      Config
 	endpoint string
 	caller   calls.Caller
-	log      *slog.Logger
+	// transport is the HTTP transport under caller; Run closes its idle
+	// connections when it returns.
+	transport *http.Transport
+	log       *slog.Logger
 
 	// Timing knobs, shortened by tests.
 	minBackoff, maxBackoff time.Duration
@@ -119,7 +122,11 @@ func (c *Cluster) httpClient() *httpcli.Client {
 	}
 	opts := []httpcli.ConfigOpt{
 		httpcli.Timeout(10 * time.Second),
-		httpcli.Transport(func(t *http.Transport) { t.MaxIdleConnsPerHost = 2 }),
+		httpcli.Transport(func(t *http.Transport) {
+			t.MaxIdleConnsPerHost = 2
+			t.IdleConnTimeout = 90 * time.Second
+			c.transport = t
+		}),
 	}
 	if c.cfg.Secret != "" {
 		opts = append(opts, httpcli.BasicAuth(c.cfg.Principal, c.cfg.Secret))

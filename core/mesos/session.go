@@ -42,6 +42,7 @@ func secondsToDuration(s float64) time.Duration { return time.Duration(s * float
 // Teardown was called (nil), the master sent ERROR (*MasterError), or a
 // master never reached answered nothing for ConnectTimeout.
 func (c *Cluster) Run(ctx context.Context, events chan<- core.Event) error {
+	defer c.transport.CloseIdleConnections()
 	start := time.Now()
 	backoff := c.minBackoff
 	everSubscribed := false
