@@ -3,7 +3,10 @@ package mesoscluster
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -210,12 +213,26 @@ func TestUnreachableMaster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
+	refused := "http://" + ln.Addr().String()
 	ln.Close()
-	cl := New(Config{Master: "http://" + addr, ConnectTimeout: 100 * time.Millisecond})
-	cl.minBackoff = 10 * time.Millisecond
-	err = cl.Run(context.Background(), make(chan core.Event))
-	if err == nil || !strings.Contains(err.Error(), "http://"+addr) {
-		t.Fatalf("Run = %v, want an error naming the master", err)
+	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // the server notices a gone client only after the body
+		<-r.Context().Done()
+	}))
+	defer silent.Close()
+
+	tests := []struct{ name, master string }{
+		{"connection refused", refused},
+		{"never answers", silent.URL},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cl := New(Config{Master: tt.master, ConnectTimeout: 100 * time.Millisecond})
+			cl.minBackoff = 10 * time.Millisecond
+			err := cl.Run(context.Background(), make(chan core.Event))
+			if err == nil || !strings.Contains(err.Error(), tt.master) {
+				t.Fatalf("Run = %v, want an error naming %s", err, tt.master)
+			}
+		})
 	}
 }

@@ -47,7 +47,11 @@ func (c *Cluster) Run(ctx context.Context, events chan<- core.Event) error {
 	backoff := c.minBackoff
 	everSubscribed := false
 	for {
-		subscribed, err := c.session(ctx, events)
+		var limit time.Duration // a master never reached must answer within ConnectTimeout
+		if !everSubscribed {
+			limit = max(c.cfg.ConnectTimeout-time.Since(start), time.Millisecond)
+		}
+		subscribed, err := c.session(ctx, events, limit)
 		everSubscribed = everSubscribed || subscribed
 		if ctx.Err() != nil || c.isTornDown() {
 			return nil
@@ -107,8 +111,8 @@ type decoded struct {
 
 // session runs one subscription: it returns when the stream ends, the
 // watchdog fires, ctx ends or Teardown stops it. subscribed reports whether
-// SUBSCRIBED arrived.
-func (c *Cluster) session(ctx context.Context, events chan<- core.Event) (subscribed bool, err error) {
+// SUBSCRIBED arrived. A non-zero limit bounds the SUBSCRIBE call itself.
+func (c *Cluster) session(ctx context.Context, events chan<- core.Event, limit time.Duration) (subscribed bool, err error) {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	c.mu.Lock()
@@ -116,7 +120,14 @@ func (c *Cluster) session(ctx context.Context, events chan<- core.Event) (subscr
 	c.stopSession = cancel
 	c.mu.Unlock()
 
+	stopLimit := func() bool { return true }
+	if limit > 0 {
+		stopLimit = time.AfterFunc(limit, cancel).Stop
+	}
 	resp, err := c.caller.Call(sctx, calls.Subscribe(frameworkInfo(c.cfg, fid)))
+	if !stopLimit() && err == nil {
+		err = fmt.Errorf("no answer within %s", limit)
+	}
 	if err != nil {
 		if resp != nil {
 			resp.Close()
