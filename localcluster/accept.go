@@ -15,6 +15,7 @@ func (c *Cluster) acceptLocked(fw *framework, acc *scheduler.Call_Accept) {
 	now := time.Now()
 	var (
 		pool    res
+		ports   mesos.Ranges
 		agent   *agent
 		invalid []string
 	)
@@ -32,6 +33,7 @@ func (c *Cluster) acceptLocked(fw *framework, acc *scheduler.Call_Accept) {
 			agent = o.agent
 		}
 		pool = pool.plus(o.res)
+		ports = addPorts(ports, o.ports)
 	}
 	if len(acc.OfferIDs) == 0 {
 		invalid = append(invalid, "No offers specified")
@@ -59,7 +61,7 @@ func (c *Cluster) acceptLocked(fw *framework, acc *scheduler.Call_Accept) {
 				c.invalidOfferLocked(fw, ti, strings.Join(invalid, "; "))
 				continue
 			}
-			c.launchLocked(fw, agent, &pool, ti)
+			c.launchLocked(fw, agent, &pool, &ports, ti)
 		}
 	}
 }
@@ -75,11 +77,11 @@ func (c *Cluster) invalidOfferLocked(fw *framework, ti *mesos.TaskInfo, msg stri
 }
 
 // launchLocked validates a task against the remaining pool and starts it.
-func (c *Cluster) launchLocked(fw *framework, a *agent, pool *res, ti *mesos.TaskInfo) {
+func (c *Cluster) launchLocked(fw *framework, a *agent, pool *res, ports *mesos.Ranges, ti *mesos.TaskInfo) {
 	fail := func(format string, args ...any) {
 		c.masterUpdateLocked(fw, ti.TaskID, &ti.AgentID, mesos.TASK_ERROR, mesos.REASON_TASK_INVALID, fmt.Sprintf(format, args...))
 	}
-	need, err := parseResources(ti.Resources)
+	need, needPorts, err := parseResources(ti.Resources)
 	switch {
 	case ti.TaskID.Value == "":
 		fail("Task ID must not be empty")
@@ -97,21 +99,26 @@ func (c *Cluster) launchLocked(fw *framework, a *agent, pool *res, ti *mesos.Tas
 		fail("Task %s: %v", ti.TaskID.Value, err)
 	case !pool.contains(need):
 		fail("Task %s uses more resources (%v) than available (%v)", ti.TaskID.Value, need, *pool)
+	case !containsPorts(*ports, needPorts):
+		fail("Task %s uses ports %v that are not offered (%v)", ti.TaskID.Value, needPorts, *ports)
 	default:
 		*pool = pool.minus(need)
+		*ports = removePorts(*ports, needPorts)
 		a.used = a.used.plus(need)
+		a.ports = removePorts(a.ports, needPorts)
 		t := &task{
 			id:     ti.TaskID.Value,
 			fw:     fw,
 			agent:  a,
 			info:   *ti,
 			res:    need,
+			ports:  needPorts,
 			state:  mesos.TASK_STAGING,
 			killCh: make(chan struct{}),
 		}
 		t.latest = mesos.TaskStatus{TaskID: ti.TaskID, State: mesos.TASK_STAGING.Enum(), AgentID: &ti.AgentID}
 		fw.tasks[t.id] = t
-		c.log.Info("launching task", "framework", fw.id, "task", t.id, "agent", a.id, "resources", need.String())
+		c.log.Debug("launching task", "framework", fw.id, "task", t.id, "agent", a.id, "resources", need.String())
 		c.wg.Add(1)
 		go c.runTask(t)
 	}
@@ -131,7 +138,7 @@ func (c *Cluster) masterUpdateLocked(fw *framework, taskID mesos.TaskID, agentID
 	if agentID != nil && agentID.Value != "" {
 		st.AgentID = agentID
 	}
-	c.log.Info("task update from master", "framework", fw.id, "task", taskID.Value, "state", state.String(), "message", msg)
+	c.log.Debug("task update from master", "framework", fw.id, "task", taskID.Value, "state", state.String(), "message", msg)
 	fw.send(&scheduler.Event{Type: scheduler.Event_UPDATE, Update: &scheduler.Event_Update{Status: st}})
 }
 

@@ -32,12 +32,14 @@ func (r res) String() string {
 
 // resources is r as Mesos resources, with allocation_info.role when role is set.
 func (r res) resources(role string) []mesos.Resource {
+	return withPorts(r, nil, role)
+}
+
+// withPorts is r and the port ranges as Mesos resources of role "*", with
+// allocation_info.role when role is set.
+func withPorts(r res, ports mesos.Ranges, role string) []mesos.Resource {
 	var out []mesos.Resource
-	add := func(name string, v float64) {
-		if v < epsilon {
-			return
-		}
-		rs := mesos.Resource{Name: name, Type: mesos.SCALAR.Enum(), Scalar: &mesos.Value_Scalar{Value: v}}
+	add := func(rs mesos.Resource) {
 		star := "*"
 		rs.Role = &star
 		if role != "" {
@@ -46,18 +48,38 @@ func (r res) resources(role string) []mesos.Resource {
 		}
 		out = append(out, rs)
 	}
-	add("cpus", r.cpus)
-	add("mem", r.mem)
-	add("disk", r.disk)
+	for _, s := range []struct {
+		name string
+		v    float64
+	}{{"cpus", r.cpus}, {"mem", r.mem}, {"disk", r.disk}} {
+		if s.v >= epsilon {
+			add(mesos.Resource{Name: s.name, Type: mesos.SCALAR.Enum(), Scalar: &mesos.Value_Scalar{Value: s.v}})
+		}
+	}
+	if len(ports) > 0 {
+		add(mesos.Resource{Name: "ports", Type: mesos.RANGES.Enum(), Ranges: &mesos.Value_Ranges{Range: ports.Clone()}})
+	}
 	return out
 }
 
 // parseResources sums a task's resources; it refuses any the agents do not offer.
-func parseResources(rs []mesos.Resource) (res, error) {
-	var r res
+func parseResources(rs []mesos.Resource) (res, mesos.Ranges, error) {
+	var (
+		r     res
+		ports mesos.Ranges
+	)
 	for _, x := range rs {
-		if x.GetType() != mesos.SCALAR || x.Scalar == nil {
-			return r, fmt.Errorf("resource %q is not offered by this cluster", x.Name)
+		switch {
+		case x.Name == "ports" && x.GetType() == mesos.RANGES:
+			for _, rg := range x.GetRanges().GetRange() {
+				if rg.Begin > rg.End {
+					return r, nil, fmt.Errorf("port range [%d-%d] is empty", rg.Begin, rg.End)
+				}
+				ports = append(ports, rg)
+			}
+			continue
+		case x.GetType() != mesos.SCALAR || x.Scalar == nil:
+			return r, nil, fmt.Errorf("resource %q is not offered by this cluster", x.Name)
 		}
 		switch x.Name {
 		case "cpus":
@@ -67,10 +89,38 @@ func parseResources(rs []mesos.Resource) (res, error) {
 		case "disk":
 			r.disk += x.Scalar.Value
 		default:
-			return r, fmt.Errorf("resource %q is not offered by this cluster", x.Name)
+			return r, nil, fmt.Errorf("resource %q is not offered by this cluster", x.Name)
 		}
 	}
-	return r, nil
+	return r, ports.Sort().Squash(), nil
+}
+
+// containsPorts reports whether every port in need is in have (both squashed).
+func containsPorts(have, need mesos.Ranges) bool {
+	for _, n := range need {
+		ok := false
+		for _, h := range have {
+			if n.Begin >= h.Begin && n.End <= h.End {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func removePorts(from, ports mesos.Ranges) mesos.Ranges {
+	for _, p := range ports {
+		from = from.Remove(p)
+	}
+	return from
+}
+
+func addPorts(to, ports mesos.Ranges) mesos.Ranges {
+	return append(to.Clone(), ports...).Sort().Squash()
 }
 
 // agent is one simulated Mesos agent.
@@ -78,8 +128,9 @@ type agent struct {
 	id      string
 	dir     string
 	total   res
-	used    res    // by tasks not yet terminal
-	offered *offer // the one outstanding offer of this agent's free resources
+	used    res          // by tasks not yet terminal
+	ports   mesos.Ranges // free ports
+	offered *offer       // the one outstanding offer of this agent's free resources
 	fetcher *fetch.Fetcher
 }
 
@@ -105,6 +156,7 @@ type task struct {
 	agent   *agent
 	info    mesos.TaskInfo
 	res     res
+	ports   mesos.Ranges
 	state   mesos.TaskState
 	latest  mesos.TaskStatus
 	sandbox string
@@ -114,6 +166,8 @@ type task struct {
 	pending    []mesos.TaskStatus
 	nextResend time.Time
 	backoff    time.Duration
+
+	exitStatus *int32 // the executor's wait status, once it has exited
 
 	killCh    chan struct{} // closed by the first KILL
 	killGrace time.Duration

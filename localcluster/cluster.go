@@ -122,12 +122,14 @@ func (c *Cluster) Start(ctx context.Context) error {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", c.cfg.Listen)
 	if err != nil {
+		if c.tmpDir != "" {
+			os.RemoveAll(c.tmpDir)
+		}
 		return fmt.Errorf("local cluster listening on %s: %w", c.cfg.Listen, err)
 	}
 	c.ln = ln
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	host, _, _ := net.SplitHostPort(ln.Addr().String())
-	c.state.init(c.cfg, host)
+	c.state.init(c.cfg, advertisedHost(ln.Addr()))
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/v1/scheduler", c.serveScheduler)
@@ -143,6 +145,19 @@ func (c *Cluster) Start(ctx context.Context) error {
 	go c.retryLoop()
 	c.log.Info("local Mesos cluster started", "url", c.URL(), "agents", c.cfg.Agents, "workdir", c.cfg.WorkDir)
 	return nil
+}
+
+// advertisedHost is the host name offers carry: the listen address, or
+// this machine's name when listening on every interface.
+func advertisedHost(addr net.Addr) string {
+	host, _, _ := net.SplitHostPort(addr.String())
+	if ip := net.ParseIP(host); ip == nil || !ip.IsUnspecified() {
+		return host
+	}
+	if name, err := os.Hostname(); err == nil {
+		return name
+	}
+	return "localhost"
 }
 
 // WorkDir is the folder holding the agents' sandboxes and caches.

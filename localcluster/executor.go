@@ -62,6 +62,7 @@ func (c *Cluster) runTask(t *task) {
 	if closing {
 		return // the cluster is shutting down; nobody is left to tell
 	}
+	c.executorExited(t, cmd.ProcessState)
 	switch {
 	case wasKilled:
 		c.status(t, mesos.TASK_KILLED, mesos.SOURCE_EXECUTOR, nil, "Command "+describeExit(cmd.ProcessState))
@@ -241,11 +242,25 @@ func (c *Cluster) status(t *task, state mesos.TaskState, src mesos.TaskStatus_So
 	c.statusLocked(t, state, src, reason, msg)
 }
 
+// executorExited records the executor's wait status; the FAILURE event
+// carrying it follows the acknowledgement of the terminal update, as the
+// Mesos command executor only exits once that update is acknowledged.
+func (c *Cluster) executorExited(t *task, ps *os.ProcessState) {
+	var status int32
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok {
+		status = int32(ws)
+	}
+	c.mu.Lock()
+	t.exitStatus = &status
+	c.mu.Unlock()
+}
+
 // release returns the task's resources to its agent.
 func (c *Cluster) release(t *task) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t.agent.used = t.agent.used.minus(t.res)
+	t.agent.ports = addPorts(t.agent.ports, t.ports)
 	if !t.terminal() {
 		t.state = mesos.TASK_KILLED // shutdown before a terminal update
 	}

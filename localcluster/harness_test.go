@@ -30,6 +30,9 @@ type testFramework struct {
 	id     string
 	events chan *scheduler.Event
 	done   chan struct{}
+	// skipped holds OFFERS events passed over while waiting for something
+	// else, so that no offer is silently left outstanding.
+	skipped []*scheduler.Event
 }
 
 func protobufCodec() encoding.Codec { return codecs.ByMediaType[codecs.MediaTypeProtobuf] }
@@ -93,6 +96,11 @@ func (f *testFramework) close() {
 // next returns the next event of the given type, skipping others.
 func (f *testFramework) next(want scheduler.Event_Type) *scheduler.Event {
 	f.t.Helper()
+	if want == scheduler.Event_OFFERS && len(f.skipped) > 0 {
+		ev := f.skipped[0]
+		f.skipped = f.skipped[1:]
+		return ev
+	}
 	timeout := time.After(waitFor)
 	for {
 		select {
@@ -102,6 +110,9 @@ func (f *testFramework) next(want scheduler.Event_Type) *scheduler.Event {
 			}
 			if ev.Type == want {
 				return ev
+			}
+			if ev.Type == scheduler.Event_OFFERS {
+				f.skipped = append(f.skipped, ev)
 			}
 		case <-timeout:
 			f.t.Fatalf("no %v event within %v", want, waitFor)

@@ -37,6 +37,8 @@ func (m *master) init(cfg Config, host string) {
 			id:    id,
 			dir:   dir,
 			total: res{cpus: cfg.CPUs, mem: cfg.MemMB, disk: cfg.DiskMB},
+			// Agents share one machine, so each gets its own slice of ports.
+			ports: mesos.Ranges{{Begin: uint64(31000 + 1000*i), End: uint64(31999 + 1000*i)}},
 			fetcher: fetch.New(fetch.Config{
 				CacheDir:   filepath.Join(dir, "fetch-cache"),
 				CacheBytes: cfg.FetchCacheBytes,

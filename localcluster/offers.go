@@ -18,6 +18,7 @@ type offer struct {
 	fw      *framework
 	agent   *agent
 	res     res
+	ports   mesos.Ranges
 	created time.Time
 }
 
@@ -69,7 +70,7 @@ func (c *Cluster) allocateLocked(now time.Time) {
 			}
 			delete(fw.filters, a.id)
 			m.nextOffer++
-			o := &offer{id: fmt.Sprintf("%s-O%d", m.id, m.nextOffer), fw: fw, agent: a, res: free, created: now}
+			o := &offer{id: fmt.Sprintf("%s-O%d", m.id, m.nextOffer), fw: fw, agent: a, res: free, ports: a.ports.Clone(), created: now}
 			m.offers[o.id] = o
 			a.offered = o
 			batches[fw] = append(batches[fw], c.offerProto(o))
@@ -92,7 +93,7 @@ func (c *Cluster) offerProto(o *offer) mesos.Offer {
 		FrameworkID: mesos.FrameworkID{Value: o.fw.id},
 		AgentID:     mesos.AgentID{Value: o.agent.id},
 		Hostname:    c.state.hostname,
-		Resources:   o.res.resources(role),
+		Resources:   withPorts(o.res, o.ports, role),
 	}
 	if role != "" {
 		p.AllocationInfo = &mesos.Resource_AllocationInfo{Role: &role}

@@ -44,7 +44,7 @@ func TestSubscribe(t *testing.T) {
 			if !strings.Contains(o.ID.Value, "-O") || !strings.HasSuffix(o.AgentID.Value, "-S0") || o.FrameworkID.Value != f.id {
 				t.Errorf("offer ids %q agent %q framework %q do not look like Mesos'", o.ID.Value, o.AgentID.Value, o.FrameworkID.Value)
 			}
-			got, err := parseResources(o.Resources)
+			got, _, err := parseResources(o.Resources)
 			if err != nil || got != (res{cpus: 4, mem: 1024, disk: 10240}) {
 				t.Errorf("offered %v (%v), want cpus 4 mem 1024 disk 10240", got, err)
 			}
@@ -91,7 +91,7 @@ func TestTasks(t *testing.T) {
 				ti.Command.Environment = &mesos.Environment{Variables: []mesos.Environment_Variable{{Name: "GREETING", Value: ptr("hello")}}}
 				return ti
 			},
-			want: mesos.TASK_FINISHED, wantMsg: "Command exited with status 0", wantOut: "hello world from greet in /",
+			want: mesos.TASK_FINISHED, wantMsg: "Command exited with status 0", wantOut: "hello world from greet in {workdir}/agents/",
 			wantSrc: mesos.SOURCE_EXECUTOR, wantStart: true,
 		},
 		{
@@ -117,6 +117,24 @@ func TestTasks(t *testing.T) {
 			name: "more resources than offered is a task error",
 			task: func() mesos.TaskInfo { return commandTask("big", 64, 64, "true") },
 			want: mesos.TASK_ERROR, wantMsg: "more resources", wantSrc: mesos.SOURCE_MASTER,
+		},
+		{
+			name: "offered port is usable",
+			task: func() mesos.TaskInfo {
+				ti := shellTask("port", "echo ok")
+				ti.Resources = append(ti.Resources, portsResource(31000, 31001))
+				return ti
+			},
+			want: mesos.TASK_FINISHED, wantOut: "ok\n", wantSrc: mesos.SOURCE_EXECUTOR, wantStart: true,
+		},
+		{
+			name: "port not offered is a task error",
+			task: func() mesos.TaskInfo {
+				ti := shellTask("port", "true")
+				ti.Resources = append(ti.Resources, portsResource(80, 80))
+				return ti
+			},
+			want: mesos.TASK_ERROR, wantMsg: "not offered", wantSrc: mesos.SOURCE_MASTER,
 		},
 		{
 			name: "unknown resource is a task error",
@@ -153,12 +171,17 @@ func TestTasks(t *testing.T) {
 				}
 			}
 			if tc.wantOut != "" {
-				if out := readTaskFile(t, c, ti.TaskID.Value, "stdout"); !strings.HasPrefix(out, tc.wantOut) {
-					t.Errorf("stdout %q, want prefix %q", out, tc.wantOut)
+				want := strings.ReplaceAll(tc.wantOut, "{workdir}", c.WorkDir())
+				if out := readTaskFile(t, c, ti.TaskID.Value, "stdout"); !strings.HasPrefix(out, want) {
+					t.Errorf("stdout %q, want prefix %q", out, want)
 				}
 			}
 		})
 	}
+}
+
+func portsResource(begin, end uint64) mesos.Resource {
+	return mesos.Resource{Name: "ports", Type: mesos.RANGES.Enum(), Ranges: &mesos.Value_Ranges{Range: []mesos.Value_Range{{Begin: begin, End: end}}}}
 }
 
 func ptr[T any](v T) *T { return &v }

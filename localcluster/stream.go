@@ -78,7 +78,11 @@ func (c *Cluster) serveStream(w http.ResponseWriter, r *http.Request, s *stream,
 				return
 			}
 		case <-s.done:
-			for { // what was queued before the close (e.g. an ERROR) still goes out
+			// What was queued before the close (e.g. an ERROR) still goes
+			// out. A stream closed for falling behind counts as a lost
+			// subscriber; one replaced or torn down is already detached.
+			defer c.streamLost(fwID, s)
+			for {
 				select {
 				case ev := <-s.events:
 					if !write(ev) {

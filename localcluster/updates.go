@@ -30,7 +30,7 @@ func (c *Cluster) statusLocked(t *task, state mesos.TaskState, src mesos.TaskSta
 		st.Message = &msg
 	}
 	t.state, t.latest = state, st
-	c.log.Info("task update", "framework", t.fw.id, "task", t.id, "state", state.String(), "message", msg)
+	c.log.Debug("task update", "framework", t.fw.id, "task", t.id, "state", state.String(), "message", msg)
 	if t.fw.removed {
 		return
 	}
@@ -61,9 +61,17 @@ func (c *Cluster) acknowledgeLocked(fw *framework, ack *scheduler.Call_Acknowled
 	if t == nil || len(t.pending) == 0 || !bytes.Equal(t.pending[0].UUID, ack.UUID) {
 		return // a duplicate or stale ack: Mesos ignores it too
 	}
+	acked := t.pending[0]
 	t.pending = t.pending[1:]
 	t.backoff = 0
 	c.sendHeadLocked(t)
+	if isTerminal(acked.GetState()) && t.exitStatus != nil {
+		fw.send(&scheduler.Event{Type: scheduler.Event_FAILURE, Failure: &scheduler.Event_Failure{
+			AgentID:    acked.AgentID,
+			ExecutorID: &mesos.ExecutorID{Value: t.id},
+			Status:     t.exitStatus,
+		}})
+	}
 }
 
 // retryLoop resends unacknowledged updates whose time has come.

@@ -41,7 +41,7 @@ func cacheKey(uri string) string {
 
 // fetch places the cached copy of uri at dst, calling download to fill the
 // cache on a miss. Concurrent fetches of one URI download it once.
-func (c *cache) fetch(uri, dst string, download func(tmp string) error) error {
+func (c *cache) fetch(uri, dst string, copyOnly bool, download func(tmp string) error) error {
 	key := cacheKey(uri)
 	c.mu.Lock()
 	e := c.entries[key]
@@ -51,7 +51,7 @@ func (c *cache) fetch(uri, dst string, download func(tmp string) error) error {
 	}
 	c.mu.Unlock()
 
-	if err := c.fill(e, key, dst, download); err != nil {
+	if err := c.fill(e, key, dst, copyOnly, download); err != nil {
 		return err
 	}
 	c.evict(key)
@@ -59,7 +59,7 @@ func (c *cache) fetch(uri, dst string, download func(tmp string) error) error {
 }
 
 // fill downloads the entry if absent and links it to dst, holding e.mu.
-func (c *cache) fill(e *entry, key, dst string, download func(tmp string) error) error {
+func (c *cache) fill(e *entry, key, dst string, copyOnly bool, download func(tmp string) error) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	file := filepath.Join(c.dir, key)
@@ -88,7 +88,7 @@ func (c *cache) fill(e *entry, key, dst string, download func(tmp string) error)
 	c.clock++
 	e.used = c.clock
 	c.mu.Unlock()
-	if err := linkOrCopy(file, dst); err != nil {
+	if err := linkOrCopy(file, dst, copyOnly); err != nil {
 		return fmt.Errorf("copying from fetch cache: %w", err)
 	}
 	return nil
@@ -127,11 +127,13 @@ func (c *cache) evict(keep string) {
 	}
 }
 
-// linkOrCopy puts src at dst: a hard link when possible, else a copy.
-func linkOrCopy(src, dst string) error {
+// linkOrCopy puts src at dst: a hard link when possible and allowed, else a copy.
+func linkOrCopy(src, dst string, copyOnly bool) error {
 	os.Remove(dst)
-	if err := os.Link(src, dst); err == nil {
-		return nil
+	if !copyOnly {
+		if err := os.Link(src, dst); err == nil {
+			return nil
+		}
 	}
 	in, err := os.Open(src)
 	if err != nil {

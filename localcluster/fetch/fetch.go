@@ -86,7 +86,8 @@ func (f *Fetcher) fetch(ctx context.Context, u URI, sandbox string) error {
 		return err
 	}
 	if u.Cache && f.cache != nil {
-		err = f.cache.fetch(u.Value, dst, func(tmp string) error { return f.download(ctx, u.Value, tmp) })
+		// An executable gets its own copy: chmod on a hard link would change the cached file.
+		err = f.cache.fetch(u.Value, dst, u.Executable, func(tmp string) error { return f.download(ctx, u.Value, tmp) })
 	} else {
 		err = f.download(ctx, u.Value, dst)
 	}

@@ -1,0 +1,11 @@
+package localcluster
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// TestMain fails the package if any goroutine outlives the tests: every
+// cluster is closed by its test, and Close must wait for all it started.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
