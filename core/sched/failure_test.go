@@ -113,4 +113,3 @@ func TestPrepareErrorRetries(t *testing.T) {
 		t.Fatalf("outcome = %+v", o)
 	}
 }
-
