@@ -71,11 +71,7 @@ func (s *Scheduler) handle(ctx context.Context, ev core.Event) {
 	case ev.Subscribed != nil:
 		s.st.connected = true
 		s.st.suppressed = false // a (re)subscription starts with offers on
-		if refs := s.st.inFlight(); len(refs) > 0 {
-			if err := s.cl.Reconcile(ctx, refs); err != nil {
-				s.log.Warn("reconciling tasks", "tasks", len(refs), "err", err)
-			}
-		}
+		s.reconcile(ctx, time.Now())
 	case ev.Offers != nil:
 		s.onOffers(ctx, ev.Offers)
 	case ev.Rescinded != "":
@@ -142,9 +138,22 @@ func (s *Scheduler) adjustOffers(ctx context.Context) {
 	}
 }
 
-// tick kills attempts past their timeout and fails finished attempts whose
-// result did not arrive in time.
+// reconcile asks for the state of every attempt in flight.
+func (s *Scheduler) reconcile(ctx context.Context, now time.Time) {
+	s.st.reconcileAt = now.Add(s.cfg.ReconcileEvery)
+	if refs := s.st.inFlight(); len(refs) > 0 {
+		if err := s.cl.Reconcile(ctx, refs); err != nil {
+			s.log.Warn("reconciling tasks", "tasks", len(refs), "err", err)
+		}
+	}
+}
+
+// tick kills attempts past their timeout, fails finished attempts whose
+// result did not arrive in time and reconciles periodically.
 func (s *Scheduler) tick(ctx context.Context, now time.Time) {
+	if s.st.connected && !now.Before(s.st.reconcileAt) {
+		s.reconcile(ctx, now)
+	}
 	for _, t := range s.st.byAttempt {
 		a := t.cur
 		switch {

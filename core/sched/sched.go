@@ -66,7 +66,10 @@ type Config struct {
 	ResultGrace time.Duration
 	// KillRetry is how often an unanswered kill is repeated (default 30s).
 	KillRetry time.Duration
-	Logger    *slog.Logger
+	// ReconcileEvery is how often tasks in flight are reconciled besides
+	// after each (re)subscription (default 10m).
+	ReconcileEvery time.Duration
+	Logger         *slog.Logger
 	// OnLaunch and OnUpdate observe attempts (e.g. to persist them). They
 	// run on the scheduler's goroutine and must not block.
 	OnLaunch func(key string, attempt int, l core.Launch)
@@ -102,6 +105,9 @@ func New(cl core.Cluster, cfg Config) *Scheduler {
 	}
 	if cfg.KillRetry <= 0 {
 		cfg.KillRetry = 30 * time.Second
+	}
+	if cfg.ReconcileEvery <= 0 {
+		cfg.ReconcileEvery = 10 * time.Minute
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

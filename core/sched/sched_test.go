@@ -170,6 +170,19 @@ func TestReconcileOnResubscribe(t *testing.T) {
 	}
 }
 
+func TestPeriodicReconcile(t *testing.T) {
+	h := newHarness(t, Config{ReconcileEvery: 20 * time.Millisecond})
+	h.subscribe()
+	h.s.Submit(newTask("job/a", 1, 10))
+	h.offer("o", 1, 10)
+	h.next("Launch")
+	for range 2 { // without any resubscription
+		if c := h.next("Reconcile"); !reflect.DeepEqual(c.Refs, []core.TaskRef{{TaskID: "job.a.1", AgentID: "a1"}}) {
+			t.Fatalf("reconciled %+v", c.Refs)
+		}
+	}
+}
+
 func TestStaleUpdatesIgnored(t *testing.T) {
 	h := newHarness(t, Config{})
 	h.subscribe()

@@ -10,12 +10,13 @@ import (
 
 // state is what the scheduler knows; only Run's goroutine touches it.
 type state struct {
-	tasks      map[string]*task // active tasks by key
-	byAttempt  map[string]*task // tasks with an attempt in flight, by attempt id
-	pending    []*task          // waiting for an offer, FIFO
-	outbox     []Outcome        // ended tasks not yet received from Done
-	connected  bool
-	suppressed bool
+	tasks       map[string]*task // active tasks by key
+	byAttempt   map[string]*task // tasks with an attempt in flight, by attempt id
+	pending     []*task          // waiting for an offer, FIFO
+	outbox      []Outcome        // ended tasks not yet received from Done
+	connected   bool
+	suppressed  bool
+	reconcileAt time.Time // next periodic reconciliation, while connected
 }
 
 // task is an active Task and its attempts.
@@ -82,6 +83,9 @@ func (st *state) nextDeadline() (time.Time, bool) {
 		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
 			next = t
 		}
+	}
+	if st.connected && len(st.byAttempt) > 0 {
+		consider(st.reconcileAt)
 	}
 	for _, t := range st.byAttempt {
 		a := t.cur
