@@ -224,11 +224,18 @@ func (c *Cluster) Revive(ctx context.Context) error {
 
 // Teardown ends the framework; Run returns nil afterwards.
 func (c *Cluster) Teardown(ctx context.Context) error {
+	// Mark first: the master may end the stream before the call returns,
+	// and Run must not take that for a lost connection.
+	c.mu.Lock()
+	c.tornDown = true
+	c.mu.Unlock()
 	if err := c.call(ctx, &scheduler.Call{Type: scheduler.Call_TEARDOWN}); err != nil {
+		c.mu.Lock()
+		c.tornDown = false
+		c.mu.Unlock()
 		return err
 	}
 	c.mu.Lock()
-	c.tornDown = true
 	if c.stopSession != nil {
 		c.stopSession()
 	}
