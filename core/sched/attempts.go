@@ -1,0 +1,196 @@
+package sched
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/batchd/batchd/core"
+)
+
+// fitSlack absorbs float rounding when packing fractional cpus.
+const fitSlack = 1e-9
+
+// onOffers packs pending tasks into each offer first-fit in FIFO order,
+// launches them and declines the offers nothing fitted.
+func (s *Scheduler) onOffers(ctx context.Context, offers []core.Offer) {
+	var decline []string
+	for _, o := range offers {
+		if !s.launchOn(ctx, o) {
+			decline = append(decline, o.ID)
+		}
+	}
+	if len(decline) == 0 {
+		return
+	}
+	if err := s.cl.Decline(ctx, decline, s.cfg.Refuse); err != nil {
+		s.log.Warn("declining offers", "offers", len(decline), "err", err)
+	}
+}
+
+// launchOn launches what fits on o and reports whether it used o.
+func (s *Scheduler) launchOn(ctx context.Context, o core.Offer) bool {
+	cpus, mem := o.CPUs, o.MemMB
+	list := s.st.pending
+	s.st.pending = nil
+	var (
+		chosen   []*task
+		launches []core.Launch
+	)
+	for _, t := range list {
+		if t.CPUs > cpus+fitSlack || t.MemMB > mem+fitSlack {
+			s.st.pending = append(s.st.pending, t)
+			continue
+		}
+		l, err := s.prepare(t, o.AgentID)
+		if err != nil {
+			s.fail(t, ErrPrepare, "", err.Error())
+			continue
+		}
+		cpus -= t.CPUs
+		mem -= t.MemMB
+		chosen = append(chosen, t)
+		launches = append(launches, l)
+	}
+	if len(launches) == 0 {
+		return false
+	}
+	err := s.cl.Launch(ctx, o.ID, launches)
+	if errors.Is(err, core.ErrNotConnected) {
+		// Nothing reached the engine: the attempts never happened.
+		for _, t := range chosen {
+			delete(s.st.byAttempt, t.cur.id)
+			t.cur = nil
+			t.attempts--
+		}
+		s.st.pending = append(chosen, s.st.pending...)
+		return true
+	}
+	if err != nil {
+		// The engine may or may not have the tasks: ask it.
+		s.log.Warn("launching tasks; reconciling them", "offer", o.ID, "tasks", len(launches), "err", err)
+		refs := make([]core.TaskRef, len(launches))
+		for i, l := range launches {
+			refs[i] = core.TaskRef{TaskID: l.TaskID, AgentID: l.AgentID}
+		}
+		if err := s.cl.Reconcile(ctx, refs); err != nil {
+			s.log.Warn("reconciling tasks", "tasks", len(refs), "err", err)
+		}
+	}
+	for i, t := range chosen {
+		s.log.Debug("launched", "key", t.Key, "task_id", launches[i].TaskID, "agent", o.AgentID)
+		if s.cfg.OnLaunch != nil {
+			s.cfg.OnLaunch(t.Key, t.cur.n, launches[i])
+		}
+	}
+	return true
+}
+
+// prepare starts a new attempt of t on agentID and builds its launch.
+func (s *Scheduler) prepare(t *task, agentID string) (core.Launch, error) {
+	t.attempts++
+	n := t.attempts
+	var l core.Launch
+	if t.Prepare != nil {
+		var err error
+		if l, err = t.Prepare(n); err != nil {
+			return core.Launch{}, fmt.Errorf("preparing attempt %d of %s: %w", n, t.Key, err)
+		}
+	}
+	l.TaskID = attemptID(t.Key, n)
+	l.AgentID = agentID
+	l.CPUs, l.MemMB = t.CPUs, t.MemMB
+	if l.Name == "" {
+		l.Name = t.Key
+	}
+	a := &attempt{id: l.TaskID, agentID: agentID, n: n}
+	if t.Timeout > 0 {
+		a.deadline = time.Now().Add(t.Timeout)
+	}
+	t.cur = a
+	s.st.byAttempt[a.id] = t
+	return l, nil
+}
+
+// onUpdate follows an attempt's status; updates for attempts not in flight are stale.
+func (s *Scheduler) onUpdate(ctx context.Context, u core.Update) {
+	t := s.st.byAttempt[u.TaskID]
+	if t == nil {
+		s.log.Debug("ignoring update for an attempt not in flight", "task_id", u.TaskID, "state", u.State)
+		return
+	}
+	a := t.cur
+	if s.cfg.OnUpdate != nil {
+		s.cfg.OnUpdate(t.Key, a.n, u)
+	}
+	if u.AgentID != "" {
+		a.agentID = u.AgentID
+	}
+	switch u.State {
+	case core.TaskFinished:
+		a.finished = true
+		if a.resultIn {
+			s.succeed(t)
+			return
+		}
+		a.grace = time.Now().Add(s.cfg.ResultGrace)
+	case core.TaskKilled:
+		if a.killReason != "" {
+			s.fail(t, ErrTimedOut, u.State, a.killReason)
+			return
+		}
+		s.fail(t, ErrTaskFailed, u.State, describe(u))
+	case core.TaskFailed, core.TaskLost, core.TaskError, core.TaskDropped, core.TaskGone, core.TaskUnknown:
+		s.fail(t, ErrTaskFailed, u.State, describe(u))
+	}
+}
+
+// describe says what an update reports beyond its state.
+func describe(u core.Update) string {
+	msg := u.Message
+	if msg == "" {
+		msg = "no message"
+	}
+	if u.Reason != "" {
+		msg += " (" + u.Reason + ")"
+	}
+	return msg
+}
+
+// fail ends t's current attempt (or its preparation) and retries t if
+// attempts remain, else reports it failed.
+func (s *Scheduler) fail(t *task, kind error, st core.TaskState, msg string) {
+	id := attemptID(t.Key, t.attempts)
+	if t.cur != nil {
+		id = t.cur.id
+		delete(s.st.byAttempt, t.cur.id)
+		t.cur = nil
+	}
+	if t.attempts <= t.Retries {
+		s.log.Info("attempt failed; retrying", "key", t.Key, "task_id", id, "attempt", t.attempts, "state", st, "msg", msg)
+		s.st.pending = append(s.st.pending, t)
+		return
+	}
+	what := msg
+	if st != "" {
+		what = string(st) + ": " + msg
+	}
+	s.finish(t, Outcome{
+		Key: t.Key, TaskID: id, Attempts: t.attempts, State: st, Message: msg,
+		Err: fmt.Errorf("%w: %s: attempt %d of %d: %s", kind, t.Key, t.attempts, t.Retries+1, what),
+	})
+}
+
+// succeed ends t with its current attempt finished and its result in.
+func (s *Scheduler) succeed(t *task) {
+	id := t.cur.id
+	delete(s.st.byAttempt, id)
+	t.cur = nil
+	s.finish(t, Outcome{Key: t.Key, TaskID: id, Attempts: t.attempts, State: core.TaskFinished})
+}
+
+func (s *Scheduler) finish(t *task, o Outcome) {
+	delete(s.st.tasks, t.Key)
+	s.st.outbox = append(s.st.outbox, o)
+}

@@ -1,0 +1,178 @@
+package sched
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/batchd/batchd/core"
+)
+
+// Run runs the cluster engine and schedules until ctx ends or Close is
+// called (it then returns nil) or the engine fails for good (its error).
+// Run may be called once; it closes Done when it returns.
+func (s *Scheduler) Run(ctx context.Context) error {
+	defer close(s.done)
+	ctx, cancel := context.WithCancel(ctx)
+	events := make(chan core.Event)
+	clDone := make(chan error, 1)
+	go func() { clDone <- s.cl.Run(ctx, events) }()
+	clReturned := false
+	defer func() {
+		cancel()
+		if !clReturned {
+			<-clDone
+		}
+	}()
+
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		if next, ok := s.st.nextDeadline(); ok {
+			timer.Reset(time.Until(next))
+		} else {
+			timer.Stop()
+		}
+		var out chan<- Outcome
+		var head Outcome
+		if len(s.st.outbox) > 0 {
+			out, head = s.done, s.st.outbox[0]
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.closing:
+			return nil
+		case err := <-clDone:
+			clReturned = true
+			if err != nil {
+				return fmt.Errorf("running cluster engine: %w", err)
+			}
+			return nil
+		case ev := <-events:
+			s.drain(ctx) // what was submitted before the event counts for it
+			s.handle(ctx, ev)
+		case <-s.wake:
+			s.drain(ctx)
+		case now := <-timer.C:
+			s.tick(ctx, now)
+		case out <- head:
+			s.st.outbox[0] = Outcome{}
+			s.st.outbox = s.st.outbox[1:]
+		}
+		s.adjustOffers(ctx)
+	}
+}
+
+// handle acts on one engine event.
+func (s *Scheduler) handle(ctx context.Context, ev core.Event) {
+	switch {
+	case ev.Subscribed != nil:
+		s.st.connected = true
+		s.st.suppressed = false // a (re)subscription starts with offers on
+		s.reconcile(ctx, time.Now())
+	case ev.Offers != nil:
+		s.onOffers(ctx, ev.Offers)
+	case ev.Rescinded != "":
+		// Offers are used or declined as soon as they arrive: nothing to forget.
+	case ev.Update != nil:
+		s.onUpdate(ctx, *ev.Update)
+	case ev.Disconnected != nil:
+		s.st.connected = false
+		s.log.Warn("cluster disconnected; keeping tasks in flight", "err", ev.Disconnected)
+	}
+}
+
+// drain takes submitted tasks and arrived results.
+func (s *Scheduler) drain(ctx context.Context) {
+	tasks, results := s.takeInbox()
+	var resumed []core.TaskRef
+	for _, t := range tasks {
+		if _, dup := s.st.tasks[t.Key]; dup {
+			s.log.Warn("ignoring task submitted twice", "key", t.Key)
+			continue
+		}
+		if ref, ok := s.st.add(t); ok {
+			resumed = append(resumed, ref)
+		}
+	}
+	if len(resumed) > 0 && s.st.connected {
+		if err := s.cl.Reconcile(ctx, resumed); err != nil {
+			s.log.Warn("reconciling resumed tasks", "tasks", len(resumed), "err", err)
+		}
+	}
+	for _, id := range results {
+		t := s.st.byAttempt[id]
+		if t == nil {
+			s.log.Debug("result for an attempt not in flight", "task_id", id)
+			continue
+		}
+		t.cur.resultIn = true
+		if t.cur.finished {
+			s.succeed(t)
+		}
+	}
+}
+
+// adjustOffers suppresses offers when nothing is pending and revives them
+// when something is.
+func (s *Scheduler) adjustOffers(ctx context.Context) {
+	if !s.st.connected {
+		return
+	}
+	want := len(s.st.pending) > 0
+	switch {
+	case want && s.st.suppressed:
+		if err := s.cl.Revive(ctx); err != nil {
+			s.log.Warn("reviving offers", "err", err)
+			return
+		}
+		s.st.suppressed = false
+	case !want && !s.st.suppressed:
+		if err := s.cl.Suppress(ctx); err != nil {
+			s.log.Warn("suppressing offers", "err", err)
+			return
+		}
+		s.st.suppressed = true
+	}
+}
+
+// reconcile asks for the state of every attempt in flight.
+func (s *Scheduler) reconcile(ctx context.Context, now time.Time) {
+	s.st.reconcileAt = now.Add(s.cfg.ReconcileEvery)
+	if refs := s.st.inFlight(); len(refs) > 0 {
+		if err := s.cl.Reconcile(ctx, refs); err != nil {
+			s.log.Warn("reconciling tasks", "tasks", len(refs), "err", err)
+		}
+	}
+}
+
+// tick kills attempts past their timeout, fails finished attempts whose
+// result did not arrive in time and reconciles periodically.
+func (s *Scheduler) tick(ctx context.Context, now time.Time) {
+	if s.st.connected && !now.Before(s.st.reconcileAt) {
+		s.reconcile(ctx, now)
+	}
+	for _, t := range s.st.byAttempt {
+		a := t.cur
+		switch {
+		case a.finished && !a.resultIn && !now.Before(a.grace):
+			s.fail(t, ErrNoResult, core.TaskFinished, "finished without reporting a result")
+		case !a.finished && a.killReason == "" && !a.deadline.IsZero() && !now.Before(a.deadline):
+			a.killReason = fmt.Sprintf("timed out after %s", t.Timeout)
+			s.kill(ctx, t, now)
+		case a.killReason != "" && !a.finished && !now.Before(a.killAt):
+			s.kill(ctx, t, now)
+		}
+	}
+}
+
+func (s *Scheduler) kill(ctx context.Context, t *task, now time.Time) {
+	a := t.cur
+	a.killAt = now.Add(s.cfg.KillRetry)
+	s.log.Info("killing task", "key", t.Key, "task_id", a.id, "reason", a.killReason)
+	if err := s.cl.Kill(ctx, a.id, a.agentID); err != nil && !errors.Is(err, context.Canceled) {
+		s.log.Warn("killing task", "task_id", a.id, "err", err)
+	}
+}

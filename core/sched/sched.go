@@ -1,0 +1,166 @@
+// Package sched is batchd's engine-neutral scheduling core: it matches
+// pending tasks to a core.Cluster's offers, launches them, follows their
+// status updates and results, retries failures and kills tasks that run too
+// long, and reports one Outcome per task.
+package sched
+
+import (
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/batchd/batchd/core"
+)
+
+// Errors an Outcome's Err wraps, so callers can tell failures apart with errors.Is.
+var (
+	ErrTaskFailed = errors.New("sched: task failed")                              // FAILED, LOST, ERROR, DROPPED, GONE, KILLED
+	ErrTimedOut   = errors.New("sched: task timed out")                           // killed by the scheduler after Task.Timeout
+	ErrNoResult   = errors.New("sched: task finished without reporting a result") // FINISHED, no result within ResultGrace
+	ErrPrepare    = errors.New("sched: preparing launch failed")                  // Task.Prepare returned an error
+)
+
+// Task is one unit of work to run to completion.
+type Task struct {
+	Key     string // unique, e.g. "job/taskID"
+	Job     string
+	CPUs    float64
+	MemMB   float64
+	Retries int           // attempts after the first one
+	Timeout time.Duration // per attempt, from launch; 0 means none
+	// Prepare is called right before each launch, attempt counting from 1.
+	// It fills Command, Env, URIs (and optionally Name); the scheduler sets
+	// TaskID, AgentID, CPUs and MemMB.
+	Prepare func(attempt int) (core.Launch, error)
+	// Resume, when set, says the task already has an attempt running (a
+	// restarted batchd read it from its state store): the scheduler
+	// reconciles it instead of launching a new one.
+	Resume *Resume
+}
+
+// Resume names an attempt launched by an earlier run.
+type Resume struct {
+	TaskID     string
+	AgentID    string
+	Attempt    int
+	LaunchedAt time.Time
+}
+
+// Outcome is how a task ended for good.
+type Outcome struct {
+	Key      string
+	TaskID   string // the last attempt's id
+	Attempts int
+	State    core.TaskState // the last attempt's final state
+	Err      error          // nil on success
+	Message  string
+}
+
+// Config tunes a Scheduler.
+type Config struct {
+	// Refuse is the refuse filter for declined offers (default 5s).
+	Refuse time.Duration
+	// ResultGrace is how long a TASK_FINISHED attempt may wait for its
+	// result before it counts as failed (default 30s).
+	ResultGrace time.Duration
+	// KillRetry is how often an unanswered kill is repeated (default 30s).
+	KillRetry time.Duration
+	// ReconcileEvery is how often tasks in flight are reconciled besides
+	// after each (re)subscription (default 10m).
+	ReconcileEvery time.Duration
+	Logger         *slog.Logger
+	// OnLaunch and OnUpdate observe attempts (e.g. to persist them). They
+	// run on the scheduler's goroutine and must not block.
+	OnLaunch func(key string, attempt int, l core.Launch)
+	OnUpdate func(key string, attempt int, u core.Update)
+}
+
+// Scheduler runs Tasks on a core.Cluster. Submit and ResultArrived may be
+// called from any goroutine, before or while Run runs.
+type Scheduler struct {
+	cl  core.Cluster
+	cfg Config
+	log *slog.Logger
+
+	mu      sync.Mutex
+	inbox   []Task
+	results []string
+	wake    chan struct{} // cap 1: inbox has something
+	closing chan struct{}
+	once    sync.Once
+	done    chan Outcome
+
+	// Owned by Run's goroutine.
+	st state
+}
+
+// New returns a Scheduler for cl; nothing happens until Run.
+func New(cl core.Cluster, cfg Config) *Scheduler {
+	if cfg.Refuse <= 0 {
+		cfg.Refuse = 5 * time.Second
+	}
+	if cfg.ResultGrace <= 0 {
+		cfg.ResultGrace = 30 * time.Second
+	}
+	if cfg.KillRetry <= 0 {
+		cfg.KillRetry = 30 * time.Second
+	}
+	if cfg.ReconcileEvery <= 0 {
+		cfg.ReconcileEvery = 10 * time.Minute
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Scheduler{
+		cl:      cl,
+		cfg:     cfg,
+		log:     cfg.Logger,
+		wake:    make(chan struct{}, 1),
+		closing: make(chan struct{}),
+		done:    make(chan Outcome),
+		st:      newState(),
+	}
+}
+
+// Submit adds tasks to run. A task whose Key is already active is ignored.
+func (s *Scheduler) Submit(tasks ...Task) {
+	s.mu.Lock()
+	s.inbox = append(s.inbox, tasks...)
+	s.mu.Unlock()
+	s.poke()
+}
+
+// ResultArrived tells the scheduler the collector holds attempt taskID's result.
+func (s *Scheduler) ResultArrived(taskID string) {
+	s.mu.Lock()
+	s.results = append(s.results, taskID)
+	s.mu.Unlock()
+	s.poke()
+}
+
+func (s *Scheduler) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Done delivers one Outcome per submitted task when it ends for good. It
+// is closed when Run returns; outcomes not yet received then are dropped.
+func (s *Scheduler) Done() <-chan Outcome { return s.done }
+
+// Close makes Run return. It does not tear the framework down.
+func (s *Scheduler) Close() error {
+	s.once.Do(func() { close(s.closing) })
+	return nil
+}
+
+// takeInbox empties the inbox.
+func (s *Scheduler) takeInbox() ([]Task, []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, r := s.inbox, s.results
+	s.inbox, s.results = nil, nil
+	return t, r
+}

@@ -1,0 +1,103 @@
+package sched
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/batchd/batchd/core"
+)
+
+// state is what the scheduler knows; only Run's goroutine touches it.
+type state struct {
+	tasks       map[string]*task // active tasks by key
+	byAttempt   map[string]*task // tasks with an attempt in flight, by attempt id
+	pending     []*task          // waiting for an offer, FIFO
+	outbox      []Outcome        // ended tasks not yet received from Done
+	connected   bool
+	suppressed  bool
+	reconcileAt time.Time // next periodic reconciliation, while connected
+}
+
+// task is an active Task and its attempts.
+type task struct {
+	Task
+	attempts int      // attempts started so far
+	cur      *attempt // the attempt in flight, or nil while pending
+}
+
+// attempt is one launch of a task.
+type attempt struct {
+	id, agentID string
+	n           int
+	deadline    time.Time // timeout; zero for none
+	finished    bool      // TASK_FINISHED seen
+	grace       time.Time // when a finished attempt without result fails
+	resultIn    bool
+	killReason  string    // set once the scheduler decided to kill
+	killAt      time.Time // when to repeat an unanswered kill
+}
+
+func newState() state {
+	return state{tasks: make(map[string]*task), byAttempt: make(map[string]*task)}
+}
+
+// attemptID names attempt n of the task with key; Mesos task ids may not
+// contain '/'.
+func attemptID(key string, n int) string {
+	return strings.ReplaceAll(key, "/", ".") + "." + strconv.Itoa(n)
+}
+
+// add makes t active: pending, or in flight when it resumes an attempt, in
+// which case the attempt is returned for reconciliation.
+func (st *state) add(t Task) (core.TaskRef, bool) {
+	tk := &task{Task: t}
+	st.tasks[t.Key] = tk
+	r := t.Resume
+	if r == nil || r.TaskID == "" {
+		st.pending = append(st.pending, tk)
+		return core.TaskRef{}, false
+	}
+	tk.attempts = max(r.Attempt, 1)
+	tk.cur = &attempt{id: r.TaskID, agentID: r.AgentID, n: tk.attempts}
+	if t.Timeout > 0 && !r.LaunchedAt.IsZero() {
+		tk.cur.deadline = r.LaunchedAt.Add(t.Timeout)
+	}
+	st.byAttempt[r.TaskID] = tk
+	return core.TaskRef{TaskID: r.TaskID, AgentID: r.AgentID}, true
+}
+
+// inFlight lists the attempts in flight.
+func (st *state) inFlight() []core.TaskRef {
+	refs := make([]core.TaskRef, 0, len(st.byAttempt))
+	for id, t := range st.byAttempt {
+		refs = append(refs, core.TaskRef{TaskID: id, AgentID: t.cur.agentID})
+	}
+	return refs
+}
+
+// nextDeadline is the earliest time tick has something to do.
+func (st *state) nextDeadline() (time.Time, bool) {
+	var next time.Time
+	consider := func(t time.Time) {
+		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	if st.connected && len(st.byAttempt) > 0 {
+		consider(st.reconcileAt)
+	}
+	for _, t := range st.byAttempt {
+		a := t.cur
+		switch {
+		case a.finished && !a.resultIn:
+			consider(a.grace)
+		case a.finished:
+		case a.killReason != "":
+			consider(a.killAt)
+		default:
+			consider(a.deadline)
+		}
+	}
+	return next, !next.IsZero()
+}
