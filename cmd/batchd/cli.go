@@ -33,7 +33,7 @@ type Main struct {
 	listen     string
 	agents     int
 	workDir    string
-	pluginDirs stringList
+	extraDirs  stringList
 	logLevel   slog.Level
 
 	log     *slog.Logger
@@ -78,7 +78,7 @@ func (m *Main) ParseFlags(args []string) error {
 		fs.StringVar(&m.configPath, "config", "", "path of cluster.toml")
 	case "plugins":
 		fs.StringVar(&m.configPath, "config", "", "path of cluster.toml (for its plugin folders)")
-		fs.Var(&m.pluginDirs, "plugin-dir", "a plugin folder to search (repeatable)")
+		fs.Var(&m.extraDirs, "plugin-dir", "a plugin folder to search (repeatable)")
 	case "local-cluster":
 		fs.StringVar(&m.configPath, "config", "", "path of cluster.toml (for its [local] table)")
 		fs.StringVar(&m.listen, "listen", "127.0.0.1:5050", "address to serve the Mesos v1 API on")

@@ -34,7 +34,7 @@ func (m *Main) loadConfig() (*config.Config, error) {
 
 // pluginDirs returns the folders searched for plugins.
 func (m *Main) pluginDirs(cfg *config.Config) []string {
-	dirs := append([]string(nil), m.pluginDirs...)
+	dirs := append([]string(nil), m.extraDirs...)
 	if cfg != nil && len(cfg.Plugins.Dirs) > 0 {
 		return append(dirs, cfg.Plugins.Dirs...)
 	}

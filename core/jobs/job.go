@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"path"
 	"strings"
 	"time"
 
@@ -166,7 +165,7 @@ func (r *Runner) reduce(ctx context.Context, wl workload.Workload, job workload.
 // task turns a planned task into the scheduler's task.
 func (r *Runner) task(spec Spec, st *taskState, uris []core.URI) sched.Task {
 	ts := st.spec
-	key := spec.Name + "." + ts.ID
+	key := spec.Name + "/" + ts.ID
 	cpus, mem, timeout := spec.CPUs, spec.MemMB, spec.Timeout
 	if ts.CPUs > 0 {
 		cpus = ts.CPUs
@@ -180,7 +179,7 @@ func (r *Runner) task(spec Spec, st *taskState, uris []core.URI) sched.Task {
 	return sched.Task{
 		Key: key, Job: spec.Name, CPUs: cpus, MemMB: mem, Retries: spec.Retries, Timeout: timeout,
 		Prepare: func(attempt int) (core.Launch, error) {
-			id := fmt.Sprintf("%s.%d", key, attempt)
+			id := sched.AttemptID(key, attempt)
 			token, err := r.cfg.Collector.Register(id)
 			if err != nil {
 				return core.Launch{}, fmt.Errorf("registering task %s with the collector: %w", id, err)
@@ -256,5 +255,3 @@ func redact(uri string) string {
 	}
 	return u.Redacted()
 }
-
-var _ = path.Base

@@ -6,12 +6,10 @@ package jobs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/batchd/batchd/core/collector"
 	"github.com/batchd/batchd/core/sched"
@@ -118,7 +116,10 @@ func (r *Runner) Dispatch(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case o := <-r.cfg.Scheduler.Done():
+		case o, ok := <-r.cfg.Scheduler.Done():
+			if !ok {
+				return
+			}
 			r.mu.Lock()
 			t := r.tasks[o.Key]
 			if t != nil {
@@ -133,10 +134,3 @@ func (r *Runner) Dispatch(ctx context.Context) {
 		}
 	}
 }
-
-// retryable reports whether err is worth a job-level message rather than a crash.
-func isCtx(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
-}
-
-var _ = time.Second

@@ -98,7 +98,7 @@ func (s *Scheduler) prepare(t *task, agentID string) (core.Launch, error) {
 			return core.Launch{}, fmt.Errorf("preparing attempt %d of %s: %w", n, t.Key, err)
 		}
 	}
-	l.TaskID = attemptID(t.Key, n)
+	l.TaskID = AttemptID(t.Key, n)
 	l.AgentID = agentID
 	l.CPUs, l.MemMB = t.CPUs, t.MemMB
 	if l.Name == "" {
@@ -161,7 +161,7 @@ func describe(u core.Update) string {
 // fail ends t's current attempt (or its preparation) and retries t if
 // attempts remain, else reports it failed.
 func (s *Scheduler) fail(t *task, kind error, st core.TaskState, msg string) {
-	id := attemptID(t.Key, t.attempts)
+	id := AttemptID(t.Key, t.attempts)
 	if t.cur != nil {
 		id = t.cur.id
 		delete(s.st.byAttempt, t.cur.id)

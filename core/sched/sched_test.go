@@ -96,7 +96,7 @@ func TestRetryThenSuccess(t *testing.T) {
 	for i, st := range []core.TaskState{core.TaskFailed, core.TaskLost} {
 		h.offer("o", 1, 10)
 		c := h.next("Launch")
-		want := attemptID("job/a", i+1)
+		want := AttemptID("job/a", i+1)
 		if c.Launches[0].TaskID != want {
 			t.Fatalf("attempt %d launched as %s, want %s", i+1, c.Launches[0].TaskID, want)
 		}

@@ -42,9 +42,9 @@ func newState() state {
 	return state{tasks: make(map[string]*task), byAttempt: make(map[string]*task)}
 }
 
-// attemptID names attempt n of the task with key; Mesos task ids may not
+// AttemptID names attempt n of the task with key; Mesos task ids may not
 // contain '/'.
-func attemptID(key string, n int) string {
+func AttemptID(key string, n int) string {
 	return strings.ReplaceAll(key, "/", ".") + "." + strconv.Itoa(n)
 }
 
