@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -52,16 +53,36 @@ func run(t *testing.T, timeout time.Duration, args ...string) (int, string, stri
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	var stdout, stderr bytes.Buffer
+	// Plugin log lines may still arrive after Close returns (go-plugin's
+	// stderr reader is not waited for), so the buffers are locked.
+	var stdout, stderr syncBuffer
 	m := NewMain(&stdout, &stderr)
 	code := m.Main(ctx, args)
 	if err := m.Close(); err != nil {
 		t.Errorf("Close: %v", err)
 	}
 	if ctx.Err() != nil {
-		t.Fatalf("batchd %v did not finish within %v\nstdout:\n%s\nstderr:\n%s", args, timeout, &stdout, &stderr)
+		t.Fatalf("batchd %v did not finish within %v\nstdout:\n%s\nstderr:\n%s", args, timeout, stdout.String(), stderr.String())
 	}
 	return code, stdout.String(), stderr.String()
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // writeConfig writes a cluster.toml into a temp folder, with the test plugins

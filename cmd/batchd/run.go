@@ -116,7 +116,9 @@ func (m *Main) runJobs(ctx context.Context) error {
 		FailoverTimeout: cfg.Cluster.FailoverTimeout.Std(), Codec: cfg.Cluster.Codec,
 		ConnectTimeout: cfg.Cluster.ConnectTimeout.Std(), Logger: m.log.With("component", "mesos"),
 	})
-	scheduler := sched.New(engine, sched.Config{Logger: m.log.With("component", "sched")})
+	// A task posts its result before it exits, so FINISHED rarely beats the
+	// result by more than a moment: a short grace finds silent tasks quickly.
+	scheduler := sched.New(engine, sched.Config{ResultGrace: 5 * time.Second, Logger: m.log.With("component", "sched")})
 	runner = jobs.New(jobs.Config{
 		Plugins: plugins, Store: store, Collector: coll, Scheduler: scheduler,
 		Advertise: advertise, Out: m.Stdout, Log: m.log,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -254,8 +255,14 @@ func (c *Cluster) handle(ctx context.Context, events chan<- core.Event, ev *sche
 	case scheduler.Event_FAILURE:
 		// Lost agents also produce TASK_LOST/GONE updates; the event itself
 		// has no core.Event counterpart.
+		// An executor that exited with status 0 (a command task that
+		// finished) is routine.
 		if f := ev.Failure; f != nil {
-			c.log.Warn("mesos reported a failure", "agent", f.GetAgentID().GetValue(),
+			level := slog.LevelWarn
+			if f.ExecutorID != nil && f.GetStatus() == 0 {
+				level = slog.LevelDebug
+			}
+			c.log.Log(ctx, level, "mesos reported a failure", "agent", f.GetAgentID().GetValue(),
 				"executor", f.GetExecutorID().GetValue(), "status", f.GetStatus())
 		}
 	case scheduler.Event_HEARTBEAT:
