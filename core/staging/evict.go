@@ -117,7 +117,7 @@ func (s *Store) evictLocked(digest string) {
 
 // Usage returns the bytes of blobs in the store and the bound (0 when
 // unbounded).
-func (s *Store) Usage() (used, max int64) {
+func (s *Store) Usage() (used, bound int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.used, s.max

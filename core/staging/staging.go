@@ -6,6 +6,11 @@
 // blob (in memory and in dir/index.json), so an artifact that 10,000 tasks
 // use is fetched once, and concurrent requests for one URI share one fetch.
 // Handler serves the blobs by digest at /artifacts/<hex>/<name>.
+//
+// Options.MaxBytes bounds the store: least recently used blobs are evicted
+// to make room, except those a Lease holds (a running job's artifacts) or
+// the Handler is serving (evict.go). StageFor reports fetch progress and
+// lets a fetcher resume an interrupted fetch (progress.go, partial.go).
 package staging
 
 import (
