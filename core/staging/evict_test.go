@@ -254,3 +254,46 @@ func (s *Store) holdsOf(digest string) int {
 	}
 	return -1
 }
+
+func TestLeasesShareAFetch(t *testing.T) {
+	s := openBounded(t, t.TempDir(), 100)
+	data := bytesOf("a", 10)
+	release := make(chan struct{})
+	fetch := func(ctx context.Context, t Target) (int64, string, error) {
+		<-release
+		return 10, "", os.WriteFile(t.Dest, data, 0o644)
+	}
+	uri := "http://h/a"
+	leases := []*Lease{s.Lease(), s.Lease(), s.Lease(), s.Lease()}
+	bad := "sha256:" + digestOf([]byte("other"))
+	checksums := []string{"", "sha256:" + digestOf(data), bad, ""}
+	errs := make([]error, len(leases))
+	done := make(chan int)
+	for i, l := range leases {
+		go func() {
+			_, errs[i] = s.StageFor(context.Background(), l, uri, checksums[i], fetch)
+			done <- i
+		}()
+		// The first caller starts the fetch, so its checksum decides what is kept.
+		waitFor(t, "the caller to join", func() bool { return s.waiters(uri) == i+1 })
+	}
+	leases[3].Release() // its job ended while the fetch ran
+	close(release)
+	for range leases {
+		<-done
+	}
+	wantErr := []error{nil, nil, ErrChecksum, ErrReleased}
+	for i, l := range leases {
+		if !errors.Is(errs[i], wantErr[i]) || (errs[i] == nil) != l.Holds(digestOf(data)) {
+			t.Errorf("lease %d: %v, holds %v; want %v, holding only without error", i, errs[i], l.Holds(digestOf(data)), wantErr[i])
+		}
+	}
+	if n := s.holdsOf(digestOf(data)); n != 2 {
+		t.Fatalf("%d holds, want 2", n)
+	}
+	leases[0].Release()
+	leases[1].Release()
+	if n := s.holdsOf(digestOf(data)); n != 0 {
+		t.Fatalf("%d holds after every lease is released, want 0", n)
+	}
+}
