@@ -75,10 +75,13 @@ func (m *Main) runJobs(ctx context.Context) error {
 	plugins := m.pluginHost(cfg)
 	m.onClose(func() error { plugins.Close(); return nil })
 
-	store, err := staging.Open(filepath.Join(cfg.State.Dir, "staging"), staging.Options{})
+	store, err := staging.Open(filepath.Join(cfg.State.Dir, "staging"), staging.Options{
+		MaxBytes: int64(cfg.State.StagingMax), Logger: m.log.With("component", "staging"),
+	})
 	if err != nil {
 		return fmt.Errorf("opening staging store: %w", err)
 	}
+	m.onClose(store.Close)
 
 	// The runner is created before the collector so the collector can hand it results.
 	var runner *jobs.Runner

@@ -45,6 +45,10 @@ var ErrJobFailed = errors.New("jobs: job failed")
 // "job NAME: N tasks finished, SUMMARY".
 func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 	rep := Report{Job: spec.Name}
+	// The job holds its staged artifacts until it ends, so the store's
+	// size bound never evicts what its tasks may still fetch.
+	lease := r.cfg.Store.Lease()
+	defer lease.Release()
 	wl, err := r.cfg.Plugins.Workload(ctx, spec.Workload)
 	if err != nil {
 		return rep, fmt.Errorf("job %s: %w", spec.Name, err)
@@ -66,7 +70,7 @@ func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 		if !ok {
 			return rep, fmt.Errorf("job %s: params.%s: want a URI string, got %T", spec.Name, p.Name, v)
 		}
-		blob, err := r.stage(ctx, workload.Artifact{URI: uri})
+		blob, err := r.stage(ctx, lease, workload.Artifact{URI: uri})
 		if err != nil {
 			return rep, fmt.Errorf("job %s: params.%s: %w", spec.Name, p.Name, err)
 		}
@@ -100,7 +104,7 @@ func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 	tasks := make([]sched.Task, 0, len(specs))
 	states := make([]*taskState, 0, len(specs))
 	for _, ts := range specs {
-		uris, err := r.uris(ctx, append(append([]workload.Artifact(nil), spec.Artifacts...), ts.Artifacts...))
+		uris, err := r.uris(ctx, lease, append(append([]workload.Artifact(nil), spec.Artifacts...), ts.Artifacts...))
 		if err != nil {
 			return rep, fmt.Errorf("job %s: task %s: %w", spec.Name, ts.ID, err)
 		}
@@ -203,12 +207,12 @@ func (r *Runner) task(spec Spec, st *taskState, uris []core.URI) sched.Task {
 }
 
 // uris stages artifacts and returns the URIs agents fetch them from.
-func (r *Runner) uris(ctx context.Context, arts []workload.Artifact) ([]core.URI, error) {
+func (r *Runner) uris(ctx context.Context, lease *staging.Lease, arts []workload.Artifact) ([]core.URI, error) {
 	out := make([]core.URI, 0, len(arts))
 	for _, a := range arts {
 		u := core.URI{Value: a.URI, Executable: a.Executable, Extract: a.Extract, Cache: a.Cache, OutputFile: a.OutputFile}
 		if !a.Direct {
-			blob, err := r.stage(ctx, a)
+			blob, err := r.stage(ctx, lease, a)
 			if err != nil {
 				return nil, err
 			}
@@ -223,14 +227,14 @@ func (r *Runner) uris(ctx context.Context, arts []workload.Artifact) ([]core.URI
 }
 
 // stage fetches an artifact into the store through the fetcher plugin for its scheme.
-func (r *Runner) stage(ctx context.Context, a workload.Artifact) (staging.Blob, error) {
+func (r *Runner) stage(ctx context.Context, lease *staging.Lease, a workload.Artifact) (staging.Blob, error) {
 	scheme := schemeOf(a.URI)
 	f, err := r.cfg.Plugins.FetcherFor(ctx, scheme)
 	if err != nil {
 		return staging.Blob{}, fmt.Errorf("staging %s: %w", redact(a.URI), err)
 	}
-	blob, err := r.cfg.Store.Stage(ctx, a.URI, a.Checksum, func(ctx context.Context, dest string) (int64, string, error) {
-		res, err := f.Fetch(ctx, fetcher.Request{URI: a.URI, Dest: dest}, nil)
+	blob, err := r.cfg.Store.StageFor(ctx, lease, a.URI, a.Checksum, func(ctx context.Context, t staging.Target) (int64, string, error) {
+		res, err := f.Fetch(ctx, fetcher.Request{URI: a.URI, Dest: t.Dest}, func(p fetcher.Progress) { t.Progress(p.Bytes, p.Total) })
 		return res.Size, res.SHA256, err
 	})
 	if err != nil {
