@@ -357,3 +357,35 @@ func tail(s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+func TestFetchCommand(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "in.txt")
+	if err := os.WriteFile(src, []byte("hello\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		uri     string
+		code    int
+		wantOut string
+		wantErr string
+	}{
+		{"file URI", "file://" + src, 0, "6 bytes, sha256:5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03", ""},
+		{"plain path", src, 0, "sha256:5891b5b5", ""},
+		{"missing file", filepath.Join(dir, "nope"), 1, "", "not found"},
+		{"unknown scheme", "gopher://x/y", 1, "", "gopher"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dest := filepath.Join(t.TempDir(), "out")
+			code, out, errOut := run(t, time.Minute, "fetch", "--plugin-dir", pluginDir, tt.uri, dest)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, out, errOut)
+			}
+			if !strings.Contains(out, tt.wantOut) || !strings.Contains(errOut, tt.wantErr) {
+				t.Errorf("stdout %q want %q; stderr %q want %q", out, tt.wantOut, tail(errOut), tt.wantErr)
+			}
+		})
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
 	"time"
 
@@ -228,34 +227,17 @@ func (r *Runner) uris(ctx context.Context, lease *staging.Lease, arts []workload
 
 // stage fetches an artifact into the store through the fetcher plugin for its scheme.
 func (r *Runner) stage(ctx context.Context, lease *staging.Lease, a workload.Artifact) (staging.Blob, error) {
-	scheme := schemeOf(a.URI)
+	scheme := core.Scheme(a.URI)
 	f, err := r.cfg.Plugins.FetcherFor(ctx, scheme)
 	if err != nil {
-		return staging.Blob{}, fmt.Errorf("staging %s: %w", redact(a.URI), err)
+		return staging.Blob{}, fmt.Errorf("staging %s: %w", core.Redact(a.URI), err)
 	}
 	blob, err := r.cfg.Store.StageFor(ctx, lease, a.URI, a.Checksum, func(ctx context.Context, t staging.Target) (int64, string, error) {
 		res, err := f.Fetch(ctx, fetcher.Request{URI: a.URI, Dest: t.Dest}, func(p fetcher.Progress) { t.Progress(p.Bytes, p.Total) })
 		return res.Size, res.SHA256, err
 	})
 	if err != nil {
-		return staging.Blob{}, fmt.Errorf("staging %s: %w", redact(a.URI), err)
+		return staging.Blob{}, fmt.Errorf("staging %s: %w", core.Redact(a.URI), err)
 	}
 	return blob, nil
-}
-
-// schemeOf returns a URI's scheme, "file" for a plain path.
-func schemeOf(uri string) string {
-	if strings.HasPrefix(uri, "/") || !strings.Contains(uri, "://") {
-		return "file"
-	}
-	return strings.ToLower(uri[:strings.Index(uri, "://")])
-}
-
-// redact hides a password in a URI's userinfo.
-func redact(uri string) string {
-	u, err := url.Parse(uri)
-	if err != nil || u.User == nil {
-		return uri
-	}
-	return u.Redacted()
 }
