@@ -64,7 +64,35 @@ func run(t *testing.T, timeout time.Duration, args ...string) (int, string, stri
 	if ctx.Err() != nil {
 		t.Fatalf("batchd %v did not finish within %v\nstdout:\n%s\nstderr:\n%s", args, timeout, stdout.String(), stderr.String())
 	}
+	// Plugins and tasks are this process's children: none may outlive batchd.
+	if kids := children(t); len(kids) > 0 {
+		t.Errorf("batchd %v left processes behind: %v", args, kids)
+	}
 	return code, stdout.String(), stderr.String()
+}
+
+// children lists this process's live child processes as "pid cmdline".
+func children(t *testing.T) []string {
+	t.Helper()
+	stats, err := filepath.Glob("/proc/[0-9]*/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kids []string
+	for _, p := range stats {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue // the process is gone
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so split after ')'.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(f) < 2 || f[0] == "Z" || f[1] != fmt.Sprint(os.Getpid()) {
+			continue
+		}
+		cmd, _ := os.ReadFile(filepath.Join(filepath.Dir(p), "cmdline"))
+		kids = append(kids, filepath.Base(filepath.Dir(p))+" "+strings.ReplaceAll(string(cmd), "\x00", " "))
+	}
+	return kids
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent use.
@@ -237,6 +265,12 @@ func TestFailuresAndRetries(t *testing.T) {
 			job:      "name = \"crash\"\nworkload = \"testwork\"\n[job.params]\nmode = \"crash\"\n",
 			wantCode: 1,
 			wantErr:  []string{"job crash", "testwork"},
+		},
+		{
+			name:     "plugin hangs during plan",
+			job:      "name = \"stuck\"\nworkload = \"testwork\"\nplugin_timeout = \"2s\"\n[job.params]\nmode = \"hangplan\"\n",
+			wantCode: 1,
+			wantErr:  []string{"job stuck", "plugin_timeout 2s"},
 		},
 		{
 			name:     "group that is not integers",

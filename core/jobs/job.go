@@ -23,7 +23,9 @@ type Spec struct {
 	MemMB    float64
 	Retries  int
 	Timeout  time.Duration
-	Params   map[string]any
+	// PluginTimeout bounds each of the workload's Plan and Reduce calls (0: none).
+	PluginTimeout time.Duration
+	Params        map[string]any
 	// Artifacts are added to every task of the job.
 	Artifacts []workload.Artifact
 }
@@ -78,7 +80,9 @@ func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 
 	var specs []workload.TaskSpec
 	seen := map[string]bool{}
-	err = wl.Plan(ctx, job, func(ts workload.TaskSpec) error {
+	planCtx, cancel := r.pluginCtx(ctx, spec)
+	defer cancel()
+	err = wl.Plan(planCtx, job, func(ts workload.TaskSpec) error {
 		if ts.ID == "" || seen[ts.ID] {
 			return fmt.Errorf("task id %q is empty or repeated", ts.ID)
 		}
@@ -90,7 +94,7 @@ func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 		return nil
 	})
 	if err != nil {
-		return rep, fmt.Errorf("job %s: planning with workload %s: %w", spec.Name, spec.Workload, err)
+		return rep, fmt.Errorf("job %s: planning with workload %s: %w", spec.Name, spec.Workload, pluginErr(planCtx, ctx, spec, err))
 	}
 	rep.Tasks = len(specs)
 	if len(specs) == 0 {
@@ -150,7 +154,9 @@ func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 
 func (r *Runner) reduce(ctx context.Context, wl workload.Workload, job workload.Job, spec Spec, rep Report, results []workload.Result) (Report, error) {
 	i := 0
-	sum, err := wl.Reduce(ctx, job, func() (workload.Result, error) {
+	redCtx, cancel := r.pluginCtx(ctx, spec)
+	defer cancel()
+	sum, err := wl.Reduce(redCtx, job, func() (workload.Result, error) {
 		if i == len(results) {
 			return workload.Result{}, io.EOF
 		}
@@ -158,7 +164,7 @@ func (r *Runner) reduce(ctx context.Context, wl workload.Workload, job workload.
 		return results[i-1], nil
 	})
 	if err != nil {
-		return rep, fmt.Errorf("job %s: reducing with workload %s: %w", spec.Name, spec.Workload, err)
+		return rep, fmt.Errorf("job %s: reducing with workload %s: %w", spec.Name, spec.Workload, pluginErr(redCtx, ctx, spec, err))
 	}
 	rep.Summary = sum
 	r.printf("job %s: %d tasks finished, %s", spec.Name, rep.Finished, sum.Text)
@@ -240,4 +246,21 @@ func (r *Runner) stage(ctx context.Context, lease *staging.Lease, a workload.Art
 		return staging.Blob{}, fmt.Errorf("staging %s: %w", core.Redact(a.URI), err)
 	}
 	return blob, nil
+}
+
+// pluginCtx bounds one workload plugin call by the job's plugin timeout.
+func (r *Runner) pluginCtx(ctx context.Context, spec Spec) (context.Context, context.CancelFunc) {
+	if spec.PluginTimeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, spec.PluginTimeout)
+}
+
+// pluginErr says so when a plugin call failed because the plugin did not
+// answer within the job's plugin timeout (and not because batchd stopped).
+func pluginErr(callCtx, ctx context.Context, spec Spec, err error) error {
+	if ctx.Err() == nil && errors.Is(callCtx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("plugin did not answer within plugin_timeout %v: %w", spec.PluginTimeout, err)
+	}
+	return err
 }
