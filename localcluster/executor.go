@@ -61,6 +61,11 @@ func (c *Cluster) runTask(t *task) {
 	case wasKilled:
 		c.status(t, mesos.TASK_KILLED, mesos.SOURCE_EXECUTOR, nil, "Command "+describeExit(cmd.ProcessState))
 	case err == nil:
+		if c.cfg.RemoveFinishedSandboxes {
+			if err := os.RemoveAll(sandbox); err != nil {
+				c.log.Warn("removing sandbox", "task", t.id, "err", err)
+			}
+		}
 		c.status(t, mesos.TASK_FINISHED, mesos.SOURCE_EXECUTOR, nil, "Command exited with status 0")
 	default:
 		c.status(t, mesos.TASK_FAILED, mesos.SOURCE_EXECUTOR, mesos.REASON_COMMAND_EXECUTOR_FAILED.Enum(),

@@ -104,6 +104,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 			Listen: "127.0.0.1:0", Agents: cfg.Local.Agents, CPUs: cfg.Local.CPUs,
 			MemMB: cfg.Local.Mem.MiB(), DiskMB: cfg.Local.Disk.MiB(),
 			WorkDir: filepath.Join(runDir, "cluster"), Logger: m.log.With("component", "localcluster"),
+			RemoveFinishedSandboxes: true,
 		})
 		if err := lc.Start(ctx); err != nil {
 			return fmt.Errorf("starting the embedded cluster: %w", err)
