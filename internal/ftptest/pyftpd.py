@@ -24,7 +24,8 @@ def main():
     p.add_argument("--require-tls", action="store_true")
     args = p.parse_args()
 
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    # DEBUG logs every command and reply, so tests can see what the client sent.
+    logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
     auth = DummyAuthorizer()
     auth.add_user(args.user, args.password, args.root, perm="elr")
 
@@ -40,6 +41,7 @@ def main():
     handler.authorizer = auth
     handler.passive_ports = range(first, last + 1)
     handler.banner = "batchd ftptest ready"
+    handler.auth_failed_timeout = 0.05
 
     server = FTPServer(("127.0.0.1", 0), handler)
     server.max_cons = 64

@@ -48,6 +48,19 @@ type Server struct {
 	User, Password string
 	// Cert is set when the server speaks TLS.
 	Cert *Cert
+
+	logPath string
+}
+
+// Log returns what the server logged so far: every command it received
+// and every reply it sent (passwords included: test accounts only).
+func (s *Server) Log(t testing.TB) string {
+	t.Helper()
+	b, err := os.ReadFile(s.logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // Start runs pyftpdlib serving a fresh t.TempDir() and returns once the
@@ -98,6 +111,7 @@ func Start(t testing.TB, opts Options) *Server {
 		t.Fatal(err)
 	}
 	logPath := filepath.Join(dir, "server.log")
+	s.logPath = logPath
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
