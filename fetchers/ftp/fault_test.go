@@ -79,7 +79,7 @@ func TestResume(t *testing.T) {
 func TestResumeRefused(t *testing.T) {
 	data, sum := content(100000)
 	srv := ftptest.NewFake(t, ftptest.FakeOptions{
-		Files:     map[string][]byte{"data.bin": data},
+		Files: map[string][]byte{"data.bin": data},
 		DropAfter: func(n int) int64 {
 			if n == 1 {
 				return 40000

@@ -98,8 +98,10 @@ func (f *Fake) RestOffsets() []int64 {
 	return append([]int64(nil), f.rests...)
 }
 
-// PeakSessions returns the most logged-in sessions seen at once.
-func (f *Fake) PeakSessions() int {
+// PeakTransfers returns the most RETR transfers in progress at once. A
+// transfer ends before its 226 is sent, so a client that waits for the
+// reply before starting another is never counted twice.
+func (f *Fake) PeakTransfers() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.peak

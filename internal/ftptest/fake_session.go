@@ -16,7 +16,6 @@ type fakeSession struct {
 	conn     net.Conn
 	r        *bufio.Reader
 	user     string
-	loggedIn bool
 	pasv     net.Listener
 	offset   int64
 }
@@ -29,11 +28,6 @@ func (s *fakeSession) serve() {
 	defer func() {
 		if s.pasv != nil {
 			s.pasv.Close()
-		}
-		if s.loggedIn {
-			s.f.mu.Lock()
-			s.f.active--
-			s.f.mu.Unlock()
 		}
 	}()
 	s.reply("220 batchd fake ready")
@@ -76,11 +70,6 @@ func (s *fakeSession) handle(cmd, arg string, n int) bool {
 			s.reply("530 Login incorrect.")
 			return true
 		}
-		s.loggedIn = true
-		s.f.mu.Lock()
-		s.f.active++
-		s.f.peak = max(s.f.peak, s.f.active)
-		s.f.mu.Unlock()
 		s.reply("230 Logged in")
 	case "FEAT":
 		s.reply("211-Features:\r\n EPSV\r\n PASV\r\n SIZE\r\n REST STREAM\r\n211 End")
@@ -173,27 +162,41 @@ func (s *fakeSession) retr(name string, n int) {
 		return
 	}
 	defer s.f.untrack(dc)
-	body := data[min(offset, int64(len(data))):]
+	s.f.mu.Lock()
+	s.f.active++
+	s.f.peak = max(s.f.peak, s.f.active)
+	s.f.mu.Unlock()
+	final := s.send(dc, data[min(offset, int64(len(data))):], n)
+	s.f.mu.Lock()
+	s.f.active--
+	s.f.mu.Unlock()
+	if final != "" {
+		s.reply("%s", final)
+	}
+}
+
+// send writes body on the data connection, dropping or stalling as told,
+// and returns the final reply ("" for none).
+func (s *fakeSession) send(dc net.Conn, body []byte, n int) string {
+	o := &s.f.opts
 	if o.StallAfter != nil {
 		if k := o.StallAfter(n); k >= 0 && k < int64(len(body)) {
 			dc.Write(body[:k])
 			// Say nothing more until the client hangs up (or the fake stops).
 			dc.Read(make([]byte, 1))
-			return
+			return ""
 		}
 	}
 	if o.DropAfter != nil {
 		if k := o.DropAfter(n); k >= 0 && k < int64(len(body)) {
 			dc.Write(body[:k])
 			dc.Close()
-			s.reply("426 Connection closed; transfer aborted")
-			return
+			return "426 Connection closed; transfer aborted"
 		}
 	}
 	if _, err := dc.Write(body); err != nil {
-		s.reply("426 Connection closed; transfer aborted")
-		return
+		return "426 Connection closed; transfer aborted"
 	}
 	dc.Close()
-	s.reply("226 Transfer complete")
+	return "226 Transfer complete"
 }
