@@ -45,14 +45,32 @@ func TestRealServer(t *testing.T) {
 		srv      *ftptest.Server
 		scheme   string
 		settings string
+		sent     []string // commands the server must have seen
+		notSent  []string
 	}{
-		{"plain", srv, "ftp", `{}`},
-		{"plain pasv only", srv, "ftp", `{"disable_epsv": true}`},
-		{"tls with ca_file", tlsOnly, "ftps", fmt.Sprintf(`{"ca_file": %q}`, tlsOnly.Cert.CertFile)},
-		{"tls insecure_skip_verify", tlsOnly, "ftps", `{"insecure_skip_verify": true, "disable_epsv": true}`},
+		{"plain", srv, "ftp", `{}`, []string{"<- EPSV", "<- SIZE big.bin", "<- RETR big.bin"}, []string{"<- PASV", "<- AUTH"}},
+		{"plain pasv only", srv, "ftp", `{"disable_epsv": true}`, []string{"<- PASV"}, []string{"<- EPSV"}},
+		{"tls with ca_file", tlsOnly, "ftps", fmt.Sprintf(`{"ca_file": %q}`, tlsOnly.Cert.CertFile),
+			[]string{"<- AUTH TLS", "<- PROT P", "<- EPSV", "ssl-data=True"}, nil},
+		{"tls insecure_skip_verify", tlsOnly, "ftps", `{"insecure_skip_verify": true, "disable_epsv": true}`,
+			[]string{"<- AUTH TLS", "<- PROT P", "<- PASV"}, []string{"<- EPSV"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			logStart := len(tc.srv.Log(t))
+			defer func() {
+				log := tc.srv.Log(t)[logStart:]
+				for _, s := range tc.sent {
+					if !strings.Contains(log, s) {
+						t.Errorf("server log lacks %q", s)
+					}
+				}
+				for _, s := range tc.notSent {
+					if strings.Contains(log, s) {
+						t.Errorf("server log holds %q", s)
+					}
+				}
+			}()
 			impl := New(testConfig())
 			configure(t, impl, tc.settings)
 			f := fetchertest.Conn(t, impl)
