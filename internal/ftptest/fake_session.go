@@ -12,12 +12,12 @@ import (
 
 // fakeSession is one control connection of a Fake.
 type fakeSession struct {
-	f        *Fake
-	conn     net.Conn
-	r        *bufio.Reader
-	user     string
-	pasv     net.Listener
-	offset   int64
+	f      *Fake
+	conn   net.Conn
+	r      *bufio.Reader
+	user   string
+	pasv   net.Listener
+	offset int64
 }
 
 func (s *fakeSession) reply(format string, args ...any) {
