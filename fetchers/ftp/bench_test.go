@@ -83,7 +83,9 @@ func TestCompareCurl(t *testing.T) {
 		}
 		theirs = append(theirs, time.Since(start))
 	}
-	mib := func(d time.Duration) string { return fmt.Sprintf("%.0f MiB/s (%s)", float64(size>>20)/d.Seconds(), d.Round(time.Millisecond)) }
+	mib := func(d time.Duration) string {
+		return fmt.Sprintf("%.0f MiB/s (%s)", float64(size>>20)/d.Seconds(), d.Round(time.Millisecond))
+	}
 	slices.Sort(ours)
 	slices.Sort(theirs)
 	t.Logf("1 GiB over ftp from pyftpdlib, median of 3: fetcher %s (to disk, with SHA-256); curl -o /dev/null %s", mib(ours[1]), mib(theirs[1]))

@@ -17,6 +17,8 @@ import (
 const (
 	progressBytes = 1 << 20
 	progressTime  = 250 * time.Millisecond
+	// writebackBytes is how much is written between writeback hints.
+	writebackBytes = 16 << 20
 )
 
 // download is one Fetch: the destination file and running hash survive
@@ -31,6 +33,7 @@ type download struct {
 	progress func(fetcher.Progress)
 
 	written  int64 // bytes in out and in hash
+	flushed  int64 // bytes handed to startWriteback
 	total    int64 // from SIZE, or -1 when unknown
 	sized    bool  // SIZE was asked
 	noResume bool  // the server refused REST: every retry starts over
@@ -107,25 +110,30 @@ func (d *download) attempt(ctx context.Context) *attemptError {
 		}
 		return d.classify(&stepError{step: "retrieving", err: err})
 	}
-	buf := make([]byte, 256<<10)
+	// Receive on another goroutine while this one hashes and writes.
+	p := newPipe(resp)
 	for {
-		n, rerr := resp.Read(buf)
-		if n > 0 {
-			if err := d.write(buf[:n]); err != nil {
+		c := p.Next()
+		if c.n > 0 {
+			if err := d.write(c.buf[:c.n]); err != nil {
 				s.abort()
+				p.Close()
 				resp.Close()
 				return permanent(err)
 			}
 		}
-		if rerr == io.EOF {
+		p.Release(c)
+		if c.err == io.EOF {
 			break
 		}
-		if rerr != nil {
+		if c.err != nil {
 			s.abort()
+			p.Close()
 			resp.Close()
-			return d.classify(fmt.Errorf("reading data after %d bytes (resumed at %d): %w", d.written, offset, rerr))
+			return d.classify(fmt.Errorf("reading data after %d bytes (resumed at %d): %w", d.written, offset, c.err))
 		}
 	}
+	p.Close()
 	if err := resp.Close(); err != nil {
 		return d.classify(fmt.Errorf("finishing the transfer after %d bytes: %w", d.written, err))
 	}
@@ -171,7 +179,7 @@ func (d *download) restart() error {
 		return err
 	}
 	d.hash.Reset()
-	d.written, d.reported = 0, 0
+	d.written, d.reported, d.flushed = 0, 0, 0
 	return nil
 }
 
@@ -182,6 +190,10 @@ func (d *download) write(p []byte) error {
 	}
 	d.hash.Write(p)
 	d.written += int64(len(p))
+	if d.written-d.flushed >= writebackBytes {
+		startWriteback(d.out, d.flushed, d.written-d.flushed)
+		d.flushed = d.written
+	}
 	if d.written-d.reported >= progressBytes || time.Since(d.reportedAt) >= progressTime {
 		d.progress(fetcher.Progress{Bytes: d.written, Total: d.total})
 		d.reported, d.reportedAt = d.written, time.Now()
