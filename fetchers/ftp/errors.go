@@ -60,7 +60,8 @@ func (d *download) classify(err error) *attemptError {
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return retryable(fmt.Errorf("%w: the server did not answer within %s", err, d.cfg.Timeout))
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return retryable(fmt.Errorf("%w: %w", fetcher.ErrUnavailable, err))
+		// Retried; run wraps fetcher.ErrUnavailable once the retries are spent.
+		return retryable(err)
 	case login && (code == 530 || code == 532 || code == 0 && !isNetError(err)):
 		return permanent(fmt.Errorf("%w: login failed for user %q on %s: %w", fetcher.ErrPermission, d.t.user, d.t.addr, err))
 	case code == 550:
