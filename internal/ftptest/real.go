@@ -8,7 +8,9 @@ package ftptest
 import (
 	"bufio"
 	_ "embed"
+	"errors"
 	"fmt"
+	"io/fs"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -52,15 +54,35 @@ type Server struct {
 	logPath string
 }
 
-// Log returns what the server logged so far: every command it received
-// and every reply it sent (passwords included: test accounts only).
+// Log returns what the server logged so far, commands included. Both
+// servers log a command when it arrives, before they answer it.
 func (s *Server) Log(t testing.TB) string {
 	t.Helper()
 	b, err := os.ReadFile(s.logPath)
-	if err != nil {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) { // vsftpd creates it on the first connection
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// Commands returns the commands in a log returned by Log (or a part of
+// one), with their arguments, in order, for either server.
+func Commands(log string) []string {
+	var cmds []string
+	for _, line := range strings.Split(log, "\n") {
+		// pyftpdlib: "DEBUG:pyftpdlib:127.0.0.1:5555-[user] <- RETR a"
+		if _, c, ok := strings.Cut(line, "] <- "); ok {
+			cmds = append(cmds, c)
+			continue
+		}
+		// vsftpd: `... FTP command: Client "127.0.0.1", "RETR a"`
+		if _, c, ok := strings.Cut(line, "FTP command: Client "); ok {
+			if _, q, ok := strings.Cut(c, ", \""); ok {
+				cmds = append(cmds, strings.TrimSuffix(q, "\""))
+			}
+		}
+	}
+	return cmds
 }
 
 // Start runs pyftpdlib serving a fresh t.TempDir() and returns once the
