@@ -48,7 +48,10 @@ type session struct {
 }
 
 // dialSession connects to t, upgrades to TLS for ftps and logs in.
-func dialSession(ctx context.Context, cfg Config, tlsBase *tls.Config, t target) (*session, error) {
+//
+// wrapData, when not nil, wraps each raw data connection (tests use it to
+// cut one mid-transfer).
+func dialSession(ctx context.Context, cfg Config, tlsBase *tls.Config, t target, wrapData func(net.Conn) net.Conn) (*session, error) {
 	s := &session{}
 	s.stop = context.AfterFunc(ctx, s.abort)
 	var tlsConf *tls.Config
@@ -71,6 +74,9 @@ func dialSession(ctx context.Context, cfg Config, tlsBase *tls.Config, t target)
 		}
 		var c net.Conn = &deadlineConn{Conn: raw, timeout: cfg.Timeout}
 		dials++
+		if dials > 1 && wrapData != nil {
+			c = wrapData(c)
+		}
 		// The library wraps the control connection in TLS itself (AUTH
 		// TLS); data connections it takes as they come, so they are
 		// wrapped here when the session is protected (PROT P).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"net"
 	"os"
 	"time"
 
@@ -31,6 +32,7 @@ type download struct {
 	out      *os.File
 	hash     hash.Hash
 	progress func(fetcher.Progress)
+	wrapData func(net.Conn) net.Conn // see dialSession
 
 	written  int64 // bytes in out and in hash
 	flushed  int64 // bytes handed to startWriteback
@@ -79,7 +81,7 @@ func (d *download) run(ctx context.Context) (fetcher.Result, error) {
 // attempt opens a session, asks for the size once, and retrieves the file
 // from d.written on. It returns nil when the whole file is on disk.
 func (d *download) attempt(ctx context.Context) *attemptError {
-	s, err := dialSession(ctx, d.cfg, d.tls, d.t)
+	s, err := dialSession(ctx, d.cfg, d.tls, d.t, d.wrapData)
 	if err != nil {
 		return d.classify(err)
 	}

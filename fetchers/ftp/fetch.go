@@ -24,6 +24,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"sync/atomic"
 
@@ -37,6 +38,9 @@ const Version = "0.1.0"
 type Fetcher struct {
 	base  Config
 	state atomic.Pointer[state]
+
+	// wrapData wraps data connections; tests set it to cut them.
+	wrapData func(net.Conn) net.Conn
 }
 
 // state is one configuration in force: its settings, TLS base and the
@@ -122,7 +126,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 	if err != nil {
 		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", t.redacted, err)
 	}
-	d := &download{cfg: st.cfg, tls: st.tls, t: t, out: out, hash: sha256.New(), progress: progress}
+	d := &download{cfg: st.cfg, tls: st.tls, t: t, out: out, hash: sha256.New(), progress: progress, wrapData: f.wrapData}
 	res, err := d.run(ctx)
 	if err == nil {
 		if err = out.Sync(); err != nil {
