@@ -23,7 +23,7 @@ type target struct {
 // parseTarget parses uri and picks its credentials. A user in the URI wins
 // over the configured one; a password in the URI wins over the configured
 // one, which is used only for the configured user. Without any user the
-// login is anonymous.
+// login is anonymous, with the password "anonymous@" unless one is given.
 //
 // The path is taken relative to the login folder, as RFC 1738 says and
 // curl does: ftp://host/a/b.txt asks for "a/b.txt"; a leading %2F makes it
@@ -69,7 +69,11 @@ func parseTarget(uri string, cfg Config) (target, error) {
 		t.password = p
 	}
 	if t.user == "" {
-		t.user, t.password = "anonymous", "anonymous@"
+		t.user = "anonymous"
+	}
+	if t.user == "anonymous" && t.password == "" {
+		// Some servers want a non-empty (traditionally e-mail) password.
+		t.password = "anonymous@"
 	}
 	if strings.ContainsAny(t.user+t.password, "\r\n\x00") {
 		return target{}, fmt.Errorf("fetching %s: %w: the user or password holds a control character", red, fetcher.ErrUnsupported)

@@ -22,6 +22,7 @@ func TestParseTarget(t *testing.T) {
 		{name: "same user takes configured password", uri: "ftps://conf@h/f", cfg: cfg, addr: "h:21", path: "f", user: "conf", password: "confpw", tls: true},
 		{name: "other user gets no configured password", uri: "ftp://other@h/f", cfg: cfg, addr: "h:21", path: "f", user: "other", password: ""},
 		{name: "anonymous", uri: "FTP://h/f", addr: "h:21", path: "f", user: "anonymous", password: "anonymous@"},
+		{name: "named anonymous", uri: "ftp://anonymous@h/f", cfg: cfg, addr: "h:21", path: "f", user: "anonymous", password: "anonymous@"},
 		{name: "absolute path", uri: "ftp://h/%2Fsrv/f", addr: "h:21", path: "/srv/f", user: "anonymous", password: "anonymous@"},
 		{name: "ipv6", uri: "ftp://[::1]:2121/f", addr: "[::1]:2121", path: "f", user: "anonymous", password: "anonymous@"},
 	}
