@@ -1,8 +1,12 @@
-// Package ftptest starts FTP servers for tests: a real one (Debian's
-// python3-pyftpdlib, run as a child process of the test on 127.0.0.1) and a
-// small in-process one that injects faults the real server cannot (a data
-// connection dropped after N bytes, a command that never gets an answer).
-// The in-process server supplements the real one; it never replaces it.
+// Package ftptest starts FTP servers for tests, on 127.0.0.1 with a random
+// control port and passive port range, serving a t.TempDir(): two real ones
+// run as child processes of the test — Debian's pyftpdlib (Start: a
+// virtual user with a password) and vsftpd (StartVsftpd: anonymous, as
+// root) — both with optional explicit TLS using a certificate the test
+// generates; and a small in-process one (NewFake) that injects faults the
+// real servers cannot (a data connection dropped or stalled after N bytes,
+// a command never answered, any reply). The fake supplements the real
+// servers; it never replaces them.
 package ftptest
 
 import (
