@@ -128,12 +128,16 @@ func (s *session) fetchTo(dest string, progress func(fetcher.Progress)) (fetcher
 	if info.IsDir() {
 		total = -1
 	}
-	pw := &progressWriter{w: io.MultiWriter(out, h), total: total, report: progress}
+	aw := newAsyncWriter(io.MultiWriter(out, h))
+	pw := &progressWriter{w: aw, total: total, report: progress}
 	pw.report(fetcher.Progress{Bytes: 0, Total: total})
 	if info.IsDir() {
 		err = s.writeTree(pw, s.target.path)
 	} else {
 		err = s.copyFile(pw, s.target.path, info.Size())
+	}
+	if werr := aw.Close(); err == nil {
+		err = werr
 	}
 	if err == nil {
 		err = out.Sync()
