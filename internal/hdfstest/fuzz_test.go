@@ -86,12 +86,14 @@ func TestFuzzSeedsAreServed(t *testing.T) {
 		t.Fatal(err)
 	}
 	client, server := net.Pipe()
-	done := make(chan struct{})
-	go func() { defer close(done); defer server.Close(); c.nn.serveConn(server) }()
-	go func() { _, _ = client.Write(rpcSeed(t)) }()
+	seed := rpcSeed(t)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); defer server.Close(); c.nn.serveConn(server) }()
+	go func() { defer wg.Done(); _, _ = client.Write(seed) }()
 	packet, err := readFrame(client)
 	client.Close()
-	<-done
+	wg.Wait()
 	if err != nil {
 		t.Fatal(err)
 	}
