@@ -193,3 +193,19 @@ func TestResolve(t *testing.T) {
 		t.Errorf("no namenode anywhere: error = %v", err)
 	}
 }
+
+// TestKerberosLoginUnreachableKDC checks a keytab configuration is used at
+// fetch time: with no KDC listening the fetch fails naming the login.
+func TestKerberosLoginUnreachableKDC(t *testing.T) {
+	dir := t.TempDir()
+	krb := filepath.Join(dir, "krb5.conf")
+	if err := os.WriteFile(krb, []byte(strings.Replace(krb5Conf, "127.0.0.1:1", hdfstest.UnreachableAddr(t), 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	settings := fmt.Sprintf(`{"kerberos_keytab": %q, "principal": "batchd@EXAMPLE.COM", "krb5_conf": %q, "namenode_principal": "nn/_HOST@EXAMPLE.COM"}`, writeKeytab(t, dir, "batchd"), krb)
+	f := configured(t, settings)
+	_, err := f.Fetch(context.Background(), fetcher.Request{URI: "hdfs://" + hdfstest.UnreachableAddr(t) + "/x", Dest: filepath.Join(dir, "out")}, nil)
+	if !errors.Is(err, fetcher.ErrUnavailable) || !strings.Contains(err.Error(), "kerberos login") {
+		t.Fatalf("error = %v, want ErrUnavailable from the kerberos login", err)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/colinmarc/hdfs/v2"
 	"github.com/colinmarc/hdfs/v2/hadoopconf"
+	"github.com/jcmturner/gokrb5/v8/krberror"
 )
 
 // session is one fetch's client and the connections it dialled, which are
@@ -53,7 +54,7 @@ func open(ctx context.Context, cfg Config, conf hadoopconf.HadoopConf, t target)
 			return nil, fmt.Errorf("%w: %w", fetcher.ErrInvalidConfig, err)
 		}
 		if err := kc.Login(); err != nil {
-			return nil, fmt.Errorf("%w: kerberos login: %w", fetcher.ErrPermission, err)
+			return nil, fmt.Errorf("kerberos login: %w", loginError(err))
 		}
 		spn := cfg.NamenodePrincipal
 		if spn == "" {
@@ -85,6 +86,17 @@ func open(ctx context.Context, cfg Config, conf hadoopconf.HadoopConf, t target)
 	}
 	s.client = cl
 	return s, nil
+}
+
+// loginError classifies a Kerberos login failure: a KDC that cannot be
+// reached is fetcher.ErrUnavailable, anything else (unknown principal, bad
+// key, expired ticket) fetcher.ErrPermission.
+func loginError(err error) error {
+	var ke krberror.Krberror
+	if errors.As(err, &ke) && ke.RootCause == krberror.NetworkingError {
+		return fmt.Errorf("%w: %w", fetcher.ErrUnavailable, err)
+	}
+	return fmt.Errorf("%w: %w", fetcher.ErrPermission, err)
 }
 
 // close ends the session's client and connections.
