@@ -31,6 +31,7 @@ import (
 	"sync"
 
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/colinmarc/hdfs/v2"
 )
 
 // Version is the fetcher's version, reported by Describe.
@@ -155,6 +156,11 @@ func (s *session) fetchTo(dest string, progress func(fetcher.Progress)) (fetcher
 
 // classify wraps an HDFS client error in the matching fetcher sentinel.
 func classify(err error) error {
+	var he hdfs.Error
+	if errors.As(err, &he) && he.Message() != "" {
+		// The client's message leaves out what the namenode said.
+		err = fmt.Errorf("%w: %s", err, he.Message())
+	}
 	switch exceptionOf(err) {
 	case "java.io.FileNotFoundException":
 		return fmt.Errorf("%w: %w", fetcher.ErrNotFound, err)
