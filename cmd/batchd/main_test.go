@@ -32,6 +32,8 @@ func TestMain(m *testing.M) {
 		"batchd-workload-sum":      "github.com/batchd/batchd/cmd/batchd-workload-sum",
 		"batchd-fetcher-file":      "github.com/batchd/batchd/cmd/batchd-fetcher-file",
 		"batchd-fetcher-http":      "github.com/batchd/batchd/cmd/batchd-fetcher-http",
+		"batchd-fetcher-ftp":       "github.com/batchd/batchd/cmd/batchd-fetcher-ftp",
+		"batchd-fetcher-hdfs":      "github.com/batchd/batchd/cmd/batchd-fetcher-hdfs",
 		"batchd-workload-testwork": "./testdata/testwork",
 	}
 	for name, pkg := range builds {
@@ -56,6 +58,10 @@ func run(t *testing.T, timeout time.Duration, args ...string) (int, string, stri
 	// Plugin log lines may still arrive after Close returns (go-plugin's
 	// stderr reader is not waited for), so the buffers are locked.
 	var stdout, stderr syncBuffer
+	before := map[string]bool{}
+	for _, k := range children(t) {
+		before[k] = true // the test's own servers
+	}
 	m := NewMain(&stdout, &stderr)
 	code := m.Main(ctx, args)
 	if err := m.Close(); err != nil {
@@ -65,8 +71,14 @@ func run(t *testing.T, timeout time.Duration, args ...string) (int, string, stri
 		t.Fatalf("batchd %v did not finish within %v\nstdout:\n%s\nstderr:\n%s", args, timeout, stdout.String(), stderr.String())
 	}
 	// Plugins and tasks are this process's children: none may outlive batchd.
-	if kids := children(t); len(kids) > 0 {
-		t.Errorf("batchd %v left processes behind: %v", args, kids)
+	var left []string
+	for _, k := range children(t) {
+		if !before[k] {
+			left = append(left, k)
+		}
+	}
+	if len(left) > 0 {
+		t.Errorf("batchd %v left processes behind: %v", args, left)
 	}
 	return code, stdout.String(), stderr.String()
 }
