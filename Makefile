@@ -28,6 +28,7 @@ test: vet race
 
 bench: build
 	internal/bench/jobs.sh 1000 3
+	internal/bench/fetch.sh 1024 3
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./fetchers/... ./core/...
 
 # Short fuzzing passes over the parsers that take hostile input.
