@@ -53,8 +53,12 @@ func broke(entry string, rule Rule, detail string, args ...any) *RuleError {
 	return &RuleError{Entry: entry, Rule: rule, Detail: detail}
 }
 
-// maxName bounds names and link targets, like the kernel's PATH_MAX.
-const maxName = 4096
+// maxName bounds names and link targets, like the kernel's PATH_MAX;
+// maxComponent bounds one path component, like NAME_MAX.
+const (
+	maxName      = 4096
+	maxComponent = 255
+)
 
 // cleanName turns an entry name into a clean slash-separated path relative
 // to the target folder ("" for the folder itself), or says which rule it breaks.
@@ -77,6 +81,9 @@ func cleanName(name string, maxDepth int) (string, *RuleError) {
 		case "..":
 			return "", broke(name, RuleEscape, `".." in the name`)
 		default:
+			if len(p) > maxComponent {
+				return "", broke(name, RuleBadName, "a path component is longer than %d bytes", maxComponent)
+			}
 			kept = append(kept, p)
 		}
 	}
