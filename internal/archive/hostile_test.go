@@ -84,7 +84,7 @@ var hostileArchives = []hostile{
 	}, lim: Limits{MaxFiles: 10}, entry: "f10", rule: RuleTooManyEntries},
 	{name: "big-entry.tar", data: tarCase("", member{name: "big", body: strings.Repeat("x", 200)}), lim: Limits{MaxEntryBytes: 100}, entry: "big", rule: RuleEntryTooBig},
 	{name: "too-big-in-all.tar.gz", data: func(t *testing.T, _ string) []byte {
-		return compress(t, TarGz, tarOf(t, member{name: "a", body: zeros[:600 << 10]}, member{name: "b", body: zeros[:600 << 10]}))
+		return compress(t, TarGz, tarOf(t, member{name: "a", body: zeros[:600<<10]}, member{name: "b", body: zeros[:600<<10]}))
 	}, lim: Limits{MaxBytes: 1 << 20}, entry: "b", rule: RuleTooBig},
 	// A plain gzip claims no size: the bytes actually decompressed are counted.
 	{name: "bomb.gz", data: func(t *testing.T, _ string) []byte { return compress(t, Gz, []byte(zeros)) },
