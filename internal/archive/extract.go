@@ -86,8 +86,9 @@ func (s Source) run(ctx context.Context, sk sink, lim Limits) (Stats, error) {
 	default:
 		err = x.compressedTar(f, format)
 	}
-	if err == nil {
-		err = x.finish()
+	// Even after an error, no symlink that escapes through a later one may stay.
+	if ferr := x.finish(); err == nil {
+		err = ferr
 	}
 	if err != nil {
 		return x.stats, fmt.Errorf("extracting %s: %w", s.name(), err)
