@@ -98,3 +98,12 @@ func (x *hostedExtractor) Extract(ctx context.Context, req fetcher.ExtractReques
 	res, err := ex.Extract(ctx, req)
 	return res, x.inst.opErr(op, err, nil)
 }
+
+// Extract makes a fetcher from Fetcher or FetcherFor usable as a
+// fetcher.Extractor too, found with a type assertion as for any plugin;
+// a plugin without the capability answers ErrNotExtractor.
+func (f *hostedFetcher) Extract(ctx context.Context, req fetcher.ExtractRequest) (fetcher.ExtractResult, error) {
+	return (&hostedExtractor{inst: f.inst}).Extract(ctx, req)
+}
+
+var _ fetcher.Extractor = (*hostedFetcher)(nil)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/batchd/batchd/plugins/fetcher"
 )
 
 // A fetcher that declares no formats extracts nothing; the error lists what
@@ -18,7 +20,13 @@ func TestExtractorForUnclaimedFormat(t *testing.T) {
 		t.Errorf("ExtractorFor(tgz): %v", err)
 	}
 	// The copy fetcher was launched to learn its formats and still fetches.
-	if _, err := h.FetcherFor(context.Background(), "file"); err != nil {
-		t.Errorf("FetcherFor(file): %v", err)
+	f, err := h.FetcherFor(context.Background(), "file")
+	if err != nil {
+		t.Fatalf("FetcherFor(file): %v", err)
+	}
+	// Asked to extract anyway, it answers that it cannot, naming itself.
+	_, err = f.(fetcher.Extractor).Extract(context.Background(), fetcher.ExtractRequest{Archive: "/x.tgz"})
+	if !errors.Is(err, fetcher.ErrNotExtractor) || !strings.Contains(err.Error(), `fetcher plugin "copy"`) {
+		t.Errorf("Extract on the copy fetcher: %v", err)
 	}
 }
