@@ -35,6 +35,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 20s ./config
 	$(GO) test -run '^$$' -fuzz FuzzParseGroup -fuzztime 20s ./workloads/sum
 	$(GO) test -run '^$$' -fuzz FuzzDecodeReport -fuzztime 20s ./core/collector
+	$(GO) test -run '^$$' -fuzz FuzzParseTarget -fuzztime 20s ./fetchers/ftp
 
 proto:
 	sh plugins/gen.sh

@@ -86,14 +86,16 @@ type Plugins struct {
 
 // Job is one [[job]] table.
 type Job struct {
-	Name      string
-	Workload  string
-	CPUs      float64        // cpus per task
-	Mem       Size           // memory per task
-	Retries   int            // extra attempts for a failed task
-	Timeout   Duration       // limit on one task attempt
-	Params    map[string]any // [job.params], handed to the workload plugin as-is
-	Artifacts []Artifact
+	Name     string
+	Workload string
+	CPUs     float64  // cpus per task
+	Mem      Size     // memory per task
+	Retries  int      // extra attempts for a failed task
+	Timeout  Duration // limit on one task attempt
+	// PluginTimeout bounds each call to the workload plugin (Plan, Reduce).
+	PluginTimeout Duration
+	Params        map[string]any // [job.params], handed to the workload plugin as-is
+	Artifacts     []Artifact
 }
 
 // Artifact is one [[job.artifacts]] table.
@@ -120,6 +122,7 @@ const (
 	DefaultJobMem          = 64 * MiB
 	DefaultJobRetries      = 2
 	DefaultJobTimeout      = Duration(10 * time.Minute)
+	DefaultPluginTimeout   = Duration(10 * time.Minute)
 )
 
 // Default returns the configuration an empty file produces, before relative
@@ -146,7 +149,7 @@ func Default() *Config {
 
 // DefaultJob returns a job with every optional key at its default.
 func DefaultJob() Job {
-	return Job{CPUs: DefaultJobCPUs, Mem: DefaultJobMem, Retries: DefaultJobRetries, Timeout: DefaultJobTimeout}
+	return Job{CPUs: DefaultJobCPUs, Mem: DefaultJobMem, Retries: DefaultJobRetries, Timeout: DefaultJobTimeout, PluginTimeout: DefaultPluginTimeout}
 }
 
 // DefaultArtifact returns an artifact with every optional key at its default.

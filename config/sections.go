@@ -59,13 +59,14 @@ func (d *decoder) config(c *Config, doc map[string]any) {
 func (d *decoder) job(path string, v any) Job {
 	j := DefaultJob()
 	d.table(path, v, fields{
-		"name":     d.str(&j.Name),
-		"workload": d.str(&j.Workload),
-		"cpus":     d.number(&j.CPUs),
-		"mem":      d.size(&j.Mem),
-		"retries":  d.integer(&j.Retries),
-		"timeout":  d.duration(&j.Timeout),
-		"params":   d.raw(&j.Params),
+		"name":           d.str(&j.Name),
+		"workload":       d.str(&j.Workload),
+		"cpus":           d.number(&j.CPUs),
+		"mem":            d.size(&j.Mem),
+		"retries":        d.integer(&j.Retries),
+		"timeout":        d.duration(&j.Timeout),
+		"plugin_timeout": d.duration(&j.PluginTimeout),
+		"params":         d.raw(&j.Params),
 		"artifacts": func(path string, v any) {
 			d.tables(path, v, "[[job.artifacts]] tables", func(path string, v any) {
 				j.Artifacts = append(j.Artifacts, d.artifact(path, v))

@@ -145,6 +145,9 @@ func (c *Config) validateJob(p *problems, i int, seen map[string]int) {
 	if j.Timeout <= 0 {
 		p.addf(joinKey(path, "timeout"), "must be > 0")
 	}
+	if j.PluginTimeout <= 0 {
+		p.addf(joinKey(path, "plugin_timeout"), "must be > 0")
+	}
 	if _, err := json.Marshal(j.Params); err != nil {
 		p.addf(joinKey(path, "params"), "cannot be handed to the plugin as JSON: %v", err)
 	}

@@ -39,7 +39,8 @@ func (c *Cluster) acceptLocked(fw *framework, acc *scheduler.Call_Accept) {
 		invalid = append(invalid, "No offers specified")
 	}
 	if agent != nil {
-		filterLocked(fw, agent, acc.Filters, now)
+		// The filter covers what the operations leave unused.
+		defer func() { filterLocked(fw, agent, pool, acc.Filters, now) }()
 	}
 	for _, op := range acc.Operations {
 		var tasks []mesos.TaskInfo

@@ -45,6 +45,12 @@ type Config struct {
 	// KillGracePeriod is the time between SIGTERM and SIGKILL when neither
 	// the KILL call nor the task has a kill policy; 3 s by default.
 	KillGracePeriod time.Duration
+	// RemoveFinishedSandboxes removes a task's sandbox as soon as it has
+	// finished with status 0 (Mesos keeps sandboxes for --gc_delay, a week by
+	// default). Sandboxes of tasks that failed or were killed are kept for
+	// inspection. batchd sets it: a large job would otherwise leave a copy of
+	// every fetched file per task on disk.
+	RemoveFinishedSandboxes bool
 	// Logger receives the cluster's logs; none by default.
 	Logger *slog.Logger
 }

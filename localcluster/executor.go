@@ -40,20 +40,14 @@ func (c *Cluster) runTask(t *task) {
 		c.launchFailed(t, err)
 		return
 	}
-	cmd, err := c.command(t, sandbox)
-	if err != nil {
-		c.launchFailed(t, err)
-		return
-	}
 	if killed(t) {
 		c.status(t, mesos.TASK_KILLED, mesos.SOURCE_EXECUTOR, nil, "Task killed before it started")
 		return
 	}
 	c.status(t, mesos.TASK_STARTING, mesos.SOURCE_EXECUTOR, nil, "")
-	if err := cmd.Start(); err != nil {
-		closeFiles(cmd)
-		c.status(t, mesos.TASK_FAILED, mesos.SOURCE_EXECUTOR, mesos.REASON_COMMAND_EXECUTOR_FAILED.Enum(),
-			fmt.Sprintf("Failed to execute %q: %v", cmd.Path, err))
+	cmd, err := c.start(t, sandbox)
+	if err != nil {
+		c.status(t, mesos.TASK_FAILED, mesos.SOURCE_EXECUTOR, mesos.REASON_COMMAND_EXECUTOR_FAILED.Enum(), err.Error())
 		return
 	}
 	closeFiles(cmd)
@@ -67,6 +61,11 @@ func (c *Cluster) runTask(t *task) {
 	case wasKilled:
 		c.status(t, mesos.TASK_KILLED, mesos.SOURCE_EXECUTOR, nil, "Command "+describeExit(cmd.ProcessState))
 	case err == nil:
+		if c.cfg.RemoveFinishedSandboxes {
+			if err := os.RemoveAll(sandbox); err != nil {
+				c.log.Warn("removing sandbox", "task", t.id, "err", err)
+			}
+		}
 		c.status(t, mesos.TASK_FINISHED, mesos.SOURCE_EXECUTOR, nil, "Command exited with status 0")
 	default:
 		c.status(t, mesos.TASK_FAILED, mesos.SOURCE_EXECUTOR, mesos.REASON_COMMAND_EXECUTOR_FAILED.Enum(),
@@ -263,5 +262,30 @@ func (c *Cluster) release(t *task) {
 	t.agent.ports = addPorts(t.agent.ports, t.ports)
 	if !t.terminal() {
 		t.state = mesos.TASK_KILLED // shutdown before a terminal update
+	}
+}
+
+// start builds and starts the task's command. An executable fetched a
+// moment ago may still be open for writing in a child forked concurrently
+// by another task's start (between its fork and exec), which makes exec
+// fail with ETXTBSY; like other Go process launchers, start retries that
+// briefly.
+func (c *Cluster) start(t *task, sandbox string) (*exec.Cmd, error) {
+	delay := 5 * time.Millisecond
+	for try := 0; ; try++ {
+		cmd, err := c.command(t, sandbox)
+		if err != nil {
+			return nil, err
+		}
+		err = cmd.Start()
+		if err == nil {
+			return cmd, nil
+		}
+		closeFiles(cmd)
+		if !errors.Is(err, syscall.ETXTBSY) || try == 8 {
+			return nil, fmt.Errorf("Failed to execute %q: %w", cmd.Path, err)
+		}
+		time.Sleep(delay)
+		delay *= 2
 	}
 }

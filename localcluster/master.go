@@ -62,8 +62,8 @@ type framework struct {
 	info           *mesos.FrameworkInfo
 	stream         *stream // nil while disconnected
 	suppressed     bool
-	filters        map[string]time.Time // agent id -> offers refused until
-	tasks          map[string]*task     // every task, terminal ones included
+	filters        map[string]refusal // agent id -> what was refused, until when
+	tasks          map[string]*task   // every task, terminal ones included
 	failover       *time.Timer
 	multiRole      bool
 	partitionAware bool
@@ -72,7 +72,7 @@ type framework struct {
 }
 
 func newFramework(id string) *framework {
-	return &framework{id: id, filters: map[string]time.Time{}, tasks: map[string]*task{}}
+	return &framework{id: id, filters: map[string]refusal{}, tasks: map[string]*task{}}
 }
 
 // setInfo records the FrameworkInfo of a (re)subscription.

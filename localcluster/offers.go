@@ -65,7 +65,7 @@ func (c *Cluster) allocateLocked(now time.Time) {
 		}
 		for i := range fws {
 			fw := fws[(m.rr+i)%len(fws)]
-			if until, ok := fw.filters[a.id]; ok && now.Before(until) {
+			if f, ok := fw.filters[a.id]; ok && now.Before(f.until) && f.res.contains(free) {
 				continue
 			}
 			delete(fw.filters, a.id)
@@ -130,15 +130,25 @@ func (c *Cluster) recoverOffersLocked(fw *framework) {
 	}
 }
 
-// filterLocked keeps the agent's resources from the framework for the
-// filter's refuse_seconds (5 s by default).
-func filterLocked(fw *framework, a *agent, f *mesos.Filters, now time.Time) {
+// refusal is a framework's filter on one agent: as in Mesos, it holds back
+// offers whose resources are within the refused ones until it expires, so
+// an agent whose free resources grew (tasks ended) is offered again at once.
+type refusal struct {
+	until time.Time
+	res   res
+}
+
+// filterLocked keeps refused, the resources the framework declined or left
+// unused on an agent, from it for the filter's refuse_seconds (5 s by default).
+func filterLocked(fw *framework, a *agent, refused res, f *mesos.Filters, now time.Time) {
 	d := defaultRefuse
 	if f != nil && f.RefuseSeconds != nil {
 		d = time.Duration(*f.RefuseSeconds * float64(time.Second))
 	}
 	if d > 0 {
-		fw.filters[a.id] = now.Add(d)
+		fw.filters[a.id] = refusal{until: now.Add(d), res: refused}
+	} else {
+		delete(fw.filters, a.id)
 	}
 }
 
@@ -151,6 +161,6 @@ func (c *Cluster) declineLocked(fw *framework, d *scheduler.Call_Decline) {
 			continue
 		}
 		c.removeOfferLocked(o)
-		filterLocked(fw, o.agent, d.Filters, now)
+		filterLocked(fw, o.agent, o.res, d.Filters, now)
 	}
 }

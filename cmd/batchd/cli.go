@@ -34,6 +34,7 @@ type Main struct {
 	agents     int
 	workDir    string
 	extraDirs  stringList
+	args       []string
 	logLevel   slog.Level
 
 	log     *slog.Logger
@@ -57,6 +58,8 @@ const usage = `usage:
   batchd validate --config cluster.toml           check a config and its plugins; run nothing
   batchd plugins [--config cluster.toml] [--plugin-dir D]...
                                                   list the plugins found
+  batchd fetch [--config cluster.toml] [--plugin-dir D]... URI DEST
+                                                  fetch one URI with the fetcher plugins, as staging does
   batchd local-cluster [--listen 127.0.0.1:5050] [--agents N] [--work-dir D]
                                                   run the embedded Mesos-API cluster alone
   batchd version
@@ -76,8 +79,8 @@ func (m *Main) ParseFlags(args []string) error {
 	switch m.cmd {
 	case "run", "validate":
 		fs.StringVar(&m.configPath, "config", "", "path of cluster.toml")
-	case "plugins":
-		fs.StringVar(&m.configPath, "config", "", "path of cluster.toml (for its plugin folders)")
+	case "plugins", "fetch":
+		fs.StringVar(&m.configPath, "config", "", "path of cluster.toml (for its plugin folders and fetcher settings)")
 		fs.Var(&m.extraDirs, "plugin-dir", "a plugin folder to search (repeatable)")
 	case "local-cluster":
 		fs.StringVar(&m.configPath, "config", "", "path of cluster.toml (for its [local] table)")
@@ -92,7 +95,12 @@ func (m *Main) ParseFlags(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	if fs.NArg() > 0 {
+	if m.cmd == "fetch" {
+		if fs.NArg() != 2 {
+			return fmt.Errorf("%w: batchd fetch needs URI and DEST", errUsage)
+		}
+		m.args = fs.Args()
+	} else if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
 	}
 	if (m.cmd == "run" || m.cmd == "validate") && m.configPath == "" {
@@ -133,6 +141,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return m.listPlugins(ctx)
 	case "local-cluster":
 		return m.localCluster(ctx)
+	case "fetch":
+		return m.fetch(ctx)
 	case "help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil

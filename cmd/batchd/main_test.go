@@ -32,6 +32,8 @@ func TestMain(m *testing.M) {
 		"batchd-workload-sum":      "github.com/batchd/batchd/cmd/batchd-workload-sum",
 		"batchd-fetcher-file":      "github.com/batchd/batchd/cmd/batchd-fetcher-file",
 		"batchd-fetcher-http":      "github.com/batchd/batchd/cmd/batchd-fetcher-http",
+		"batchd-fetcher-ftp":       "github.com/batchd/batchd/cmd/batchd-fetcher-ftp",
+		"batchd-fetcher-hdfs":      "github.com/batchd/batchd/cmd/batchd-fetcher-hdfs",
 		"batchd-workload-testwork": "./testdata/testwork",
 	}
 	for name, pkg := range builds {
@@ -56,6 +58,10 @@ func run(t *testing.T, timeout time.Duration, args ...string) (int, string, stri
 	// Plugin log lines may still arrive after Close returns (go-plugin's
 	// stderr reader is not waited for), so the buffers are locked.
 	var stdout, stderr syncBuffer
+	before := map[string]bool{}
+	for _, k := range children(t) {
+		before[k] = true // the test's own servers
+	}
 	m := NewMain(&stdout, &stderr)
 	code := m.Main(ctx, args)
 	if err := m.Close(); err != nil {
@@ -64,7 +70,41 @@ func run(t *testing.T, timeout time.Duration, args ...string) (int, string, stri
 	if ctx.Err() != nil {
 		t.Fatalf("batchd %v did not finish within %v\nstdout:\n%s\nstderr:\n%s", args, timeout, stdout.String(), stderr.String())
 	}
+	// Plugins and tasks are this process's children: none may outlive batchd.
+	var left []string
+	for _, k := range children(t) {
+		if !before[k] {
+			left = append(left, k)
+		}
+	}
+	if len(left) > 0 {
+		t.Errorf("batchd %v left processes behind: %v", args, left)
+	}
 	return code, stdout.String(), stderr.String()
+}
+
+// children lists this process's live child processes as "pid cmdline".
+func children(t *testing.T) []string {
+	t.Helper()
+	stats, err := filepath.Glob("/proc/[0-9]*/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kids []string
+	for _, p := range stats {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue // the process is gone
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so split after ')'.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(f) < 2 || f[0] == "Z" || f[1] != fmt.Sprint(os.Getpid()) {
+			continue
+		}
+		cmd, _ := os.ReadFile(filepath.Join(filepath.Dir(p), "cmdline"))
+		kids = append(kids, filepath.Base(filepath.Dir(p))+" "+strings.ReplaceAll(string(cmd), "\x00", " "))
+	}
+	return kids
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent use.
@@ -239,6 +279,12 @@ func TestFailuresAndRetries(t *testing.T) {
 			wantErr:  []string{"job crash", "testwork"},
 		},
 		{
+			name:     "plugin hangs during plan",
+			job:      "name = \"stuck\"\nworkload = \"testwork\"\nplugin_timeout = \"2s\"\n[job.params]\nmode = \"hangplan\"\n",
+			wantCode: 1,
+			wantErr:  []string{"job stuck", "plugin_timeout 2s"},
+		},
+		{
 			name:     "group that is not integers",
 			job:      "name = \"bad\"\nworkload = \"sum\"\n[job.params]\ngroups = [\"1 2\", \"4 x 6\"]\n",
 			wantCode: 1,
@@ -356,4 +402,36 @@ func tail(s string) string {
 		lines = lines[len(lines)-40:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+func TestFetchCommand(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "in.txt")
+	if err := os.WriteFile(src, []byte("hello\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		uri     string
+		code    int
+		wantOut string
+		wantErr string
+	}{
+		{"file URI", "file://" + src, 0, "6 bytes, sha256:5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03", ""},
+		{"plain path", src, 0, "sha256:5891b5b5", ""},
+		{"missing file", filepath.Join(dir, "nope"), 1, "", "not found"},
+		{"unknown scheme", "gopher://x/y", 1, "", "gopher"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dest := filepath.Join(t.TempDir(), "out")
+			code, out, errOut := run(t, time.Minute, "fetch", "--plugin-dir", pluginDir, tt.uri, dest)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, out, errOut)
+			}
+			if !strings.Contains(out, tt.wantOut) || !strings.Contains(errOut, tt.wantErr) {
+				t.Errorf("stdout %q want %q; stderr %q want %q", out, tt.wantOut, tail(errOut), tt.wantErr)
+			}
+		})
+	}
 }

@@ -75,10 +75,13 @@ func (m *Main) runJobs(ctx context.Context) error {
 	plugins := m.pluginHost(cfg)
 	m.onClose(func() error { plugins.Close(); return nil })
 
-	store, err := staging.Open(filepath.Join(cfg.State.Dir, "staging"), staging.Options{})
+	store, err := staging.Open(filepath.Join(cfg.State.Dir, "staging"), staging.Options{
+		MaxBytes: int64(cfg.State.StagingMax), Logger: m.log.With("component", "staging"),
+	})
 	if err != nil {
 		return fmt.Errorf("opening staging store: %w", err)
 	}
+	m.onClose(store.Close)
 
 	// The runner is created before the collector so the collector can hand it results.
 	var runner *jobs.Runner
@@ -101,6 +104,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 			Listen: "127.0.0.1:0", Agents: cfg.Local.Agents, CPUs: cfg.Local.CPUs,
 			MemMB: cfg.Local.Mem.MiB(), DiskMB: cfg.Local.Disk.MiB(),
 			WorkDir: filepath.Join(runDir, "cluster"), Logger: m.log.With("component", "localcluster"),
+			RemoveFinishedSandboxes: true,
 		})
 		if err := lc.Start(ctx); err != nil {
 			return fmt.Errorf("starting the embedded cluster: %w", err)
@@ -198,7 +202,7 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, store *staging.Sto
 func jobSpec(j config.Job) jobs.Spec {
 	s := jobs.Spec{
 		Name: j.Name, Workload: j.Workload, CPUs: j.CPUs, MemMB: j.Mem.MiB(),
-		Retries: j.Retries, Timeout: j.Timeout.Std(), Params: j.Params,
+		Retries: j.Retries, Timeout: j.Timeout.Std(), PluginTimeout: j.PluginTimeout.Std(), Params: j.Params,
 	}
 	for _, a := range j.Artifacts {
 		s.Artifacts = append(s.Artifacts, workload.Artifact{

@@ -132,6 +132,10 @@ func (c *Collector) Close() error {
 	c.closed = true
 	c.mu.Unlock()
 	c.inflight.Wait()
+	if err := c.f.Sync(); err != nil {
+		c.f.Close()
+		return fmt.Errorf("syncing results log %s: %w", c.path, err)
+	}
 	if err := c.f.Close(); err != nil {
 		return fmt.Errorf("closing results log %s: %w", c.path, err)
 	}
@@ -140,9 +144,12 @@ func (c *Collector) Close() error {
 
 // Register records a task that may post a result and returns its bearer
 // token: 32 random bytes, hex-encoded. Only the token's SHA-256 is kept (in
-// memory and in the log), so a restarted Collector still accepts it. The
-// registration is durable when Register returns. Registering a task id
-// twice fails with ErrDuplicate.
+// memory and in the log), so a restarted Collector still accepts it.
+// Register does not fsync: a scheduler registers a whole offer's tasks in a
+// row, and an fsync each would throttle launches. The registration becomes
+// durable with the log's next fsync (every accepted result, Sync, Close);
+// call Sync before launching when a restart must find it. Registering a
+// task id twice fails with ErrDuplicate.
 func (c *Collector) Register(taskID string) (string, error) {
 	if taskID == "" {
 		return "", errors.New("registering task: empty task id")
@@ -174,15 +181,21 @@ func (c *Collector) Register(taskID string) (string, error) {
 		c.tasks[taskID] = t
 	}
 	t.registered, t.tokenHash = true, hash
+	c.mu.Unlock()
+	return token, nil
+}
+
+// Sync makes every registration so far durable.
+func (c *Collector) Sync() error {
+	c.mu.Lock()
+	if err := c.usableLocked(); err != nil {
+		c.mu.Unlock()
+		return fmt.Errorf("syncing results log %s: %w", c.path, err)
+	}
 	c.inflight.Add(1)
 	c.mu.Unlock()
-
-	err := c.sync()
-	c.inflight.Done()
-	if err != nil {
-		return "", fmt.Errorf("registering task %s: %w", taskID, err)
-	}
-	return token, nil
+	defer c.inflight.Done()
+	return c.sync()
 }
 
 // Result returns the task's durably stored result, if it has one.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
 	"time"
 
@@ -24,7 +23,9 @@ type Spec struct {
 	MemMB    float64
 	Retries  int
 	Timeout  time.Duration
-	Params   map[string]any
+	// PluginTimeout bounds each of the workload's Plan and Reduce calls (0: none).
+	PluginTimeout time.Duration
+	Params        map[string]any
 	// Artifacts are added to every task of the job.
 	Artifacts []workload.Artifact
 }
@@ -45,6 +46,10 @@ var ErrJobFailed = errors.New("jobs: job failed")
 // "job NAME: N tasks finished, SUMMARY".
 func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 	rep := Report{Job: spec.Name}
+	// The job holds its staged artifacts until it ends, so the store's
+	// size bound never evicts what its tasks may still fetch.
+	lease := r.cfg.Store.Lease()
+	defer lease.Release()
 	wl, err := r.cfg.Plugins.Workload(ctx, spec.Workload)
 	if err != nil {
 		return rep, fmt.Errorf("job %s: %w", spec.Name, err)
@@ -66,7 +71,7 @@ func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 		if !ok {
 			return rep, fmt.Errorf("job %s: params.%s: want a URI string, got %T", spec.Name, p.Name, v)
 		}
-		blob, err := r.stage(ctx, workload.Artifact{URI: uri})
+		blob, err := r.stage(ctx, lease, workload.Artifact{URI: uri})
 		if err != nil {
 			return rep, fmt.Errorf("job %s: params.%s: %w", spec.Name, p.Name, err)
 		}
@@ -75,7 +80,9 @@ func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 
 	var specs []workload.TaskSpec
 	seen := map[string]bool{}
-	err = wl.Plan(ctx, job, func(ts workload.TaskSpec) error {
+	planCtx, cancel := r.pluginCtx(ctx, spec)
+	defer cancel()
+	err = wl.Plan(planCtx, job, func(ts workload.TaskSpec) error {
 		if ts.ID == "" || seen[ts.ID] {
 			return fmt.Errorf("task id %q is empty or repeated", ts.ID)
 		}
@@ -87,7 +94,7 @@ func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 		return nil
 	})
 	if err != nil {
-		return rep, fmt.Errorf("job %s: planning with workload %s: %w", spec.Name, spec.Workload, err)
+		return rep, fmt.Errorf("job %s: planning with workload %s: %w", spec.Name, spec.Workload, pluginErr(planCtx, ctx, spec, err))
 	}
 	rep.Tasks = len(specs)
 	if len(specs) == 0 {
@@ -100,7 +107,7 @@ func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 	tasks := make([]sched.Task, 0, len(specs))
 	states := make([]*taskState, 0, len(specs))
 	for _, ts := range specs {
-		uris, err := r.uris(ctx, append(append([]workload.Artifact(nil), spec.Artifacts...), ts.Artifacts...))
+		uris, err := r.uris(ctx, lease, append(append([]workload.Artifact(nil), spec.Artifacts...), ts.Artifacts...))
 		if err != nil {
 			return rep, fmt.Errorf("job %s: task %s: %w", spec.Name, ts.ID, err)
 		}
@@ -147,7 +154,9 @@ func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 
 func (r *Runner) reduce(ctx context.Context, wl workload.Workload, job workload.Job, spec Spec, rep Report, results []workload.Result) (Report, error) {
 	i := 0
-	sum, err := wl.Reduce(ctx, job, func() (workload.Result, error) {
+	redCtx, cancel := r.pluginCtx(ctx, spec)
+	defer cancel()
+	sum, err := wl.Reduce(redCtx, job, func() (workload.Result, error) {
 		if i == len(results) {
 			return workload.Result{}, io.EOF
 		}
@@ -155,7 +164,7 @@ func (r *Runner) reduce(ctx context.Context, wl workload.Workload, job workload.
 		return results[i-1], nil
 	})
 	if err != nil {
-		return rep, fmt.Errorf("job %s: reducing with workload %s: %w", spec.Name, spec.Workload, err)
+		return rep, fmt.Errorf("job %s: reducing with workload %s: %w", spec.Name, spec.Workload, pluginErr(redCtx, ctx, spec, err))
 	}
 	rep.Summary = sum
 	r.printf("job %s: %d tasks finished, %s", spec.Name, rep.Finished, sum.Text)
@@ -203,12 +212,12 @@ func (r *Runner) task(spec Spec, st *taskState, uris []core.URI) sched.Task {
 }
 
 // uris stages artifacts and returns the URIs agents fetch them from.
-func (r *Runner) uris(ctx context.Context, arts []workload.Artifact) ([]core.URI, error) {
+func (r *Runner) uris(ctx context.Context, lease *staging.Lease, arts []workload.Artifact) ([]core.URI, error) {
 	out := make([]core.URI, 0, len(arts))
 	for _, a := range arts {
 		u := core.URI{Value: a.URI, Executable: a.Executable, Extract: a.Extract, Cache: a.Cache, OutputFile: a.OutputFile}
 		if !a.Direct {
-			blob, err := r.stage(ctx, a)
+			blob, err := r.stage(ctx, lease, a)
 			if err != nil {
 				return nil, err
 			}
@@ -223,35 +232,35 @@ func (r *Runner) uris(ctx context.Context, arts []workload.Artifact) ([]core.URI
 }
 
 // stage fetches an artifact into the store through the fetcher plugin for its scheme.
-func (r *Runner) stage(ctx context.Context, a workload.Artifact) (staging.Blob, error) {
-	scheme := schemeOf(a.URI)
+func (r *Runner) stage(ctx context.Context, lease *staging.Lease, a workload.Artifact) (staging.Blob, error) {
+	scheme := core.Scheme(a.URI)
 	f, err := r.cfg.Plugins.FetcherFor(ctx, scheme)
 	if err != nil {
-		return staging.Blob{}, fmt.Errorf("staging %s: %w", redact(a.URI), err)
+		return staging.Blob{}, fmt.Errorf("staging %s: %w", core.Redact(a.URI), err)
 	}
-	blob, err := r.cfg.Store.Stage(ctx, a.URI, a.Checksum, func(ctx context.Context, dest string) (int64, string, error) {
-		res, err := f.Fetch(ctx, fetcher.Request{URI: a.URI, Dest: dest}, nil)
+	blob, err := r.cfg.Store.StageFor(ctx, lease, a.URI, a.Checksum, func(ctx context.Context, t staging.Target) (int64, string, error) {
+		res, err := f.Fetch(ctx, fetcher.Request{URI: a.URI, Dest: t.Dest}, func(p fetcher.Progress) { t.Progress(p.Bytes, p.Total) })
 		return res.Size, res.SHA256, err
 	})
 	if err != nil {
-		return staging.Blob{}, fmt.Errorf("staging %s: %w", redact(a.URI), err)
+		return staging.Blob{}, fmt.Errorf("staging %s: %w", core.Redact(a.URI), err)
 	}
 	return blob, nil
 }
 
-// schemeOf returns a URI's scheme, "file" for a plain path.
-func schemeOf(uri string) string {
-	if strings.HasPrefix(uri, "/") || !strings.Contains(uri, "://") {
-		return "file"
+// pluginCtx bounds one workload plugin call by the job's plugin timeout.
+func (r *Runner) pluginCtx(ctx context.Context, spec Spec) (context.Context, context.CancelFunc) {
+	if spec.PluginTimeout <= 0 {
+		return context.WithCancel(ctx)
 	}
-	return strings.ToLower(uri[:strings.Index(uri, "://")])
+	return context.WithTimeout(ctx, spec.PluginTimeout)
 }
 
-// redact hides a password in a URI's userinfo.
-func redact(uri string) string {
-	u, err := url.Parse(uri)
-	if err != nil || u.User == nil {
-		return uri
+// pluginErr says so when a plugin call failed because the plugin did not
+// answer within the job's plugin timeout (and not because batchd stopped).
+func pluginErr(callCtx, ctx context.Context, spec Spec, err error) error {
+	if ctx.Err() == nil && errors.Is(callCtx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("plugin did not answer within plugin_timeout %v: %w", spec.PluginTimeout, err)
 	}
-	return u.Redacted()
+	return err
 }

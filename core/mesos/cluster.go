@@ -41,7 +41,11 @@ type Config struct {
 	// reconnects until its context ends.
 	ConnectTimeout time.Duration
 	// LaunchRefuse is the refuse filter sent with ACCEPT for the offer's
-	// unused resources (default 5s).
+	// unused resources. The default, 0, offers them again at the next
+	// allocation: a scheduler that launched something usually has more to
+	// launch, and an idle one declines (with its own filter) and suppresses.
+	// Mesos' own default of 5 s would throttle a large job to one wave of
+	// launches per agent every 5 s.
 	LaunchRefuse time.Duration
 	Logger       *slog.Logger
 }
@@ -79,8 +83,8 @@ func New(cfg Config) *Cluster {
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = 30 * time.Second
 	}
-	if cfg.LaunchRefuse <= 0 {
-		cfg.LaunchRefuse = 5 * time.Second
+	if cfg.LaunchRefuse < 0 {
+		cfg.LaunchRefuse = 0
 	}
 	if cfg.FrameworkName == "" {
 		cfg.FrameworkName = "batchd"

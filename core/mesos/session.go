@@ -135,6 +135,10 @@ func (c *Cluster) session(ctx context.Context, events chan<- core.Event, limit t
 		}
 		return false, fmt.Errorf("subscribing to %s: %w", c.endpoint, err)
 	}
+	// Registered before the cleanup below so that it runs after cancel:
+	// acknowledgements still queued then are abandoned, not waited for.
+	acks := c.startAcker(sctx)
+	defer acks.stop()
 	in := make(chan decoded)
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -187,7 +191,7 @@ func (c *Cluster) session(ctx context.Context, events chan<- core.Event, limit t
 			subscribed = true
 			timeout = watchdogTimeout(secondsToDuration(d.ev.Subscribed.GetHeartbeatIntervalSeconds()), c.hbSlack)
 		}
-		if err := c.handle(sctx, events, d.ev); err != nil {
+		if err := c.handle(sctx, events, d.ev, acks); err != nil {
 			return subscribed, err
 		}
 		// Time spent waiting for the consumer does not count as silence.
@@ -196,7 +200,7 @@ func (c *Cluster) session(ctx context.Context, events chan<- core.Event, limit t
 }
 
 // handle translates one event, delivers it and acknowledges updates.
-func (c *Cluster) handle(ctx context.Context, events chan<- core.Event, ev *scheduler.Event) error {
+func (c *Cluster) handle(ctx context.Context, events chan<- core.Event, ev *scheduler.Event, acks *acker) error {
 	switch ev.Type {
 	case scheduler.Event_SUBSCRIBED:
 		if ev.Subscribed == nil {
@@ -242,7 +246,7 @@ func (c *Cluster) handle(ctx context.Context, events chan<- core.Event, ev *sche
 			return nil
 		}
 		if len(st.UUID) > 0 {
-			c.acknowledge(ctx, st)
+			acks.ack(ctx, st)
 		}
 	case scheduler.Event_ERROR:
 		msg := ""

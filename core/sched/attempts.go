@@ -17,6 +17,7 @@ const fitSlack = 1e-9
 func (s *Scheduler) onOffers(ctx context.Context, offers []core.Offer) {
 	var decline []string
 	for _, o := range offers {
+		s.log.Debug("offer", "id", o.ID, "agent", o.AgentID, "cpus", o.CPUs, "mem", o.MemMB, "pending", len(s.st.pending))
 		if !s.launchOn(ctx, o) {
 			decline = append(decline, o.ID)
 		}
@@ -24,6 +25,7 @@ func (s *Scheduler) onOffers(ctx context.Context, offers []core.Offer) {
 	if len(decline) == 0 {
 		return
 	}
+	s.log.Debug("declining offers", "offers", len(decline), "pending", len(s.st.pending), "refuse", s.cfg.Refuse)
 	if err := s.cl.Decline(ctx, decline, s.cfg.Refuse); err != nil {
 		s.log.Warn("declining offers", "offers", len(decline), "err", err)
 	}

@@ -6,12 +6,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"time"
 )
 
-// indexFile is the on-disk form of the URI index.
+// indexFile is the on-disk form of the URI index. Used holds each blob's
+// last use, for the LRU order; an index written before it existed loads
+// with the blobs' modification times instead.
 type indexFile struct {
-	Version int              `json:"version"`
-	Entries map[string]entry `json:"entries"`
+	Version int                  `json:"version"`
+	Entries map[string]entry     `json:"entries"`
+	Used    map[string]time.Time `json:"used,omitempty"`
 }
 
 const indexVersion = 1
@@ -19,22 +24,23 @@ const indexVersion = 1
 func (s *Store) indexPath() string { return filepath.Join(s.dir, "index.json") }
 
 // loadIndex reads index.json, keeping the entries whose blob is present with
-// the recorded size. A missing file is an empty index.
-func (s *Store) loadIndex() (map[string]entry, error) {
+// the recorded size, and returns the blobs' use times. A missing file is an
+// empty index.
+func (s *Store) loadIndex() (map[string]entry, map[string]time.Time, error) {
 	idx := make(map[string]entry)
 	data, err := os.ReadFile(s.indexPath())
 	if errors.Is(err, os.ErrNotExist) {
-		return idx, nil
+		return idx, nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading index: %w", err)
+		return nil, nil, fmt.Errorf("reading index: %w", err)
 	}
 	var f indexFile
 	if err := json.Unmarshal(data, &f); err != nil {
-		return nil, fmt.Errorf("decoding index %s: %w", s.indexPath(), err)
+		return nil, nil, fmt.Errorf("decoding index %s: %w", s.indexPath(), err)
 	}
 	if f.Version != indexVersion {
-		return nil, fmt.Errorf("index %s has version %d, want %d", s.indexPath(), f.Version, indexVersion)
+		return nil, nil, fmt.Errorf("index %s has version %d, want %d", s.indexPath(), f.Version, indexVersion)
 	}
 	for key, ent := range f.Entries {
 		if !validDigest(ent.Digest) {
@@ -48,7 +54,59 @@ func (s *Store) loadIndex() (map[string]entry, error) {
 		}
 		idx[key] = ent
 	}
-	return idx, nil
+	return idx, f.Used, nil
+}
+
+// scanBlobs accounts for every blob file in the store, indexed or not (a
+// blob stored just before a crash that lost its index entry still counts
+// against the bound and can be evicted), ordered by use time.
+func (s *Store) scanBlobs(used map[string]time.Time) error {
+	ents, err := os.ReadDir(s.blobs)
+	if err != nil {
+		return fmt.Errorf("listing blobs: %w", err)
+	}
+	type found struct {
+		digest string
+		st     *stored
+	}
+	var all []found
+	for _, e := range ents {
+		if !validDigest(e.Name()) || !e.Type().IsRegular() {
+			s.log.Warn("staging: ignoring stray file among blobs", "name", e.Name())
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil {
+			continue // removed meanwhile
+		}
+		t, ok := used[e.Name()]
+		if !ok {
+			t = fi.ModTime()
+		}
+		all = append(all, found{e.Name(), &stored{size: fi.Size(), used: t}})
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if !all[i].st.used.Equal(all[j].st.used) {
+			return all[i].st.used.Before(all[j].st.used)
+		}
+		return all[i].digest < all[j].digest
+	})
+	s.stored = make(map[string]*stored, len(all))
+	for _, f := range all {
+		s.seq++
+		f.st.seq = s.seq
+		s.stored[f.digest] = f.st
+		s.used += f.st.size
+	}
+	return nil
+}
+
+// saveIndex persists the index, logging a failure: the store keeps working
+// and only a restart would see the older index.
+func (s *Store) saveIndex() {
+	if err := s.persist(); err != nil {
+		s.log.Warn("staging: saving index", "err", err)
+	}
 }
 
 // persist writes the current index to index.json atomically. Writers are
@@ -59,10 +117,15 @@ func (s *Store) persist() error {
 	defer s.persistMu.Unlock()
 
 	s.mu.Lock()
-	f := indexFile{Version: indexVersion, Entries: make(map[string]entry, len(s.index))}
+	f := indexFile{Version: indexVersion, Entries: make(map[string]entry, len(s.index)),
+		Used: make(map[string]time.Time, len(s.stored))}
 	for k, v := range s.index {
 		f.Entries[k] = v
 	}
+	for d, st := range s.stored {
+		f.Used[d] = st.used
+	}
+	s.dirty = false
 	s.mu.Unlock()
 
 	data, err := json.MarshalIndent(f, "", "\t")

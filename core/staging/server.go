@@ -28,7 +28,9 @@ func (s *Store) URLPath(b Blob) string {
 // only the file name the client sees; the blob is found by digest. A
 // malformed path gets 400, an unknown digest 404, any other method 405.
 // Mount it at "/artifacts/" (or as the root handler): it reads the full
-// request path.
+// request path. Each response holds its blob until it is written, so a
+// bounded store never evicts a blob mid-download, and counts as a use for
+// the LRU order.
 func (s *Store) Handler() http.Handler {
 	return http.HandlerFunc(s.serve)
 }
@@ -44,6 +46,11 @@ func (s *Store) serve(w http.ResponseWriter, r *http.Request) {
 		refuse(w, http.StatusBadRequest, "malformed artifact path; want /artifacts/<sha256 hex>/<name>")
 		return
 	}
+	if !s.acquire(digest) {
+		refuse(w, http.StatusNotFound, "no artifact with sha256 "+digest)
+		return
+	}
+	defer s.release(digest)
 	f, err := os.Open(s.blobPath(digest))
 	if errors.Is(err, os.ErrNotExist) {
 		refuse(w, http.StatusNotFound, "no artifact with sha256 "+digest)
@@ -61,7 +68,6 @@ func (s *Store) serve(w http.ResponseWriter, r *http.Request) {
 		refuse(w, http.StatusInternalServerError, "cannot read artifact")
 		return
 	}
-	s.touch(digest)
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")
 	h.Set("ETag", `"sha256:`+digest+`"`)
@@ -96,4 +102,23 @@ func refuse(w http.ResponseWriter, status int, reason string) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	w.Write([]byte(reason + "\n"))
+}
+
+// acquire holds a stored blob for a download and marks it used. It reports
+// false when the store has no such blob.
+func (s *Store) acquire(digest string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.stored[digest]; !ok {
+		return false
+	}
+	s.holdLocked(digest)
+	return true
+}
+
+// release drops a download's hold.
+func (s *Store) release(digest string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.releaseLocked(digest)
 }

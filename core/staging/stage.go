@@ -2,25 +2,27 @@ package staging
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 )
 
 // flight is one fetch in progress, shared by every Stage call for its URI.
 type flight struct {
 	want    string // the starting caller's checksum digest, or ""
 	done    chan struct{}
-	cancel  context.CancelFunc
-	waiters int // guarded by Store.mu
+	cancel  context.CancelCauseFunc
+	waiters int    // guarded by Store.mu
+	joins   []join // leases waiting for the blob; guarded by Store.mu
 
 	// Set before done is closed.
 	ent entry
 	err error
+}
+
+// join is a lease waiting on a flight, with its caller's checksum digest.
+type join struct {
+	l    *Lease
+	want string
 }
 
 // Stage makes sure the bytes uri names are in the store and returns their blob.
@@ -38,8 +40,30 @@ type flight struct {
 // each check their own checksum against its digest; the fetched bytes are
 // kept when they pass the checksum of the caller that started the fetch.
 // Bytes whose size or digest differ from what fetch reported are discarded
-// with ErrCorrupt. Every error names the URI (with any password redacted).
+// with ErrCorrupt. When the store is bounded and the blob cannot fit beside
+// the blobs held by leases, the error wraps ErrFull. Every error names the
+// URI (with any password redacted).
+//
+// Stage holds nothing: a bounded store may evict the blob as soon as room
+// is needed. Use StageFor with a Lease to keep it.
 func (s *Store) Stage(ctx context.Context, uri string, checksum string, fetch FetchFunc) (Blob, error) {
+	to := func(ctx context.Context, t Target) (int64, string, error) { return fetch(ctx, t.Dest) }
+	return s.stage(ctx, nil, uri, checksum, to, false)
+}
+
+// StageFor is Stage with a lease, progress and resume. The returned blob is
+// held by l (when l is not nil) until l.Release, so it is never evicted
+// while the job that staged it runs; a caller whose checksum fails holds
+// nothing. fetch receives a Target: it reports progress through
+// Target.Progress (to Options.Progress and the log) and may resume an
+// interrupted earlier fetch of the same URI from Target.Offset. Staging
+// with a released lease, or a lease of another store, fails with
+// ErrReleased.
+func (s *Store) StageFor(ctx context.Context, l *Lease, uri string, checksum string, fetch FetchToFunc) (Blob, error) {
+	return s.stage(ctx, l, uri, checksum, fetch, true)
+}
+
+func (s *Store) stage(ctx context.Context, l *Lease, uri, checksum string, fetch FetchToFunc, resumable bool) (Blob, error) {
 	want, err := parseChecksum(checksum)
 	if err != nil {
 		return Blob{}, fmt.Errorf("staging %s: %w", redact(uri), err)
@@ -52,16 +76,29 @@ func (s *Store) Stage(ctx context.Context, uri string, checksum string, fetch Fe
 		s.mu.Unlock()
 		return Blob{}, fmt.Errorf("staging %s: %w", key, ErrClosed)
 	}
-	if ent, ok := s.index[key]; ok {
+	if l != nil && (l.released || l.s != s) {
 		s.mu.Unlock()
-		s.touch(ent.Digest)
+		return Blob{}, fmt.Errorf("staging %s: %w", key, ErrReleased)
+	}
+	if ent, ok := s.index[key]; ok && s.stored[ent.Digest] != nil {
+		if want == "" || want == ent.Digest {
+			if l != nil {
+				l.holdLocked(ent.Digest)
+			} else {
+				s.touchLocked(s.stored[ent.Digest])
+			}
+		}
+		s.mu.Unlock()
 		return s.blob(key, name, want, ent)
 	}
 	f, ok := s.flights[key]
 	if !ok {
-		f = s.startLocked(key, want, fetch)
+		f = s.startLocked(key, want, fetch, resumable)
 	}
 	f.waiters++
+	if l != nil {
+		f.joins = append(f.joins, join{l: l, want: want})
+	}
 	s.mu.Unlock()
 
 	select {
@@ -69,9 +106,13 @@ func (s *Store) Stage(ctx context.Context, uri string, checksum string, fetch Fe
 		if f.err != nil {
 			return Blob{}, f.err
 		}
-		return s.blob(key, name, want, f.ent)
+		b, err := s.blob(key, name, want, f.ent)
+		if err == nil && l != nil && !l.Holds(b.Digest) {
+			return Blob{}, fmt.Errorf("staging %s: %w", key, ErrReleased)
+		}
+		return b, err
 	case <-ctx.Done():
-		s.leave(key, f)
+		s.leave(key, f, l)
 		return Blob{}, fmt.Errorf("staging %s: %w", key, ctx.Err())
 	}
 }
@@ -85,22 +126,31 @@ func (s *Store) blob(key, name, want string, ent entry) (Blob, error) {
 }
 
 // startLocked starts the fetch for key. s.mu must be held.
-func (s *Store) startLocked(key, want string, fetch FetchFunc) *flight {
-	ctx, cancel := context.WithCancel(s.ctx)
+func (s *Store) startLocked(key, want string, fetch FetchToFunc, resumable bool) *flight {
+	ctx, cancel := context.WithCancelCause(s.ctx)
 	f := &flight{want: want, done: make(chan struct{}), cancel: cancel}
 	s.flights[key] = f
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		defer cancel()
-		ent, err := s.run(ctx, key, want, fetch)
+		defer cancel(nil)
+		ent, err := s.run(ctx, cancel, key, want, fetch, resumable)
 		s.mu.Lock()
 		if s.flights[key] == f {
 			delete(s.flights, key)
 		}
 		if err == nil {
 			s.index[key] = ent
+			// Hand the blob to the waiting leases before dropping the
+			// fetch's own hold, so it is never unheld in between.
+			for _, j := range f.joins {
+				if j.want == "" || j.want == ent.Digest {
+					j.l.holdLocked(ent.Digest)
+				}
+			}
+			s.releaseLocked(ent.Digest)
 		}
+		f.joins = nil
 		s.mu.Unlock()
 		if err == nil {
 			if perr := s.persist(); perr != nil {
@@ -114,39 +164,46 @@ func (s *Store) startLocked(key, want string, fetch FetchFunc) *flight {
 	return f
 }
 
-// leave drops one waiter from f; the last one to go cancels the fetch and
-// forgets it, so a later Stage for the URI starts afresh.
-func (s *Store) leave(key string, f *flight) {
+// leave drops one waiter (and its lease, if any) from f; the last one to go
+// cancels the fetch and forgets it, so a later Stage for the URI starts afresh.
+func (s *Store) leave(key string, f *flight, l *Lease) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f.waiters--
+	for i, j := range f.joins {
+		if l != nil && j.l == l {
+			f.joins = append(f.joins[:i], f.joins[i+1:]...)
+			break
+		}
+	}
 	if f.waiters == 0 {
-		f.cancel()
+		f.cancel(nil)
 		if s.flights[key] == f {
 			delete(s.flights, key)
 		}
 	}
 }
 
-// run fetches key into a temp file, verifies it and moves it into place.
-func (s *Store) run(ctx context.Context, key, want string, fetch FetchFunc) (ent entry, err error) {
-	tmp, err := os.CreateTemp(s.tmp, "fetch-*")
+// run fetches key into a temp file, verifies it and moves it into place,
+// holding it once for the flight.
+func (s *Store) run(ctx context.Context, cancel context.CancelCauseFunc, key, want string, fetch FetchToFunc, resumable bool) (ent entry, err error) {
+	t, err := s.openTemp(key, resumable)
 	if err != nil {
 		return entry{}, fmt.Errorf("staging %s: creating temp file: %w", key, err)
 	}
-	dest := tmp.Name()
-	tmp.Close()
-	defer func() {
-		if err != nil {
-			os.Remove(dest)
-		}
-	}()
+	keep := false
+	defer func() { s.closeTemp(key, t, keep) }()
 
-	size, reported, err := safeFetch(ctx, dest, fetch)
+	m := s.newMeter(key, t.offset, cancel)
+	size, reported, err := safeFetch(ctx, Target{Dest: t.path, Offset: t.offset, Progress: m.report}, fetch)
 	if err != nil {
+		if cause := context.Cause(ctx); errors.Is(cause, ErrFull) {
+			return entry{}, fmt.Errorf("staging %s: %w", key, cause)
+		}
+		keep = true // interrupted: what arrived may be resumed
 		return entry{}, fmt.Errorf("staging %s: %w", key, err)
 	}
-	actual, actualSize, err := hashAndSync(dest)
+	actual, actualSize, err := hashAndSync(t.path)
 	if err != nil {
 		return entry{}, fmt.Errorf("staging %s: verifying fetched file: %w", key, err)
 	}
@@ -157,75 +214,9 @@ func (s *Store) run(ctx context.Context, key, want string, fetch FetchFunc) (ent
 	if want != "" && want != actual {
 		return entry{}, checksumError(key, want, actual)
 	}
-	if err := s.makeRoom(actualSize); err != nil {
+	if err := s.commit(t.path, actual, actualSize); err != nil {
 		return entry{}, fmt.Errorf("staging %s: %w", key, err)
 	}
-	if err := s.commit(dest, actual); err != nil {
-		return entry{}, fmt.Errorf("staging %s: %w", key, err)
-	}
+	m.done(actualSize)
 	return entry{Digest: actual, Size: actualSize}, nil
-}
-
-// safeFetch calls fetch, turning a panic into an error so waiters never hang.
-func safeFetch(ctx context.Context, dest string, fetch FetchFunc) (size int64, digest string, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("fetcher panicked: %v", r)
-		}
-	}()
-	size, digest, err = fetch(ctx, dest)
-	if err == nil && ctx.Err() != nil {
-		err = ctx.Err()
-	}
-	return size, digest, err
-}
-
-// hashAndSync returns the SHA-256 and size of the file at p and fsyncs it.
-func hashAndSync(p string) (string, int64, error) {
-	f, err := os.OpenFile(p, os.O_RDWR, 0)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, err
-	}
-	if err := f.Sync(); err != nil {
-		return "", 0, err
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
-}
-
-// commit moves the verified temp file to its content address. When the blob
-// is already there (another URI with the same bytes), the copy is dropped.
-func (s *Store) commit(tmp, digest string) error {
-	final := s.blobPath(digest)
-	if _, err := os.Stat(final); err == nil {
-		os.Remove(tmp)
-		return nil
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("checking blob %s: %w", digest, err)
-	}
-	if err := os.Chmod(tmp, 0o444); err != nil {
-		return fmt.Errorf("sealing blob %s: %w", digest, err)
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		return fmt.Errorf("storing blob %s: %w", digest, err)
-	}
-	return syncDir(filepath.Dir(final))
-}
-
-// syncDir fsyncs a folder so a rename into it survives a crash.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("syncing %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("syncing %s: %w", dir, err)
-	}
-	return nil
 }

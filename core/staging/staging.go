@@ -6,6 +6,11 @@
 // blob (in memory and in dir/index.json), so an artifact that 10,000 tasks
 // use is fetched once, and concurrent requests for one URI share one fetch.
 // Handler serves the blobs by digest at /artifacts/<hex>/<name>.
+//
+// Options.MaxBytes bounds the store: least recently used blobs are evicted
+// to make room, except those a Lease holds (a running job's artifacts) or
+// the Handler is serving (evict.go). StageFor reports fetch progress and
+// lets a fetcher resume an interrupted fetch (progress.go, partial.go).
 package staging
 
 import (
@@ -16,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 )
 
 // Sentinel errors, compared with errors.Is.
@@ -28,6 +34,12 @@ var (
 	ErrCorrupt = errors.New("staging: fetcher reported wrong size or digest")
 	// ErrClosed means the Store has been closed.
 	ErrClosed = errors.New("staging: store closed")
+	// ErrFull means a blob cannot fit under Options.MaxBytes even after
+	// evicting every blob no lease or download holds.
+	ErrFull = errors.New("staging: store full")
+	// ErrReleased means StageFor was given a released lease (or one of
+	// another store).
+	ErrReleased = errors.New("staging: lease released")
 )
 
 // FetchFunc copies one URI's bytes to dest, a file path inside the store's
@@ -36,6 +48,29 @@ var (
 // empty when the fetcher does not compute one). The store checks both
 // against the bytes on disk. It must honour ctx.
 type FetchFunc func(ctx context.Context, dest string) (size int64, sha256hex string, err error)
+
+// Target is the file a FetchToFunc writes.
+type Target struct {
+	// Dest is the file to write, inside the store's temporary folder. It
+	// exists and holds Offset bytes.
+	Dest string
+	// Offset is how many bytes of an earlier, interrupted fetch of the same
+	// URI Dest already holds; 0 for a fresh fetch. A fetcher that can resume
+	// (HTTP Range, FTP REST) appends from Offset; any other overwrites Dest
+	// from the start (O_TRUNC). Either way the size and digest it returns
+	// describe the whole file, and the store checks them against the disk.
+	Offset int64
+	// Progress reports how many bytes Dest holds so far (counting Offset)
+	// and the expected total, -1 when unknown. It is never nil. It cancels
+	// the fetch's context (with a cause wrapping ErrFull) when the artifact
+	// is larger than the store's bound.
+	Progress func(bytes, total int64)
+}
+
+// FetchToFunc is a FetchFunc that reports progress and may resume: it
+// copies one URI's bytes into t.Dest, honouring ctx, and returns the size
+// and lower-case hex SHA-256 (or "") of the whole file.
+type FetchToFunc func(ctx context.Context, t Target) (size int64, sha256hex string, err error)
 
 // Blob is one staged artifact.
 type Blob struct {
@@ -52,8 +87,16 @@ type Blob struct {
 // Options tunes a Store. The zero value is valid.
 type Options struct {
 	// Logger receives warnings (an unreadable index entry, a leftover temp
-	// file that could not be removed). Nil discards them.
+	// file that could not be removed), evictions, and fetch progress: at
+	// most one line every 2 s per fetch, and a final line with the size,
+	// duration and MB/s. Nil discards them.
 	Logger *slog.Logger
+	// MaxBytes bounds the bytes of staged blobs; 0 means unbounded. Least
+	// recently used blobs no Lease holds are evicted to make room (see
+	// evict.go). Config: [state] staging_max.
+	MaxBytes int64
+	// Progress, when set, is called as fetches progress.
+	Progress ProgressFunc
 }
 
 // Store is a content-addressed staging folder. Its methods are safe for
@@ -69,10 +112,19 @@ type Store struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // one per fetch goroutine
 
-	mu      sync.Mutex
-	index   map[string]entry   // index key (redacted URI) -> blob
-	flights map[string]*flight // index key -> fetch in progress
-	closed  bool
+	max      int64
+	progress ProgressFunc
+	now      func() time.Time
+
+	mu       sync.Mutex
+	index    map[string]entry   // index key (redacted URI) -> blob
+	flights  map[string]*flight // index key -> fetch in progress
+	stored   map[string]*stored // digest -> every blob file in the store
+	used     int64              // sum of stored sizes
+	seq      uint64             // LRU clock
+	dirty    bool               // use times changed since the index was saved
+	partials map[string]bool    // index keys whose partial file a fetch is writing
+	closed   bool
 
 	persistMu sync.Mutex // serialises index.json writes
 }
@@ -84,19 +136,28 @@ type entry struct {
 }
 
 // Open opens (creating it if needed) the store in dir and loads its index.
-// Leftover temporary files from an earlier run are removed, and index
-// entries whose blob has gone are dropped.
+// Leftover temporary files from an earlier run are removed (partial fetches
+// younger than a day are kept for resuming), index entries whose blob has
+// gone are dropped, and when the blobs exceed opts.MaxBytes the least
+// recently used are evicted.
 func Open(dir string, opts Options) (*Store, error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Store{
-		dir:     dir,
-		blobs:   filepath.Join(dir, "blobs", "sha256"),
-		tmp:     filepath.Join(dir, "tmp"),
-		log:     log,
-		flights: make(map[string]*flight),
+		dir:      dir,
+		blobs:    filepath.Join(dir, "blobs", "sha256"),
+		tmp:      filepath.Join(dir, "tmp"),
+		log:      log,
+		max:      opts.MaxBytes,
+		progress: opts.Progress,
+		now:      time.Now,
+		flights:  make(map[string]*flight),
+		partials: make(map[string]bool),
+	}
+	if s.max < 0 {
+		return nil, fmt.Errorf("opening staging store %s: negative MaxBytes %d", dir, s.max)
 	}
 	for _, d := range []string{s.blobs, s.tmp} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -106,24 +167,42 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := s.clearTmp(); err != nil {
 		return nil, fmt.Errorf("opening staging store %s: %w", dir, err)
 	}
-	idx, err := s.loadIndex()
+	idx, used, err := s.loadIndex()
 	if err != nil {
 		return nil, fmt.Errorf("opening staging store %s: %w", dir, err)
 	}
 	s.index = idx
+	if err := s.scanBlobs(used); err != nil {
+		return nil, fmt.Errorf("opening staging store %s: %w", dir, err)
+	}
+	s.mu.Lock()
+	evicted, _ := s.makeRoomLocked(0)
+	s.mu.Unlock()
+	if evicted {
+		s.saveIndex()
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s, nil
 }
 
-// Close cancels the fetches in flight, waits for them to end, and makes
-// later Stage calls fail with ErrClosed. The Handler keeps serving blobs
-// already staged. Close is idempotent.
+// Close cancels the fetches in flight, waits for them to end, saves the
+// index with the blobs' use times, and makes later Stage calls fail with
+// ErrClosed. The Handler keeps serving blobs already staged. Close is
+// idempotent.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()
 	s.cancel()
 	s.wg.Wait()
+	s.mu.Lock()
+	dirty := s.dirty
+	s.mu.Unlock()
+	if dirty {
+		if err := s.persist(); err != nil {
+			return fmt.Errorf("closing staging store %s: %w", s.dir, err)
+		}
+	}
 	return nil
 }
 
@@ -132,18 +211,3 @@ func (s *Store) Dir() string { return s.dir }
 
 // blobPath is where the blob with the given hex digest lives.
 func (s *Store) blobPath(digest string) string { return filepath.Join(s.blobs, digest) }
-
-// clearTmp removes what an interrupted run left in the temp folder.
-func (s *Store) clearTmp() error {
-	ents, err := os.ReadDir(s.tmp)
-	if err != nil {
-		return fmt.Errorf("listing %s: %w", s.tmp, err)
-	}
-	for _, e := range ents {
-		p := filepath.Join(s.tmp, e.Name())
-		if err := os.RemoveAll(p); err != nil {
-			s.log.Warn("staging: removing leftover temp file", "path", p, "err", err)
-		}
-	}
-	return nil
-}

@@ -24,7 +24,10 @@ type cache struct {
 }
 
 type entry struct {
-	mu      sync.Mutex // held while the file is downloaded, coalescing requests
+	// mu is held for writing while the file is downloaded (coalescing
+	// requests) or evicted, and for reading while it is linked or copied
+	// into a sandbox, so many sandboxes copy one entry at once.
+	mu      sync.RWMutex
 	size    int64
 	used    int64 // clock at last use
 	present bool
@@ -58,31 +61,21 @@ func (c *cache) fetch(uri, dst string, copyOnly bool, download func(tmp string) 
 	return nil
 }
 
-// fill downloads the entry if absent and links it to dst, holding e.mu.
+// fill downloads the entry if absent, then links or copies it to dst.
 func (c *cache) fill(e *entry, key, dst string, copyOnly bool, download func(tmp string) error) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	file := filepath.Join(c.dir, key)
-	if !e.present {
-		if err := os.MkdirAll(c.dir, 0o755); err != nil {
-			return fmt.Errorf("creating fetch cache: %w", err)
-		}
-		tmp := file + ".part"
-		if err := download(tmp); err != nil {
-			os.Remove(tmp)
-			return err
-		}
-		fi, err := os.Stat(tmp)
+	if err := c.ensure(e, file, download); err != nil {
+		return err
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if !e.present { // evicted between ensure and RLock: rare, fetch it again
+		e.mu.RUnlock()
+		err := c.ensure(e, file, download)
+		e.mu.RLock()
 		if err != nil {
 			return err
 		}
-		if err := os.Rename(tmp, file); err != nil {
-			return err
-		}
-		c.mu.Lock()
-		e.present, e.size = true, fi.Size()
-		c.total += e.size
-		c.mu.Unlock()
 	}
 	c.mu.Lock()
 	c.clock++
@@ -91,6 +84,35 @@ func (c *cache) fill(e *entry, key, dst string, copyOnly bool, download func(tmp
 	if err := linkOrCopy(file, dst, copyOnly); err != nil {
 		return fmt.Errorf("copying from fetch cache: %w", err)
 	}
+	return nil
+}
+
+// ensure downloads the entry's file unless it is present.
+func (c *cache) ensure(e *entry, file string, download func(tmp string) error) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.present {
+		return nil
+	}
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return fmt.Errorf("creating fetch cache: %w", err)
+	}
+	tmp := file + ".part"
+	if err := download(tmp); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	fi, err := os.Stat(tmp)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, file); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	e.present, e.size = true, fi.Size()
+	c.total += e.size
+	c.mu.Unlock()
 	return nil
 }
 

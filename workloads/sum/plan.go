@@ -126,42 +126,92 @@ func listSource(list []string) source {
 	}
 }
 
+// fileSource reads groups from the staged input: a file, or a folder (an
+// extracted archive) whose regular files are read in lexical order of
+// their paths, one group per non-blank line of every file.
 func fileSource(path string) source {
 	return func(ctx context.Context, fn func([]*big.Int) error) error {
-		f, err := os.Open(path)
+		files, err := inputFiles(path)
 		if err != nil {
 			return fmt.Errorf("sum: reading param %q: %w", ParamInput, err)
 		}
-		defer f.Close()
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 64<<10), maxLine)
-		line, groups := 0, 0
-		for sc.Scan() {
-			line++
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			text, _, _ := strings.Cut(sc.Text(), "#")
-			if strings.TrimSpace(text) == "" {
-				continue
-			}
-			nums, err := parseGroup(text)
+		groups := 0
+		for _, f := range files {
+			n, err := readGroups(ctx, f.path, f.name, fn)
 			if err != nil {
-				return invalid("param %q: line %d %s: %w", ParamInput, line, quote(strings.TrimSpace(text)), err)
-			}
-			groups++
-			if err := fn(nums); err != nil {
 				return err
 			}
-		}
-		if err := sc.Err(); err != nil {
-			return invalid("param %q: after line %d: %w", ParamInput, line, err)
+			groups += n
 		}
 		if groups == 0 {
-			return invalid("param %q: the file holds no groups", ParamInput)
+			return invalid("param %q: the input holds no groups", ParamInput)
 		}
 		return nil
 	}
+}
+
+// inputFile is one file of the input; name is how errors call it.
+type inputFile struct{ path, name string }
+
+// inputFiles lists the files of the input at path.
+func inputFiles(path string) ([]inputFile, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.IsDir() {
+		return []inputFile{{path: path}}, nil
+	}
+	var files []inputFile
+	err = filepath.WalkDir(path, func(p string, d os.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		rel, _ := filepath.Rel(path, p)
+		files = append(files, inputFile{path: p, name: rel})
+		return nil
+	})
+	return files, err
+}
+
+// readGroups calls fn with each group of one file and returns how many it read.
+func readGroups(ctx context.Context, path, name string, fn func([]*big.Int) error) (int, error) {
+	where := func(line int) string {
+		if name == "" {
+			return fmt.Sprintf("line %d", line)
+		}
+		return fmt.Sprintf("%s line %d", name, line)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, fmt.Errorf("sum: reading param %q: %w", ParamInput, err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), maxLine)
+	line, groups := 0, 0
+	for sc.Scan() {
+		line++
+		if err := ctx.Err(); err != nil {
+			return groups, err
+		}
+		text, _, _ := strings.Cut(sc.Text(), "#")
+		if strings.TrimSpace(text) == "" {
+			continue
+		}
+		nums, err := parseGroup(text)
+		if err != nil {
+			return groups, invalid("param %q: %s %s: %w", ParamInput, where(line), quote(strings.TrimSpace(text)), err)
+		}
+		groups++
+		if err := fn(nums); err != nil {
+			return groups, err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return groups, invalid("param %q: %s: %w", ParamInput, where(line+1), err)
+	}
+	return groups, nil
 }
 
 // invalid returns an error wrapping workload.ErrInvalidParams.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -47,6 +48,17 @@ func writeInput(t *testing.T, text string) string {
 func TestPlan(t *testing.T) {
 	const huge = "123456789012345678901234567890123456789"
 	input := writeInput(t, "# groups to add\n1 2 3\n\n   4 5 6   # the second\n\t\n# done\n"+huge+" -"+huge+"\n")
+	// A folder, as an extracted archive: files in lexical path order.
+	folder := t.TempDir()
+	for name, text := range map[string]string{"b.txt": "4 5\n", "a.txt": "1\n# none\n2 3\n", "sub/c.txt": "6\n"} {
+		p := filepath.Join(folder, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tests := []struct {
 		name string
 		job  workload.Job
@@ -59,6 +71,8 @@ func TestPlan(t *testing.T) {
 			[][]string{{"9223372036854775807", "9223372036854775807", huge}}},
 		{"input file", workload.Job{Params: map[string]any{"input": "http://example.com/groups.txt"}, Files: map[string]string{"input": input}},
 			[][]string{{"1", "2", "3"}, {"4", "5", "6"}, {huge, "-" + huge}}},
+		{"input folder", workload.Job{Params: map[string]any{"input": "x.tar.gz"}, Files: map[string]string{"input": folder}},
+			[][]string{{"1"}, {"2", "3"}, {"4", "5"}, {"6"}}},
 	}
 	uri, base := testProgram(t)
 	for _, tt := range tests {
@@ -71,7 +85,7 @@ func TestPlan(t *testing.T) {
 				t.Fatalf("Plan emitted %d tasks, want %d", len(specs), len(tt.want))
 			}
 			for i, s := range specs {
-				if s.ID != []string{"0", "1", "2"}[i] {
+				if s.ID != strconv.Itoa(i) {
 					t.Errorf("task %d: ID = %q", i, s.ID)
 				}
 				wantCmd := slices.Concat([]string{"./" + base, "task"}, tt.want[i])

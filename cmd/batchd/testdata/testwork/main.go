@@ -6,6 +6,7 @@
 //	mode  = "flaky"    each task's first attempt exits 1, the next reports
 //	mode  = "hang"     tasks sleep until killed
 //	mode  = "crash"    the plugin process exits during Plan
+//	mode  = "hangplan" the plugin never answers Plan
 //	mode  = "silent"   tasks exit 0 without reporting a result
 //	state = "/dir"     where flaky tasks keep their markers
 package main
@@ -43,8 +44,11 @@ func (testWork) Plan(ctx context.Context, job workload.Job, emit func(workload.T
 	if mode == "" {
 		mode = "ok"
 	}
-	if mode == "crash" {
+	switch mode {
+	case "crash":
 		os.Exit(3)
+	case "hangplan":
+		<-make(chan struct{}) // never answers, whatever ctx says
 	}
 	exe, err := os.Executable()
 	if err != nil {

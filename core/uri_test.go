@@ -1,0 +1,37 @@
+package core
+
+import "testing"
+
+func TestScheme(t *testing.T) {
+	tests := []struct{ uri, want string }{
+		{"/data/numbers.txt", "file"},
+		{"numbers.txt", "file"},
+		{"file:///data/x", "file"},
+		{"HTTP://host/x", "http"},
+		{"hdfs:///x", "hdfs"},
+		{"ftps://u:p@h/x", "ftps"},
+		{"/odd/path://x", "file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.uri, func(t *testing.T) {
+			if got := Scheme(tt.uri); got != tt.want {
+				t.Errorf("Scheme(%q) = %q, want %q", tt.uri, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRedact(t *testing.T) {
+	tests := []struct{ uri, want string }{
+		{"ftp://user:secret@host/x", "ftp://user:xxxxx@host/x"},
+		{"http://host/x", "http://host/x"},
+		{"/plain/path", "/plain/path"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.uri, func(t *testing.T) {
+			if got := Redact(tt.uri); got != tt.want {
+				t.Errorf("Redact(%q) = %q, want %q", tt.uri, got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,96 @@
+package ftpfetch
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/textproto"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/batchd/batchd/plugins/fetcher"
+)
+
+// stepError names the protocol step an error happened in.
+type stepError struct {
+	step string
+	err  error
+}
+
+func (e *stepError) Error() string { return e.step + ": " + e.err.Error() }
+func (e *stepError) Unwrap() error { return e.err }
+
+// attemptError is why one attempt failed and whether another may succeed.
+type attemptError struct {
+	err   error
+	retry bool
+}
+
+func retryable(err error) *attemptError { return &attemptError{err: err, retry: true} }
+func permanent(err error) *attemptError { return &attemptError{err: err} }
+
+// ftpCode returns the FTP reply code carried by err, or 0.
+func ftpCode(err error) int {
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		return te.Code
+	}
+	return 0
+}
+
+// classify sorts an error from one attempt. 530 and 532 (and a refused
+// USER) wrap ErrPermission, 550 ErrNotFound, other 5xx fail at once;
+// 4xx answers, refused, dropped and timed-out connections are retried. A
+// certificate the client cannot trust is permanent.
+func (d *download) classify(err error) *attemptError {
+	var cve *tls.CertificateVerificationError
+	var uae x509.UnknownAuthorityError
+	var hne x509.HostnameError
+	var se *stepError
+	login := errors.As(err, &se) && se.step == "logging in"
+	code := ftpCode(err)
+	switch {
+	case errors.As(err, &cve), errors.As(err, &uae), errors.As(err, &hne):
+		return permanent(fmt.Errorf("verifying the server certificate: %w", err))
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return retryable(fmt.Errorf("%w: the server did not answer within %s", err, d.cfg.Timeout))
+	case errors.Is(err, syscall.ECONNREFUSED):
+		// Retried; run wraps fetcher.ErrUnavailable once the retries are spent.
+		return retryable(err)
+	case login && (code == 530 || code == 532 || code == 0 && !isNetError(err)):
+		return permanent(fmt.Errorf("%w: login failed for user %q on %s: %w", fetcher.ErrPermission, d.t.user, d.t.addr, err))
+	case code == 550:
+		return permanent(fmt.Errorf("%w: %w", fetcher.ErrNotFound, err))
+	case code == 530 || code == 532:
+		return permanent(fmt.Errorf("%w: %w", fetcher.ErrPermission, err))
+	case code >= 500:
+		return permanent(err)
+	}
+	return retryable(err)
+}
+
+// isNetError reports whether err came from the network rather than from
+// an FTP reply (jlaffaye/ftp returns a refused USER as a plain error).
+func isNetError(err error) bool {
+	var ne interface{ Timeout() bool }
+	var oe *os.SyscallError
+	return errors.As(err, &ne) || errors.As(err, &oe) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed)
+}
+
+// wait is the pause before retry number n (from 1): Backoff doubled n-1
+// times, capped at MaxBackoff, with "equal jitter" (between half and all
+// of it).
+func (c Config) wait(n int) time.Duration {
+	d := c.Backoff
+	for i := 1; i < n && d < c.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, c.MaxBackoff)
+	return d/2 + rand.N(d/2+1)
+}

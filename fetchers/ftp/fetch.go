@@ -1,0 +1,144 @@
+// Package ftpfetch is batchd's fetcher for ftp and ftps URIs
+// (ftp://[user[:password]@]host[:port]/path), built on jlaffaye/ftp.
+//
+// ftps means explicit TLS: AUTH TLS on the control connection, then PBSZ 0
+// and PROT P so the data connections are encrypted too. Transfers are
+// binary and passive (EPSV, falling back to PASV, or PASV only with
+// disable_epsv). Every read and write on either connection has its own
+// deadline (timeout), so a server that stops answering fails the attempt
+// instead of hanging it. An attempt that fails for a reason worth retrying
+// (a dropped or timed-out connection, an FTP 4xx answer) is retried with
+// backoff, and the new session continues with REST where the file on disk
+// stops, hashing only the new bytes. Each concurrent fetch holds one
+// connection; max_connections bounds how many run at once.
+//
+// Credentials: a user in the URI wins over the configured user, and a
+// password in the URI wins over the configured one (password_file or
+// password_env), which is only sent for the configured user. Passwords
+// are never logged and never appear in errors: URIs are shown redacted.
+package ftpfetch
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"sync/atomic"
+
+	"github.com/batchd/batchd/plugins/fetcher"
+)
+
+// Version is the fetcher's version, reported by Describe.
+const Version = "0.1.0"
+
+// Fetcher downloads ftp and ftps URIs. It is safe for concurrent use.
+type Fetcher struct {
+	base  Config
+	state atomic.Pointer[state]
+
+	// wrapData wraps data connections; tests set it to cut them.
+	wrapData func(net.Conn) net.Conn
+}
+
+// state is one configuration in force: its settings, TLS base and the
+// semaphore bounding concurrent fetches.
+type state struct {
+	cfg Config
+	tls *tls.Config
+	sem chan struct{}
+	err error
+}
+
+var _ fetcher.Fetcher = (*Fetcher)(nil)
+
+// New returns a fetcher using cfg. Zero durations and a zero
+// MaxConnections take their values from DefaultConfig; Retries is used as
+// given. The password is cfg.Password (Configure reads password_file or
+// password_env into it).
+func New(cfg Config) *Fetcher {
+	f := &Fetcher{base: cfg}
+	f.state.Store(newState(cfg))
+	return f
+}
+
+func newState(cfg Config) *state {
+	cfg = cfg.withDefaults()
+	tc, err := tlsConfig(cfg)
+	return &state{cfg: cfg, tls: tc, sem: make(chan struct{}, cfg.MaxConnections), err: err}
+}
+
+// Describe reports the fetcher's name, version and schemes.
+func (f *Fetcher) Describe(ctx context.Context) (fetcher.Info, error) {
+	if err := ctx.Err(); err != nil {
+		return fetcher.Info{}, err
+	}
+	return fetcher.Info{Name: "ftp", Version: Version, Schemes: []string{"ftp", "ftps"}}, nil
+}
+
+// Configure overlays settings (a JSON object; see Config for the keys) on
+// the Config given to New and reads the password. An unknown key or a bad
+// value is an error wrapping fetcher.ErrInvalidConfig naming the key; the
+// previous settings then stay in force.
+func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	cfg, err := f.base.applyJSON(settings)
+	if err != nil {
+		return err
+	}
+	st := newState(cfg)
+	if st.err != nil {
+		return fmt.Errorf("configuring ftp fetcher: %w: %w", fetcher.ErrInvalidConfig, st.err)
+	}
+	f.state.Store(st)
+	return nil
+}
+
+// Fetch downloads req.URI to req.Dest. A missing file (FTP 550) is an
+// error wrapping fetcher.ErrNotFound; a refused login (530) wraps
+// fetcher.ErrPermission and names the user and host; a folder wraps
+// fetcher.ErrUnsupported; when the retries are spent the error wraps
+// fetcher.ErrUnavailable. Cancelling ctx closes the connections at once
+// and the error wraps ctx.Err(). On any error req.Dest is removed.
+func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
+	st := f.state.Load()
+	t, err := parseTarget(req.URI, st.cfg)
+	if err != nil {
+		return fetcher.Result{}, err
+	}
+	if st.err != nil {
+		return fetcher.Result{}, fmt.Errorf("fetching %s: %w: %w", t.redacted, fetcher.ErrInvalidConfig, st.err)
+	}
+	if progress == nil {
+		progress = func(fetcher.Progress) {}
+	}
+	select {
+	case st.sem <- struct{}{}:
+		defer func() { <-st.sem }()
+	case <-ctx.Done():
+		return fetcher.Result{}, fmt.Errorf("fetching %s: waiting for a free connection: %w", t.redacted, ctx.Err())
+	}
+	out, err := os.OpenFile(req.Dest, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", t.redacted, err)
+	}
+	d := &download{cfg: st.cfg, tls: st.tls, t: t, out: out, hash: sha256.New(), progress: progress, wrapData: f.wrapData}
+	res, err := d.run(ctx)
+	if err == nil {
+		if err = out.Sync(); err != nil {
+			err = fmt.Errorf("fetching %s: syncing %s: %w", t.redacted, req.Dest, err)
+		}
+	}
+	if cerr := out.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("fetching %s: closing %s: %w", t.redacted, req.Dest, cerr)
+	}
+	if err != nil {
+		os.Remove(req.Dest)
+		return fetcher.Result{}, err
+	}
+	return res, nil
+}

@@ -1,0 +1,181 @@
+package hdfsfetch
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/batchd/batchd/plugins/fetcher"
+)
+
+// Config holds the HDFS fetcher's settings ([fetchers.hdfs]; JSON keys in
+// parentheses).
+type Config struct {
+	// Namenodes are the host:port addresses used for hdfs:///path URIs
+	// ("namenodes"). Empty: fs.defaultFS from HADOOP_CONF_DIR.
+	Namenodes []string
+	// User is the HDFS user for SIMPLE authentication ("user"); default
+	// the OS user. With Kerberos the principal decides.
+	User string
+	// HadoopConfDir holds core-site.xml and hdfs-site.xml ("hadoop_conf_dir");
+	// default $HADOOP_CONF_DIR. It supplies fs.defaultFS and HA name
+	// services (dfs.nameservices, dfs.ha.namenodes.NS,
+	// dfs.namenode.rpc-address.NS.NN).
+	HadoopConfDir string
+	// KerberosKeytab and Principal log in from a keytab
+	// ("kerberos_keytab", "principal", such as "batchd@EXAMPLE.COM").
+	KerberosKeytab string
+	Principal      string
+	// KerberosCCache is a ticket cache to use instead of a keytab
+	// ("kerberos_ccache"); default $KRB5CCNAME when Kerberos is asked for
+	// by hadoop.security.authentication=kerberos.
+	KerberosCCache string
+	// Krb5Conf is the Kerberos configuration ("krb5_conf"); default
+	// $KRB5_CONFIG or /etc/krb5.conf.
+	Krb5Conf string
+	// NamenodePrincipal is the namenodes' service principal
+	// ("namenode_principal", such as "nn/_HOST"); default
+	// dfs.namenode.kerberos.principal from the Hadoop configuration.
+	NamenodePrincipal string
+	// ConnectTimeout bounds each dial to a namenode or datanode
+	// ("connect_timeout", default "10s").
+	ConnectTimeout time.Duration
+	// IdleTimeout bounds the wait for the next bytes from a datanode
+	// ("idle_timeout", default "60s").
+	IdleTimeout time.Duration
+	// Retries is how many times in a row a read may fail without progress
+	// before the fetch gives up ("retries", default 3). Each retry reopens
+	// the file and resumes at the offset already written.
+	Retries int
+}
+
+// DefaultConfig returns the settings used when Configure gives none.
+func DefaultConfig() Config {
+	return Config{ConnectTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second, Retries: 3}
+}
+
+// applyJSON overlays settings on c and validates the result. Every problem
+// is reported, each wrapping fetcher.ErrInvalidConfig and naming its key.
+func (c Config) applyJSON(settings json.RawMessage) (Config, error) {
+	if len(bytes.TrimSpace(settings)) == 0 {
+		return c, c.validate()
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(settings, &m); err != nil {
+		return c, fmt.Errorf("configuring hdfs fetcher: %w: %w", fetcher.ErrInvalidConfig, err)
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var errs []error
+	for _, k := range keys {
+		if err := c.set(k, m[k]); err != nil {
+			errs = append(errs, fmt.Errorf("configuring hdfs fetcher: %w: %s: %w", fetcher.ErrInvalidConfig, k, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, err
+	}
+	return c, c.validate()
+}
+
+// set decodes one setting into c.
+func (c *Config) set(key string, raw json.RawMessage) error {
+	str := func(dst *string) error {
+		if err := json.Unmarshal(raw, dst); err != nil {
+			return fmt.Errorf("want a string")
+		}
+		return nil
+	}
+	switch key {
+	case "namenodes":
+		if err := json.Unmarshal(raw, &c.Namenodes); err != nil {
+			return fmt.Errorf("want a list of host:port strings")
+		}
+		for _, a := range c.Namenodes {
+			if _, _, err := net.SplitHostPort(a); err != nil {
+				return fmt.Errorf("namenode %q: %w", a, err)
+			}
+		}
+		return nil
+	case "user":
+		return str(&c.User)
+	case "hadoop_conf_dir":
+		return str(&c.HadoopConfDir)
+	case "kerberos_keytab":
+		return str(&c.KerberosKeytab)
+	case "principal":
+		return str(&c.Principal)
+	case "kerberos_ccache":
+		return str(&c.KerberosCCache)
+	case "krb5_conf":
+		return str(&c.Krb5Conf)
+	case "namenode_principal":
+		return str(&c.NamenodePrincipal)
+	case "connect_timeout", "idle_timeout":
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return fmt.Errorf("want a duration string such as \"30s\"")
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return err
+		}
+		if d <= 0 {
+			return fmt.Errorf("duration %q must be positive", s)
+		}
+		if key == "connect_timeout" {
+			c.ConnectTimeout = d
+		} else {
+			c.IdleTimeout = d
+		}
+		return nil
+	case "retries":
+		if err := json.Unmarshal(raw, &c.Retries); err != nil || c.Retries < 0 {
+			return fmt.Errorf("want a whole number, not negative")
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown key")
+}
+
+// validate checks what the settings name exists, so a typo fails at
+// Configure rather than at the first fetch.
+func (c Config) validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("configuring hdfs fetcher: %w: %s: %s", fetcher.ErrInvalidConfig, key, fmt.Sprintf(format, args...)))
+	}
+	if c.KerberosKeytab != "" && c.Principal == "" {
+		bad("principal", "required with kerberos_keytab")
+	}
+	if c.Principal != "" && c.KerberosKeytab == "" && c.KerberosCCache == "" {
+		bad("kerberos_keytab", "principal is set but neither kerberos_keytab nor kerberos_ccache is")
+	}
+	if c.KerberosKeytab != "" && c.KerberosCCache != "" {
+		bad("kerberos_ccache", "set only one of kerberos_keytab and kerberos_ccache")
+	}
+	for key, p := range map[string]string{"kerberos_keytab": c.KerberosKeytab, "kerberos_ccache": c.KerberosCCache, "krb5_conf": c.Krb5Conf, "hadoop_conf_dir": c.HadoopConfDir} {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err != nil {
+			bad(key, "%v", err)
+		}
+	}
+	if errs == nil && c.kerberos() {
+		if _, err := c.kerberosClient(); err != nil {
+			errs = append(errs, fmt.Errorf("configuring hdfs fetcher: %w: %w", fetcher.ErrInvalidConfig, err))
+		}
+	}
+	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+	return errors.Join(errs...)
+}
