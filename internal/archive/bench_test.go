@@ -65,14 +65,15 @@ func benchTarGz(b *testing.B, dir string) (path string, size int64) {
 
 // BenchmarkExtractVsTarCLI extracts the same ~200 MB tar.gz with Extract
 // and with `tar -xzf`, and reports both times and their ratio
-// (archive-s/op ÷ tar-s/op; below 1 means Extract is faster).
+// (archive-s/op ÷ tar-s/op; below 1 means Extract is faster), and the time
+// Check takes to validate it.
 func BenchmarkExtractVsTarCLI(b *testing.B) {
 	if _, err := exec.LookPath("tar"); err != nil {
 		b.Skip("no tar command")
 	}
 	src, size := benchTarGz(b, b.TempDir())
 	b.SetBytes(size)
-	var ours, theirs time.Duration
+	var ours, theirs, check time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		dst := filepath.Join(b.TempDir(), "ours")
@@ -84,6 +85,12 @@ func BenchmarkExtractVsTarCLI(b *testing.B) {
 			b.Fatal(err)
 		}
 		ours += time.Since(start)
+
+		start = time.Now()
+		if _, err := Check(context.Background(), src, Limits{}); err != nil {
+			b.Fatal(err)
+		}
+		check += time.Since(start)
 
 		dst = filepath.Join(b.TempDir(), "tar")
 		if err := os.Mkdir(dst, 0o755); err != nil {
@@ -97,5 +104,6 @@ func BenchmarkExtractVsTarCLI(b *testing.B) {
 	}
 	b.ReportMetric(ours.Seconds()/float64(b.N), "archive-s/op")
 	b.ReportMetric(theirs.Seconds()/float64(b.N), "tar-s/op")
+	b.ReportMetric(check.Seconds()/float64(b.N), "check-s/op")
 	b.ReportMetric(ours.Seconds()/theirs.Seconds(), "ratio")
 }
