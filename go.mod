@@ -8,8 +8,10 @@ require (
 	github.com/hashicorp/go-plugin v1.8.0
 	github.com/jcmturner/gokrb5/v8 v8.4.4
 	github.com/jlaffaye/ftp v0.2.4
+	github.com/klauspost/compress v1.20.4
 	github.com/mesos/mesos-go v0.0.11
 	github.com/pelletier/go-toml/v2 v2.4.3
+	github.com/ulikunitz/xz v0.5.17
 	go.uber.org/goleak v1.3.0
 	golang.org/x/sys v0.48.0
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260817212433-ac3dfec99bb1

@@ -15,6 +15,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/batchd/batchd/internal/archive"
 )
 
 // URI is one file to fetch, with the options of mesos.CommandInfo.URI.
@@ -35,17 +37,21 @@ type Config struct {
 	// Client does the HTTP requests; nil means a client without a timeout
 	// (the context passed to Fetch bounds each download).
 	Client *http.Client
+	// ExtractLimits bound what one archive may unpack; zero fields take
+	// internal/archive's defaults (8 GiB, 100,000 entries).
+	ExtractLimits archive.Limits
 }
 
 // Fetcher fetches URIs into sandboxes. It is safe for concurrent use.
 type Fetcher struct {
 	client *http.Client
 	cache  *cache
+	limits archive.Limits
 }
 
 // New returns a Fetcher.
 func New(cfg Config) *Fetcher {
-	f := &Fetcher{client: cfg.Client}
+	f := &Fetcher{client: cfg.Client, limits: cfg.ExtractLimits}
 	if f.client == nil {
 		f.client = &http.Client{}
 	}
@@ -101,8 +107,9 @@ func (f *Fetcher) fetch(ctx context.Context, u URI, sandbox string) error {
 		return nil
 	}
 	if u.Extract && isArchive(dst) {
-		if err := Extract(dst, sandbox); err != nil {
-			return fmt.Errorf("extracting %s: %w", rel, err)
+		// The error names the archive, the entry and the rule it broke.
+		if err := f.extract(ctx, dst, sandbox); err != nil {
+			return err
 		}
 	}
 	return nil

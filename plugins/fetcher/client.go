@@ -8,6 +8,8 @@ import (
 	"io"
 
 	pb "github.com/batchd/batchd/plugins/fetcher/proto"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // client is batchd's side of the gRPC shim: a Fetcher whose methods call
@@ -17,14 +19,17 @@ type client struct {
 	rpc pb.FetcherClient
 }
 
-var _ Fetcher = (*client)(nil)
+var (
+	_ Fetcher   = (*client)(nil)
+	_ Extractor = (*client)(nil)
+)
 
 func (c *client) Describe(ctx context.Context) (Info, error) {
 	resp, err := c.rpc.Describe(ctx, &pb.DescribeRequest{})
 	if err != nil {
 		return Info{}, wireErrors.FromStatus(err)
 	}
-	return Info{Name: resp.GetName(), Version: resp.GetVersion(), Schemes: resp.GetSchemes()}, nil
+	return Info{Name: resp.GetName(), Version: resp.GetVersion(), Schemes: resp.GetSchemes(), Formats: resp.GetFormats()}, nil
 }
 
 func (c *client) Configure(ctx context.Context, settings json.RawMessage) error {
@@ -58,6 +63,23 @@ func (c *client) Fetch(ctx context.Context, req Request, progress func(Progress)
 			return Result{Size: e.Result.GetSize(), SHA256: e.Result.GetSha256()}, nil
 		}
 	}
+}
+
+// Extract calls the plugin's optional Extract. A plugin built before the
+// call existed answers UNIMPLEMENTED with no reason attached; that becomes
+// an error wrapping ErrNotExtractor.
+func (c *client) Extract(ctx context.Context, req ExtractRequest) (ExtractResult, error) {
+	resp, err := c.rpc.Extract(ctx, &pb.ExtractRequest{
+		Archive: req.Archive, Name: req.Name, Format: req.Format, Dest: req.Dest,
+		MaxBytes: req.MaxBytes, MaxFiles: req.MaxFiles,
+	})
+	if err != nil {
+		if st, ok := status.FromError(err); ok && st.Code() == codes.Unimplemented && len(st.Details()) == 0 {
+			return ExtractResult{}, fmt.Errorf("%w (plugin answered: %s)", ErrNotExtractor, st.Message())
+		}
+		return ExtractResult{}, wireErrors.FromStatus(err)
+	}
+	return ExtractResult{Files: resp.GetFiles(), Bytes: resp.GetBytes()}, nil
 }
 
 func rawOrNil(b []byte) json.RawMessage {

@@ -15,4 +15,8 @@ var wireErrors = rpcerr.Table{
 	{Err: ErrUnsupported, Code: codes.Unimplemented, Reason: "FETCHER_UNSUPPORTED"},
 	{Err: ErrUnavailable, Code: codes.Unavailable, Reason: "FETCHER_UNAVAILABLE"},
 	{Err: ErrInvalidConfig, Code: codes.InvalidArgument, Reason: "FETCHER_INVALID_CONFIG"},
+	{Err: ErrUnsafeArchive, Code: codes.FailedPrecondition, Reason: "FETCHER_UNSAFE_ARCHIVE"},
+	// After ErrUnsupported: a bare UNIMPLEMENTED from Fetch still means
+	// an unsupported URI. The client's Extract reads it as ErrNotExtractor.
+	{Err: ErrNotExtractor, Code: codes.Unimplemented, Reason: "FETCHER_NOT_EXTRACTOR"},
 }

@@ -16,9 +16,13 @@ type Fake struct {
 	DescribeFunc  func(ctx context.Context) (Info, error)
 	ConfigureFunc func(ctx context.Context, settings json.RawMessage) error
 	FetchFunc     func(ctx context.Context, req Request, progress func(Progress)) (Result, error)
+	ExtractFunc   func(ctx context.Context, req ExtractRequest) (ExtractResult, error)
 }
 
-var _ Fetcher = (*Fake)(nil)
+var (
+	_ Fetcher   = (*Fake)(nil)
+	_ Extractor = (*Fake)(nil)
+)
 
 // Describe calls DescribeFunc.
 func (f *Fake) Describe(ctx context.Context) (Info, error) {
@@ -42,4 +46,13 @@ func (f *Fake) Fetch(ctx context.Context, req Request, progress func(Progress)) 
 		return Result{}, errNotFaked
 	}
 	return f.FetchFunc(ctx, req, progress)
+}
+
+// Extract calls ExtractFunc; when it is nil, Extract answers like a plugin
+// without the capability, with ErrNotExtractor.
+func (f *Fake) Extract(ctx context.Context, req ExtractRequest) (ExtractResult, error) {
+	if f.ExtractFunc == nil {
+		return ExtractResult{}, ErrNotExtractor
+	}
+	return f.ExtractFunc(ctx, req)
 }

@@ -59,6 +59,10 @@ type Info struct {
 	Version string
 	// Schemes are the URI schemes handled, lower case ("http", "https", "file").
 	Schemes []string
+	// Formats are the archive formats the plugin's Extract handles, lower
+	// case file name suffixes without the dot ("tar.gz", "tgz", "zip").
+	// Only a plugin that implements Extractor lists any.
+	Formats []string
 }
 
 // Request asks for one URI.

@@ -2,6 +2,7 @@ package fetcher
 
 import (
 	"context"
+	"fmt"
 
 	pb "github.com/batchd/batchd/plugins/fetcher/proto"
 	"google.golang.org/grpc"
@@ -21,7 +22,7 @@ func (s *server) Describe(ctx context.Context, _ *pb.DescribeRequest) (*pb.Descr
 	if err != nil {
 		return nil, wireErrors.ToStatus(err)
 	}
-	return &pb.DescribeResponse{Name: info.Name, Version: info.Version, Schemes: info.Schemes}, nil
+	return &pb.DescribeResponse{Name: info.Name, Version: info.Version, Schemes: info.Schemes, Formats: info.Formats}, nil
 }
 
 func (s *server) Configure(ctx context.Context, req *pb.ConfigureRequest) (*pb.ConfigureResponse, error) {
@@ -47,4 +48,21 @@ func (s *server) Fetch(req *pb.FetchRequest, stream grpc.ServerStreamingServer[p
 	return stream.Send(&pb.FetchEvent{Event: &pb.FetchEvent_Result{
 		Result: &pb.Result{Size: res.Size, Sha256: res.SHA256},
 	}})
+}
+
+// Extract serves the optional Extractor capability; an implementation
+// without it answers with ErrNotExtractor.
+func (s *server) Extract(ctx context.Context, req *pb.ExtractRequest) (*pb.ExtractResponse, error) {
+	x, ok := s.impl.(Extractor)
+	if !ok {
+		return nil, wireErrors.ToStatus(fmt.Errorf("extracting %s: %w", req.GetArchive(), ErrNotExtractor))
+	}
+	res, err := x.Extract(ctx, ExtractRequest{
+		Archive: req.GetArchive(), Name: req.GetName(), Format: req.GetFormat(), Dest: req.GetDest(),
+		MaxBytes: req.GetMaxBytes(), MaxFiles: req.GetMaxFiles(),
+	})
+	if err != nil {
+		return nil, wireErrors.ToStatus(err)
+	}
+	return &pb.ExtractResponse{Files: res.Files, Bytes: res.Bytes}, nil
 }

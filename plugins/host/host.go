@@ -74,6 +74,7 @@ type Host struct {
 	closed    bool
 	slots     map[key]*slot
 	schemes   map[string]string // URI scheme -> fetcher name, once fully built
+	formats   map[string]string // archive format -> fetcher name, once fully built
 	launching sync.WaitGroup
 }
 

@@ -16,6 +16,8 @@ var (
 	ErrUnsupported   = fetcher.ErrUnsupported
 	ErrUnavailable   = fetcher.ErrUnavailable
 	ErrInvalidConfig = fetcher.ErrInvalidConfig
+	ErrUnsafeArchive = fetcher.ErrUnsafeArchive
+	ErrNotExtractor  = fetcher.ErrNotExtractor
 )
 
 // Parameter types of a workload's schema, re-exported.

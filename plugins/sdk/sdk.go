@@ -28,6 +28,11 @@ type (
 	FetchRequest = fetcher.Request
 	FetchResult  = fetcher.Result
 	Progress     = fetcher.Progress
+	// Extractor is the optional archive capability of a fetcher plugin:
+	// ServeFetcher serves it when the Fetcher passed also implements it.
+	Extractor      = fetcher.Extractor
+	ExtractRequest = fetcher.ExtractRequest
+	ExtractResult  = fetcher.ExtractResult
 )
 
 // ServeWorkload serves w as a go-plugin gRPC plugin and returns when batchd

@@ -26,3 +26,14 @@ func Conn(t testing.TB, impl fetcher.Fetcher) fetcher.Fetcher {
 	}
 	return f
 }
+
+// Extractor is Conn for the optional Extractor capability: batchd's client
+// for impl, as an Extractor. Calls reach impl's Extract if it has one.
+func Extractor(t testing.TB, impl fetcher.Fetcher) fetcher.Extractor {
+	t.Helper()
+	x, ok := Conn(t, impl).(fetcher.Extractor)
+	if !ok {
+		t.Fatal("batchd's fetcher client is not a fetcher.Extractor")
+	}
+	return x
+}

@@ -1,0 +1,124 @@
+// Package archivefetch is batchd's archive plugin: a fetcher that fetches
+// nothing but checks and unpacks archives safely (the optional
+// fetcher.Extractor capability), with the rules of internal/archive: no
+// entry outside the target folder, no links pointing out, no special
+// files, setuid/setgid dropped, executable bits kept, and the total size
+// and number of entries bounded.
+//
+// Formats: tar, tar.gz/tgz, tar.bz2/tbz2, tar.xz/txz, tar.zst/tzst, zip
+// and plain gz.
+package archivefetch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sync"
+
+	"github.com/batchd/batchd/internal/archive"
+	"github.com/batchd/batchd/plugins/fetcher"
+)
+
+// Version is the plugin's version, reported by Describe.
+const Version = "0.1.0"
+
+// Formats are the archive formats Describe declares.
+var Formats = []string{"tar", "tar.gz", "tgz", "tar.bz2", "tbz2", "tar.xz", "txz", "zip", "gz", "tar.zst", "tzst"}
+
+// Fetcher checks and extracts archives. It is safe for concurrent use.
+type Fetcher struct {
+	mu  sync.RWMutex
+	cfg Config
+}
+
+var (
+	_ fetcher.Fetcher   = (*Fetcher)(nil)
+	_ fetcher.Extractor = (*Fetcher)(nil)
+)
+
+// New returns an archive fetcher with cfg's limits.
+func New(cfg Config) *Fetcher { return &Fetcher{cfg: cfg} }
+
+// Describe reports the name "archive", no URI schemes and the formats.
+func (f *Fetcher) Describe(ctx context.Context) (fetcher.Info, error) {
+	if err := ctx.Err(); err != nil {
+		return fetcher.Info{}, err
+	}
+	return fetcher.Info{Name: "archive", Version: Version, Formats: Formats}, nil
+}
+
+// Configure sets the limits from {"max_bytes": "8GiB" or a number,
+// "max_files": N}; unknown keys and bad values wrap fetcher.ErrInvalidConfig.
+func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	cfg, err := f.cfg.applyJSON(settings)
+	if err != nil {
+		return err
+	}
+	f.cfg = cfg
+	return nil
+}
+
+// Fetch handles no URI: it returns an error wrapping fetcher.ErrUnsupported.
+func (f *Fetcher) Fetch(_ context.Context, req fetcher.Request, _ func(fetcher.Progress)) (fetcher.Result, error) {
+	return fetcher.Result{}, fmt.Errorf("fetching %s: the archive plugin extracts archives and fetches no URI: %w", req.URI, fetcher.ErrUnsupported)
+}
+
+// Extract checks req.Archive (req.Dest empty) or unpacks it into req.Dest
+// under the configured limits, tightened by the request's. A broken rule
+// or a corrupt archive wraps fetcher.ErrUnsafeArchive and names the entry
+// and rule; an unknown format wraps fetcher.ErrUnsupported, a missing file
+// fetcher.ErrNotFound.
+func (f *Fetcher) Extract(ctx context.Context, req fetcher.ExtractRequest) (fetcher.ExtractResult, error) {
+	f.mu.RLock()
+	cfg := f.cfg
+	f.mu.RUnlock()
+	lim := archive.Limits{MaxBytes: cfg.MaxBytes, MaxFiles: cfg.MaxFiles}
+	if req.MaxBytes > 0 && req.MaxBytes < lim.MaxBytes {
+		lim.MaxBytes = req.MaxBytes
+	}
+	if req.MaxFiles > 0 && req.MaxFiles < int64(lim.MaxFiles) {
+		lim.MaxFiles = int(req.MaxFiles)
+	}
+	lim.MaxEntryBytes = lim.MaxBytes
+	src := archive.Source{Path: req.Archive, Name: req.Name}
+	if req.Format != "" {
+		fm, ok := archive.ParseFormat(req.Format)
+		if !ok {
+			return fetcher.ExtractResult{}, fmt.Errorf("extracting %s: format %q: %w", req.Archive, req.Format, fetcher.ErrUnsupported)
+		}
+		src.Format = fm
+	}
+	var stats archive.Stats
+	var err error
+	if req.Dest == "" {
+		stats, err = src.Check(ctx, lim)
+	} else {
+		stats, err = src.Extract(ctx, req.Dest, lim)
+	}
+	res := fetcher.ExtractResult{Files: int64(stats.Files), Bytes: stats.Bytes}
+	return res, wireError(err)
+}
+
+// wireError adds the contract's sentinel to an error of internal/archive.
+func wireError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, archive.ErrUnsafe), errors.Is(err, archive.ErrCorrupt):
+		return fmt.Errorf("%w: %w", err, fetcher.ErrUnsafeArchive)
+	case errors.Is(err, archive.ErrUnknownFormat):
+		return fmt.Errorf("%w: %w", err, fetcher.ErrUnsupported)
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%w: %w", err, fetcher.ErrNotFound)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%w: %w", err, fetcher.ErrPermission)
+	}
+	return err
+}

@@ -1,0 +1,109 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/batchd/batchd/plugins/fetcher"
+)
+
+// ExtractorFor returns the fetcher plugin that extracts archives of format
+// ("tar.gz", "tgz", "zip"...; case insensitive, a leading dot allowed), as
+// listed in the Formats of the fetchers' Describe. The first time, it
+// launches every fetcher plugin to learn their formats; when two claim a
+// format, the first by folder order, then by name, wins. An unclaimed
+// format is an error wrapping ErrNotFound. The Extractor's errors name the
+// plugin; Extract is bounded by ctx only.
+func (h *Host) ExtractorFor(ctx context.Context, format string) (fetcher.Extractor, error) {
+	format = strings.TrimPrefix(strings.ToLower(format), ".")
+	formats, broken, err := h.formatMap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	name, ok := formats[format]
+	if !ok {
+		err := fmt.Errorf("%w: no fetcher plugin extracts archive format %q (handled: %s; searched %s)",
+			ErrNotFound, format, handled(formats), h.searched())
+		return nil, errors.Join(append([]error{err}, broken...)...)
+	}
+	inst, err := h.instanceOf(ctx, KindFetcher, name)
+	if err != nil {
+		return nil, err
+	}
+	return &hostedExtractor{inst: inst}, nil
+}
+
+// formatMap returns format -> fetcher name from the fetchers' Describe, and
+// the errors of fetchers that could not be launched. It is cached only
+// when every fetcher answered.
+func (h *Host) formatMap(ctx context.Context) (formats map[string]string, broken []error, err error) {
+	h.mu.Lock()
+	cached := h.formats
+	h.mu.Unlock()
+	if cached != nil {
+		return cached, nil, nil
+	}
+	fetchers := h.scan(KindFetcher)
+	sort.SliceStable(fetchers, func(a, b int) bool { return fetchers[a].dir < fetchers[b].dir })
+	formats = map[string]string{}
+	for _, f := range fetchers {
+		inst, err := h.instanceOf(ctx, KindFetcher, f.name)
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, ErrClosed) {
+				return nil, nil, err
+			}
+			h.log.Warn("fetcher plugin unusable", "plugin", f.name, "error", err)
+			broken = append(broken, err)
+			continue
+		}
+		for _, fm := range inst.finfo.Formats {
+			fm = strings.TrimPrefix(strings.ToLower(fm), ".")
+			if _, taken := formats[fm]; !taken {
+				formats[fm] = f.name
+			}
+		}
+	}
+	if len(broken) == 0 {
+		h.mu.Lock()
+		h.formats = formats
+		h.mu.Unlock()
+	}
+	return formats, broken, nil
+}
+
+// hostedExtractor is a fetcher plugin's Extractor as the Host hands it out.
+type hostedExtractor struct {
+	inst *instance
+}
+
+var _ fetcher.Extractor = (*hostedExtractor)(nil)
+
+func (x *hostedExtractor) Extract(ctx context.Context, req fetcher.ExtractRequest) (fetcher.ExtractResult, error) {
+	ex, ok := x.inst.fetcher.(fetcher.Extractor)
+	if !ok {
+		return fetcher.ExtractResult{}, x.inst.opErr("extract", fetcher.ErrNotExtractor, nil)
+	}
+	name := req.Name
+	if name == "" {
+		name = filepath.Base(req.Archive)
+	}
+	op := "check " + name
+	if req.Dest != "" {
+		op = "extract " + name
+	}
+	res, err := ex.Extract(ctx, req)
+	return res, x.inst.opErr(op, err, nil)
+}
+
+// Extract makes a fetcher from Fetcher or FetcherFor usable as a
+// fetcher.Extractor too, found with a type assertion as for any plugin;
+// a plugin without the capability answers ErrNotExtractor.
+func (f *hostedFetcher) Extract(ctx context.Context, req fetcher.ExtractRequest) (fetcher.ExtractResult, error) {
+	return (&hostedExtractor{inst: f.inst}).Extract(ctx, req)
+}
+
+var _ fetcher.Extractor = (*hostedFetcher)(nil)
