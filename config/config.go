@@ -103,6 +103,9 @@ type Artifact struct {
 	URI        string
 	Executable bool
 	Extract    bool
+	// ExtractSet says extract was given; without it an archive is extracted
+	// (the Mesos fetcher's default), anything else is not.
+	ExtractSet bool
 	Cache      bool
 	OutputFile string // file name in the sandbox; "" keeps the URI's base name
 	Checksum   string // "sha256:<64 lowercase hex>" or ""

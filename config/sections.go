@@ -82,7 +82,10 @@ func (d *decoder) artifact(path string, v any) Artifact {
 	d.table(path, v, fields{
 		"uri":         d.str(&a.URI),
 		"executable":  d.boolean(&a.Executable),
-		"extract":     d.boolean(&a.Extract),
+		"extract": func(path string, v any) {
+			d.boolean(&a.Extract)(path, v)
+			a.ExtractSet = true
+		},
 		"cache":       d.boolean(&a.Cache),
 		"output_file": d.str(&a.OutputFile),
 		"checksum":    d.str(&a.Checksum),

@@ -34,6 +34,7 @@ func TestMain(m *testing.M) {
 		"batchd-fetcher-http":      "github.com/batchd/batchd/cmd/batchd-fetcher-http",
 		"batchd-fetcher-ftp":       "github.com/batchd/batchd/cmd/batchd-fetcher-ftp",
 		"batchd-fetcher-hdfs":      "github.com/batchd/batchd/cmd/batchd-fetcher-hdfs",
+		"batchd-fetcher-archive":   "github.com/batchd/batchd/cmd/batchd-fetcher-archive",
 		"batchd-workload-testwork": "./testdata/testwork",
 	}
 	for name, pkg := range builds {

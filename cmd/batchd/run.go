@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"sync"
 	"time"
@@ -18,6 +19,7 @@ import (
 	mesoscluster "github.com/batchd/batchd/core/mesos"
 	"github.com/batchd/batchd/core/sched"
 	"github.com/batchd/batchd/core/staging"
+	"github.com/batchd/batchd/internal/archive"
 	"github.com/batchd/batchd/localcluster"
 	"github.com/batchd/batchd/plugins/host"
 	"github.com/batchd/batchd/plugins/workload"
@@ -125,7 +127,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 	scheduler := sched.New(engine, sched.Config{ResultGrace: 5 * time.Second, Logger: m.log.With("component", "sched")})
 	runner = jobs.New(jobs.Config{
 		Plugins: plugins, Store: store, Collector: coll, Scheduler: scheduler,
-		Advertise: advertise, Out: m.Stdout, Log: m.log,
+		Advertise: advertise, InputDir: filepath.Join(cfg.State.Dir, "inputs"), Out: m.Stdout, Log: m.log,
 	})
 
 	runCtx, cancel := context.WithCancel(ctx)
@@ -205,8 +207,17 @@ func jobSpec(j config.Job) jobs.Spec {
 		Retries: j.Retries, Timeout: j.Timeout.Std(), PluginTimeout: j.PluginTimeout.Std(), Params: j.Params,
 	}
 	for _, a := range j.Artifacts {
+		extract := a.Extract
+		if !a.ExtractSet {
+			name := a.OutputFile
+			if name == "" {
+				name = path.Base(a.URI)
+			}
+			_, isArchive := archive.FormatOf(name)
+			extract = isArchive && !a.Executable
+		}
 		s.Artifacts = append(s.Artifacts, workload.Artifact{
-			URI: a.URI, Executable: a.Executable, Extract: a.Extract, Cache: a.Cache,
+			URI: a.URI, Executable: a.Executable, Extract: extract, Cache: a.Cache,
 			OutputFile: a.OutputFile, Checksum: a.Checksum, Direct: a.Mode == config.ModeDirect,
 		})
 	}

@@ -76,6 +76,14 @@ func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 			return rep, fmt.Errorf("job %s: params.%s: %w", spec.Name, p.Name, err)
 		}
 		job.Files[p.Name] = blob.Path
+		// An archive given as input reaches the workload extracted.
+		dir, isArchive, err := r.extractInput(ctx, blob, archiveName(uri, ""))
+		if err != nil {
+			return rep, fmt.Errorf("job %s: params.%s: %w", spec.Name, p.Name, err)
+		}
+		if isArchive {
+			job.Files[p.Name] = dir
+		}
 	}
 
 	var specs []workload.TaskSpec
@@ -224,6 +232,11 @@ func (r *Runner) uris(ctx context.Context, lease *staging.Lease, arts []workload
 			u.Value = strings.TrimSuffix(r.cfg.Advertise, "/") + r.cfg.Store.URLPath(blob)
 			if u.OutputFile == "" {
 				u.OutputFile = blob.Name
+			}
+			if a.Extract && !a.Executable {
+				if err := r.checkArchive(ctx, blob, archiveName(a.URI, a.OutputFile)); err != nil {
+					return nil, err
+				}
 			}
 		}
 		out = append(out, u)

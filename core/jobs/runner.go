@@ -22,6 +22,7 @@ import (
 type Plugins interface {
 	Workload(ctx context.Context, name string) (workload.Workload, error)
 	FetcherFor(ctx context.Context, scheme string) (fetcher.Fetcher, error)
+	ExtractorFor(ctx context.Context, format string) (fetcher.Extractor, error)
 }
 
 // Scheduler is what the runner needs of the scheduling core.
@@ -39,6 +40,9 @@ type Config struct {
 	Scheduler Scheduler
 	// Advertise is the base URL (scheme://host:port) agents use to reach batchd.
 	Advertise string
+	// InputDir holds archives given as workload inputs, extracted (one
+	// folder per archive digest).
+	InputDir string
 	// Out receives result lines and job summaries; Log receives diagnostics.
 	Out io.Writer
 	Log *slog.Logger
@@ -53,6 +57,8 @@ type Runner struct {
 	mu       sync.Mutex
 	attempts map[string]*taskState // attempt task id -> task
 	tasks    map[string]*taskState // task key -> task
+
+	archives archives
 }
 
 // New returns a Runner. Call Dispatch in its own goroutine, and wire the
