@@ -123,7 +123,7 @@ func TestFull(t *testing.T) {
 		t.Errorf("job = %+v", j)
 	}
 	wantArt := []Artifact{
-		{URI: "hdfs://nn1/data/books.tar.gz", Extract: true, Cache: true, Mode: ModeStaged,
+		{URI: "hdfs://nn1/data/books.tar.gz", Extract: true, ExtractSet: true, Cache: true, Mode: ModeStaged,
 			Checksum: "sha256:" + strings.Repeat("f", 64)},
 		{URI: "http://example.com/tool", Executable: true, OutputFile: "tool", Mode: ModeDirect},
 	}

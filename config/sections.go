@@ -80,8 +80,8 @@ func (d *decoder) job(path string, v any) Job {
 func (d *decoder) artifact(path string, v any) Artifact {
 	a := DefaultArtifact()
 	d.table(path, v, fields{
-		"uri":         d.str(&a.URI),
-		"executable":  d.boolean(&a.Executable),
+		"uri":        d.str(&a.URI),
+		"executable": d.boolean(&a.Executable),
 		"extract": func(path string, v any) {
 			d.boolean(&a.Extract)(path, v)
 			a.ExtractSet = true
