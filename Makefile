@@ -4,7 +4,7 @@ BIN      := bin
 PLUGINS  := $(BIN)/plugins
 PLUGIN_MAINS := $(notdir $(wildcard cmd/batchd-workload-* cmd/batchd-fetcher-*))
 
-.PHONY: all build demo test vet race bench fuzz proto clean
+.PHONY: all build demo demo-hdfs test vet race bench fuzz proto clean
 
 all: build
 
@@ -16,6 +16,10 @@ build:
 # The demo: the sum job on the embedded single-machine cluster.
 demo: build
 	$(BIN)/batchd --config cluster.toml
+
+# The sum job with its input staged from the in-repo HDFS test server.
+demo-hdfs: build
+	testdata/demo/hdfs.sh
 
 vet:
 	$(GO) vet ./...
@@ -29,7 +33,7 @@ test: vet race
 bench: build
 	internal/bench/jobs.sh 1000 3
 	internal/bench/fetch.sh 1024 3
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./fetchers/... ./core/...
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./fetchers/... ./core/... ./internal/archive
 
 # Short fuzzing passes over the parsers that take hostile input.
 fuzz:
@@ -37,6 +41,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseGroup -fuzztime 20s ./workloads/sum
 	$(GO) test -run '^$$' -fuzz FuzzDecodeReport -fuzztime 20s ./core/collector
 	$(GO) test -run '^$$' -fuzz FuzzParseTarget -fuzztime 20s ./fetchers/ftp
+	$(GO) test -run '^$$' -fuzz FuzzExtractTar -fuzztime 20s -fuzzminimizetime 10x ./internal/archive
+	$(GO) test -run '^$$' -fuzz FuzzExtractZip -fuzztime 20s -fuzzminimizetime 10x ./internal/archive
 
 proto:
 	sh plugins/gen.sh
