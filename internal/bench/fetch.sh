@@ -42,6 +42,14 @@ row() { # label baseline-label baseline-cmd -- batchd-cmd
 }
 B=bin/batchd; D=(--plugin-dir bin/plugins)
 echo "1 fetch of $MIB MiB over loopback, median of $RUNS runs (ratio = baseline time / batchd time)"
-row http curl curl -sf -o "$work/out/blob" "http://127.0.0.1:$hp/blob" -- $B fetch "${D[@]}" "http://127.0.0.1:$hp/blob" "$work/out/blob"
-row ftp curl curl -sf -o "$work/out/blob" "ftp://127.0.0.1:$fp/blob" -- $B fetch "${D[@]}" "ftp://127.0.0.1:$fp/blob" "$work/out/blob"
-row hdfs "hdfs get" env HADOOP_NAMENODE="127.0.0.1:$np" HADOOP_USER_NAME=hdfs hdfs get /bench/blob "$work/out/blob" -- $B fetch "${D[@]}" "hdfs://127.0.0.1:$np/bench/blob" "$work/out/blob"
+# batchd's fetchers hash what they write and fsync it before they answer;
+# each baseline runs twice: as is, and followed by `sync FILE` (the same
+# durability), so the ratio shows what the hashing and the plugin cost.
+out="$work/out/blob"
+row http curl curl -sf -o "$out" "http://127.0.0.1:$hp/blob" -- $B fetch "${D[@]}" "http://127.0.0.1:$hp/blob" "$out"
+row http curl+sync sh -c "curl -sf -o $out http://127.0.0.1:$hp/blob && sync $out" -- $B fetch "${D[@]}" "http://127.0.0.1:$hp/blob" "$out"
+row ftp curl curl -sf -o "$out" "ftp://127.0.0.1:$fp/blob" -- $B fetch "${D[@]}" "ftp://127.0.0.1:$fp/blob" "$out"
+row ftp curl+sync sh -c "curl -sf -o $out ftp://127.0.0.1:$fp/blob && sync $out" -- $B fetch "${D[@]}" "ftp://127.0.0.1:$fp/blob" "$out"
+export HADOOP_NAMENODE="127.0.0.1:$np" HADOOP_USER_NAME=hdfs
+row hdfs "hdfs get" hdfs get /bench/blob "$out" -- $B fetch "${D[@]}" "hdfs://127.0.0.1:$np/bench/blob" "$out"
+row hdfs "get+sync" sh -c "hdfs get /bench/blob $out && sync $out" -- $B fetch "${D[@]}" "hdfs://127.0.0.1:$np/bench/blob" "$out"
