@@ -97,6 +97,8 @@ func TestFetchErrors(t *testing.T) {
 		{"remote host", "file://example.com/etc/passwd", fetcher.ErrUnsupported, "example.com"},
 		{"other scheme", "http://example.com/x", fetcher.ErrUnsupported, "http"},
 		{"file URI without path", "file://", fetcher.ErrUnsupported, "absolute path"},
+		{"unparsable with password", "file://u:sekrit@localhost:port/x", fetcher.ErrUnsupported, "file://xxxxx@localhost:port/x"},
+		{"no path, with password", "file://u:sekrit@localhost", fetcher.ErrUnsupported, "absolute path"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,6 +109,9 @@ func TestFetchErrors(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.mention) {
 				t.Errorf("error %q does not mention %q", err, tt.mention)
+			}
+			if strings.Contains(err.Error(), "sekrit") {
+				t.Errorf("error %q shows the password", err)
 			}
 			if _, err := os.Stat(dest); !errors.Is(err, fs.ErrNotExist) {
 				t.Errorf("dest exists after failed fetch: %v", err)
@@ -175,7 +180,7 @@ func TestConfigure(t *testing.T) {
 		{"nil", "", ""},
 		{"empty object", "{}", ""},
 		{"null", "null", ""},
-		{"unknown key", `{"root":"/srv"}`, `"root"`},
+		{"unknown key", `{"root":"/srv"}`, `root: unknown key`},
 		{"not an object", `[1]`, "invalid config"},
 	}
 	for _, tt := range tests {
