@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/fetcher/fetchertest"
 )
 
 func writeFile(t *testing.T, dir, name string, data []byte) string {
@@ -113,9 +114,7 @@ func TestFetchErrors(t *testing.T) {
 			if strings.Contains(err.Error(), "sekrit") {
 				t.Errorf("error %q shows the password", err)
 			}
-			if _, err := os.Stat(dest); !errors.Is(err, fs.ErrNotExist) {
-				t.Errorf("dest exists after failed fetch: %v", err)
-			}
+			fetchertest.CheckGone(t, dest)
 		})
 	}
 }
@@ -166,9 +165,7 @@ func TestFetchCancelled(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Fetch error = %v, want context.Canceled", err)
 	}
-	if _, err := os.Stat(dest); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("partial dest left behind: %v", err)
-	}
+	fetchertest.CheckGone(t, dest)
 }
 
 func TestConfigure(t *testing.T) {
