@@ -1,17 +1,15 @@
 package archivefetch
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/batchd/batchd/internal/archive"
-	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 // Config holds the archive fetcher's limits, which every Extract applies
@@ -33,38 +31,34 @@ func DefaultConfig() Config {
 // applyJSON overlays the JSON settings on c. Every problem is reported,
 // each wrapping fetcher.ErrInvalidConfig and naming its key.
 func (c Config) applyJSON(settings json.RawMessage) (Config, error) {
-	if len(bytes.TrimSpace(settings)) == 0 {
-		return c, nil
+	if err := sdk.DecodeSettings("archive fetcher", settings, c.set); err != nil {
+		return c, err
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(settings, &m); err != nil {
-		return c, fmt.Errorf("configuring archive fetcher: %w: %w", fetcher.ErrInvalidConfig, err)
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	var errs []error
-	for _, k := range keys {
-		var err error
-		switch k {
-		case "max_bytes":
-			c.MaxBytes, err = parseSize(m[k])
-		case "max_files":
-			var n int64
-			if err = json.Unmarshal(m[k], &n); err == nil && (n <= 0 || n > math.MaxInt32) {
-				err = fmt.Errorf("%d is not a positive number of entries", n)
-			}
-			c.MaxFiles = int(n)
-		default:
-			err = errors.New("unknown key (known: max_bytes, max_files)")
-		}
+	return c, nil
+}
+
+// set decodes one setting into c.
+func (c *Config) set(key string, raw json.RawMessage) error {
+	switch key {
+	case "max_bytes":
+		n, err := parseSize(raw)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("configuring archive fetcher: %q: %w: %w", k, fetcher.ErrInvalidConfig, err))
+			return err
 		}
+		c.MaxBytes = n
+		return nil
+	case "max_files":
+		var n int
+		if err := sdk.SettingCount(raw, &n, 1); err != nil {
+			return err
+		}
+		if n > math.MaxInt32 {
+			return fmt.Errorf("%d entries is too many", n)
+		}
+		c.MaxFiles = n
+		return nil
 	}
-	return c, errors.Join(errs...)
+	return errors.New("unknown key (known: max_bytes, max_files)")
 }
 
 // units are the size suffixes parseSize knows, longest first.

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 // Version is the fetcher's version, reported by Describe.
@@ -47,18 +48,9 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if len(settings) == 0 {
-		return nil
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(settings, &m); err != nil {
-		return fmt.Errorf("configuring file fetcher: %w: %w", fetcher.ErrInvalidConfig, err)
-	}
-	var errs []error
-	for k := range m {
-		errs = append(errs, fmt.Errorf("configuring file fetcher: %w: unknown key %q", fetcher.ErrInvalidConfig, k))
-	}
-	return errors.Join(errs...)
+	return sdk.DecodeSettings("file fetcher", settings, func(string, json.RawMessage) error {
+		return errors.New("unknown key: the file fetcher has no settings")
+	})
 }
 
 // Fetch copies the file req.URI names to req.Dest. A missing file is an

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/fetcher/fetchertest"
 )
 
 func writeFile(t *testing.T, dir, name string, data []byte) string {
@@ -97,6 +98,8 @@ func TestFetchErrors(t *testing.T) {
 		{"remote host", "file://example.com/etc/passwd", fetcher.ErrUnsupported, "example.com"},
 		{"other scheme", "http://example.com/x", fetcher.ErrUnsupported, "http"},
 		{"file URI without path", "file://", fetcher.ErrUnsupported, "absolute path"},
+		{"unparsable with password", "file://u:sekrit@localhost:port/x", fetcher.ErrUnsupported, "file://xxxxx@localhost:port/x"},
+		{"no path, with password", "file://u:sekrit@localhost", fetcher.ErrUnsupported, "absolute path"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,9 +111,10 @@ func TestFetchErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.mention) {
 				t.Errorf("error %q does not mention %q", err, tt.mention)
 			}
-			if _, err := os.Stat(dest); !errors.Is(err, fs.ErrNotExist) {
-				t.Errorf("dest exists after failed fetch: %v", err)
+			if strings.Contains(err.Error(), "sekrit") {
+				t.Errorf("error %q shows the password", err)
 			}
+			fetchertest.CheckGone(t, dest)
 		})
 	}
 }
@@ -161,9 +165,7 @@ func TestFetchCancelled(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Fetch error = %v, want context.Canceled", err)
 	}
-	if _, err := os.Stat(dest); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("partial dest left behind: %v", err)
-	}
+	fetchertest.CheckGone(t, dest)
 }
 
 func TestConfigure(t *testing.T) {
@@ -175,7 +177,7 @@ func TestConfigure(t *testing.T) {
 		{"nil", "", ""},
 		{"empty object", "{}", ""},
 		{"null", "null", ""},
-		{"unknown key", `{"root":"/srv"}`, `"root"`},
+		{"unknown key", `{"root":"/srv"}`, `root: unknown key`},
 		{"not an object", `[1]`, "invalid config"},
 	}
 	for _, tt := range tests {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 // localPath turns a file URI or an absolute path into a clean local path.
@@ -21,7 +22,7 @@ func localPath(uri string) (string, error) {
 	}
 	u, err := url.Parse(uri)
 	if err != nil {
-		return "", fmt.Errorf("fetching %q: %w: %w", uri, fetcher.ErrUnsupported, err)
+		return "", fmt.Errorf("fetching %q: %w: %w", sdk.RedactURI(uri), fetcher.ErrUnsupported, sdk.URLErrorCause(err))
 	}
 	if !strings.EqualFold(u.Scheme, "file") {
 		return "", fmt.Errorf("fetching %s: %w: scheme %q is not file", u.Redacted(), fetcher.ErrUnsupported, u.Scheme)
@@ -30,7 +31,7 @@ func localPath(uri string) (string, error) {
 		return "", fmt.Errorf("fetching %s: %w: host %q is not local", u.Redacted(), fetcher.ErrUnsupported, u.Host)
 	}
 	if u.Opaque != "" || u.Path == "" || !filepath.IsAbs(u.Path) {
-		return "", fmt.Errorf("fetching %q: %w: file URI needs an absolute path (file:///path)", uri, fetcher.ErrUnsupported)
+		return "", fmt.Errorf("fetching %q: %w: file URI needs an absolute path (file:///path)", u.Redacted(), fetcher.ErrUnsupported)
 	}
 	return filepath.Clean(u.Path), nil
 }

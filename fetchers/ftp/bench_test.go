@@ -12,13 +12,14 @@ import (
 
 	"github.com/batchd/batchd/internal/ftptest"
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/fetcher/fetchertest"
 )
 
 // writeBig writes size bytes (a repeated 1 MiB pseudo-random chunk) as name
 // under the server's root without holding them all in memory.
 func writeBig(tb testing.TB, srv *ftptest.Server, name string, size int64) {
 	tb.Helper()
-	chunk, _ := content(1 << 20)
+	chunk, _ := fetchertest.Content(1 << 20)
 	out, err := os.Create(filepath.Join(srv.Root, name))
 	if err != nil {
 		tb.Fatal(err)

@@ -9,12 +9,13 @@ import (
 
 	"github.com/batchd/batchd/internal/ftptest"
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/fetcher/fetchertest"
 )
 
 // TestCancel cancels fetches blocked on a silent server and checks they
 // return at once (long before the timeout) with ctx's error.
 func TestCancel(t *testing.T) {
-	data, _ := content(100000)
+	data, _ := fetchertest.Content(100000)
 	cases := []struct {
 		name string
 		opts func(cancel func()) ftptest.FakeOptions
@@ -42,14 +43,14 @@ func TestCancel(t *testing.T) {
 			cfg := testConfig()
 			cfg.Timeout = time.Minute
 			start := time.Now()
-			_, err, dest := fetchTo(t, ctx, New(cfg), srv.URL("data.bin"), nil)
+			_, dest, err := fetchertest.Fetch(t, ctx, New(cfg), srv.URL("data.bin"), nil)
 			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("err = %v, want context.Canceled", err)
 			}
 			if d := time.Since(start); d > 10*time.Second {
 				t.Errorf("cancelled fetch took %s", d)
 			}
-			checkGone(t, dest)
+			fetchertest.CheckGone(t, dest)
 		})
 	}
 }
@@ -57,7 +58,7 @@ func TestCancel(t *testing.T) {
 // TestMaxConnections runs more fetches than max_connections allows and
 // checks the server never sees more transfers at once.
 func TestMaxConnections(t *testing.T) {
-	data, sum := content(200000)
+	data, sum := fetchertest.Content(200000)
 	var mu sync.Mutex
 	inRetr := 0
 	gate := make(chan struct{})
@@ -86,7 +87,7 @@ func TestMaxConnections(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			var res fetcher.Result
-			res, errs[i], _ = fetchTo(t, context.Background(), f, srv.URL("data.bin"), nil)
+			res, _, errs[i] = fetchertest.Fetch(t, context.Background(), f, srv.URL("data.bin"), nil)
 			sums[i] = res.SHA256
 		}()
 	}

@@ -1,16 +1,14 @@
 package ftpfetch
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 // Config holds the FTP fetcher's settings. In JSON (Configure) the keys are
@@ -86,25 +84,8 @@ func (c Config) withDefaults() Config {
 // problem is reported, each wrapping fetcher.ErrInvalidConfig and naming
 // its key; a password never appears in an error.
 func (c Config) applyJSON(settings json.RawMessage) (Config, error) {
-	if len(bytes.TrimSpace(settings)) > 0 {
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(settings, &m); err != nil {
-			return c, fmt.Errorf("configuring ftp fetcher: %w: %w", fetcher.ErrInvalidConfig, err)
-		}
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		var errs []error
-		for _, k := range keys {
-			if err := c.set(k, m[k]); err != nil {
-				errs = append(errs, fmt.Errorf("configuring ftp fetcher: %w: %s: %w", fetcher.ErrInvalidConfig, k, err))
-			}
-		}
-		if err := errors.Join(errs...); err != nil {
-			return c, err
-		}
+	if err := sdk.DecodeSettings("ftp fetcher", settings, c.set); err != nil {
+		return c, err
 	}
 	if err := c.loadPassword(); err != nil {
 		return c, fmt.Errorf("configuring ftp fetcher: %w: %w", fetcher.ErrInvalidConfig, err)
@@ -138,75 +119,33 @@ func (c *Config) loadPassword() error {
 func (c *Config) set(key string, raw json.RawMessage) error {
 	switch key {
 	case "user":
-		return decodeString(raw, &c.User)
+		return sdk.SettingString(raw, &c.User)
 	case "password_file":
-		return decodeString(raw, &c.PasswordFile)
+		return sdk.SettingString(raw, &c.PasswordFile)
 	case "password_env":
-		return decodeString(raw, &c.PasswordEnv)
+		return sdk.SettingString(raw, &c.PasswordEnv)
 	case "ca_file":
-		if err := decodeString(raw, &c.CAFile); err != nil {
+		if err := sdk.SettingString(raw, &c.CAFile); err != nil {
 			return err
 		}
 		_, err := os.Stat(c.CAFile)
 		return err
 	case "disable_epsv":
-		return decodeBool(raw, &c.DisableEPSV)
+		return sdk.SettingBool(raw, &c.DisableEPSV)
 	case "insecure_skip_verify":
-		return decodeBool(raw, &c.InsecureSkipVerify)
+		return sdk.SettingBool(raw, &c.InsecureSkipVerify)
 	case "timeout":
-		return decodeDuration(raw, &c.Timeout)
+		return sdk.SettingDuration(raw, &c.Timeout)
 	case "backoff":
-		return decodeDuration(raw, &c.Backoff)
+		return sdk.SettingDuration(raw, &c.Backoff)
 	case "max_backoff":
-		return decodeDuration(raw, &c.MaxBackoff)
+		return sdk.SettingDuration(raw, &c.MaxBackoff)
 	case "retries":
-		return decodeCount(raw, &c.Retries, 0)
+		return sdk.SettingCount(raw, &c.Retries, 0)
 	case "max_connections":
-		return decodeCount(raw, &c.MaxConnections, 1)
+		return sdk.SettingCount(raw, &c.MaxConnections, 1)
 	case "password":
 		return fmt.Errorf("a password is not written in the config: use password_file or password_env")
 	}
 	return fmt.Errorf("unknown key")
-}
-
-func decodeString(raw json.RawMessage, s *string) error {
-	if err := json.Unmarshal(raw, s); err != nil {
-		return fmt.Errorf("want a string")
-	}
-	return nil
-}
-
-func decodeBool(raw json.RawMessage, b *bool) error {
-	if err := json.Unmarshal(raw, b); err != nil {
-		return fmt.Errorf("want true or false")
-	}
-	return nil
-}
-
-func decodeDuration(raw json.RawMessage, d *time.Duration) error {
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return fmt.Errorf("want a duration string such as \"30s\"")
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return err
-	}
-	if v <= 0 {
-		return fmt.Errorf("duration %q must be positive", s)
-	}
-	*d = v
-	return nil
-}
-
-func decodeCount(raw json.RawMessage, n *int, least int) error {
-	var v int
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return fmt.Errorf("want a whole number")
-	}
-	if v < least {
-		return fmt.Errorf("%d must be at least %d", v, least)
-	}
-	*n = v
-	return nil
 }

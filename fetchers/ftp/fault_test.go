@@ -13,13 +13,14 @@ import (
 
 	"github.com/batchd/batchd/internal/ftptest"
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/fetcher/fetchertest"
 )
 
 // TestResume drops the data connection mid-transfer and checks the next
 // attempts continue with REST at the right offsets and the bytes and hash
 // come out whole.
 func TestResume(t *testing.T) {
-	data, sum := content(3<<20 + 77)
+	data, sum := fetchertest.Content(3<<20 + 77)
 	cases := []struct {
 		name      string
 		noEPSV    bool
@@ -45,7 +46,7 @@ func TestResume(t *testing.T) {
 			})
 			var mu sync.Mutex
 			var seen []fetcher.Progress
-			res, err, dest := fetchTo(t, context.Background(), New(testConfig()), srv.URL("data.bin"), func(p fetcher.Progress) {
+			res, dest, err := fetchertest.Fetch(t, context.Background(), New(testConfig()), srv.URL("data.bin"), func(p fetcher.Progress) {
 				mu.Lock()
 				seen = append(seen, p)
 				mu.Unlock()
@@ -56,7 +57,7 @@ func TestResume(t *testing.T) {
 			if res.Size != int64(len(data)) || res.SHA256 != sum {
 				t.Errorf("got size %d sha256 %s, want %d %s", res.Size, res.SHA256, len(data), sum)
 			}
-			checkFile(t, dest, sum)
+			fetchertest.CheckFile(t, dest, sum)
 			if got := srv.RestOffsets(); !slices.Equal(got, tc.wantRests) {
 				t.Errorf("REST offsets = %v, want %v", got, tc.wantRests)
 			}
@@ -77,7 +78,7 @@ func TestResume(t *testing.T) {
 
 // TestResumeRefused restarts from byte 0 when the server refuses REST.
 func TestResumeRefused(t *testing.T) {
-	data, sum := content(100000)
+	data, sum := fetchertest.Content(100000)
 	srv := ftptest.NewFake(t, ftptest.FakeOptions{
 		Files: map[string][]byte{"data.bin": data},
 		DropAfter: func(n int) int64 {
@@ -93,14 +94,14 @@ func TestResumeRefused(t *testing.T) {
 			return ""
 		},
 	})
-	res, err, dest := fetchTo(t, context.Background(), New(testConfig()), srv.URL("data.bin"), nil)
+	res, dest, err := fetchertest.Fetch(t, context.Background(), New(testConfig()), srv.URL("data.bin"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.SHA256 != sum || res.Size != int64(len(data)) {
 		t.Errorf("got %d bytes sha256 %s, want %d %s", res.Size, res.SHA256, len(data), sum)
 	}
-	checkFile(t, dest, sum)
+	fetchertest.CheckFile(t, dest, sum)
 	// RETR dropped at 40000; REST 40000 refused; RETR from byte 0.
 	if srv.Count("REST") != 1 || srv.Count("RETR") != 2 {
 		t.Errorf("commands: %q; want one refused REST then a RETR from the start", srv.Commands())
@@ -110,7 +111,7 @@ func TestResumeRefused(t *testing.T) {
 // TestFaults checks timeouts, exhausted retries and the answers that must
 // not be retried.
 func TestFaults(t *testing.T) {
-	data, _ := content(50000)
+	data, _ := fetchertest.Content(50000)
 	files := map[string][]byte{"data.bin": data}
 	refused := func() string {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -196,7 +197,7 @@ func TestFaults(t *testing.T) {
 			cfg := testConfig()
 			cfg.Timeout, cfg.Retries = 200*time.Millisecond, 1
 			start := time.Now()
-			_, err, dest := fetchTo(t, context.Background(), New(cfg), uri, nil)
+			_, dest, err := fetchertest.Fetch(t, context.Background(), New(cfg), uri, nil)
 			if err == nil {
 				t.Fatal("fetch succeeded")
 			}
@@ -219,7 +220,7 @@ func TestFaults(t *testing.T) {
 			if d := time.Since(start); d > 5*time.Second {
 				t.Errorf("took %s", d)
 			}
-			checkGone(t, dest)
+			fetchertest.CheckGone(t, dest)
 		})
 	}
 }

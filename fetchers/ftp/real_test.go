@@ -56,7 +56,7 @@ func testRealServer(t *testing.T, start func(testing.TB, ftptest.Options) *ftpte
 	files := map[string]int{"empty.bin": 0, "one.bin": 1, "dir/small.txt": 1000, "big.bin": 5<<20 + 123}
 	sums := map[string]string{}
 	for name, n := range files {
-		data, sum := content(n)
+		data, sum := fetchertest.Content(n)
 		srv.WriteFile(t, name, data)
 		tlsOnly.WriteFile(t, name, data)
 		sums[name] = sum
@@ -86,14 +86,14 @@ func testRealServer(t *testing.T, start func(testing.TB, ftptest.Options) *ftpte
 			for name, n := range files {
 				var last fetcher.Progress
 				uri := withUser(tc.srv, tc.scheme, name, tc.srv.User, tc.srv.Password)
-				res, err, dest := fetchTo(t, context.Background(), f, uri, func(p fetcher.Progress) { last = p })
+				res, dest, err := fetchertest.Fetch(t, context.Background(), f, uri, func(p fetcher.Progress) { last = p })
 				if err != nil {
 					t.Fatalf("%s: %v", name, err)
 				}
 				if res.Size != int64(n) || res.SHA256 != sums[name] {
 					t.Errorf("%s: got size %d sha256 %s, want %d %s", name, res.Size, res.SHA256, n, sums[name])
 				}
-				checkFile(t, dest, sums[name])
+				fetchertest.CheckFile(t, dest, sums[name])
 				if last.Bytes != int64(n) || last.Total != int64(n) {
 					t.Errorf("%s: last progress %+v, want %d of %d", name, last, n, n)
 				}
@@ -113,15 +113,15 @@ func testRealServer(t *testing.T, start func(testing.TB, ftptest.Options) *ftpte
 	}
 	t.Run("tls required refuses plain ftp", func(t *testing.T) {
 		f := New(testConfig())
-		_, err, dest := fetchTo(t, context.Background(), f, withUser(tlsOnly, "ftp", "one.bin", tlsOnly.User, tlsOnly.Password), nil)
+		_, dest, err := fetchertest.Fetch(t, context.Background(), f, withUser(tlsOnly, "ftp", "one.bin", tlsOnly.User, tlsOnly.Password), nil)
 		if !errors.Is(err, fetcher.ErrPermission) {
 			t.Fatalf("err = %v, want a refused login", err)
 		}
-		checkGone(t, dest)
+		fetchertest.CheckGone(t, dest)
 	})
 	t.Run("untrusted certificate", func(t *testing.T) {
 		f := New(testConfig())
-		_, err, _ := fetchTo(t, context.Background(), f, withUser(tlsOnly, "ftps", "one.bin", tlsOnly.User, tlsOnly.Password), nil)
+		_, _, err := fetchertest.Fetch(t, context.Background(), f, withUser(tlsOnly, "ftps", "one.bin", tlsOnly.User, tlsOnly.Password), nil)
 		if err == nil || !strings.Contains(err.Error(), "certificate") {
 			t.Fatalf("err = %v, want a certificate verification error", err)
 		}
@@ -159,7 +159,7 @@ func TestRealServerErrors(t *testing.T) {
 			for _, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) {
 					f := fetchertest.Conn(t, New(testConfig()))
-					_, err, dest := fetchTo(t, context.Background(), f, tc.uri, nil)
+					_, dest, err := fetchertest.Fetch(t, context.Background(), f, tc.uri, nil)
 					if !errors.Is(err, tc.want) {
 						t.Fatalf("err = %v, want %v", err, tc.want)
 					}
@@ -171,7 +171,7 @@ func TestRealServerErrors(t *testing.T) {
 							t.Errorf("err = %v holds a password", err)
 						}
 					}
-					checkGone(t, dest)
+					fetchertest.CheckGone(t, dest)
 				})
 			}
 		})
@@ -182,7 +182,7 @@ func TestRealServerErrors(t *testing.T) {
 // the environment and from the URI, which wins over the configured one.
 func TestRealServerPasswordSources(t *testing.T) {
 	srv := ftptest.Start(t, ftptest.Options{})
-	data, sum := content(4096)
+	data, sum := fetchertest.Content(4096)
 	srv.WriteFile(t, "f.bin", data)
 	pwFile := filepath.Join(t.TempDir(), "pw")
 	if err := os.WriteFile(pwFile, []byte(srv.Password+"\n"), 0o600); err != nil {
@@ -204,7 +204,7 @@ func TestRealServerPasswordSources(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := New(testConfig())
 			configure(t, f, tc.settings)
-			res, err, _ := fetchTo(t, context.Background(), f, tc.uri, nil)
+			res, _, err := fetchertest.Fetch(t, context.Background(), f, tc.uri, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

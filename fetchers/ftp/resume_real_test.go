@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/batchd/batchd/internal/ftptest"
+	"github.com/batchd/batchd/plugins/fetcher/fetchertest"
 )
 
 // errCut is the read error of a data connection the test cut.
@@ -57,7 +58,7 @@ func (c *cutConn) Read(p []byte) (int, error) {
 // fetcher resumes with REST against each real server, plain and over TLS.
 func TestRealServerResume(t *testing.T) {
 	const size = 5<<20 + 99
-	data, sum := content(size)
+	data, sum := fetchertest.Content(size)
 	for _, rs := range realServers {
 		t.Run(rs.name, func(t *testing.T) {
 			srv := rs.start(t, ftptest.Options{TLS: true})
@@ -77,14 +78,14 @@ func TestRealServerResume(t *testing.T) {
 					f := New(testConfig())
 					configure(t, f, `{"insecure_skip_verify": true}`)
 					f.wrapData = (&cutter{cuts: tc.cuts}).wrap
-					res, err, dest := fetchTo(t, context.Background(), f, withUser(srv, tc.scheme, "big.bin", srv.User, srv.Password), nil)
+					res, dest, err := fetchertest.Fetch(t, context.Background(), f, withUser(srv, tc.scheme, "big.bin", srv.User, srv.Password), nil)
 					if err != nil {
 						t.Fatal(err)
 					}
 					if res.Size != size || res.SHA256 != sum {
 						t.Errorf("got size %d sha256 %s, want %d %s", res.Size, res.SHA256, size, sum)
 					}
-					checkFile(t, dest, sum)
+					fetchertest.CheckFile(t, dest, sum)
 					var rests []int64
 					for _, c := range ftptest.Commands(srv.Log(t)[logStart:]) {
 						if off, ok := strings.CutPrefix(c, "REST "); ok {

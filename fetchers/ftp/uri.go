@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 // target is a parsed ftp or ftps URI with the credentials to use for it.
@@ -31,7 +32,7 @@ type target struct {
 func parseTarget(uri string, cfg Config) (target, error) {
 	u, err := url.Parse(uri)
 	if err != nil {
-		return target{}, fmt.Errorf("fetching %s: %w: %w", redactRaw(uri), fetcher.ErrUnsupported, unwrapURLError(err))
+		return target{}, fmt.Errorf("fetching %s: %w: %w", sdk.RedactURI(uri), fetcher.ErrUnsupported, sdk.URLErrorCause(err))
 	}
 	red := u.Redacted()
 	var t target
@@ -80,24 +81,4 @@ func parseTarget(uri string, cfg Config) (target, error) {
 	}
 	t.redacted = red
 	return t, nil
-}
-
-// redactRaw hides anything that may be a password in a URI that did not parse.
-func redactRaw(uri string) string {
-	if i := strings.Index(uri, "://"); i >= 0 {
-		rest := uri[i+3:]
-		if at := strings.LastIndex(rest, "@"); at >= 0 {
-			return uri[:i+3] + "xxxxx@" + rest[at+1:]
-		}
-	}
-	return uri
-}
-
-// unwrapURLError drops url.Error's wrapping: it repeats the URI, which may
-// hold a password.
-func unwrapURLError(err error) error {
-	if ue, ok := err.(*url.Error); ok {
-		return ue.Err
-	}
-	return err
 }

@@ -1,7 +1,6 @@
 package hdfsfetch
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 // Config holds the HDFS fetcher's settings ([fetchers.hdfs]; JSON keys in
@@ -63,25 +63,7 @@ func DefaultConfig() Config {
 // applyJSON overlays settings on c and validates the result. Every problem
 // is reported, each wrapping fetcher.ErrInvalidConfig and naming its key.
 func (c Config) applyJSON(settings json.RawMessage) (Config, error) {
-	if len(bytes.TrimSpace(settings)) == 0 {
-		return c, c.validate()
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(settings, &m); err != nil {
-		return c, fmt.Errorf("configuring hdfs fetcher: %w: %w", fetcher.ErrInvalidConfig, err)
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	var errs []error
-	for _, k := range keys {
-		if err := c.set(k, m[k]); err != nil {
-			errs = append(errs, fmt.Errorf("configuring hdfs fetcher: %w: %s: %w", fetcher.ErrInvalidConfig, k, err))
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := sdk.DecodeSettings("hdfs fetcher", settings, c.set); err != nil {
 		return c, err
 	}
 	return c, c.validate()
@@ -89,12 +71,6 @@ func (c Config) applyJSON(settings json.RawMessage) (Config, error) {
 
 // set decodes one setting into c.
 func (c *Config) set(key string, raw json.RawMessage) error {
-	str := func(dst *string) error {
-		if err := json.Unmarshal(raw, dst); err != nil {
-			return fmt.Errorf("want a string")
-		}
-		return nil
-	}
 	switch key {
 	case "namenodes":
 		if err := json.Unmarshal(raw, &c.Namenodes); err != nil {
@@ -107,42 +83,25 @@ func (c *Config) set(key string, raw json.RawMessage) error {
 		}
 		return nil
 	case "user":
-		return str(&c.User)
+		return sdk.SettingString(raw, &c.User)
 	case "hadoop_conf_dir":
-		return str(&c.HadoopConfDir)
+		return sdk.SettingString(raw, &c.HadoopConfDir)
 	case "kerberos_keytab":
-		return str(&c.KerberosKeytab)
+		return sdk.SettingString(raw, &c.KerberosKeytab)
 	case "principal":
-		return str(&c.Principal)
+		return sdk.SettingString(raw, &c.Principal)
 	case "kerberos_ccache":
-		return str(&c.KerberosCCache)
+		return sdk.SettingString(raw, &c.KerberosCCache)
 	case "krb5_conf":
-		return str(&c.Krb5Conf)
+		return sdk.SettingString(raw, &c.Krb5Conf)
 	case "namenode_principal":
-		return str(&c.NamenodePrincipal)
-	case "connect_timeout", "idle_timeout":
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return fmt.Errorf("want a duration string such as \"30s\"")
-		}
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			return err
-		}
-		if d <= 0 {
-			return fmt.Errorf("duration %q must be positive", s)
-		}
-		if key == "connect_timeout" {
-			c.ConnectTimeout = d
-		} else {
-			c.IdleTimeout = d
-		}
-		return nil
+		return sdk.SettingString(raw, &c.NamenodePrincipal)
+	case "connect_timeout":
+		return sdk.SettingDuration(raw, &c.ConnectTimeout)
+	case "idle_timeout":
+		return sdk.SettingDuration(raw, &c.IdleTimeout)
 	case "retries":
-		if err := json.Unmarshal(raw, &c.Retries); err != nil || c.Retries < 0 {
-			return fmt.Errorf("want a whole number, not negative")
-		}
-		return nil
+		return sdk.SettingCount(raw, &c.Retries, 0)
 	}
 	return fmt.Errorf("unknown key")
 }

@@ -167,6 +167,7 @@ func TestResolve(t *testing.T) {
 		{"configured namenodes win", Config{Namenodes: []string{"c:1"}}, "hdfs:///x", "[c:1] /x", nil},
 		{"name service without address", Config{}, "hdfs://broken/x", "", fetcher.ErrInvalidConfig},
 		{"user info", Config{}, "hdfs://u:pw@nn/x", "", fetcher.ErrUnsupported},
+		{"unparsable with user info", Config{}, "hdfs://u:pw@nn:port/x", "", fetcher.ErrUnsupported},
 		{"wrong scheme", Config{}, "s3://b/x", "", fetcher.ErrUnsupported},
 	}
 	for _, tt := range tests {

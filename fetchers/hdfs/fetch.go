@@ -31,6 +31,7 @@ import (
 	"sync"
 
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
 	"github.com/colinmarc/hdfs/v2"
 )
 
@@ -93,7 +94,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 	}
 	conf, err := cfg.loadHadoopConf()
 	if err != nil {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: %w: %w", redact(req.URI), fetcher.ErrInvalidConfig, err)
+		return fetcher.Result{}, fmt.Errorf("fetching %s: %w: %w", sdk.RedactURI(req.URI), fetcher.ErrInvalidConfig, err)
 	}
 	t, err := cfg.resolve(req.URI, conf)
 	if err != nil {
@@ -101,7 +102,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 	}
 	s, err := open(ctx, cfg, conf, t)
 	if err != nil {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", redact(req.URI), err)
+		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", sdk.RedactURI(req.URI), err)
 	}
 	defer s.close()
 	res, err := s.fetchTo(req.Dest, progress)
@@ -109,7 +110,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 		if ctx.Err() != nil {
 			err = fmt.Errorf("%w (%w)", ctx.Err(), err)
 		}
-		return fetcher.Result{}, fmt.Errorf("fetching %s to %s: %w", redact(req.URI), req.Dest, err)
+		return fetcher.Result{}, fmt.Errorf("fetching %s to %s: %w", sdk.RedactURI(req.URI), req.Dest, err)
 	}
 	return res, nil
 }

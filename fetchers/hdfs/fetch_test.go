@@ -259,9 +259,7 @@ func TestFetchErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.mention) {
 				t.Errorf("error %q does not mention %q", err, tt.mention)
 			}
-			if _, err := os.Stat(dest); !errors.Is(err, fs.ErrNotExist) {
-				t.Errorf("dest left behind: %v", err)
-			}
+			fetchertest.CheckGone(t, dest)
 		})
 	}
 }
@@ -285,7 +283,5 @@ func TestFetchCancelled(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error = %v, want context.Canceled", err)
 	}
-	if _, err := os.Stat(dest); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("dest left behind: %v", err)
-	}
+	fetchertest.CheckGone(t, dest)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
 	"github.com/colinmarc/hdfs/v2/hadoopconf"
 )
 
@@ -45,13 +46,13 @@ func (c Config) loadHadoopConf() (hadoopconf.HadoopConf, error) {
 func (c Config) resolve(uri string, conf hadoopconf.HadoopConf) (target, error) {
 	u, err := url.Parse(uri)
 	if err != nil {
-		return target{}, fmt.Errorf("parsing %s: %w: %w", redact(uri), fetcher.ErrUnsupported, err)
+		return target{}, fmt.Errorf("parsing %s: %w: %w", sdk.RedactURI(uri), fetcher.ErrUnsupported, sdk.URLErrorCause(err))
 	}
 	if u.Scheme != "hdfs" {
-		return target{}, fmt.Errorf("fetching %s: %w: scheme %q is not hdfs", redact(uri), fetcher.ErrUnsupported, u.Scheme)
+		return target{}, fmt.Errorf("fetching %s: %w: scheme %q is not hdfs", sdk.RedactURI(uri), fetcher.ErrUnsupported, u.Scheme)
 	}
 	if u.User != nil {
-		return target{}, fmt.Errorf("fetching %s: %w: user info in hdfs URIs is not supported; set user in [fetchers.hdfs]", redact(uri), fetcher.ErrUnsupported)
+		return target{}, fmt.Errorf("fetching %s: %w: user info in hdfs URIs is not supported; set user in [fetchers.hdfs]", sdk.RedactURI(uri), fetcher.ErrUnsupported)
 	}
 	p := u.Path
 	if p == "" {
@@ -66,13 +67,13 @@ func (c Config) resolve(uri string, conf hadoopconf.HadoopConf) (target, error) 
 		}
 		fs, err := url.Parse(conf["fs.defaultFS"])
 		if err != nil || fs.Scheme != "hdfs" || fs.Host == "" {
-			return target{}, fmt.Errorf("fetching %s: %w: no namenode: set namenodes in [fetchers.hdfs] or fs.defaultFS in $HADOOP_CONF_DIR/core-site.xml", redact(uri), fetcher.ErrInvalidConfig)
+			return target{}, fmt.Errorf("fetching %s: %w: no namenode: set namenodes in [fetchers.hdfs] or fs.defaultFS in $HADOOP_CONF_DIR/core-site.xml", sdk.RedactURI(uri), fetcher.ErrInvalidConfig)
 		}
 		authority = fs.Host
 	}
 	t.namenodes, err = nameservice(authority, conf)
 	if err != nil {
-		return target{}, fmt.Errorf("fetching %s: %w", redact(uri), err)
+		return target{}, fmt.Errorf("fetching %s: %w", sdk.RedactURI(uri), err)
 	}
 	return t, nil
 }
@@ -100,13 +101,4 @@ func nameservice(authority string, conf hadoopconf.HadoopConf) ([]string, error)
 		return []string{authority}, nil
 	}
 	return []string{net.JoinHostPort(authority, defaultPort)}, nil
-}
-
-// redact drops any user info from uri for messages.
-func redact(uri string) string {
-	u, err := url.Parse(uri)
-	if err != nil {
-		return "(unparsable uri)"
-	}
-	return u.Redacted()
 }

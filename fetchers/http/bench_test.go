@@ -8,12 +8,13 @@ import (
 	"testing"
 
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/fetcher/fetchertest"
 )
 
 // BenchmarkFetch downloads 256 MiB from a local server per iteration.
 func BenchmarkFetch(b *testing.B) {
 	const size = 256 << 20
-	chunk, _ := content(1 << 20)
+	chunk, _ := fetchertest.Content(1 << 20)
 	srv, _ := serve(b, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", fmt.Sprint(size))
 		for range size / len(chunk) {

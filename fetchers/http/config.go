@@ -1,17 +1,14 @@
 package httpfetch
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
-	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 // Config holds the HTTP fetcher's settings. In JSON (Configure) durations
@@ -59,35 +56,8 @@ func DefaultConfig() Config {
 // it. Every problem is reported, each wrapping fetcher.ErrInvalidConfig and
 // naming its key.
 func (c Config) applyJSON(settings json.RawMessage) (Config, error) {
-	if len(bytes.TrimSpace(settings)) == 0 {
-		return c, nil
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(settings, &m); err != nil {
-		return c, fmt.Errorf("configuring http fetcher: %w: %w", fetcher.ErrInvalidConfig, err)
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
 	// "timeout" first, so the specific timeouts override it.
-	slices.SortStableFunc(keys, func(a, b string) int {
-		switch {
-		case a == "timeout" && b != "timeout":
-			return -1
-		case b == "timeout" && a != "timeout":
-			return 1
-		}
-		return 0
-	})
-	var errs []error
-	for _, k := range keys {
-		if err := c.set(k, m[k]); err != nil {
-			errs = append(errs, fmt.Errorf("configuring http fetcher: %w: %s: %w", fetcher.ErrInvalidConfig, k, err))
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := sdk.DecodeSettings("http fetcher", settings, c.set, "timeout"); err != nil {
 		return c, err
 	}
 	return c, nil
@@ -98,25 +68,25 @@ func (c *Config) set(key string, raw json.RawMessage) error {
 	switch key {
 	case "timeout":
 		var d time.Duration
-		if err := decodeDuration(raw, &d); err != nil {
+		if err := sdk.SettingDuration(raw, &d); err != nil {
 			return err
 		}
 		c.ConnectTimeout, c.ResponseHeaderTimeout, c.IdleTimeout = d, d, d
 		return nil
 	case "connect_timeout":
-		return decodeDuration(raw, &c.ConnectTimeout)
+		return sdk.SettingDuration(raw, &c.ConnectTimeout)
 	case "response_header_timeout":
-		return decodeDuration(raw, &c.ResponseHeaderTimeout)
+		return sdk.SettingDuration(raw, &c.ResponseHeaderTimeout)
 	case "idle_timeout":
-		return decodeDuration(raw, &c.IdleTimeout)
+		return sdk.SettingDuration(raw, &c.IdleTimeout)
 	case "backoff":
-		return decodeDuration(raw, &c.Backoff)
+		return sdk.SettingDuration(raw, &c.Backoff)
 	case "max_backoff":
-		return decodeDuration(raw, &c.MaxBackoff)
+		return sdk.SettingDuration(raw, &c.MaxBackoff)
 	case "retries":
-		return decodeCount(raw, &c.Retries)
+		return sdk.SettingCount(raw, &c.Retries, 0)
 	case "max_redirects":
-		return decodeCount(raw, &c.MaxRedirects)
+		return sdk.SettingCount(raw, &c.MaxRedirects, 0)
 	case "headers":
 		var h map[string]string
 		if err := json.Unmarshal(raw, &h); err != nil {
@@ -161,33 +131,5 @@ func checkHeader(name, value string) error {
 	case "Range", "If-Range", "Host", "Content-Length", "Accept-Encoding", "Transfer-Encoding", "Connection":
 		return fmt.Errorf("header %q is managed by the fetcher", name)
 	}
-	return nil
-}
-
-func decodeDuration(raw json.RawMessage, d *time.Duration) error {
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return fmt.Errorf("want a duration string such as \"30s\"")
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return err
-	}
-	if v <= 0 {
-		return fmt.Errorf("duration %q must be positive", s)
-	}
-	*d = v
-	return nil
-}
-
-func decodeCount(raw json.RawMessage, n *int) error {
-	var v int
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return fmt.Errorf("want a whole number")
-	}
-	if v < 0 {
-		return fmt.Errorf("%d must not be negative", v)
-	}
-	*n = v
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/fetcher/fetchertest"
 )
 
 func TestConfigure(t *testing.T) {
@@ -94,7 +95,7 @@ func TestNewWithBadCAFile(t *testing.T) {
 	cfg := testConfig()
 	cfg.CAFile = filepath.Join(t.TempDir(), "missing.pem")
 	srv, _ := serve(t, func(w http.ResponseWriter, r *http.Request) {})
-	_, err, _ := fetchTo(t, context.Background(), New(cfg), srv.URL, nil)
+	_, _, err := fetchertest.Fetch(t, context.Background(), New(cfg), srv.URL, nil)
 	if !errors.Is(err, fetcher.ErrInvalidConfig) {
 		t.Fatalf("error = %v, want ErrInvalidConfig", err)
 	}

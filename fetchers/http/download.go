@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 // errIdle is the cause of an attempt cancelled for want of body bytes.
@@ -88,7 +89,7 @@ func (d *download) attempt(ctx context.Context) *attemptError {
 	defer cancel(nil)
 	req, err := http.NewRequestWithContext(actx, http.MethodGet, d.url.String(), nil)
 	if err != nil {
-		return permanent(unwrapURLError(err))
+		return permanent(sdk.URLErrorCause(err))
 	}
 	for k, v := range d.c.cfg.Headers {
 		req.Header.Set(k, v)

@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 // Version is the fetcher's version, reported by Describe.
@@ -76,7 +77,7 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
 	u, err := url.Parse(req.URI)
 	if err != nil {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: %w: %w", redactRaw(req.URI), fetcher.ErrUnsupported, unwrapURLError(err))
+		return fetcher.Result{}, fmt.Errorf("fetching %s: %w: %w", sdk.RedactURI(req.URI), fetcher.ErrUnsupported, sdk.URLErrorCause(err))
 	}
 	if s := strings.ToLower(u.Scheme); (s != "http" && s != "https") || u.Host == "" {
 		return fetcher.Result{}, fmt.Errorf("fetching %s: %w: want an http:// or https:// URL with a host", u.Redacted(), fetcher.ErrUnsupported)
@@ -107,24 +108,4 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 		return fetcher.Result{}, err
 	}
 	return res, nil
-}
-
-// redactRaw hides anything that may be a password in a URI that did not parse.
-func redactRaw(uri string) string {
-	if i := strings.Index(uri, "://"); i >= 0 {
-		rest := uri[i+3:]
-		if at := strings.LastIndex(rest, "@"); at >= 0 {
-			return uri[:i+3] + "xxxxx@" + rest[at+1:]
-		}
-	}
-	return uri
-}
-
-// unwrapURLError drops url.Error's wrapping: it repeats the URL, which
-// the caller names itself (redacted).
-func unwrapURLError(err error) error {
-	if ue, ok := err.(*url.Error); ok {
-		return ue.Err
-	}
-	return err
 }

@@ -16,10 +16,11 @@ import (
 	"testing"
 
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/fetcher/fetchertest"
 )
 
 func TestFetch(t *testing.T) {
-	data, want := content(3<<20 + 17)
+	data, want := fetchertest.Content(3<<20 + 17)
 	tests := []struct {
 		name      string
 		chunked   bool
@@ -41,7 +42,7 @@ func TestFetch(t *testing.T) {
 			cfg := testConfig()
 			cfg.Headers = map[string]string{"Authorization": "Bearer s3cret"}
 			var last fetcher.Progress
-			res, err, dest := fetchTo(t, context.Background(), New(cfg), srv.URL+"/blob", func(p fetcher.Progress) { last = p })
+			res, dest, err := fetchertest.Fetch(t, context.Background(), New(cfg), srv.URL+"/blob", func(p fetcher.Progress) { last = p })
 			if err != nil {
 				t.Fatalf("Fetch: %v", err)
 			}
@@ -51,7 +52,7 @@ func TestFetch(t *testing.T) {
 			if last.Bytes != int64(len(data)) || last.Total != tt.wantTotal {
 				t.Errorf("last progress = %+v, want %d of %d", last, len(data), tt.wantTotal)
 			}
-			checkFile(t, dest, want)
+			fetchertest.CheckFile(t, dest, want)
 			if _, _, auth := rec.seen(); !slices.Equal(auth, []string{"Bearer s3cret"}) {
 				t.Errorf("Authorization seen = %q", auth)
 			}
@@ -80,7 +81,7 @@ func TestFetchStatusErrors(t *testing.T) {
 			cfg := testConfig()
 			cfg.Headers = map[string]string{"Authorization": "Bearer t0ken"}
 			uri := strings.Replace(srv.URL, "http://", "http://alice:hunter2@", 1) + "/missing.bin"
-			_, err, dest := fetchTo(t, context.Background(), New(cfg), uri, nil)
+			_, dest, err := fetchertest.Fetch(t, context.Background(), New(cfg), uri, nil)
 			if err == nil {
 				t.Fatal("Fetch succeeded")
 			}
@@ -104,13 +105,13 @@ func TestFetchStatusErrors(t *testing.T) {
 			if _, paths, _ := rec.seen(); len(paths) != 1 {
 				t.Errorf("server saw %d requests, want 1 (no retry on 4xx)", len(paths))
 			}
-			checkGone(t, dest)
+			fetchertest.CheckGone(t, dest)
 		})
 	}
 }
 
 func TestFetchRedirects(t *testing.T) {
-	data, want := content(1000)
+	data, want := fetchertest.Content(1000)
 	var rec recorder
 	srv, _ := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		rec.note(r)
@@ -154,7 +155,7 @@ func TestFetchRedirects(t *testing.T) {
 			before := len(rec.paths)
 			cfg := testConfig()
 			cfg.MaxRedirects = tt.maxRedirects
-			res, err, dest := fetchTo(t, context.Background(), New(cfg), srv.URL+tt.path, nil)
+			res, dest, err := fetchertest.Fetch(t, context.Background(), New(cfg), srv.URL+tt.path, nil)
 			_, paths, _ := rec.seen()
 			if got := len(paths) - before; got != tt.wantRequests {
 				t.Errorf("server saw %d requests %q, want %d", got, paths[before:], tt.wantRequests)
@@ -166,19 +167,19 @@ func TestFetchRedirects(t *testing.T) {
 				if res.SHA256 != want {
 					t.Errorf("digest = %s, want %s", res.SHA256, want)
 				}
-				checkFile(t, dest, want)
+				fetchertest.CheckFile(t, dest, want)
 				return
 			}
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("error = %v, want one mentioning %q", err, tt.wantErr)
 			}
-			checkGone(t, dest)
+			fetchertest.CheckGone(t, dest)
 		})
 	}
 }
 
 func TestFetchHTTPS(t *testing.T) {
-	data, want := content(4096)
+	data, want := fetchertest.Content(4096)
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(data) }))
 	t.Cleanup(srv.Close)
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
@@ -193,28 +194,28 @@ func TestFetchHTTPS(t *testing.T) {
 		if err := f.Configure(context.Background(), settings); err != nil {
 			t.Fatalf("Configure: %v", err)
 		}
-		res, err, dest := fetchTo(t, context.Background(), f, srv.URL+"/x", nil)
+		res, dest, err := fetchertest.Fetch(t, context.Background(), f, srv.URL+"/x", nil)
 		if err != nil {
 			t.Fatalf("Fetch: %v", err)
 		}
 		if res.SHA256 != want {
 			t.Errorf("digest = %s, want %s", res.SHA256, want)
 		}
-		checkFile(t, dest, want)
+		fetchertest.CheckFile(t, dest, want)
 	})
 	t.Run("untrusted certificate fails at once", func(t *testing.T) {
-		_, err, dest := fetchTo(t, context.Background(), New(testConfig()), srv.URL+"/x", nil)
+		_, dest, err := fetchertest.Fetch(t, context.Background(), New(testConfig()), srv.URL+"/x", nil)
 		if err == nil || errors.Is(err, fetcher.ErrUnavailable) || !strings.Contains(err.Error(), "certificate") {
 			t.Fatalf("error = %v, want a certificate error without retries", err)
 		}
-		checkGone(t, dest)
+		fetchertest.CheckGone(t, dest)
 	})
 }
 
 func TestFetchUnsupported(t *testing.T) {
 	for _, uri := range []string{"ftp://example.com/x", "file:///etc/passwd", "http://", "/abs/path", "http://u:p@[::1"} {
 		t.Run(uri, func(t *testing.T) {
-			_, err, _ := fetchTo(t, context.Background(), New(testConfig()), uri, nil)
+			_, _, err := fetchertest.Fetch(t, context.Background(), New(testConfig()), uri, nil)
 			if !errors.Is(err, fetcher.ErrUnsupported) {
 				t.Fatalf("error = %v, want ErrUnsupported", err)
 			}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 // attemptError is why one attempt failed and whether another may succeed.
@@ -31,7 +32,7 @@ func permanent(err error) *attemptError { return &attemptError{err: err} }
 // and certificate errors are permanent, everything else (refused or
 // dropped connections, timeouts) is retried.
 func classifyTransport(err error) *attemptError {
-	err = unwrapURLError(err)
+	err = sdk.URLErrorCause(err)
 	var cve *tls.CertificateVerificationError
 	var uae x509.UnknownAuthorityError
 	var hne x509.HostnameError

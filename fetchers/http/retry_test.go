@@ -13,10 +13,11 @@ import (
 	"time"
 
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/fetcher/fetchertest"
 )
 
 func TestFetchRetriesStatus(t *testing.T) {
-	data, want := content(10_000)
+	data, want := fetchertest.Content(10_000)
 	tests := []struct {
 		name     string
 		failures []int
@@ -44,7 +45,7 @@ func TestFetchRetriesStatus(t *testing.T) {
 			})
 			cfg := testConfig()
 			cfg.Retries = tt.retries
-			res, err, dest := fetchTo(t, context.Background(), New(cfg), srv.URL+"/f", nil)
+			res, dest, err := fetchertest.Fetch(t, context.Background(), New(cfg), srv.URL+"/f", nil)
 			_, paths, _ := rec.seen()
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) {
@@ -56,7 +57,7 @@ func TestFetchRetriesStatus(t *testing.T) {
 				if !strings.Contains(err.Error(), fmt.Sprint(tt.failures[len(tt.failures)-1])) {
 					t.Errorf("error %q does not name the last status", err)
 				}
-				checkGone(t, dest)
+				fetchertest.CheckGone(t, dest)
 				return
 			}
 			if err != nil {
@@ -65,7 +66,7 @@ func TestFetchRetriesStatus(t *testing.T) {
 			if res.SHA256 != want || len(paths) != len(tt.failures)+1 {
 				t.Errorf("digest %s after %d requests, want %s after %d", res.SHA256, len(paths), want, len(tt.failures)+1)
 			}
-			checkFile(t, dest, want)
+			fetchertest.CheckFile(t, dest, want)
 		})
 	}
 }
@@ -73,7 +74,7 @@ func TestFetchRetriesStatus(t *testing.T) {
 // TestFetchResume breaks the first response mid-body in different ways
 // and checks the second request asks for the rest with a Range header.
 func TestFetchResume(t *testing.T) {
-	data, want := content(2<<20 + 5)
+	data, want := fetchertest.Content(2<<20 + 5)
 	half := len(data) / 2
 	modTime := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	tests := []struct {
@@ -120,14 +121,14 @@ func TestFetchResume(t *testing.T) {
 			})
 			cfg := testConfig()
 			cfg.IdleTimeout = 100 * time.Millisecond
-			res, err, dest := fetchTo(t, context.Background(), New(cfg), srv.URL+"/big", nil)
+			res, dest, err := fetchertest.Fetch(t, context.Background(), New(cfg), srv.URL+"/big", nil)
 			if err != nil {
 				t.Fatalf("Fetch: %v", err)
 			}
 			if res.Size != int64(len(data)) || res.SHA256 != want {
 				t.Errorf("result = %+v, want size %d sha %s", res, len(data), want)
 			}
-			checkFile(t, dest, want)
+			fetchertest.CheckFile(t, dest, want)
 			if ranges, _, _ := rec.seen(); !slices.Equal(ranges, tt.wantRanges) {
 				t.Errorf("Range headers seen = %q, want %q", ranges, tt.wantRanges)
 			}
@@ -153,7 +154,7 @@ func TestFetchTimeout(t *testing.T) {
 	cfg.ResponseHeaderTimeout = 50 * time.Millisecond
 	cfg.Retries = 1
 	start := time.Now()
-	_, err, dest := fetchTo(t, context.Background(), New(cfg), srv.URL+"/slow", nil)
+	_, dest, err := fetchertest.Fetch(t, context.Background(), New(cfg), srv.URL+"/slow", nil)
 	if !errors.Is(err, fetcher.ErrUnavailable) || !strings.Contains(err.Error(), "timeout") {
 		t.Fatalf("error = %v, want ErrUnavailable naming a timeout", err)
 	}
@@ -163,12 +164,12 @@ func TestFetchTimeout(t *testing.T) {
 	if _, paths, _ := rec.seen(); len(paths) != 2 {
 		t.Errorf("server saw %d requests, want 2", len(paths))
 	}
-	checkGone(t, dest)
+	fetchertest.CheckGone(t, dest)
 }
 
 func TestFetchCancel(t *testing.T) {
 	t.Run("mid-body", func(t *testing.T) {
-		data, _ := content(2 << 20)
+		data, _ := fetchertest.Content(2 << 20)
 		var srv *httptest.Server
 		var stop <-chan struct{}
 		srv, stop = serve(t, func(w http.ResponseWriter, r *http.Request) {
@@ -182,7 +183,7 @@ func TestFetchCancel(t *testing.T) {
 		})
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		_, err, dest := fetchTo(t, ctx, New(testConfig()), srv.URL+"/f", func(p fetcher.Progress) {
+		_, dest, err := fetchertest.Fetch(t, ctx, New(testConfig()), srv.URL+"/f", func(p fetcher.Progress) {
 			if p.Bytes > 0 {
 				cancel()
 			}
@@ -190,7 +191,7 @@ func TestFetchCancel(t *testing.T) {
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("error = %v, want context.Canceled", err)
 		}
-		checkGone(t, dest)
+		fetchertest.CheckGone(t, dest)
 	})
 	t.Run("during backoff", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -201,11 +202,11 @@ func TestFetchCancel(t *testing.T) {
 		})
 		cfg := testConfig()
 		cfg.Backoff, cfg.MaxBackoff = time.Hour, time.Hour
-		_, err, dest := fetchTo(t, ctx, New(cfg), srv.URL+"/f", nil)
+		_, dest, err := fetchertest.Fetch(t, ctx, New(cfg), srv.URL+"/f", nil)
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("error = %v, want context.Canceled", err)
 		}
-		checkGone(t, dest)
+		fetchertest.CheckGone(t, dest)
 	})
 }
 

@@ -1,6 +1,8 @@
 // Package sdk is the one package a batchd plugin author imports: the
-// contract types, the Serve helpers a plugin's main calls, and the
-// task-side Report helper a task program uses to post its result.
+// contract types, the Serve helpers a plugin's main calls, helpers for a
+// plugin's Configure (DecodeSettings and the Setting functions) and for
+// errors that name a URI (RedactURI, URLErrorCause), and the task-side
+// Report helper a task program uses to post its result.
 package sdk
 
 import (
