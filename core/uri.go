@@ -1,7 +1,6 @@
 package core
 
 import (
-	"net/url"
 	"strings"
 )
 
@@ -13,13 +12,4 @@ func Scheme(uri string) string {
 		return "file"
 	}
 	return strings.ToLower(uri[:i])
-}
-
-// Redact hides the password in a URI's userinfo, for logs and errors.
-func Redact(uri string) string {
-	u, err := url.Parse(uri)
-	if err != nil || u.User == nil {
-		return uri
-	}
-	return u.Redacted()
 }

@@ -20,18 +20,3 @@ func TestScheme(t *testing.T) {
 		})
 	}
 }
-
-func TestRedact(t *testing.T) {
-	tests := []struct{ uri, want string }{
-		{"ftp://user:secret@host/x", "ftp://user:xxxxx@host/x"},
-		{"http://host/x", "http://host/x"},
-		{"/plain/path", "/plain/path"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.uri, func(t *testing.T) {
-			if got := Redact(tt.uri); got != tt.want {
-				t.Errorf("Redact(%q) = %q, want %q", tt.uri, got, tt.want)
-			}
-		})
-	}
-}

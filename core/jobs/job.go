@@ -12,6 +12,7 @@ import (
 	"github.com/batchd/batchd/core/sched"
 	"github.com/batchd/batchd/core/staging"
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
 	"github.com/batchd/batchd/plugins/workload"
 )
 
@@ -249,14 +250,14 @@ func (r *Runner) stage(ctx context.Context, lease *staging.Lease, a workload.Art
 	scheme := core.Scheme(a.URI)
 	f, err := r.cfg.Plugins.FetcherFor(ctx, scheme)
 	if err != nil {
-		return staging.Blob{}, fmt.Errorf("staging %s: %w", core.Redact(a.URI), err)
+		return staging.Blob{}, fmt.Errorf("staging %s: %w", sdk.RedactURI(a.URI), err)
 	}
 	blob, err := r.cfg.Store.StageFor(ctx, lease, a.URI, a.Checksum, func(ctx context.Context, t staging.Target) (int64, string, error) {
 		res, err := f.Fetch(ctx, fetcher.Request{URI: a.URI, Dest: t.Dest}, func(p fetcher.Progress) { t.Progress(p.Bytes, p.Total) })
 		return res.Size, res.SHA256, err
 	})
 	if err != nil {
-		return staging.Blob{}, fmt.Errorf("staging %s: %w", core.Redact(a.URI), err)
+		return staging.Blob{}, fmt.Errorf("staging %s: %w", sdk.RedactURI(a.URI), err)
 	}
 	return blob, nil
 }

@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 // Fetcher returns the fetcher plugin called name, launched (and configured
@@ -117,14 +117,5 @@ func (f *hostedFetcher) Configure(ctx context.Context, settings json.RawMessage)
 
 func (f *hostedFetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
 	res, err := f.inst.fetcher.Fetch(ctx, req, progress)
-	return res, f.inst.opErr("fetch "+redacted(req.URI), err, nil)
-}
-
-// redacted is uri with any password hidden, for error messages.
-func redacted(uri string) string {
-	u, err := url.Parse(uri)
-	if err != nil {
-		return "(unparsable uri)"
-	}
-	return u.Redacted()
+	return res, f.inst.opErr("fetch "+sdk.RedactURI(req.URI), err, nil)
 }
