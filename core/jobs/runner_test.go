@@ -61,7 +61,7 @@ func (s *fakeScheduler) Submit(tasks ...sched.Task) {
 		}()
 	}
 }
-func (s *fakeScheduler) ResultArrived(string)        {}
+func (s *fakeScheduler) ResultArrived(string)       {}
 func (s *fakeScheduler) Done() <-chan sched.Outcome { return s.done }
 
 // harness is a Runner over a real store and collector, fake plugins and a
