@@ -60,13 +60,9 @@ func (m *Main) validate(ctx context.Context) error {
 
 // listPlugins prints every plugin found in the plugin folders.
 func (m *Main) listPlugins(ctx context.Context) error {
-	var cfg *config.Config
-	if m.configPath != "" {
-		c, err := m.loadConfig()
-		if err != nil {
-			return err
-		}
-		cfg = c
+	cfg, err := m.optionalConfig()
+	if err != nil {
+		return err
 	}
 	dirs := m.pluginDirs(cfg)
 	plugins := m.pluginHost(cfg)

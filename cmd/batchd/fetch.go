@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/batchd/batchd/config"
 	"github.com/batchd/batchd/core"
 	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
@@ -14,13 +13,9 @@ import (
 // fetch copies one URI to a local file through the fetcher plugin for its
 // scheme, exactly as staging does, and prints its size, digest and rate.
 func (m *Main) fetch(ctx context.Context) error {
-	var cfg *config.Config
-	if m.configPath != "" {
-		c, err := m.loadConfig()
-		if err != nil {
-			return err
-		}
-		cfg = c
+	cfg, err := m.optionalConfig()
+	if err != nil {
+		return err
 	}
 	uri, dest := m.args[0], m.args[1]
 	plugins := m.pluginHost(cfg)

@@ -34,6 +34,14 @@ func (m *Main) loadConfig() (*config.Config, error) {
 	return cfg, nil
 }
 
+// optionalConfig loads --config when it was given, else returns nil.
+func (m *Main) optionalConfig() (*config.Config, error) {
+	if m.configPath == "" {
+		return nil, nil
+	}
+	return m.loadConfig()
+}
+
 // pluginDirs returns the folders searched for plugins.
 func (m *Main) pluginDirs(cfg *config.Config) []string {
 	dirs := append([]string(nil), m.extraDirs...)
