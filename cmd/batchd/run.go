@@ -128,7 +128,8 @@ func (m *Main) runJobs(ctx context.Context) error {
 		Master: master, FrameworkName: cfg.Cluster.Framework, Role: cfg.Cluster.Role,
 		Principal: cfg.Cluster.Principal, Secret: string(cfg.Cluster.Secret),
 		FailoverTimeout: cfg.Cluster.FailoverTimeout.Std(), Codec: cfg.Cluster.Codec,
-		ConnectTimeout: cfg.Cluster.ConnectTimeout.Std(), Logger: m.log.With("component", "mesos"),
+		ConnectTimeout: cfg.Cluster.ConnectTimeout.Std(), HeartbeatTimeout: cfg.Cluster.HeartbeatTimeout.Std(),
+		Logger: m.log.With("component", "mesos"),
 	})
 	// A task posts its result before it exits, so FINISHED rarely beats the
 	// result by more than a moment: a short grace finds silent tasks quickly.

@@ -40,6 +40,10 @@ type Config struct {
 	// reached before it fails (default 30s). After a first subscription Run
 	// reconnects until its context ends.
 	ConnectTimeout time.Duration
+	// HeartbeatTimeout, when > 0, is how long the event stream may stay
+	// silent after SUBSCRIBED before the connection counts as dead; 0 derives
+	// it from the master's heartbeat interval (3 intervals + 5 s).
+	HeartbeatTimeout time.Duration
 	// LaunchRefuse is the refuse filter sent with ACCEPT for the offer's
 	// unused resources. The default, 0, offers them again at the next
 	// allocation: a scheduler that launched something usually has more to

@@ -236,3 +236,29 @@ func TestUnreachableMaster(t *testing.T) {
 		})
 	}
 }
+
+// TestHeartbeatTimeoutSetting checks that a configured heartbeat_timeout
+// overrides the master's interval: a master promising heartbeats every 15 s
+// that then goes silent is given up on after the configured 30 ms.
+func TestHeartbeatTimeoutSetting(t *testing.T) {
+	m := newFakeMaster(t)
+	cl := New(Config{Master: m.url(), HeartbeatTimeout: 30 * time.Millisecond})
+	cl.minBackoff, cl.maxBackoff = 5*time.Millisecond, 20*time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	events := make(chan core.Event)
+	done := make(chan error, 1)
+	go func() { done <- cl.Run(ctx, events) }()
+	defer func() { cancel(); <-done }()
+
+	r := &running{cl: cl, events: events}
+	m.nextSub(t).send <- subscribedEvent("fw-7", 15)
+	if ev := r.next(t); ev.Subscribed == nil {
+		t.Fatalf("event = %+v", ev)
+	}
+	if ev := r.next(t); !errors.Is(ev.Disconnected, ErrHeartbeatTimeout) {
+		t.Fatalf("event = %+v, want Disconnected(ErrHeartbeatTimeout)", ev)
+	}
+	if got := m.nextSub(t).call.Subscribe.FrameworkInfo.GetID().GetValue(); got != "fw-7" {
+		t.Fatalf("re-subscribed with framework id %q, want fw-7", got)
+	}
+}

@@ -190,6 +190,9 @@ func (c *Cluster) session(ctx context.Context, events chan<- core.Event, limit t
 		if d.ev.Type == scheduler.Event_SUBSCRIBED && d.ev.Subscribed != nil {
 			subscribed = true
 			timeout = watchdogTimeout(secondsToDuration(d.ev.Subscribed.GetHeartbeatIntervalSeconds()), c.hbSlack)
+			if c.cfg.HeartbeatTimeout > 0 {
+				timeout = c.cfg.HeartbeatTimeout
+			}
 		}
 		if err := c.handle(sctx, events, d.ev, acks); err != nil {
 			return subscribed, err
