@@ -65,7 +65,10 @@ func DefaultPluginDirs(exe, base string) []string {
 	if exe != "" {
 		dirs = append(dirs, filepath.Join(filepath.Dir(exe), "plugins"))
 	}
-	return append(dirs, filepath.Join(base, "bin", "plugins"))
+	if local := filepath.Join(base, "bin", "plugins"); len(dirs) == 0 || dirs[0] != local {
+		dirs = append(dirs, local) // once, when the binary is bin/batchd beside the config
+	}
+	return dirs
 }
 
 // FetcherSettings returns the [fetchers.<name>] table as a JSON object, or

@@ -18,8 +18,15 @@ const (
 	exitUsage  = 2 // bad flags or config
 )
 
-// errUsage marks errors that are the caller's to fix (flags, config).
-var errUsage = errors.New("usage")
+// usageError marks an error that is the caller's to fix (flags, config):
+// batchd exits with status 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// usagef returns a usageError; %w wraps as in fmt.Errorf.
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
 // Main is the batchd program, testable without the binary: it parses
 // flags, runs one subcommand and releases what it started on Close.
@@ -90,21 +97,21 @@ func (m *Main) ParseFlags(args []string) error {
 	case "version", "help":
 	default:
 		fmt.Fprint(m.Stderr, usage)
-		return fmt.Errorf("%w: unknown command %q", errUsage, m.cmd)
+		return usagef("unknown command %q", m.cmd)
 	}
 	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %w", errUsage, err)
+		return usagef("%w", err)
 	}
 	if m.cmd == "fetch" {
 		if fs.NArg() != 2 {
-			return fmt.Errorf("%w: batchd fetch needs URI and DEST", errUsage)
+			return usagef("batchd fetch needs URI and DEST")
 		}
 		m.args = fs.Args()
 	} else if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+		return usagef("unexpected arguments %q", fs.Args())
 	}
 	if (m.cmd == "run" || m.cmd == "validate") && m.configPath == "" {
-		return fmt.Errorf("%w: batchd %s needs --config FILE", errUsage, m.cmd)
+		return usagef("batchd %s needs --config FILE", m.cmd)
 	}
 	m.logLevel = slog.LevelInfo
 	if verbose {
@@ -122,7 +129,7 @@ func (m *Main) Main(ctx context.Context, args []string) int {
 	}
 	if err := m.Run(ctx); err != nil {
 		fmt.Fprintln(m.Stderr, "batchd:", err)
-		if errors.Is(err, errUsage) {
+		if errors.As(err, new(usageError)) {
 			return exitUsage
 		}
 		return exitFailed
@@ -150,7 +157,7 @@ func (m *Main) Run(ctx context.Context) error {
 		fmt.Fprintln(m.Stdout, "batchd", version)
 		return nil
 	}
-	return fmt.Errorf("%w: unknown command %q", errUsage, m.cmd)
+	return usagef("unknown command %q", m.cmd)
 }
 
 // version is set at build time with -ldflags "-X main.version=...".

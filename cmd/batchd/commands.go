@@ -22,7 +22,7 @@ func (m *Main) validate(ctx context.Context) error {
 		return err
 	}
 	if err := cfg.RequireJobs(); err != nil {
-		return fmt.Errorf("%w: %w", errUsage, err)
+		return usagef("%w", err)
 	}
 	plugins := m.pluginHost(cfg)
 	defer plugins.Close()
@@ -52,7 +52,7 @@ func (m *Main) validate(ctx context.Context) error {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("%w: %s: %w", errUsage, m.configPath, err)
+		return usagef("%s: %w", m.configPath, err)
 	}
 	fmt.Fprintf(m.Stdout, "%s: ok\n%s", m.configPath, cfg.Redacted())
 	return nil
@@ -124,7 +124,14 @@ func (m *Main) localCluster(ctx context.Context) error {
 // handles says what a plugin handles: a fetcher's schemes, a workload's params.
 func handles(p host.PluginInfo) string {
 	if p.Kind == host.KindFetcher {
-		return "schemes: " + strings.Join(p.Schemes, ",")
+		var parts []string
+		if len(p.Schemes) > 0 {
+			parts = append(parts, "schemes: "+strings.Join(p.Schemes, ","))
+		}
+		if len(p.Formats) > 0 {
+			parts = append(parts, "archives: "+strings.Join(p.Formats, ","))
+		}
+		return strings.Join(parts, "; ")
 	}
 	var names []string
 	for _, prm := range p.Params {

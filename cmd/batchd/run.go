@@ -29,7 +29,7 @@ import (
 func (m *Main) loadConfig() (*config.Config, error) {
 	cfg, err := config.Load(m.configPath)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errUsage, err)
+		return nil, usagef("%w", err)
 	}
 	return cfg, nil
 }
@@ -75,7 +75,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 		return err
 	}
 	if err := cfg.RequireJobs(); err != nil {
-		return fmt.Errorf("%w: %w", errUsage, err)
+		return usagef("%w", err)
 	}
 	runDir := filepath.Join(cfg.State.Dir, "runs", time.Now().UTC().Format("20060102T150405.000000000"))
 	if err := os.MkdirAll(runDir, 0o755); err != nil {
@@ -186,7 +186,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 func (m *Main) serve(ctx context.Context, cfg *config.Config, store *staging.Store, coll *collector.Collector) (string, error) {
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
-		return "", fmt.Errorf("%w: [server] listen %q: %w", errUsage, cfg.Server.Listen, err)
+		return "", usagef("[server] listen %q: %w", cfg.Server.Listen, err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/artifacts/", store.Handler())

@@ -15,6 +15,8 @@ type PluginInfo struct {
 	Description string
 	// Schemes are a fetcher's URI schemes.
 	Schemes []string
+	// Formats are the archive formats a fetcher extracts.
+	Formats []string
 	// Params are a workload's parameters.
 	Params []workload.Param
 	// Err is why the plugin could not be launched or described, if it could not.
@@ -36,7 +38,7 @@ func (h *Host) List(ctx context.Context) []PluginInfo {
 			case k == KindWorkload:
 				pi.Version, pi.Description, pi.Params = inst.winfo.Version, inst.winfo.Description, inst.winfo.Params
 			default:
-				pi.Version, pi.Schemes = inst.finfo.Version, inst.finfo.Schemes
+				pi.Version, pi.Schemes, pi.Formats = inst.finfo.Version, inst.finfo.Schemes, inst.finfo.Formats
 			}
 			out = append(out, pi)
 		}
