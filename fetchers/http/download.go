@@ -50,7 +50,7 @@ type download struct {
 func (d *download) run(ctx context.Context) (fetcher.Result, error) {
 	red := d.url.Redacted()
 	d.total = -1
-	d.progress(fetcher.Progress{Bytes: 0, Total: -1})
+	d.progress(fetcher.Progress{Bytes: d.written, Total: -1})
 	d.reportedAt = time.Now()
 	var last *attemptError
 	for attempt := 0; attempt <= d.c.cfg.Retries; attempt++ {
@@ -105,6 +105,9 @@ func (d *download) attempt(ctx context.Context) *attemptError {
 		return classifyTransport(err)
 	}
 	defer resp.Body.Close()
+	if d.complete(resp) {
+		return nil
+	}
 	if aerr := d.accept(resp); aerr != nil {
 		return aerr
 	}
