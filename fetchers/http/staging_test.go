@@ -16,7 +16,8 @@ import (
 	"github.com/batchd/batchd/plugins/fetcher/fetchertest"
 )
 
-// TestStagingResume runs the fetcher under core/staging as batchd does: an
+// TestStagingResume runs the fetcher under core/staging as batchd does,
+// over the plugin gRPC shims: an
 // interrupted fetch leaves a partial file, the next one resumes it with a
 // Range request, and a wrong prefix is caught by the checksum, after which
 // the fetch starts over and succeeds.
@@ -47,7 +48,7 @@ func TestStagingResume(t *testing.T) {
 	})
 	cfg := testConfig()
 	cfg.Retries = 0
-	f := New(cfg)
+	f := fetchertest.Conn(t, New(cfg)) // through the gRPC shims, as batchd runs it
 	store, err := staging.Open(t.TempDir(), staging.Options{})
 	if err != nil {
 		t.Fatal(err)
