@@ -40,6 +40,9 @@ type download struct {
 	written   int64  // bytes in out and in hash
 	total     int64  // expected size, -1 when unknown
 	validator string // ETag or Last-Modified of the first answer, for If-Range
+	// prefixTime is when Dest's prefix from an earlier fetch was last
+	// written (see adopt); zero once an answer has been accepted.
+	prefixTime time.Time
 
 	reported   int64
 	reportedAt time.Time
@@ -164,6 +167,16 @@ func (d *download) accept(resp *http.Response) *attemptError {
 			}
 			return retryable(fmt.Errorf("server answered 206 with Content-Range %q to bytes=%d-; restarting", resp.Header.Get("Content-Range"), asked), 0)
 		}
+		if d.stale(resp) {
+			if rerr := d.restart(); rerr != nil {
+				return permanent(rerr)
+			}
+			return retryable(fmt.Errorf("source modified (Last-Modified %s) after the partial file was written; restarting", resp.Header.Get("Last-Modified")), 0)
+		}
+		d.prefixTime = time.Time{}
+		if d.validator == "" {
+			d.validator = validator(resp.Header)
+		}
 		switch {
 		case size >= 0:
 			d.total = size
@@ -193,6 +206,7 @@ func (d *download) restart() error {
 	}
 	d.hash = sha256.New()
 	d.written, d.total, d.reported = 0, -1, 0
+	d.prefixTime = time.Time{}
 	return nil
 }
 

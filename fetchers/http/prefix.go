@@ -13,8 +13,12 @@ import (
 // Range: bytes=Offset- exactly as a retry within one fetch does; the same
 // accept logic then appends on a 206 that starts at Offset and restarts
 // from zero on a 200, a 206 at another offset, or a 416 (a prefix longer
-// than the object). The fetcher cannot tell a wrong prefix from a right
-// one: the caller verifies the whole file's digest.
+// than the object). The first 206 is also refused when its Last-Modified
+// is later than Dest's modification time: the source changed after the
+// prefix was written (a guard, not a proof: there is no earlier ETag to
+// send in If-Range, and clocks may differ). Beyond that the fetcher cannot
+// tell a wrong prefix from a right one: the caller verifies the whole
+// file's digest.
 
 // adopt takes the first offset bytes of d.out as already downloaded. A file
 // shorter than offset is emptied instead (nothing to resume); bytes past
@@ -40,7 +44,20 @@ func (d *download) adopt(offset int64) error {
 		return fmt.Errorf("resuming into %s: %w", name, err)
 	}
 	d.written, d.reported = n, n
+	if n > 0 {
+		d.prefixTime = fi.ModTime()
+	}
 	return nil
+}
+
+// stale reports whether resp, continuing a prefix left by an earlier
+// fetch, comes from a source modified after that prefix was written.
+func (d *download) stale(resp *http.Response) bool {
+	if d.prefixTime.IsZero() {
+		return false
+	}
+	lm, err := http.ParseTime(resp.Header.Get("Last-Modified"))
+	return err == nil && lm.After(d.prefixTime)
 }
 
 // complete reports whether a 416 answer to a resume says the object is

@@ -15,9 +15,10 @@ import (
 	"github.com/batchd/batchd/plugins/fetcher/fetchertest"
 )
 
-// rangeServer serves data with Range support (http.ServeContent), or, when
-// ignoreRanges, always the whole of it with 200, noting each request.
-func rangeServer(t *testing.T, data []byte, ignoreRanges bool) (string, *recorder) {
+// rangeServer serves data with Range support (http.ServeContent, with
+// Last-Modified modified unless it is zero), or, when ignoreRanges, always
+// the whole of it with 200, noting each request.
+func rangeServer(t *testing.T, data []byte, ignoreRanges bool, modified time.Time) (string, *recorder) {
 	var rec recorder
 	srv, _ := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		rec.note(r)
@@ -26,7 +27,7 @@ func rangeServer(t *testing.T, data []byte, ignoreRanges bool) (string, *recorde
 			w.Write(data)
 			return
 		}
-		http.ServeContent(w, r, "blob", time.Time{}, bytes.NewReader(data))
+		http.ServeContent(w, r, "blob", modified, bytes.NewReader(data))
 	})
 	return srv.URL + "/blob", &rec
 }
@@ -39,18 +40,21 @@ func TestFetchResumesFromOffset(t *testing.T) {
 		name         string
 		prefix       []byte
 		ignoreRanges bool
+		modified     time.Time // Last-Modified; zero: none
 		wantRanges   []string
 	}{
-		{"half", data[:n/2], false, []string{fmt.Sprintf("bytes=%d-", n/2)}},
-		{"one byte", data[:1], false, []string{"bytes=1-"}},
-		{"all but one byte", data[:n-1], false, []string{fmt.Sprintf("bytes=%d-", n-1)}},
-		{"whole object already there", data, false, []string{fmt.Sprintf("bytes=%d-", n)}},
-		{"server ignores ranges", data[:n/2], true, []string{fmt.Sprintf("bytes=%d-", n/2)}},
-		{"prefix longer than the object", append(slices.Clip(data), junk...), false, []string{fmt.Sprintf("bytes=%d-", n+len(junk)), ""}},
+		{"half", data[:n/2], false, time.Time{}, []string{fmt.Sprintf("bytes=%d-", n/2)}},
+		{"one byte", data[:1], false, time.Time{}, []string{"bytes=1-"}},
+		{"all but one byte", data[:n-1], false, time.Time{}, []string{fmt.Sprintf("bytes=%d-", n-1)}},
+		{"whole object already there", data, false, time.Time{}, []string{fmt.Sprintf("bytes=%d-", n)}},
+		{"server ignores ranges", data[:n/2], true, time.Time{}, []string{fmt.Sprintf("bytes=%d-", n/2)}},
+		{"prefix longer than the object", append(slices.Clip(data), junk...), false, time.Time{}, []string{fmt.Sprintf("bytes=%d-", n+len(junk)), ""}},
+		{"source older than the prefix", data[:n/2], false, time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), []string{fmt.Sprintf("bytes=%d-", n/2)}},
+		{"source modified after the prefix", data[:n/2], false, time.Now().Add(time.Hour), []string{fmt.Sprintf("bytes=%d-", n/2), ""}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			uri, rec := rangeServer(t, data, tt.ignoreRanges)
+			uri, rec := rangeServer(t, data, tt.ignoreRanges, tt.modified)
 			res, dest, err := fetchertest.Resume(t, context.Background(), New(testConfig()), uri, tt.prefix)
 			if err != nil {
 				t.Fatalf("Fetch: %v", err)
@@ -69,7 +73,7 @@ func TestFetchResumesFromOffset(t *testing.T) {
 // verification (core/staging's checksum) catches it; see TestStagingResume.
 func TestFetchResumeTrustsThePrefix(t *testing.T) {
 	data, want := fetchertest.Content(4096)
-	uri, _ := rangeServer(t, data, false)
+	uri, _ := rangeServer(t, data, false, time.Time{})
 	wrong := bytes.Repeat([]byte{0}, 1000)
 	res, dest, err := fetchertest.Resume(t, context.Background(), New(testConfig()), uri, wrong)
 	if err != nil {
@@ -88,7 +92,7 @@ func TestFetchResumeTrustsThePrefix(t *testing.T) {
 // A Dest shorter than Offset holds nothing to resume: the fetch starts over.
 func TestFetchResumeShortDest(t *testing.T) {
 	data, want := fetchertest.Content(4096)
-	uri, rec := rangeServer(t, data, false)
+	uri, rec := rangeServer(t, data, false, time.Time{})
 	dest := t.TempDir() + "/partial"
 	if err := os.WriteFile(dest, data[:100], 0o644); err != nil {
 		t.Fatal(err)
