@@ -86,8 +86,8 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 // (unless req.KeepPartial asks to keep it for a later resume) and returns
 // an error wrapping ctx.Err().
 //
-// With req.Offset > 0 and a file (not a directory) at least that long, it
-// resumes: it hashes the first Offset bytes already in req.Dest and reads
+// With req.Offset > 0 and a file (not a directory) at least that long and
+// not modified since req.Dest was last written, it resumes: it hashes the first Offset bytes already in req.Dest and reads
 // the rest from Offset on. The result covers the whole file.
 func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
 	f.mu.RLock()
@@ -131,7 +131,7 @@ func (s *session) fetchTo(req fetcher.Request, progress func(fetcher.Progress)) 
 	if info.IsDir() {
 		total = -1
 	}
-	out, h, start, err := openDest(dest, req.Offset, total)
+	out, h, start, err := openDest(dest, req.Offset, total, info.ModTime())
 	if err != nil {
 		return fetcher.Result{}, err
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/batchd/batchd/internal/hdfstest"
 	"github.com/batchd/batchd/plugins/fetcher"
@@ -58,13 +59,28 @@ func TestFetchResumesFromOffset(t *testing.T) {
 			}
 		})
 	}
+	// A prefix written before the file was last modified is stale.
+	dest := filepath.Join(t.TempDir(), "stale")
+	old := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := os.WriteFile(dest, wrong, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(dest, old, old); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.Fetch(context.Background(), fetcher.Request{URI: "hdfs:///f", Dest: dest, Offset: int64(len(wrong))}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fetchertest.CheckResult(t, res, int64(n), digest(data))
+
 	// A directory is a tar stream built on the fly: it always starts over.
 	fresh := filepath.Join(t.TempDir(), "fresh.tar")
 	want, err := f.Fetch(context.Background(), fetcher.Request{URI: "hdfs:///tree", Dest: fresh}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, _, err := fetchertest.Resume(t, context.Background(), f, "hdfs:///tree", wrong)
+	res, _, err = fetchertest.Resume(t, context.Background(), f, "hdfs:///tree", wrong)
 	if err != nil || res != want {
 		t.Errorf("directory with an offset: %+v, %v; want %+v", res, err, want)
 	}

@@ -6,6 +6,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"time"
 )
 
 // Resuming across fetches. When a Request carries an Offset, Dest already
@@ -13,14 +14,16 @@ import (
 // openDest hashes them and the copy seeks the HDFS file to Offset, the same
 // way a read that failed mid-fetch resumes. A directory (a tar stream built
 // on the fly) always starts over, and so does a prefix longer than the
-// file. The fetcher cannot tell a wrong prefix from a right one: the caller
+// file or last written before the file's modification time (the file
+// changed since; a guard, not a proof, as clocks may differ). Beyond that
+// the fetcher cannot tell a wrong prefix from a right one: the caller
 // verifies the whole file's digest.
 
 // openDest opens dest for an object of size bytes (-1 for a directory's
-// tar stream) and returns it positioned after the prefix it keeps, a hash
-// of that prefix, and the prefix's length. Without a usable prefix dest is
-// truncated.
-func openDest(dest string, offset, size int64) (*os.File, hash.Hash, int64, error) {
+// tar stream) modified at modTime, and returns it positioned after the
+// prefix it keeps, a hash of that prefix, and the prefix's length. Without
+// a usable prefix dest is truncated.
+func openDest(dest string, offset, size int64, modTime time.Time) (*os.File, hash.Hash, int64, error) {
 	h := sha256.New()
 	if offset <= 0 || size < 0 || offset > size {
 		out, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
@@ -30,7 +33,7 @@ func openDest(dest string, offset, size int64) (*os.File, hash.Hash, int64, erro
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	n, err := adopt(out, h, offset)
+	n, err := adopt(out, h, offset, modTime)
 	if err != nil {
 		out.Close()
 		return nil, nil, 0, fmt.Errorf("resuming into %s: %w", dest, err)
@@ -38,14 +41,15 @@ func openDest(dest string, offset, size int64) (*os.File, hash.Hash, int64, erro
 	return out, h, n, nil
 }
 
-// adopt keeps the first offset bytes of out (none when it is shorter),
-// hashes them into h and seeks past them.
-func adopt(out *os.File, h hash.Hash, offset int64) (int64, error) {
+// adopt keeps the first offset bytes of out (none when it is shorter or
+// was last written before notBefore), hashes them into h and seeks past
+// them.
+func adopt(out *os.File, h hash.Hash, offset int64, notBefore time.Time) (int64, error) {
 	fi, err := out.Stat()
 	if err != nil {
 		return 0, err
 	}
-	if fi.Size() < offset {
+	if fi.Size() < offset || fi.ModTime().Before(notBefore) {
 		offset = 0
 	}
 	if err := out.Truncate(offset); err != nil {
