@@ -39,6 +39,9 @@ type download struct {
 	total    int64 // from SIZE, or -1 when unknown
 	sized    bool  // SIZE was asked
 	noResume bool  // the server refused REST: every retry starts over
+	// prefixTime is when the prefix from an earlier fetch was last written
+	// (see adopt); zero once checked.
+	prefixTime time.Time
 
 	reported   int64
 	reportedAt time.Time
@@ -91,7 +94,7 @@ func (d *download) attempt(ctx context.Context) *attemptError {
 			return aerr
 		}
 	}
-	if whole, err := d.checkPrefix(); err != nil {
+	if whole, err := d.checkPrefix(s); err != nil {
 		return permanent(err)
 	} else if whole {
 		return nil

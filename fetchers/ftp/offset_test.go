@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/batchd/batchd/internal/ftptest"
 	"github.com/batchd/batchd/plugins/fetcher"
@@ -122,7 +124,8 @@ func TestFetchKeepPartial(t *testing.T) {
 }
 
 // TestRealServerResumeFromOffset resumes a prefix against each real
-// server; its log must show REST at the prefix's length.
+// server; its log must show REST at the prefix's length. A prefix last
+// written before the file was modified (by MDTM) is not resumed.
 func TestRealServerResumeFromOffset(t *testing.T) {
 	data, sum := fetchertest.Content(2<<20 + 7)
 	const off = 1<<20 + 3
@@ -130,21 +133,43 @@ func TestRealServerResumeFromOffset(t *testing.T) {
 		t.Run(rs.name, func(t *testing.T) {
 			srv := rs.start(t, ftptest.Options{})
 			srv.WriteFile(t, "big.bin", data)
-			res, dest, err := fetchertest.Resume(t, context.Background(), New(testConfig()),
-				withUser(srv, "ftp", "big.bin", srv.User, srv.Password), data[:off])
-			if err != nil {
-				t.Fatal(err)
+			uri := withUser(srv, "ftp", "big.bin", srv.User, srv.Password)
+			cases := []struct {
+				name      string
+				written   time.Time // the prefix's modification time; zero: now
+				wantRests []string
+			}{
+				{"fresh prefix", time.Time{}, []string{"REST " + strconv.Itoa(off)}},
+				{"prefix older than the file", time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), nil},
 			}
-			fetchertest.CheckResult(t, res, int64(len(data)), sum)
-			fetchertest.CheckFile(t, dest, sum)
-			var rests []string
-			for _, c := range ftptest.Commands(srv.Log(t)) {
-				if strings.HasPrefix(c, "REST ") {
-					rests = append(rests, c)
-				}
-			}
-			if want := []string{"REST " + strconv.Itoa(off)}; !slices.Equal(rests, want) {
-				t.Errorf("REST commands in the server log = %q, want %q", rests, want)
+			for _, tc := range cases {
+				t.Run(tc.name, func(t *testing.T) {
+					logStart := len(srv.Log(t))
+					dest := filepath.Join(t.TempDir(), "partial")
+					if err := os.WriteFile(dest, data[:off], 0o644); err != nil {
+						t.Fatal(err)
+					}
+					if !tc.written.IsZero() {
+						if err := os.Chtimes(dest, tc.written, tc.written); err != nil {
+							t.Fatal(err)
+						}
+					}
+					res, err := New(testConfig()).Fetch(context.Background(), fetcher.Request{URI: uri, Dest: dest, Offset: off}, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					fetchertest.CheckResult(t, res, int64(len(data)), sum)
+					fetchertest.CheckFile(t, dest, sum)
+					var rests []string
+					for _, c := range ftptest.Commands(srv.Log(t)[logStart:]) {
+						if strings.HasPrefix(c, "REST ") {
+							rests = append(rests, c)
+						}
+					}
+					if !slices.Equal(rests, tc.wantRests) {
+						t.Errorf("REST commands in the server log = %q, want %q", rests, tc.wantRests)
+					}
+				})
 			}
 		})
 	}
