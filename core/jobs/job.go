@@ -253,7 +253,7 @@ func (r *Runner) stage(ctx context.Context, lease *staging.Lease, a workload.Art
 		return staging.Blob{}, fmt.Errorf("staging %s: %w", sdk.RedactURI(a.URI), err)
 	}
 	blob, err := r.cfg.Store.StageFor(ctx, lease, a.URI, a.Checksum, func(ctx context.Context, t staging.Target) (int64, string, error) {
-		res, err := f.Fetch(ctx, fetcher.Request{URI: a.URI, Dest: t.Dest}, func(p fetcher.Progress) { t.Progress(p.Bytes, p.Total) })
+		res, err := f.Fetch(ctx, fetcher.Request{URI: a.URI, Dest: t.Dest, Offset: t.Offset, KeepPartial: true}, func(p fetcher.Progress) { t.Progress(p.Bytes, p.Total) })
 		return res.Size, res.SHA256, err
 	})
 	if err != nil {

@@ -3,6 +3,12 @@
 //
 // It copies the file to the destination the caller names, computing the
 // SHA-256 of the bytes written and reporting progress as it goes.
+//
+// It never resumes: given a Request.Offset it truncates the destination and
+// copies the whole file again, and it removes a partial destination even
+// when Request.KeepPartial asks to keep it. A local copy is cheap, and a
+// fresh one always matches the source as it is now, so a stale or wrong
+// prefix can never reach the result.
 package filefetch
 
 import (
@@ -58,6 +64,8 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 // URI this fetcher does not handle (another host, a relative path)
 // fetcher.ErrUnsupported. Directories are refused. When ctx is cancelled
 // Fetch stops, removes req.Dest and returns an error wrapping ctx.Err().
+// req.Offset and req.KeepPartial are ignored: every fetch copies the whole
+// file afresh (see the package comment).
 func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
 	path, err := localPath(req.URI)
 	if err != nil {

@@ -39,6 +39,9 @@ type download struct {
 	total    int64 // from SIZE, or -1 when unknown
 	sized    bool  // SIZE was asked
 	noResume bool  // the server refused REST: every retry starts over
+	// prefixTime is when the prefix from an earlier fetch was last written
+	// (see adopt); zero once checked.
+	prefixTime time.Time
 
 	reported   int64
 	reportedAt time.Time
@@ -48,7 +51,7 @@ type download struct {
 // are spent or ctx ends.
 func (d *download) run(ctx context.Context) (fetcher.Result, error) {
 	d.total = -1
-	d.progress(fetcher.Progress{Bytes: 0, Total: -1})
+	d.progress(fetcher.Progress{Bytes: d.written, Total: -1})
 	d.reportedAt = time.Now()
 	var last *attemptError
 	for attempt := 0; attempt <= d.cfg.Retries; attempt++ {
@@ -90,6 +93,11 @@ func (d *download) attempt(ctx context.Context) *attemptError {
 		if aerr := d.size(s); aerr != nil {
 			return aerr
 		}
+	}
+	if whole, err := d.checkPrefix(s); err != nil {
+		return permanent(err)
+	} else if whole {
+		return nil
 	}
 	if d.noResume && d.written > 0 {
 		if err := d.restart(); err != nil {

@@ -103,7 +103,13 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 // fetcher.ErrPermission and names the user and host; a folder wraps
 // fetcher.ErrUnsupported; when the retries are spent the error wraps
 // fetcher.ErrUnavailable. Cancelling ctx closes the connections at once
-// and the error wraps ctx.Err(). On any error req.Dest is removed.
+// and the error wraps ctx.Err(). On any error req.Dest is removed, unless
+// req.KeepPartial asks to keep the prefix written for a later resume.
+//
+// With req.Offset > 0 it resumes: it hashes the first Offset bytes already
+// in req.Dest and retrieves the rest with REST Offset, starting over from
+// byte 0 when the server refuses REST or SIZE says the file is shorter
+// than Offset. The result covers the whole file, prefix included.
 func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
 	st := f.state.Load()
 	t, err := parseTarget(req.URI, st.cfg)
@@ -122,12 +128,24 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 	case <-ctx.Done():
 		return fetcher.Result{}, fmt.Errorf("fetching %s: waiting for a free connection: %w", t.redacted, ctx.Err())
 	}
-	out, err := os.OpenFile(req.Dest, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	flags := os.O_RDWR | os.O_CREATE
+	if req.Offset <= 0 {
+		flags |= os.O_TRUNC
+	}
+	out, err := os.OpenFile(req.Dest, flags, 0o644)
 	if err != nil {
 		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", t.redacted, err)
 	}
 	d := &download{cfg: st.cfg, tls: st.tls, t: t, out: out, hash: sha256.New(), progress: progress, wrapData: f.wrapData}
-	res, err := d.run(ctx)
+	if req.Offset > 0 {
+		if err = d.adopt(req.Offset); err != nil {
+			err = fmt.Errorf("fetching %s: %w", t.redacted, err)
+		}
+	}
+	var res fetcher.Result
+	if err == nil {
+		res, err = d.run(ctx)
+	}
 	if err == nil {
 		if err = out.Sync(); err != nil {
 			err = fmt.Errorf("fetching %s: syncing %s: %w", t.redacted, req.Dest, err)
@@ -137,7 +155,9 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 		err = fmt.Errorf("fetching %s: closing %s: %w", t.redacted, req.Dest, cerr)
 	}
 	if err != nil {
-		os.Remove(req.Dest)
+		if !req.KeepPartial {
+			os.Remove(req.Dest)
+		}
 		return fetcher.Result{}, err
 	}
 	return res, nil

@@ -9,12 +9,12 @@ import (
 	"github.com/batchd/batchd/plugins/fetcher"
 )
 
-// copyFile writes the size bytes of file p to w. When a read fails (the
-// client has then tried every replica of the block) it reopens the file and
-// resumes at the offset already written, up to cfg.Retries times in a row
-// without progress.
-func (s *session) copyFile(w io.Writer, p string, size int64) error {
-	var written int64
+// copyFile writes the bytes of file p from start to size to w. When a read
+// fails (the client has then tried every replica of the block) it reopens
+// the file and resumes at the offset already written, up to cfg.Retries
+// times in a row without progress.
+func (s *session) copyFile(w io.Writer, p string, start, size int64) error {
+	written := start
 	failures := 0
 	for written < size {
 		n, err := s.copyFrom(w, p, written, size)

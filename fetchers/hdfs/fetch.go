@@ -21,7 +21,6 @@ package hdfsfetch
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -83,8 +82,13 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 // tar stream for a directory). A missing path is an error wrapping
 // fetcher.ErrNotFound, a refused one fetcher.ErrPermission, namenodes that
 // cannot be reached or blocks no datanode can serve fetcher.ErrUnavailable.
-// When ctx is cancelled Fetch closes its connections, removes req.Dest and
-// returns an error wrapping ctx.Err().
+// When ctx is cancelled Fetch closes its connections, removes req.Dest
+// (unless req.KeepPartial asks to keep it for a later resume) and returns
+// an error wrapping ctx.Err().
+//
+// With req.Offset > 0 and a file (not a directory) at least that long and
+// not modified since req.Dest was last written, it resumes: it hashes the first Offset bytes already in req.Dest and reads
+// the rest from Offset on. The result covers the whole file.
 func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
 	f.mu.RLock()
 	cfg := f.cfg
@@ -105,7 +109,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", sdk.RedactURI(req.URI), err)
 	}
 	defer s.close()
-	res, err := s.fetchTo(req.Dest, progress)
+	res, err := s.fetchTo(req, progress)
 	if err != nil {
 		if ctx.Err() != nil {
 			err = fmt.Errorf("%w (%w)", ctx.Err(), err)
@@ -115,28 +119,29 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 	return res, nil
 }
 
-// fetchTo writes the file or tree to dest, hashing and reporting progress.
-func (s *session) fetchTo(dest string, progress func(fetcher.Progress)) (fetcher.Result, error) {
+// fetchTo writes the file or tree to req.Dest, from req.Offset for a file
+// when Dest holds that prefix, hashing and reporting progress.
+func (s *session) fetchTo(req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
+	dest := req.Dest
 	info, err := s.client.Stat(s.target.path)
 	if err != nil {
 		return fetcher.Result{}, classify(err)
 	}
-	out, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return fetcher.Result{}, err
-	}
-	h := sha256.New()
 	total := info.Size()
 	if info.IsDir() {
 		total = -1
 	}
+	out, h, start, err := openDest(dest, req.Offset, total, info.ModTime())
+	if err != nil {
+		return fetcher.Result{}, err
+	}
 	aw := newAsyncWriter(io.MultiWriter(out, h))
-	pw := &progressWriter{w: aw, total: total, report: progress}
-	pw.report(fetcher.Progress{Bytes: 0, Total: total})
+	pw := &progressWriter{w: aw, n: start, total: total, report: progress}
+	pw.report(fetcher.Progress{Bytes: start, Total: total})
 	if info.IsDir() {
 		err = s.writeTree(pw, s.target.path)
 	} else {
-		err = s.copyFile(pw, s.target.path, info.Size())
+		err = s.copyFile(pw, s.target.path, start, info.Size())
 	}
 	if werr := aw.Close(); err == nil {
 		err = werr
@@ -148,7 +153,9 @@ func (s *session) fetchTo(dest string, progress func(fetcher.Progress)) (fetcher
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(dest)
+		if !req.KeepPartial {
+			os.Remove(dest)
+		}
 		return fetcher.Result{}, err
 	}
 	pw.flush()

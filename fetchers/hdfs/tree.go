@@ -47,7 +47,7 @@ func (s *session) writeEntry(tw *tar.Writer, p, name string, fi os.FileInfo) err
 		if err := tw.WriteHeader(hdr); err != nil {
 			return &writeError{err}
 		}
-		if err := s.copyFile(tw, p, fi.Size()); err != nil {
+		if err := s.copyFile(tw, p, 0, fi.Size()); err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
 		return nil

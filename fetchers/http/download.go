@@ -40,6 +40,9 @@ type download struct {
 	written   int64  // bytes in out and in hash
 	total     int64  // expected size, -1 when unknown
 	validator string // ETag or Last-Modified of the first answer, for If-Range
+	// prefixTime is when Dest's prefix from an earlier fetch was last
+	// written (see adopt); zero once an answer has been accepted.
+	prefixTime time.Time
 
 	reported   int64
 	reportedAt time.Time
@@ -50,7 +53,7 @@ type download struct {
 func (d *download) run(ctx context.Context) (fetcher.Result, error) {
 	red := d.url.Redacted()
 	d.total = -1
-	d.progress(fetcher.Progress{Bytes: 0, Total: -1})
+	d.progress(fetcher.Progress{Bytes: d.written, Total: -1})
 	d.reportedAt = time.Now()
 	var last *attemptError
 	for attempt := 0; attempt <= d.c.cfg.Retries; attempt++ {
@@ -105,6 +108,9 @@ func (d *download) attempt(ctx context.Context) *attemptError {
 		return classifyTransport(err)
 	}
 	defer resp.Body.Close()
+	if d.complete(resp) {
+		return nil
+	}
 	if aerr := d.accept(resp); aerr != nil {
 		return aerr
 	}
@@ -161,6 +167,16 @@ func (d *download) accept(resp *http.Response) *attemptError {
 			}
 			return retryable(fmt.Errorf("server answered 206 with Content-Range %q to bytes=%d-; restarting", resp.Header.Get("Content-Range"), asked), 0)
 		}
+		if d.stale(resp) {
+			if rerr := d.restart(); rerr != nil {
+				return permanent(rerr)
+			}
+			return retryable(fmt.Errorf("source modified (Last-Modified %s) after the partial file was written; restarting", resp.Header.Get("Last-Modified")), 0)
+		}
+		d.prefixTime = time.Time{}
+		if d.validator == "" {
+			d.validator = validator(resp.Header)
+		}
 		switch {
 		case size >= 0:
 			d.total = size
@@ -190,6 +206,7 @@ func (d *download) restart() error {
 	}
 	d.hash = sha256.New()
 	d.written, d.total, d.reported = 0, -1, 0
+	d.prefixTime = time.Time{}
 	return nil
 }
 

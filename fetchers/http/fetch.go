@@ -73,7 +73,13 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 // Fetch downloads req.URI to req.Dest. A 404 or 410 is an error wrapping
 // fetcher.ErrNotFound, a 401 or 403 fetcher.ErrPermission; when the retries
 // are spent the error wraps fetcher.ErrUnavailable. On any error, including
-// a cancelled ctx (the error then wraps ctx.Err()), req.Dest is removed.
+// a cancelled ctx (the error then wraps ctx.Err()), req.Dest is removed,
+// unless req.KeepPartial asks to keep the prefix written for a later resume.
+//
+// With req.Offset > 0 it resumes: it hashes the first Offset bytes already
+// in req.Dest and asks for the rest with a Range request, appending on a
+// 206 that starts at Offset; on a 200, a 206 elsewhere or a 416 it starts
+// over from zero. The result covers the whole file, prefix included.
 func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
 	u, err := url.Parse(req.URI)
 	if err != nil {
@@ -89,12 +95,24 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 	if progress == nil {
 		progress = func(fetcher.Progress) {}
 	}
-	out, err := os.OpenFile(req.Dest, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	flags := os.O_RDWR | os.O_CREATE
+	if req.Offset <= 0 {
+		flags |= os.O_TRUNC
+	}
+	out, err := os.OpenFile(req.Dest, flags, 0o644)
 	if err != nil {
 		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", u.Redacted(), err)
 	}
 	d := &download{c: c, url: u, out: out, hash: sha256.New(), progress: progress}
-	res, err := d.run(ctx)
+	if req.Offset > 0 {
+		if err = d.adopt(req.Offset); err != nil {
+			err = fmt.Errorf("fetching %s: %w", u.Redacted(), err)
+		}
+	}
+	var res fetcher.Result
+	if err == nil {
+		res, err = d.run(ctx)
+	}
 	if err == nil {
 		if err = out.Sync(); err != nil {
 			err = fmt.Errorf("fetching %s: syncing %s: %w", u.Redacted(), req.Dest, err)
@@ -104,7 +122,9 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 		err = fmt.Errorf("fetching %s: closing %s: %w", u.Redacted(), req.Dest, cerr)
 	}
 	if err != nil {
-		os.Remove(req.Dest)
+		if !req.KeepPartial {
+			os.Remove(req.Dest)
+		}
 		return fetcher.Result{}, err
 	}
 	return res, nil

@@ -42,7 +42,9 @@ func (c *client) Configure(ctx context.Context, settings json.RawMessage) error 
 func (c *client) Fetch(ctx context.Context, req Request, progress func(Progress)) (Result, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stream, err := c.rpc.Fetch(ctx, &pb.FetchRequest{Uri: req.URI, Dest: req.Dest})
+	stream, err := c.rpc.Fetch(ctx, &pb.FetchRequest{
+		Uri: req.URI, Dest: req.Dest, Offset: req.Offset, KeepPartial: req.KeepPartial,
+	})
 	if err != nil {
 		return Result{}, wireErrors.FromStatus(err)
 	}

@@ -40,7 +40,8 @@ var (
 // Lifecycle: batchd calls Describe once after launching the plugin, then
 // Configure once with the fetcher's config section (possibly empty), then
 // Fetch any number of times, concurrently. All methods honour ctx: when it is
-// cancelled they stop, remove partial output they created, and return an
+// cancelled they stop, remove partial output they created (unless
+// Request.KeepPartial asks to keep it), and return an
 // error wrapping ctx.Err().
 type Fetcher interface {
 	// Describe returns the fetcher's name, version and the URI schemes it handles.
@@ -70,6 +71,21 @@ type Request struct {
 	URI string
 	// Dest is the local file path to write.
 	Dest string
+	// Offset, when positive, says Dest already holds the first Offset bytes
+	// of the object, from an interrupted fetch. A fetcher that can resume
+	// appends from there (HTTP Range, FTP REST, a seek) and returns the Size
+	// and SHA256 of the WHOLE file, prefix included; one that cannot
+	// truncates Dest and starts over. A fetcher never trusts a prefix longer
+	// than the object: it starts over then. It cannot tell a wrong prefix
+	// from a right one; the caller verifies the result (size, digest,
+	// checksum). 0 means a fresh fetch. An older plugin ignores Offset and
+	// starts over, which is still correct.
+	Offset int64
+	// KeepPartial asks a fetcher that fails (or is cancelled) to leave the
+	// bytes it wrote in Dest, a prefix of the object, so that a later Fetch
+	// can resume them with Offset, instead of removing Dest. The caller then
+	// owns and removes Dest. An older plugin ignores it and removes Dest.
+	KeepPartial bool
 }
 
 // Progress reports a fetch under way.

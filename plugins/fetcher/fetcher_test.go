@@ -140,3 +140,30 @@ func TestFetchCancellationReachesPlugin(t *testing.T) {
 		t.Errorf("plugin saw %v, want context.Canceled", err)
 	}
 }
+
+func TestFetchRequestCrossesTheWire(t *testing.T) {
+	tests := []struct {
+		name string
+		req  fetcher.Request
+	}{
+		{"fresh", fetcher.Request{URI: "ftp://h/a", Dest: "/tmp/a"}},
+		{"resume", fetcher.Request{URI: "ftp://h/a", Dest: "/tmp/a", Offset: 1 << 40, KeepPartial: true}},
+		{"keep partial only", fetcher.Request{URI: "http://h/b", Dest: "/tmp/b", KeepPartial: true}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got fetcher.Request
+			f := fetchertest.Conn(t, &fetcher.Fake{FetchFunc: func(_ context.Context, req fetcher.Request, _ func(fetcher.Progress)) (fetcher.Result, error) {
+				got = req
+				return fetcher.Result{Size: req.Offset}, nil
+			}})
+			res, err := f.Fetch(context.Background(), tc.req, nil)
+			if err != nil {
+				t.Fatalf("Fetch: %v", err)
+			}
+			if got != tc.req || res.Size != tc.req.Offset {
+				t.Errorf("plugin got %+v (result %+v), want %+v", got, res, tc.req)
+			}
+		})
+	}
+}

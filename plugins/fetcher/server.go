@@ -41,7 +41,9 @@ func (s *server) Fetch(req *pb.FetchRequest, stream grpc.ServerStreamingServer[p
 			Progress: &pb.Progress{Bytes: p.Bytes, Total: p.Total},
 		}})
 	}
-	res, err := s.impl.Fetch(stream.Context(), Request{URI: req.GetUri(), Dest: req.GetDest()}, progress)
+	res, err := s.impl.Fetch(stream.Context(), Request{
+		URI: req.GetUri(), Dest: req.GetDest(), Offset: req.GetOffset(), KeepPartial: req.GetKeepPartial(),
+	}, progress)
 	if err != nil {
 		return wireErrors.ToStatus(err)
 	}

@@ -227,9 +227,21 @@ func (*ConfigureResponse) Descriptor() ([]byte, []int) {
 }
 
 type FetchRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Uri           string                 `protobuf:"bytes,1,opt,name=uri,proto3" json:"uri,omitempty"`
-	Dest          string                 `protobuf:"bytes,2,opt,name=dest,proto3" json:"dest,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Uri   string                 `protobuf:"bytes,1,opt,name=uri,proto3" json:"uri,omitempty"`
+	Dest  string                 `protobuf:"bytes,2,opt,name=dest,proto3" json:"dest,omitempty"`
+	// offset: dest already holds the first offset bytes of the object, from
+	// an interrupted fetch. A fetcher that can resume appends from there and
+	// reports the size and sha256 of the whole file, prefix included; one
+	// that cannot truncates dest and starts over. 0 means a fresh fetch.
+	// Added in protocol version 1 without a version bump: an older plugin
+	// ignores it and starts over, which is still correct.
+	Offset int64 `protobuf:"varint,3,opt,name=offset,proto3" json:"offset,omitempty"`
+	// keep_partial: on failure (including cancellation), leave what was
+	// written in dest, a prefix of the object, for a later fetch to resume
+	// with offset, instead of removing dest. The caller owns dest and
+	// removes it. Added like offset; an older plugin removes dest.
+	KeepPartial   bool `protobuf:"varint,4,opt,name=keep_partial,json=keepPartial,proto3" json:"keep_partial,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -276,6 +288,20 @@ func (x *FetchRequest) GetDest() string {
 		return x.Dest
 	}
 	return ""
+}
+
+func (x *FetchRequest) GetOffset() int64 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *FetchRequest) GetKeepPartial() bool {
+	if x != nil {
+		return x.KeepPartial
+	}
+	return false
 }
 
 type FetchEvent struct {
@@ -624,10 +650,12 @@ const file_fetcher_proto_rawDesc = "" +
 	"\aformats\x18\x04 \x03(\tR\aformats\"7\n" +
 	"\x10ConfigureRequest\x12#\n" +
 	"\rsettings_json\x18\x01 \x01(\fR\fsettingsJson\"\x13\n" +
-	"\x11ConfigureResponse\"4\n" +
+	"\x11ConfigureResponse\"o\n" +
 	"\fFetchRequest\x12\x10\n" +
 	"\x03uri\x18\x01 \x01(\tR\x03uri\x12\x12\n" +
-	"\x04dest\x18\x02 \x01(\tR\x04dest\"\x85\x01\n" +
+	"\x04dest\x18\x02 \x01(\tR\x04dest\x12\x16\n" +
+	"\x06offset\x18\x03 \x01(\x03R\x06offset\x12!\n" +
+	"\fkeep_partial\x18\x04 \x01(\bR\vkeepPartial\"\x85\x01\n" +
 	"\n" +
 	"FetchEvent\x129\n" +
 	"\bprogress\x18\x01 \x01(\v2\x1b.batchd.fetcher.v1.ProgressH\x00R\bprogress\x123\n" +
