@@ -27,10 +27,12 @@ import (
 // removes every leftover temp file except partial files younger than
 // partialMaxAge. Partial files do not count against MaxBytes.
 //
-// The fetcher plugin contract (plugins/fetcher.Request) carries no offset
-// today, so batchd's fetchers restart from zero when handed a partial file
-// (they open Dest with O_TRUNC); resuming across batchd restarts needs an
-// additive Offset field in that contract.
+// batchd hands Target.Offset to the fetcher plugin as fetcher.Request.Offset
+// (with KeepPartial, so a failed fetch leaves its prefix here): the http,
+// ftp and hdfs fetchers continue from it with a Range request, REST or a
+// seek; the file fetcher starts over. A wrong prefix cannot be told by the
+// fetcher; the digest check here (and checksum, when given) rejects it and
+// the next fetch starts from zero.
 
 // partialMaxAge is how long Open keeps a partial fetch for resuming.
 const partialMaxAge = 24 * time.Hour
