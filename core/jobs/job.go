@@ -37,7 +37,7 @@ type jobState struct {
 	outcomes chan sched.Outcome
 }
 
-func (j *jobState) outcome(t *taskState, o sched.Outcome) { j.outcomes <- o }
+func (j *jobState) outcome(o sched.Outcome) { j.outcomes <- o }
 
 // ErrJobFailed is wrapped by the error of a job some of whose tasks failed.
 var ErrJobFailed = errors.New("jobs: job failed")
@@ -129,6 +129,7 @@ func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 		r.tasks[t.Key] = states[i]
 	}
 	r.mu.Unlock()
+	defer r.forget(tasks)
 	r.cfg.Scheduler.Submit(tasks...)
 
 	var results []workload.Result
@@ -204,6 +205,7 @@ func (r *Runner) task(spec Spec, st *taskState, uris []core.URI) sched.Task {
 			}
 			r.mu.Lock()
 			r.attempts[id] = st
+			st.attempts = append(st.attempts, id)
 			r.mu.Unlock()
 			env := map[string]string{}
 			for k, v := range ts.Env {
@@ -282,4 +284,19 @@ func pluginErr(callCtx, ctx context.Context, spec Spec, err error) error {
 		return fmt.Errorf("plugin did not answer within plugin_timeout %v: %w", spec.PluginTimeout, err)
 	}
 	return err
+}
+
+// forget drops a finished job's tasks and attempts, so a long-lived Runner
+// does not grow with every job it ran.
+func (r *Runner) forget(tasks []sched.Task) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, t := range tasks {
+		if st := r.tasks[t.Key]; st != nil {
+			for _, id := range st.attempts {
+				delete(r.attempts, id)
+			}
+		}
+		delete(r.tasks, t.Key)
+	}
 }

@@ -79,6 +79,8 @@ type taskState struct {
 	spec   workload.TaskSpec
 	result *workload.Result
 	done   bool
+	// attempts are the task ids of its attempts, forgotten with the job.
+	attempts []string
 }
 
 // Report is how a job ended.
@@ -136,7 +138,7 @@ func (r *Runner) Dispatch(ctx context.Context) {
 				r.cfg.Log.Warn("outcome for unknown task", "task", o.Key)
 				continue
 			}
-			t.job.outcome(t, o)
+			t.job.outcome(o)
 		}
 	}
 }

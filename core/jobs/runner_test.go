@@ -175,6 +175,11 @@ func TestRunStagesOnceAndReduces(t *testing.T) {
 	if rep.Finished != 50 || rep.Summary.Text != "reduced 50" {
 		t.Errorf("report = %+v", rep)
 	}
+	h.r.mu.Lock()
+	if len(h.r.tasks) != 0 || len(h.r.attempts) != 0 {
+		t.Errorf("the runner still tracks %d tasks and %d attempts after the job", len(h.r.tasks), len(h.r.attempts))
+	}
+	h.r.mu.Unlock()
 	if n := fetches.Load(); n != 1 {
 		t.Errorf("the shared artifact was fetched %d times, want 1", n)
 	}
