@@ -275,12 +275,8 @@ func (r *Runner) pluginCtx(ctx context.Context, spec Spec) (context.Context, con
 // pluginErr says so when a plugin call failed because the plugin did not
 // answer within the job's plugin timeout (and not because batchd stopped).
 func pluginErr(callCtx, ctx context.Context, spec Spec, err error) error {
-	// gRPC hands the deadline to the plugin, whose side may give up and
-	// reset the stream a moment before ours expires: a call that failed
-	// within a hair of its deadline timed out too.
-	dl, ok := callCtx.Deadline()
-	late := ok && time.Until(dl) < min(100*time.Millisecond, spec.PluginTimeout/10)
-	if ctx.Err() == nil && (errors.Is(callCtx.Err(), context.DeadlineExceeded) || late) {
+	timedOut := errors.Is(callCtx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded)
+	if ctx.Err() == nil && timedOut {
 		return fmt.Errorf("plugin did not answer within plugin_timeout %v: %w", spec.PluginTimeout, err)
 	}
 	return err

@@ -27,14 +27,14 @@ var (
 func (c *client) Describe(ctx context.Context) (Info, error) {
 	resp, err := c.rpc.Describe(ctx, &pb.DescribeRequest{})
 	if err != nil {
-		return Info{}, wireErrors.FromStatus(err)
+		return Info{}, wireErrors.FromCall(ctx, err)
 	}
 	return Info{Name: resp.GetName(), Version: resp.GetVersion(), Schemes: resp.GetSchemes(), Formats: resp.GetFormats()}, nil
 }
 
 func (c *client) Configure(ctx context.Context, settings json.RawMessage) error {
 	_, err := c.rpc.Configure(ctx, &pb.ConfigureRequest{SettingsJson: settings})
-	return wireErrors.FromStatus(err)
+	return wireErrors.FromCall(ctx, err)
 }
 
 // Fetch calls progress (if not nil) for each progress event, on the
@@ -46,7 +46,7 @@ func (c *client) Fetch(ctx context.Context, req Request, progress func(Progress)
 		Uri: req.URI, Dest: req.Dest, Offset: req.Offset, KeepPartial: req.KeepPartial,
 	})
 	if err != nil {
-		return Result{}, wireErrors.FromStatus(err)
+		return Result{}, wireErrors.FromCall(ctx, err)
 	}
 	for {
 		ev, err := stream.Recv()
@@ -54,7 +54,7 @@ func (c *client) Fetch(ctx context.Context, req Request, progress func(Progress)
 			return Result{}, fmt.Errorf("fetching %s: plugin ended the stream without a result", req.Dest)
 		}
 		if err != nil {
-			return Result{}, wireErrors.FromStatus(err)
+			return Result{}, wireErrors.FromCall(ctx, err)
 		}
 		switch e := ev.GetEvent().(type) {
 		case *pb.FetchEvent_Progress:
@@ -79,7 +79,7 @@ func (c *client) Extract(ctx context.Context, req ExtractRequest) (ExtractResult
 		if st, ok := status.FromError(err); ok && st.Code() == codes.Unimplemented && len(st.Details()) == 0 {
 			return ExtractResult{}, fmt.Errorf("%w (plugin answered: %s)", ErrNotExtractor, st.Message())
 		}
-		return ExtractResult{}, wireErrors.FromStatus(err)
+		return ExtractResult{}, wireErrors.FromCall(ctx, err)
 	}
 	return ExtractResult{Files: resp.GetFiles(), Bytes: resp.GetBytes()}, nil
 }

@@ -21,7 +21,7 @@ var _ Workload = (*client)(nil)
 func (c *client) Describe(ctx context.Context) (Info, error) {
 	resp, err := c.rpc.Describe(ctx, &pb.DescribeRequest{})
 	if err != nil {
-		return Info{}, wireErrors.FromStatus(err)
+		return Info{}, wireErrors.FromCall(ctx, err)
 	}
 	return infoFromProto(resp), nil
 }
@@ -37,7 +37,7 @@ func (c *client) Plan(ctx context.Context, job Job, emit func(TaskSpec) error) e
 	defer cancel()
 	stream, err := c.rpc.Plan(ctx, &pb.PlanRequest{Job: pj})
 	if err != nil {
-		return wireErrors.FromStatus(err)
+		return wireErrors.FromCall(ctx, err)
 	}
 	for {
 		m, err := stream.Recv()
@@ -45,7 +45,7 @@ func (c *client) Plan(ctx context.Context, job Job, emit func(TaskSpec) error) e
 			return nil
 		}
 		if err != nil {
-			return wireErrors.FromStatus(err)
+			return wireErrors.FromCall(ctx, err)
 		}
 		for _, t := range m.GetTasks() {
 			if err := emit(specFromProto(t)); err != nil {
@@ -66,7 +66,7 @@ func (c *client) Reduce(ctx context.Context, job Job, next func() (Result, error
 	defer cancel()
 	stream, err := c.rpc.Reduce(ctx)
 	if err != nil {
-		return Summary{}, wireErrors.FromStatus(err)
+		return Summary{}, wireErrors.FromCall(ctx, err)
 	}
 	sent := false
 	b := batcher[*pb.Result]{flush: func(rs []*pb.Result) error {
@@ -93,11 +93,11 @@ func (c *client) Reduce(ctx context.Context, job Job, next func() (Result, error
 		sendErr = b.send()
 	}
 	if sendErr != nil && !errors.Is(sendErr, io.EOF) {
-		return Summary{}, wireErrors.FromStatus(sendErr)
+		return Summary{}, wireErrors.FromCall(ctx, sendErr)
 	}
 	resp, err := stream.CloseAndRecv()
 	if err != nil {
-		return Summary{}, wireErrors.FromStatus(err)
+		return Summary{}, wireErrors.FromCall(ctx, err)
 	}
 	return Summary{Text: resp.GetText(), Output: rawOrNil(resp.GetOutput())}, nil
 }

@@ -7,6 +7,7 @@ package rpcerr
 import (
 	"context"
 	"errors"
+	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -104,6 +105,33 @@ func (t Table) FromStatus(err error) error {
 		}
 	}
 	return e
+}
+
+// deadlineSlack is how early before its deadline a call's cancellation
+// still counts as the deadline passing (see FromCall).
+const deadlineSlack = 50 * time.Millisecond
+
+// FromCall is FromStatus for the error of a client call made with ctx.
+// gRPC hands ctx's deadline to the plugin, whose side may give up first and
+// reset the stream a moment before the caller's own timer fires; the caller
+// then sees a cancellation. A cancellation that arrives when ctx's deadline
+// has passed or is all but due is reported as context.DeadlineExceeded, as
+// the caller's timer would have.
+func (t Table) FromCall(ctx context.Context, err error) error {
+	err = t.FromStatus(err)
+	var e *Error
+	if errors.As(err, &e) && e.Code == codes.Canceled && deadlineDue(ctx) {
+		e.sentinel = context.DeadlineExceeded
+	}
+	return err
+}
+
+func deadlineDue(ctx context.Context) bool {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return true
+	}
+	dl, ok := ctx.Deadline()
+	return ok && time.Until(dl) < deadlineSlack
 }
 
 // Error is an error that crossed the plugin boundary.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/batchd/batchd/plugins/internal/rpcerr"
 	"google.golang.org/grpc/codes"
@@ -93,5 +94,41 @@ func TestCodeOnlyStatuses(t *testing.T) {
 	}
 	if err := errors.New("not a status"); table.FromStatus(err) != err {
 		t.Error("a non-status error was changed")
+	}
+}
+
+// TestFromCall checks that a cancellation the plugin's side sent at the
+// deadline it was handed reads as the deadline passing, and any other
+// cancellation stays a cancellation.
+func TestFromCall(t *testing.T) {
+	reset := status.Error(codes.Canceled, "stream terminated by RST_STREAM with error code: CANCEL")
+	expired, cancel1 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel1()
+	due, cancel2 := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel2()
+	far, cancel3 := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel3()
+	tests := []struct {
+		name string
+		ctx  context.Context
+		err  error
+		want error
+	}{
+		{"deadline passed", expired, reset, context.DeadlineExceeded},
+		{"deadline all but due", due, reset, context.DeadlineExceeded},
+		{"deadline far off", far, reset, context.Canceled},
+		{"no deadline", context.Background(), reset, context.Canceled},
+		{"not a cancellation", expired, status.Error(codes.NotFound, "gone"), errA},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := table.FromCall(tc.ctx, tc.err)
+			if !errors.Is(got, tc.want) {
+				t.Errorf("FromCall = %v, want it to match %v", got, tc.want)
+			}
+			if tc.want == context.DeadlineExceeded && errors.Is(got, context.Canceled) {
+				t.Errorf("FromCall = %v still matches context.Canceled", got)
+			}
+		})
 	}
 }
