@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path"
 	"path/filepath"
 	"sync"
 	"time"
@@ -220,7 +219,7 @@ func jobSpec(j config.Job) jobs.Spec {
 		if !a.ExtractSet {
 			name := a.OutputFile
 			if name == "" {
-				name = path.Base(a.URI)
+				name = staging.BaseName(a.URI) // the name the agent gives it
 			}
 			_, isArchive := archive.FormatOf(name)
 			extract = isArchive && !a.Executable

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"sync"
 
@@ -23,15 +22,6 @@ type archives struct {
 type archiveCheck struct {
 	once sync.Once
 	err  error
-}
-
-// archiveName is the name an agent gives a fetched artifact: its
-// output_file, else its URI's base name.
-func archiveName(uri, outputFile string) string {
-	if outputFile != "" {
-		return outputFile
-	}
-	return path.Base(uri)
 }
 
 // checkArchive applies the archive plugin's rules (paths, links, sizes,

@@ -78,7 +78,7 @@ func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 		}
 		job.Files[p.Name] = blob.Path
 		// An archive given as input reaches the workload extracted.
-		dir, isArchive, err := r.extractInput(ctx, blob, archiveName(uri, ""))
+		dir, isArchive, err := r.extractInput(ctx, blob, blob.Name)
 		if err != nil {
 			return rep, fmt.Errorf("job %s: params.%s: %w", spec.Name, p.Name, err)
 		}
@@ -237,7 +237,7 @@ func (r *Runner) uris(ctx context.Context, lease *staging.Lease, arts []workload
 				u.OutputFile = blob.Name
 			}
 			if a.Extract && !a.Executable {
-				if err := r.checkArchive(ctx, blob, archiveName(a.URI, a.OutputFile)); err != nil {
+				if err := r.checkArchive(ctx, blob, u.OutputFile); err != nil {
 					return nil, err
 				}
 			}
@@ -258,10 +258,7 @@ func (r *Runner) stage(ctx context.Context, lease *staging.Lease, a workload.Art
 		res, err := f.Fetch(ctx, fetcher.Request{URI: a.URI, Dest: t.Dest, Offset: t.Offset, KeepPartial: true}, func(p fetcher.Progress) { t.Progress(p.Bytes, p.Total) })
 		return res.Size, res.SHA256, err
 	})
-	if err != nil {
-		return staging.Blob{}, fmt.Errorf("staging %s: %w", sdk.RedactURI(a.URI), err)
-	}
-	return blob, nil
+	return blob, err // the store's errors name the URI
 }
 
 // pluginCtx bounds one workload plugin call by the job's plugin timeout.

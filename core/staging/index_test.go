@@ -67,8 +67,8 @@ func TestBaseName(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.uri, func(t *testing.T) {
-			if got := baseName(tt.uri); got != tt.want {
-				t.Errorf("baseName(%q) = %q, want %q", tt.uri, got, tt.want)
+			if got := BaseName(tt.uri); got != tt.want {
+				t.Errorf("BaseName(%q) = %q, want %q", tt.uri, got, tt.want)
 			}
 		})
 	}

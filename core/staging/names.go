@@ -46,20 +46,10 @@ func checksumError(uri, want, got string) error {
 	return fmt.Errorf("staging %s: %w: expected sha256:%s, got sha256:%s", uri, ErrChecksum, want, got)
 }
 
-// redact hides a password in uri, so the URI can be logged, put in errors
-// and used as the index key (index.json never holds a secret).
-func redact(uri string) string {
-	u, err := url.Parse(uri)
-	if err != nil || u.User == nil {
-		return uri
-	}
-	return u.Redacted()
-}
-
-// baseName is the last element of uri's path: the file name the Mesos
+// BaseName is the last element of uri's path: the file name the Mesos
 // fetcher gives the artifact in the sandbox. It falls back to "artifact"
 // when the path has no usable last element.
-func baseName(uri string) string {
+func BaseName(uri string) string {
 	p := uri
 	if u, err := url.Parse(uri); err == nil && (u.Scheme != "" || u.Path != "") {
 		p = u.Path

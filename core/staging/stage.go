@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 // flight is one fetch in progress, shared by every Stage call for its URI.
@@ -66,10 +68,10 @@ func (s *Store) StageFor(ctx context.Context, l *Lease, uri string, checksum str
 func (s *Store) stage(ctx context.Context, l *Lease, uri, checksum string, fetch FetchToFunc, resumable bool) (Blob, error) {
 	want, err := parseChecksum(checksum)
 	if err != nil {
-		return Blob{}, fmt.Errorf("staging %s: %w", redact(uri), err)
+		return Blob{}, fmt.Errorf("staging %s: %w", sdk.RedactURI(uri), err)
 	}
-	key := redact(uri)
-	name := baseName(uri)
+	key := sdk.RedactURI(uri) // the index key: index.json never holds a secret
+	name := BaseName(uri)
 
 	s.mu.Lock()
 	if s.closed {

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 // source is a fake fetcher that writes fixed bytes and counts its calls.
@@ -132,7 +134,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func (s *Store) waiters(uri string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if f, ok := s.flights[redact(uri)]; ok {
+	if f, ok := s.flights[sdk.RedactURI(uri)]; ok {
 		return f.waiters
 	}
 	return 0
