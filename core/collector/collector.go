@@ -147,9 +147,8 @@ func (c *Collector) Close() error {
 // memory and in the log), so a restarted Collector still accepts it.
 // Register does not fsync: a scheduler registers a whole offer's tasks in a
 // row, and an fsync each would throttle launches. The registration becomes
-// durable with the log's next fsync (every accepted result, Sync, Close);
-// call Sync before launching when a restart must find it. Registering a
-// task id twice fails with ErrDuplicate.
+// durable with the log's next fsync (every accepted result, and Close).
+// Registering a task id twice fails with ErrDuplicate.
 func (c *Collector) Register(taskID string) (string, error) {
 	if taskID == "" {
 		return "", errors.New("registering task: empty task id")
@@ -183,19 +182,6 @@ func (c *Collector) Register(taskID string) (string, error) {
 	t.registered, t.tokenHash = true, hash
 	c.mu.Unlock()
 	return token, nil
-}
-
-// Sync makes every registration so far durable.
-func (c *Collector) Sync() error {
-	c.mu.Lock()
-	if err := c.usableLocked(); err != nil {
-		c.mu.Unlock()
-		return fmt.Errorf("syncing results log %s: %w", c.path, err)
-	}
-	c.inflight.Add(1)
-	c.mu.Unlock()
-	defer c.inflight.Done()
-	return c.sync()
 }
 
 // Result returns the task's durably stored result, if it has one.
