@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -216,6 +217,20 @@ func waitFile(t *testing.T, c *Cluster, taskID, name string) string {
 	}
 	t.Fatalf("no %s in the sandbox of %s within %v", name, taskID, waitFor)
 	return ""
+}
+
+// waitExited waits until process pid is gone. The task runs under the
+// cluster's executor, which reaps it, so there is no event to wait on: it
+// polls, failing after waitFor.
+func waitExited(t *testing.T, pid int, when string) {
+	t.Helper()
+	deadline := time.Now().Add(waitFor)
+	for syscall.Kill(pid, 0) == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("task process %d still alive %s", pid, when)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // ended waits for the event stream to end.

@@ -93,13 +93,7 @@ func TestTeardownKillsTasks(t *testing.T) {
 	if err := f.ended(); err != nil {
 		t.Fatalf("event stream after TEARDOWN: %v", err)
 	}
-	deadline := time.Now().Add(waitFor)
-	for syscall.Kill(pid, 0) == nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("task process %d still alive after TEARDOWN", pid)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitExited(t, pid, "after TEARDOWN")
 	if err := f.try(calls.Revive()); err == nil {
 		t.Error("call of a torn-down framework accepted")
 	}
@@ -146,13 +140,7 @@ func TestFailover(t *testing.T) {
 			pid, _ := strconv.Atoi(strings.TrimSpace(waitFile(t, c, "f", "pid")))
 			f.close()
 			if !tc.survives {
-				deadline := time.Now().Add(waitFor)
-				for syscall.Kill(pid, 0) == nil {
-					if time.Now().After(deadline) {
-						t.Fatal("task outlived the failover timeout")
-					}
-					time.Sleep(10 * time.Millisecond)
-				}
+				waitExited(t, pid, "after the failover timeout")
 			}
 			info.ID = &mesos.FrameworkID{Value: f.id}
 			g := subscribe(t, c, jsonCodec(), info)
