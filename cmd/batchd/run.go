@@ -153,10 +153,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 		jwg.Add(1)
 		go func() {
 			defer jwg.Done()
-			_, errs[i] = runner.Run(runCtx, jobSpec(j))
-			if errs[i] != nil {
-				m.log.Error("job failed", "job", j.Name, "err", errs[i])
-			}
+			_, errs[i] = runner.Run(runCtx, jobSpec(j)) // returned joined, printed once by Main
 		}()
 	}
 	go func() { jwg.Wait(); close(jobsDone) }()
