@@ -48,6 +48,8 @@ type Agent struct {
 	WorkDir string
 	// Port is the agent's port.
 	Port int
+	// ID is the agent id the master gave it ("...-S0").
+	ID string
 
 	pid int
 }
@@ -135,6 +137,9 @@ func (c *Cluster) up() error {
 	port, _ := flagValue(pid, "--port")
 	a := &Agent{Name: "agent", WorkDir: filepath.Join(c.Dir, "agent"), pid: pid}
 	fmt.Sscan(port, &a.Port)
+	if a.ID = c.agentID(a.Port); a.ID == "" {
+		return fmt.Errorf("the master lists no agent on port %d", a.Port)
+	}
 	c.agents = []*Agent{a}
 	return nil
 }

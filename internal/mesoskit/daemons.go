@@ -50,7 +50,7 @@ func (c *Cluster) AddAgent() *Agent {
 	c.mu.Lock()
 	c.agents = append(c.agents, a)
 	c.mu.Unlock()
-	if !waitFor(upTimeout, func() bool { return c.agentActive(port) }) {
+	if !waitFor(upTimeout, func() bool { a.ID = c.agentID(port); return a.ID != "" }) {
 		c.t.Fatalf("%s (port %d) did not register with %s within %v\n%s", name, port, c.Master, upTimeout, c.logTails())
 	}
 	return a
@@ -102,7 +102,7 @@ func (c *Cluster) RestartMaster() {
 	agents := c.Agents()
 	ok := waitFor(upTimeout, func() bool {
 		for _, a := range agents {
-			if !c.agentActive(a.Port) {
+			if c.agentID(a.Port) == "" {
 				return false
 			}
 		}
@@ -125,18 +125,18 @@ func (c *Cluster) firstAgentPid() int {
 	return 0
 }
 
-// agentActive reports whether the master lists an active agent on port.
-func (c *Cluster) agentActive(port int) bool {
+// agentID returns the id of the active agent the master lists on port, or "".
+func (c *Cluster) agentID(port int) string {
 	st, err := c.State()
 	if err != nil {
-		return false
+		return ""
 	}
 	for _, s := range st.Slaves {
 		if s.Active && strings.HasSuffix(s.PID, ":"+strconv.Itoa(port)) {
-			return true
+			return s.ID
 		}
 	}
-	return false
+	return ""
 }
 
 // startDetached starts argv in the background through sh, appending its

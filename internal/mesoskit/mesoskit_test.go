@@ -73,7 +73,7 @@ func TestCluster(t *testing.T) {
 	if alive(a.pid) || alive(pid) {
 		t.Errorf("after KillAgent: agent alive %v, its stray process alive %v", alive(a.pid), alive(pid))
 	}
-	if !waitFor(upTimeout, func() bool { return !c.agentActive(a.Port) }) {
+	if !waitFor(upTimeout, func() bool { return c.agentID(a.Port) == "" }) {
 		t.Errorf("the master still lists the killed agent as active")
 	}
 	before := c.Master

@@ -110,3 +110,20 @@ func execOutput(name string, args ...string) (string, error) {
 	}
 	return stdout.String(), nil
 }
+
+// Processes returns the pids of the live processes of a cluster this package
+// started (daemons, executors, tasks) whose command line contains substr; nil
+// for an external cluster, whose processes this machine may not see.
+func (c *Cluster) Processes(substr string) []int {
+	if c.external {
+		return nil
+	}
+	var pids []int
+	for _, pid := range under(c.Dir) {
+		cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if bytes.Contains(bytes.ReplaceAll(cmd, []byte{0}, []byte{' '}), []byte(substr)) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
