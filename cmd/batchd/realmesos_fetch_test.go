@@ -76,10 +76,10 @@ func testRealArtifacts(t *testing.T, c *mesoskit.Cluster) {
 	const script = "#!/bin/sh\necho hi\n"
 	const data = "payload for the cache\n"
 	files := map[string]string{
-		"/tools.tgz":  string(tarGz(t, "tools/bin/tool.sh", script, "tools/etc/conf.txt", "k=v\n")),
-		"/kept.tgz":   string(tarGz(t, "never/extracted.txt", "x")),
-		"/hello.sh":   script,
-		"/data.txt":   data,
+		"/tools.tgz": string(tarGz(t, "tools/bin/tool.sh", script, "tools/etc/conf.txt", "k=v\n")),
+		"/kept.tgz":  string(tarGz(t, "never/extracted.txt", "x")),
+		"/hello.sh":  script,
+		"/data.txt":  data,
 	}
 	web := newRecordingServer(t, files)
 	artifacts := fmt.Sprintf(`
