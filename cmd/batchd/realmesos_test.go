@@ -130,7 +130,7 @@ groups = ["1 2 3", "4 5 6", "7 8 9"]
 [[job]]
 name = "many"
 workload = "sum"
-cpus = 0.1
+cpus = 0.25
 mem = "16MiB"
 [job.params]
 groups = [%s]
