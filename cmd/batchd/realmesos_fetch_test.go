@@ -24,18 +24,7 @@ func entry(path string, perm os.FileMode, body string) string {
 
 // lsJob is a testwork job whose tasks list their sandboxes, with artifacts.
 func lsJob(name string, tasks int, artifacts string) string {
-	return fmt.Sprintf(`
-[[job]]
-name = %q
-workload = "testwork"
-cpus = 0.1
-mem = "16MiB"
-retries = 0
-[job.params]
-tasks = %d
-mode = "ls"
-%s
-`, name, tasks, artifacts)
+	return testworkJob(name, "ls", tasks, 0, artifacts)
 }
 
 // recordingServer serves files from a map and records the requests' paths

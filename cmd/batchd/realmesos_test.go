@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -100,15 +101,7 @@ func TestRealMesos(t *testing.T) {
 	t.Logf("real Mesos at %s up in %v", c.Master, time.Since(start).Round(time.Millisecond))
 
 	t.Run("demo", func(t *testing.T) {
-		out, _ := runOK(t, 2*time.Minute, "--config", realConfig(t, c, "e2e-demo", `
-[[job]]
-name = "s"
-workload = "sum"
-cpus = 0.1
-mem = "32MiB"
-[job.params]
-groups = ["1 2 3", "4 5 6", "7 8 9"]
-`))
+		out, _ := runOK(t, 2*time.Minute, "--config", realConfig(t, c, "e2e-demo", sumJob("s", "1 2 3", "4 5 6", "7 8 9")))
 		want := []string{"job s: 3 tasks finished, total 45", "sum of 1 2 3 = 6", "sum of 4 5 6 = 15", "sum of 7 8 9 = 24"}
 		if got := sortedLines(out); !slices.Equal(got, want) {
 			t.Errorf("stdout lines = %q, want %q", got, want)
@@ -120,21 +113,13 @@ groups = ["1 2 3", "4 5 6", "7 8 9"]
 
 	t.Run("many tasks on two agents", func(t *testing.T) {
 		const n = 200
-		var groups []string
+		groups := make([]string, n)
 		total := 0
-		for i := 0; i < n; i++ {
-			groups = append(groups, fmt.Sprintf("%q", fmt.Sprintf("%d %d 99999999999999999999", i, i+1)))
+		for i := range groups {
+			groups[i] = fmt.Sprintf("%d %d 99999999999999999999", i, i+1)
 			total += 2*i + 1
 		}
-		out, _ := runOK(t, 3*time.Minute, "--config", realConfig(t, c, "e2e-many", fmt.Sprintf(`
-[[job]]
-name = "many"
-workload = "sum"
-cpus = 0.25
-mem = "16MiB"
-[job.params]
-groups = [%s]
-`, strings.Join(groups, ", "))))
+		out, _ := runOK(t, 3*time.Minute, "--config", realConfig(t, c, "e2e-many", sumJob("many", groups...)))
 		wantLines(t, "stdout", out, fmt.Sprintf("job many: %d tasks finished, total %s", n, bigAdd(total, "99999999999999999999", n)))
 		if got := strings.Count(out, "sum of "); got != n {
 			t.Errorf("%d result lines, want %d", got, n)
@@ -153,15 +138,8 @@ groups = [%s]
 
 	t.Run("large integers", func(t *testing.T) {
 		huge := "123456789012345678901234567890123456789012345678901234567890"
-		out, _ := runOK(t, 2*time.Minute, "--config", realConfig(t, c, "e2e-big", fmt.Sprintf(`
-[[job]]
-name = "big"
-workload = "sum"
-cpus = 0.1
-mem = "16MiB"
-[job.params]
-groups = ["%s %s", "18446744073709551615 1", "-9223372036854775808 -1"]
-`, huge, huge)))
+		out, _ := runOK(t, 2*time.Minute, "--config", realConfig(t, c, "e2e-big",
+			sumJob("big", huge+" "+huge, "18446744073709551615 1", "-9223372036854775808 -1")))
 		twice := new(big.Int).Add(mustBig(huge), mustBig(huge))
 		want := new(big.Int).Add(twice, mustBig("18446744073709551616"))
 		want.Add(want, mustBig("-9223372036854775809"))
@@ -173,18 +151,8 @@ groups = ["%s %s", "18446744073709551615 1", "-9223372036854775808 -1"]
 	})
 
 	t.Run("failing task retried", func(t *testing.T) {
-		out, _ := runOK(t, 2*time.Minute, "--config", realConfig(t, c, "e2e-flaky", fmt.Sprintf(`
-[[job]]
-name = "flaky"
-workload = "testwork"
-cpus = 0.1
-mem = "16MiB"
-retries = 1
-[job.params]
-tasks = 3
-mode = "flaky"
-state = %q
-`, t.TempDir())))
+		job := testworkJob("flaky", "flaky", 3, 1, fmt.Sprintf("state = %q", t.TempDir()))
+		out, _ := runOK(t, 2*time.Minute, "--config", realConfig(t, c, "e2e-flaky", job))
 		wantLines(t, "stdout", out, "job flaky: 3 tasks finished, reduced 3")
 		states := countStates(frameworkTasks(t, c, "e2e-flaky"))
 		if states["TASK_FAILED"] != 3 || states["TASK_FINISHED"] != 3 {
@@ -194,17 +162,8 @@ state = %q
 
 	t.Run("hung task killed at timeout", func(t *testing.T) {
 		began := time.Now()
-		code, out, errOut := run(t, 2*time.Minute, "--config", realConfig(t, c, "e2e-hang", `
-[[job]]
-name = "hang"
-workload = "testwork"
-cpus = 0.1
-mem = "16MiB"
-retries = 0
-timeout = "3s"
-[job.params]
-mode = "hang"
-`))
+		job := strings.Replace(testworkJob("hang", "hang", 1, 0, ""), "[job.params]", "timeout = \"3s\"\n[job.params]", 1)
+		code, out, errOut := run(t, 2*time.Minute, "--config", realConfig(t, c, "e2e-hang", job))
 		if code != 1 {
 			t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out, tail(errOut))
 		}
@@ -304,20 +263,26 @@ func release(t *testing.T, dir string) {
 	}
 }
 
+// sumJob is a sum job of the given groups.
+func sumJob(name string, groups ...string) string {
+	quoted := make([]string, len(groups))
+	for i, g := range groups {
+		quoted[i] = strconv.Quote(g)
+	}
+	return fmt.Sprintf("[[job]]\nname = %q\nworkload = \"sum\"\ncpus = 0.25\nmem = \"16MiB\"\n[job.params]\ngroups = [%s]\n",
+		name, strings.Join(quoted, ", "))
+}
+
+// testworkJob is a testwork job of tasks in mode; extra is TOML appended to
+// the job, e.g. more params or [[job.artifacts]].
+func testworkJob(name, mode string, tasks, retries int, extra string) string {
+	return fmt.Sprintf("[[job]]\nname = %q\nworkload = \"testwork\"\ncpus = 0.1\nmem = \"16MiB\"\nretries = %d\n[job.params]\ntasks = %d\nmode = %q\n%s\n",
+		name, retries, tasks, mode, extra)
+}
+
 // waitJob is a testwork job of n tasks that wait for release.
 func waitJob(name, state string, n int) string {
-	return fmt.Sprintf(`
-[[job]]
-name = %q
-workload = "testwork"
-cpus = 0.1
-mem = "16MiB"
-retries = 2
-[job.params]
-tasks = %d
-mode = "wait"
-state = %q
-`, name, n, state)
+	return testworkJob(name, "wait", n, 2, fmt.Sprintf("state = %q", state))
 }
 
 // wantEachOnce fails the test unless stdout holds the result line of each
