@@ -84,6 +84,15 @@ func Start(t testing.TB, opts Options) *Cluster {
 	if err != nil {
 		t.Skipf("real Mesos tests: %v", err)
 	}
+	for _, tool := range []string{"curl", "python3"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			msg := fmt.Sprintf("the Mesos kit's mesos-up needs %s (apt-get install %s)", tool, tool)
+			if inCI() {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
+		}
+	}
 	dir, err := os.MkdirTemp("", "batchd-mesos-")
 	if err != nil {
 		t.Fatal(err)
