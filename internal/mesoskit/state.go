@@ -45,6 +45,16 @@ func (f Framework) AllTasks() []Task {
 	return all
 }
 
+// Framework returns the framework with the id, active or completed.
+func (s *State) Framework(id string) (Framework, bool) {
+	for _, f := range append(append([]Framework(nil), s.Frameworks...), s.CompletedFrameworks...) {
+		if f.ID == id {
+			return f, true
+		}
+	}
+	return Framework{}, false
+}
+
 // FrameworksNamed returns every framework named name the master knows, active or
 // completed.
 func (s *State) FrameworksNamed(name string) []Framework {
