@@ -67,7 +67,9 @@ func (s *State) FrameworksNamed(name string) []Framework {
 	return out
 }
 
-var httpClient = &http.Client{Timeout: 5 * time.Second}
+// httpClient keeps no idle connections, so no goroutine of it outlives a
+// call (tests check for leaked goroutines).
+var httpClient = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 
 // State fetches the master's /master/state.
 func (c *Cluster) State() (*State, error) {
