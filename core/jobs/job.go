@@ -254,10 +254,23 @@ func (r *Runner) stage(ctx context.Context, lease *staging.Lease, a workload.Art
 	if err != nil {
 		return staging.Blob{}, fmt.Errorf("staging %s: %w", sdk.RedactURI(a.URI), err)
 	}
-	blob, err := r.cfg.Store.StageFor(ctx, lease, a.URI, a.Checksum, func(ctx context.Context, t staging.Target) (int64, string, error) {
-		res, err := f.Fetch(ctx, fetcher.Request{URI: a.URI, Dest: t.Dest, Offset: t.Offset, KeepPartial: true}, func(p fetcher.Progress) { t.Progress(p.Bytes, p.Total) })
-		return res.Size, res.SHA256, err
-	})
+	src := staging.Source{
+		URI: a.URI, Checksum: a.Checksum, Immutable: a.Immutable,
+		Fetch: func(ctx context.Context, t staging.Target) (staging.Fetched, error) {
+			res, err := f.Fetch(ctx, fetcher.Request{URI: a.URI, Dest: t.Dest, Offset: t.Offset, KeepPartial: true}, func(p fetcher.Progress) { t.Progress(p.Bytes, p.Total) })
+			return staging.Fetched{Size: res.Size, SHA256: res.SHA256, Validator: res.Validator}, err
+		},
+	}
+	if id, ok := f.(interface{ Identity() string }); ok {
+		src.Identity = id.Identity()
+	}
+	if st, ok := f.(fetcher.Stater); ok {
+		src.Stat = func(ctx context.Context, validator string) (string, error) {
+			res, err := st.Stat(ctx, fetcher.StatRequest{URI: a.URI, Validator: validator})
+			return res.Validator, err
+		}
+	}
+	blob, err := r.cfg.Store.StageSource(ctx, lease, src)
 	return blob, err // the store's errors name the URI
 }
 
