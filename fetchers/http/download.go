@@ -40,6 +40,7 @@ type download struct {
 	written   int64  // bytes in out and in hash
 	total     int64  // expected size, -1 when unknown
 	validator string // ETag or Last-Modified of the first answer, for If-Range
+	version   string // the 200 answer's Result.Validator (see version); "" after a restart
 	// prefixTime is when Dest's prefix from an earlier fetch was last
 	// written (see adopt); zero once an answer has been accepted.
 	prefixTime time.Time
@@ -71,7 +72,7 @@ func (d *download) run(ctx context.Context) (fetcher.Result, error) {
 			if d.written != d.reported {
 				d.progress(fetcher.Progress{Bytes: d.written, Total: d.total})
 			}
-			return fetcher.Result{Size: d.written, SHA256: hex.EncodeToString(d.hash.Sum(nil))}, nil
+			return fetcher.Result{Size: d.written, SHA256: hex.EncodeToString(d.hash.Sum(nil)), Validator: d.version}, nil
 		}
 		if ctx.Err() != nil {
 			return fetcher.Result{}, fmt.Errorf("fetching %s: %w", red, ctx.Err())
@@ -153,6 +154,9 @@ func (d *download) accept(resp *http.Response) *attemptError {
 			return permanent(err)
 		}
 		d.validator = validator(resp.Header)
+		// A 206 that continues this body is the same version: it answers
+		// If-Range with d.validator, which version is built from.
+		d.version = version(resp.Header, time.Now())
 		if resp.ContentLength >= 0 {
 			d.total = resp.ContentLength
 		}
@@ -206,6 +210,7 @@ func (d *download) restart() error {
 	}
 	d.hash = sha256.New()
 	d.written, d.total, d.reported = 0, -1, 0
+	d.version = ""
 	d.prefixTime = time.Time{}
 	return nil
 }
