@@ -8,6 +8,8 @@
 //	mode  = "crash"    the plugin process exits during Plan
 //	mode  = "hangplan" the plugin never answers Plan
 //	mode  = "silent"   tasks exit 0 without reporting a result
+//	mode  = "build"    each task reports which build of this program it is
+//	                   (set with -ldflags "-X main.build=...")
 //	state = "/dir"     where flaky tasks keep their markers
 package main
 
@@ -25,6 +27,9 @@ import (
 	"github.com/batchd/batchd/plugins/sdk"
 	"github.com/batchd/batchd/plugins/workload"
 )
+
+// build names this build of the program, for tests that rebuild it.
+var build = "0"
 
 type testWork struct{}
 
@@ -101,6 +106,8 @@ func task(mode, i string) error {
 		time.Sleep(time.Hour)
 	case "silent":
 		return nil
+	case "build":
+		return sdk.Report(ctx, map[string]string{"build": build}, "testwork "+i+" is build "+build)
 	}
 	return sdk.Report(ctx, map[string]string{"n": i}, "testwork "+i+" done")
 }
