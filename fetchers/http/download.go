@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/batchd/batchd/internal/validator"
 	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
 )
@@ -40,7 +41,7 @@ type download struct {
 	written   int64  // bytes in out and in hash
 	total     int64  // expected size, -1 when unknown
 	validator string // ETag or Last-Modified of the first answer, for If-Range
-	version   string // the 200 answer's Result.Validator (see version); "" after a restart
+	version   string // the 200 answer's Result.Validator (validator.OfResponse); "" after a restart
 	// prefixTime is when Dest's prefix from an earlier fetch was last
 	// written (see adopt); zero once an answer has been accepted.
 	prefixTime time.Time
@@ -153,10 +154,10 @@ func (d *download) accept(resp *http.Response) *attemptError {
 		if err := d.restart(); err != nil {
 			return permanent(err)
 		}
-		d.validator = validator(resp.Header)
+		d.validator = ifRange(resp.Header)
 		// A 206 that continues this body is the same version: it answers
 		// If-Range with d.validator, which version is built from.
-		d.version = version(resp.Header, time.Now())
+		d.version = validator.OfResponse(resp.Header, time.Now())
 		if resp.ContentLength >= 0 {
 			d.total = resp.ContentLength
 		}
@@ -179,7 +180,7 @@ func (d *download) accept(resp *http.Response) *attemptError {
 		}
 		d.prefixTime = time.Time{}
 		if d.validator == "" {
-			d.validator = validator(resp.Header)
+			d.validator = ifRange(resp.Header)
 		}
 		switch {
 		case size >= 0:
@@ -229,9 +230,9 @@ func (d *download) write(p []byte) error {
 	return nil
 }
 
-// validator returns the If-Range value for a response: a strong ETag, else
+// ifRange returns the If-Range value for a response: a strong ETag, else
 // Last-Modified, else "".
-func validator(h http.Header) string {
+func ifRange(h http.Header) string {
 	if etag := h.Get("ETag"); etag != "" && !strings.HasPrefix(etag, "W/") {
 		return etag
 	}

@@ -8,63 +8,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/batchd/batchd/internal/validator"
 	"github.com/batchd/batchd/plugins/fetcher"
 )
 
-// Validators. A response's version, as batchd's staging store records it
-// (fetcher.Result.Validator), is its strong ETag ("etag:" and the tag), or
-// else its Last-Modified ("last-modified:" and the date) when that date is
-// at least lastModifiedAge before the response's Date: a Last-Modified any
-// closer could hide a second change within the same second (RFC 9110
-// 8.8.2.2 calls it weak then). A response with Cache-Control: no-store,
-// only a weak ETag, or nothing to go by has no version: batchd fetches it
-// again every run.
-
-// lastModifiedAge is how far a Last-Modified must lie before the
-// response's Date for it to tell versions apart (RFC 9111 4.3.1's rule for
-// a cache).
-const lastModifiedAge = 60 * time.Second
-
-const (
-	etagPrefix         = "etag:"
-	lastModifiedPrefix = "last-modified:"
-)
+// Validators (internal/validator): a response's version, as batchd's
+// staging store records it, is its strong ETag, or else its Last-Modified
+// when that lies at least a minute before its Date. A response with
+// Cache-Control: no-store, only a weak ETag, or nothing to go by has none:
+// batchd fetches it again every run.
 
 var _ fetcher.Stater = (*Fetcher)(nil)
-
-// version is the validator of a response with header h, received at now.
-func version(h http.Header, now time.Time) string {
-	if noStore(h) {
-		return ""
-	}
-	if etag := h.Get("ETag"); etag != "" && !strings.HasPrefix(etag, "W/") {
-		return etagPrefix + etag
-	}
-	lm, err := http.ParseTime(h.Get("Last-Modified"))
-	if err != nil {
-		return ""
-	}
-	date, err := http.ParseTime(h.Get("Date"))
-	if err != nil {
-		date = now
-	}
-	if date.Sub(lm) < lastModifiedAge {
-		return ""
-	}
-	return lastModifiedPrefix + h.Get("Last-Modified")
-}
-
-// noStore reports whether h carries Cache-Control: no-store.
-func noStore(h http.Header) bool {
-	for _, d := range h.Values("Cache-Control") {
-		for _, dir := range strings.Split(d, ",") {
-			if strings.EqualFold(strings.TrimSpace(dir), "no-store") {
-				return true
-			}
-		}
-	}
-	return false
-}
 
 // Stat asks the server for req.URI's version with a conditional HEAD
 // request (If-None-Match with req.Validator's ETag, or If-Modified-Since
@@ -89,12 +43,12 @@ func (f *Fetcher) Stat(ctx context.Context, req fetcher.StatRequest) (fetcher.St
 	defer resp.Body.Close()
 	switch resp.StatusCode {
 	case http.StatusNotModified:
-		if noStore(resp.Header) {
+		if validator.NoStore(resp.Header) {
 			return fetcher.StatResult{Size: -1}, nil
 		}
 		return fetcher.StatResult{Validator: req.Validator, Size: -1}, nil
 	case http.StatusOK:
-		return fetcher.StatResult{Validator: version(resp.Header, time.Now()), Size: resp.ContentLength}, nil
+		return fetcher.StatResult{Validator: validator.OfResponse(resp.Header, time.Now()), Size: resp.ContentLength}, nil
 	}
 	aerr := statusError(resp)
 	if aerr.retry {
@@ -105,7 +59,7 @@ func (f *Fetcher) Stat(ctx context.Context, req fetcher.StatRequest) (fetcher.St
 
 // conditional sends a method request for url carrying the configured
 // headers and the precondition that validator implies.
-func (c *client) conditional(ctx context.Context, method, url, validator string) (*http.Response, error) {
+func (c *client) conditional(ctx context.Context, method, url, v string) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, method, url, nil)
 	if err != nil {
 		return nil, err
@@ -113,12 +67,7 @@ func (c *client) conditional(ctx context.Context, method, url, validator string)
 	for k, v := range c.cfg.Headers {
 		req.Header.Set(k, v)
 	}
-	switch {
-	case strings.HasPrefix(validator, etagPrefix):
-		req.Header.Set("If-None-Match", strings.TrimPrefix(validator, etagPrefix))
-	case strings.HasPrefix(validator, lastModifiedPrefix):
-		req.Header.Set("If-Modified-Since", strings.TrimPrefix(validator, lastModifiedPrefix))
-	}
+	validator.Condition(req, v)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, err

@@ -18,39 +18,6 @@ import (
 	"github.com/batchd/batchd/plugins/fetcher/fetchertest"
 )
 
-func TestVersion(t *testing.T) {
-	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
-	old := now.Add(-time.Hour).Format(http.TimeFormat)
-	recent := now.Add(-5 * time.Second).Format(http.TimeFormat)
-	tests := []struct {
-		name   string
-		header map[string]string
-		want   string
-	}{
-		{"strong etag", map[string]string{"ETag": `"v1"`, "Last-Modified": old}, `etag:"v1"`},
-		{"weak etag falls back to last-modified", map[string]string{"ETag": `W/"v1"`, "Last-Modified": old}, "last-modified:" + old},
-		{"weak etag alone", map[string]string{"ETag": `W/"v1"`}, ""},
-		{"old last-modified", map[string]string{"Last-Modified": old, "Date": now.Format(http.TimeFormat)}, "last-modified:" + old},
-		{"last-modified within a minute of Date", map[string]string{"Last-Modified": recent, "Date": now.Format(http.TimeFormat)}, ""},
-		{"last-modified, no Date: judged by the clock", map[string]string{"Last-Modified": recent}, ""},
-		{"no-store", map[string]string{"ETag": `"v1"`, "Cache-Control": "private, No-Store"}, ""},
-		{"no-cache still revalidates", map[string]string{"ETag": `"v1"`, "Cache-Control": "no-cache"}, `etag:"v1"`},
-		{"nothing", map[string]string{}, ""},
-		{"bad date", map[string]string{"Last-Modified": "yesterday"}, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h := http.Header{}
-			for k, v := range tt.header {
-				h.Set(k, v)
-			}
-			if got := version(h, now); got != tt.want {
-				t.Errorf("version = %q, want %q", got, tt.want)
-			}
-		})
-	}
-}
-
 // origin is a test server for one object whose bytes, ETag, modification
 // time and Cache-Control the test changes; it answers conditional requests
 // as net/http does and counts what it is asked.
@@ -63,7 +30,7 @@ type origin struct {
 	noHead       bool
 
 	gets, heads, notModified atomic.Int32
-	conditions                []string
+	conditions               []string
 }
 
 func (o *origin) set(data, etag string, modified time.Time) {
