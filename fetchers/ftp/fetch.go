@@ -9,8 +9,10 @@
 // instead of hanging it. An attempt that fails for a reason worth retrying
 // (a dropped or timed-out connection, an FTP 4xx answer) is retried with
 // backoff, and the new session continues with REST where the file on disk
-// stops, hashing only the new bytes. Each concurrent fetch holds one
-// connection; max_connections bounds how many run at once.
+// stops, hashing only the new bytes. Each concurrent fetch (or Stat) holds
+// one connection; max_connections bounds how many run at once. Fetch and
+// Stat report validators built from SIZE and MDTM (stat.go), so batchd
+// reuses a staged copy only while the file is unchanged.
 //
 // Credentials: a user in the URI wins over the configured user, and a
 // password in the URI wins over the configured one (password_file or
@@ -110,11 +112,16 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 // in req.Dest and retrieves the rest with REST Offset, starting over from
 // byte 0 when the server refuses REST or SIZE says the file is shorter
 // than Offset. The result covers the whole file, prefix included.
+//
+// The result's Validator is the file's SIZE and MDTM (see stat.go), asked
+// before the transfer and checked again after it; it is "" when the file
+// changed meanwhile, the server lacks either command, the modification
+// time is too recent to trust, or the fetch resumed an earlier one's bytes.
 func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
 	st := f.state.Load()
 	t, err := parseTarget(req.URI, st.cfg)
 	if err != nil {
-		return fetcher.Result{}, err
+		return fetcher.Result{}, fmt.Errorf("fetching %w", err)
 	}
 	if st.err != nil {
 		return fetcher.Result{}, fmt.Errorf("fetching %s: %w: %w", t.redacted, fetcher.ErrInvalidConfig, st.err)
@@ -136,7 +143,8 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 	if err != nil {
 		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", t.redacted, err)
 	}
-	d := &download{cfg: st.cfg, tls: st.tls, t: t, out: out, hash: sha256.New(), progress: progress, wrapData: f.wrapData}
+	r := remote{cfg: st.cfg, tls: st.tls, t: t, wrapData: f.wrapData}
+	d := &download{remote: r, out: out, hash: sha256.New(), progress: progress}
 	if req.Offset > 0 {
 		if err = d.adopt(req.Offset); err != nil {
 			err = fmt.Errorf("fetching %s: %w", t.redacted, err)
