@@ -18,7 +18,9 @@ import (
 	"io/fs"
 	"net"
 	"path"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Options shape a cluster. The zero value gives three datanodes, 1 MiB
@@ -73,10 +75,11 @@ func (o Options) withDefaults() Options {
 // Cluster is a running namenode and its datanodes. Its methods are safe for
 // concurrent use.
 type Cluster struct {
-	opts      Options
-	ns        *namespace
-	nn        *namenode
-	datanodes []*datanode
+	opts       Options
+	ns         *namespace
+	nn         *namenode
+	datanodes  []*datanode
+	blockReads atomic.Int64 // OP_READ_BLOCK requests received
 }
 
 // New starts a cluster. Close stops it.
@@ -148,6 +151,29 @@ func (c *Cluster) Mkdir(p string, perm fs.FileMode) error {
 	_, err := c.ns.mkdirs(p, uint32(perm.Perm()))
 	return err
 }
+
+// SetModTime sets the modification time of the file or directory p, kept
+// to the millisecond as HDFS keeps it, as ClientProtocol.setTimes does
+// (distcp -pt, or a tool that preserves times). Put sets it to the time of
+// the Put, as closing a written file does.
+func (c *Cluster) SetModTime(p string, mtime time.Time) error {
+	c.ns.mu.Lock()
+	defer c.ns.mu.Unlock()
+	n, err := c.ns.lookup(p, c.opts.User)
+	if err != nil {
+		return err
+	}
+	if n == nil {
+		return fmt.Errorf("setting the modification time of %s: %w", path.Clean(p), fs.ErrNotExist)
+	}
+	n.mtime = mtime.Truncate(time.Millisecond)
+	return nil
+}
+
+// BlockReads returns how many block reads (OP_READ_BLOCK requests) the
+// datanodes have received: what a test counts to tell whether a client
+// read a file's bytes or only asked the namenode about it.
+func (c *Cluster) BlockReads() int64 { return c.blockReads.Load() }
 
 // Deny makes p refuse access with an AccessControlException: listing it,
 // reading it, and reaching anything under it. Stat of p itself still works,
