@@ -100,6 +100,25 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 	return nil
 }
 
+// acquire parses uri with the settings in force and waits for a free
+// connection, which release gives back. Its errors name the URI.
+func (f *Fetcher) acquire(ctx context.Context, uri string) (r remote, release func(), err error) {
+	st := f.state.Load()
+	t, err := parseTarget(uri, st.cfg)
+	if err != nil {
+		return remote{}, nil, err
+	}
+	if st.err != nil {
+		return remote{}, nil, fmt.Errorf("%s: %w: %w", t.redacted, fetcher.ErrInvalidConfig, st.err)
+	}
+	select {
+	case st.sem <- struct{}{}:
+	case <-ctx.Done():
+		return remote{}, nil, fmt.Errorf("%s: waiting for a free connection: %w", t.redacted, ctx.Err())
+	}
+	return remote{cfg: st.cfg, tls: st.tls, t: t, wrapData: f.wrapData}, func() { <-st.sem }, nil
+}
+
 // Fetch downloads req.URI to req.Dest. A missing file (FTP 550) is an
 // error wrapping fetcher.ErrNotFound; a refused login (530) wraps
 // fetcher.ErrPermission and names the user and host; a folder wraps
@@ -118,22 +137,13 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 // changed meanwhile, the server lacks either command, the modification
 // time is too recent to trust, or the fetch resumed an earlier one's bytes.
 func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
-	st := f.state.Load()
-	t, err := parseTarget(req.URI, st.cfg)
+	r, release, err := f.acquire(ctx, req.URI)
 	if err != nil {
 		return fetcher.Result{}, fmt.Errorf("fetching %w", err)
 	}
-	if st.err != nil {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: %w: %w", t.redacted, fetcher.ErrInvalidConfig, st.err)
-	}
+	defer release()
 	if progress == nil {
 		progress = func(fetcher.Progress) {}
-	}
-	select {
-	case st.sem <- struct{}{}:
-		defer func() { <-st.sem }()
-	case <-ctx.Done():
-		return fetcher.Result{}, fmt.Errorf("fetching %s: waiting for a free connection: %w", t.redacted, ctx.Err())
 	}
 	flags := os.O_RDWR | os.O_CREATE
 	if req.Offset <= 0 {
@@ -141,13 +151,12 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 	}
 	out, err := os.OpenFile(req.Dest, flags, 0o644)
 	if err != nil {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", t.redacted, err)
+		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", r.t.redacted, err)
 	}
-	r := remote{cfg: st.cfg, tls: st.tls, t: t, wrapData: f.wrapData}
 	d := &download{remote: r, out: out, hash: sha256.New(), progress: progress}
 	if req.Offset > 0 {
 		if err = d.adopt(req.Offset); err != nil {
-			err = fmt.Errorf("fetching %s: %w", t.redacted, err)
+			err = fmt.Errorf("fetching %s: %w", r.t.redacted, err)
 		}
 	}
 	var res fetcher.Result
@@ -156,11 +165,11 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 	}
 	if err == nil {
 		if err = out.Sync(); err != nil {
-			err = fmt.Errorf("fetching %s: syncing %s: %w", t.redacted, req.Dest, err)
+			err = fmt.Errorf("fetching %s: syncing %s: %w", r.t.redacted, req.Dest, err)
 		}
 	}
 	if cerr := out.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("fetching %s: closing %s: %w", t.redacted, req.Dest, cerr)
+		err = fmt.Errorf("fetching %s: closing %s: %w", r.t.redacted, req.Dest, cerr)
 	}
 	if err != nil {
 		if !req.KeepPartial {

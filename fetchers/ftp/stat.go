@@ -42,29 +42,19 @@ var _ fetcher.Stater = (*Fetcher)(nil)
 // It waits for a free connection like Fetch. req.Validator is not used: FTP
 // has no conditional request.
 func (f *Fetcher) Stat(ctx context.Context, req fetcher.StatRequest) (fetcher.StatResult, error) {
-	st := f.state.Load()
-	t, err := parseTarget(req.URI, st.cfg)
+	r, release, err := f.acquire(ctx, req.URI)
 	if err != nil {
 		return fetcher.StatResult{}, fmt.Errorf("stat %w", err)
 	}
-	if st.err != nil {
-		return fetcher.StatResult{}, fmt.Errorf("stat %s: %w: %w", t.redacted, fetcher.ErrInvalidConfig, st.err)
-	}
-	select {
-	case st.sem <- struct{}{}:
-		defer func() { <-st.sem }()
-	case <-ctx.Done():
-		return fetcher.StatResult{}, fmt.Errorf("stat %s: waiting for a free connection: %w", t.redacted, ctx.Err())
-	}
-	r := remote{cfg: st.cfg, tls: st.tls, t: t, wrapData: f.wrapData}
+	defer release()
 	v, aerr := r.stat(ctx)
 	switch {
 	case ctx.Err() != nil:
-		return fetcher.StatResult{}, fmt.Errorf("stat %s: %w", t.redacted, ctx.Err())
+		return fetcher.StatResult{}, fmt.Errorf("stat %s: %w", r.t.redacted, ctx.Err())
 	case aerr != nil && aerr.retry:
-		return fetcher.StatResult{}, fmt.Errorf("stat %s: %w: %w", t.redacted, fetcher.ErrUnavailable, aerr.err)
+		return fetcher.StatResult{}, fmt.Errorf("stat %s: %w: %w", r.t.redacted, fetcher.ErrUnavailable, aerr.err)
 	case aerr != nil:
-		return fetcher.StatResult{}, fmt.Errorf("stat %s: %w", t.redacted, aerr.err)
+		return fetcher.StatResult{}, fmt.Errorf("stat %s: %w", r.t.redacted, aerr.err)
 	}
 	return fetcher.StatResult{Validator: v.validator(), Size: v.size}, nil
 }
@@ -95,8 +85,11 @@ type version struct {
 }
 
 // version asks the server for the file's size and modification time. A
-// 550 is a missing file or a folder; a server that refuses either command
-// or answers MDTM in a form it cannot parse leaves that part unknown.
+// 550 to SIZE is a missing file or a folder; a server that refuses SIZE
+// leaves the size unknown. MDTM only ever serves validators, so any answer
+// to it but a time (a refusal, a 550, a form that does not parse) leaves
+// the time unknown rather than fail a fetch; only a broken connection is
+// an error.
 func (r *remote) version(s *session) (version, *attemptError) {
 	v := version{size: -1, asked: time.Now()}
 	n, err := s.sc.FileSize(r.t.path)
@@ -113,13 +106,10 @@ func (r *remote) version(s *session) (version, *attemptError) {
 		return v, nil
 	}
 	mt, err := s.sc.GetTime(r.t.path)
-	switch code := ftpCode(err); {
+	switch {
 	case err == nil:
 		v.mtime = mt
-	case code == 550:
-		return v, r.missing(s, fmt.Errorf("asking its modification time: %w", err))
-	case code >= 500, code == 0 && !isNetError(err):
-	default:
+	case isNetError(err):
 		return v, r.classify(&stepError{step: "asking its modification time", err: err})
 	}
 	return v, nil

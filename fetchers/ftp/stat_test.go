@@ -168,6 +168,7 @@ func TestValidatorFaults(t *testing.T) {
 		{"mdtm and size", ftptest.FakeOptions{ModTimes: mtimes}, nil, ftpValidator(len(data), old), ftpValidator(len(data), old)},
 		{"no mdtm", ftptest.FakeOptions{}, nil, "", ""},
 		{"no size", ftptest.FakeOptions{ModTimes: mtimes, Reply: refuse("SIZE")}, nil, "", ""},
+		{"mdtm refused", ftptest.FakeOptions{ModTimes: mtimes, Reply: refuse("MDTM")}, nil, "", ""},
 		{"changed during the transfer", ftptest.FakeOptions{ModTimes: mtimes, Reply: changedAt(2)}, nil,
 			"", ftpValidator(len(data), old.Add(time.Minute))},
 		{"retried within the fetch", ftptest.FakeOptions{ModTimes: mtimes, DropAfter: dropFirst}, nil,

@@ -157,17 +157,7 @@ func (c *Cluster) Mkdir(p string, perm fs.FileMode) error {
 // (distcp -pt, or a tool that preserves times). Put sets it to the time of
 // the Put, as closing a written file does.
 func (c *Cluster) SetModTime(p string, mtime time.Time) error {
-	c.ns.mu.Lock()
-	defer c.ns.mu.Unlock()
-	n, err := c.ns.lookup(p, c.opts.User)
-	if err != nil {
-		return err
-	}
-	if n == nil {
-		return fmt.Errorf("setting the modification time of %s: %w", path.Clean(p), fs.ErrNotExist)
-	}
-	n.mtime = mtime.Truncate(time.Millisecond)
-	return nil
+	return c.change("setting the modification time of", p, func(n *inode) { n.mtime = mtime.Truncate(time.Millisecond) })
 }
 
 // BlockReads returns how many block reads (OP_READ_BLOCK requests) the
@@ -179,6 +169,11 @@ func (c *Cluster) BlockReads() int64 { return c.blockReads.Load() }
 // reading it, and reaching anything under it. Stat of p itself still works,
 // as in HDFS where a file's own mode does not hide it.
 func (c *Cluster) Deny(p string) error {
+	return c.change("denying", p, func(n *inode) { n.denied, n.perm = true, 0 })
+}
+
+// change applies fn to the inode at p; doing names the change in errors.
+func (c *Cluster) change(doing, p string, fn func(*inode)) error {
 	c.ns.mu.Lock()
 	defer c.ns.mu.Unlock()
 	n, err := c.ns.lookup(p, c.opts.User)
@@ -186,10 +181,9 @@ func (c *Cluster) Deny(p string) error {
 		return err
 	}
 	if n == nil {
-		return fmt.Errorf("denying %s: %w", path.Clean(p), fs.ErrNotExist)
+		return fmt.Errorf("%s %s: %w", doing, path.Clean(p), fs.ErrNotExist)
 	}
-	n.denied = true
-	n.perm = 0
+	fn(n)
 	return nil
 }
 
