@@ -86,10 +86,10 @@ type version struct {
 
 // version asks the server for the file's size and modification time. A
 // 550 to SIZE is a missing file or a folder; a server that refuses SIZE
-// leaves the size unknown. MDTM only ever serves validators, so any answer
-// to it but a time (a refusal, a 550, a form that does not parse) leaves
-// the time unknown rather than fail a fetch; only a broken connection is
-// an error.
+// leaves the size unknown. MDTM only serves validators and the resume
+// guard (checkPrefix), so any answer to it but a time (a refusal, a 550, a
+// form that does not parse) leaves the time unknown rather than fail a
+// fetch; only a broken connection is an error.
 func (r *remote) version(s *session) (version, *attemptError) {
 	v := version{size: -1, asked: time.Now()}
 	n, err := s.sc.FileSize(r.t.path)
