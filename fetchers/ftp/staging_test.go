@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/batchd/batchd/core/staging"
+	"github.com/batchd/batchd/core/staging/fetchsrc"
 	"github.com/batchd/batchd/internal/ftptest"
-	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/fetcher/fetchertest"
 )
 
@@ -26,7 +26,7 @@ func TestStagingRevalidates(t *testing.T) {
 			srv := rs.start(t, ftptest.Options{})
 			f := fetchertest.Conn(t, New(testConfig()))
 			uri := withUser(srv, "ftp", "in.txt", srv.User, srv.Password)
-			src := fetcherSource(f, uri)
+			src := fetchsrc.Of(f, uri)
 			dir := t.TempDir()
 			old := time.Now().Add(-time.Hour).Truncate(time.Second)
 			runs := []struct {
@@ -85,23 +85,6 @@ func countCommands(cmds []string, prefix string) int {
 		}
 	}
 	return n
-}
-
-// fetcherSource is the staging.Source core/jobs builds for uri and a
-// fetcher plugin with the Stater capability.
-func fetcherSource(f fetcher.Fetcher, uri string) staging.Source {
-	return staging.Source{
-		URI: uri,
-		Fetch: func(ctx context.Context, t staging.Target) (staging.Fetched, error) {
-			res, err := f.Fetch(ctx, fetcher.Request{URI: uri, Dest: t.Dest, Offset: t.Offset, KeepPartial: true},
-				func(p fetcher.Progress) { t.Progress(p.Bytes, p.Total) })
-			return staging.Fetched{Size: res.Size, SHA256: res.SHA256, Validator: res.Validator}, err
-		},
-		Stat: func(ctx context.Context, validator string) (string, error) {
-			res, err := f.(fetcher.Stater).Stat(ctx, fetcher.StatRequest{URI: uri, Validator: validator})
-			return res.Validator, err
-		},
-	}
 }
 
 // stageRun is one run of batchd: it opens the store in dir, stages src

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/batchd/batchd/core/staging"
+	"github.com/batchd/batchd/core/staging/fetchsrc"
 	"github.com/batchd/batchd/internal/hdfstest"
-	"github.com/batchd/batchd/plugins/fetcher"
 )
 
 // TestStagingRevalidates stages a file and a directory tree from the HDFS
@@ -40,7 +40,7 @@ func TestStagingRevalidates(t *testing.T) {
 					}
 				}
 			}
-			src := fetcherSource(f, tt.uri)
+			src := fetchsrc.Of(f, tt.uri)
 			dir := t.TempDir()
 			runs := []struct {
 				name   string
@@ -76,23 +76,6 @@ func TestStagingRevalidates(t *testing.T) {
 				t.Errorf("staged %s, the source holds %s", prev.Digest, res.SHA256)
 			}
 		})
-	}
-}
-
-// fetcherSource is the staging.Source core/jobs builds for uri and a
-// fetcher plugin with the Stater capability.
-func fetcherSource(f fetcher.Fetcher, uri string) staging.Source {
-	return staging.Source{
-		URI: uri,
-		Fetch: func(ctx context.Context, t staging.Target) (staging.Fetched, error) {
-			res, err := f.Fetch(ctx, fetcher.Request{URI: uri, Dest: t.Dest, Offset: t.Offset, KeepPartial: true},
-				func(p fetcher.Progress) { t.Progress(p.Bytes, p.Total) })
-			return staging.Fetched{Size: res.Size, SHA256: res.SHA256, Validator: res.Validator}, err
-		},
-		Stat: func(ctx context.Context, validator string) (string, error) {
-			res, err := f.(fetcher.Stater).Stat(ctx, fetcher.StatRequest{URI: uri, Validator: validator})
-			return res.Validator, err
-		},
 	}
 }
 
