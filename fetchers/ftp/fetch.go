@@ -29,6 +29,7 @@ import (
 	"net"
 	"os"
 	"sync/atomic"
+	"time"
 
 	"github.com/batchd/batchd/plugins/fetcher"
 )
@@ -43,6 +44,8 @@ type Fetcher struct {
 
 	// wrapData wraps data connections; tests set it to cut them.
 	wrapData func(net.Conn) net.Conn
+	// now is the clock modification times are judged by (stat.go).
+	now func() time.Time
 }
 
 // state is one configuration in force: its settings, TLS base and the
@@ -61,7 +64,7 @@ var _ fetcher.Fetcher = (*Fetcher)(nil)
 // given. The password is cfg.Password (Configure reads password_file or
 // password_env into it).
 func New(cfg Config) *Fetcher {
-	f := &Fetcher{base: cfg}
+	f := &Fetcher{base: cfg, now: time.Now}
 	f.state.Store(newState(cfg))
 	return f
 }
@@ -116,7 +119,7 @@ func (f *Fetcher) acquire(ctx context.Context, uri string) (r remote, release fu
 	case <-ctx.Done():
 		return remote{}, nil, fmt.Errorf("%s: waiting for a free connection: %w", t.redacted, ctx.Err())
 	}
-	return remote{cfg: st.cfg, tls: st.tls, t: t, wrapData: f.wrapData}, func() { <-st.sem }, nil
+	return remote{cfg: st.cfg, tls: st.tls, t: t, wrapData: f.wrapData, now: f.now}, func() { <-st.sem }, nil
 }
 
 // Fetch downloads req.URI to req.Dest. A missing file (FTP 550) is an

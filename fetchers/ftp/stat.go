@@ -65,6 +65,7 @@ type remote struct {
 	tls      *tls.Config
 	t        target
 	wrapData func(net.Conn) net.Conn // see dialSession
+	now      func() time.Time        // see Fetcher
 }
 
 // stat logs in and asks for the file's version.
@@ -91,7 +92,7 @@ type version struct {
 // form that does not parse) leaves the time unknown rather than fail a
 // fetch; only a broken connection is an error.
 func (r *remote) version(s *session) (version, *attemptError) {
-	v := version{size: -1, asked: time.Now()}
+	v := version{size: -1, asked: r.now()}
 	n, err := s.sc.FileSize(r.t.path)
 	switch code := ftpCode(err); {
 	case err == nil:

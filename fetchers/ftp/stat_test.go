@@ -26,36 +26,37 @@ func TestStatRealServer(t *testing.T) {
 	for _, rs := range realServers {
 		t.Run(rs.name, func(t *testing.T) {
 			srv := rs.start(t, ftptest.Options{})
+			now := time.Now().Truncate(time.Second)
 			impl := New(testConfig())
+			impl.now = func() time.Time { return now } // the clock stands still
 			f := fetchertest.Conn(t, impl)
 			st := f.(fetcher.Stater)
 			uri := withUser(srv, "ftp", "dir/a.txt", srv.User, srv.Password)
-			old := time.Now().Add(-time.Hour).Truncate(time.Second)
+			old := now.Add(-time.Hour)
 			v1, v2, v3 := []byte("one two three"), []byte("ONE TWO THREE"), []byte("one two three four")
-			at := func(mt time.Time) func() time.Time { return func() time.Time { return mt } }
-			inAnHour := func() time.Time { return time.Now().Add(time.Hour) }
 			steps := []struct {
 				name    string
-				data    []byte           // written before the step when not nil
-				mtime   func() time.Time // set before the step when not nil
-				want    string           // the validator of Fetch and Stat; "" for none
-				changed bool             // want differs from the previous step's
+				data    []byte    // written before the step when not nil
+				mtime   time.Time // set before the step when not zero
+				want    string    // the validator of Fetch and Stat; "" for none
+				changed bool      // want differs from the previous step's
 			}{
-				{"first version", v1, at(old), ftpValidator(len(v1), old), true},
-				{"unchanged", nil, nil, ftpValidator(len(v1), old), false},
-				{"same size, later mtime", v2, at(old.Add(time.Minute)), ftpValidator(len(v2), old.Add(time.Minute)), true},
-				{"other size, same mtime", v3, at(old.Add(time.Minute)), ftpValidator(len(v3), old.Add(time.Minute)), true},
-				{"modified just now", v1, time.Now, "", true},
-				{"modified in the future", nil, inAnHour, "", false},
-				{"old again", nil, at(old), ftpValidator(len(v1), old), true},
+				{"first version", v1, old, ftpValidator(len(v1), old), true},
+				{"unchanged", nil, time.Time{}, ftpValidator(len(v1), old), false},
+				{"same size, later mtime", v2, old.Add(time.Minute), ftpValidator(len(v2), old.Add(time.Minute)), true},
+				{"other size, same mtime", v3, old.Add(time.Minute), ftpValidator(len(v3), old.Add(time.Minute)), true},
+				{"modified just now", v1, now.Add(-racyWindow + time.Second), "", true},
+				{"modified in the future", nil, now.Add(time.Hour), "", false},
+				{"old enough", nil, now.Add(-racyWindow), ftpValidator(len(v1), now.Add(-racyWindow)), true},
+				{"old again", nil, old, ftpValidator(len(v1), old), true},
 			}
 			prev := ""
 			for _, s := range steps {
 				if s.data != nil {
 					srv.WriteFile(t, "dir/a.txt", s.data)
 				}
-				if s.mtime != nil {
-					srv.SetModTime(t, "dir/a.txt", s.mtime())
+				if !s.mtime.IsZero() {
+					srv.SetModTime(t, "dir/a.txt", s.mtime)
 				}
 				res, _, err := fetchertest.Fetch(t, context.Background(), f, uri, nil)
 				if err != nil {

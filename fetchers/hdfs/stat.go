@@ -68,7 +68,7 @@ func (f *Fetcher) Stat(ctx context.Context, req fetcher.StatRequest) (fetcher.St
 
 // version asks the namenode for the version of the file or tree at p.
 func (s *session) version(p string) (*version, error) {
-	v := newVersion()
+	v := newVersion(s.now())
 	info, err := s.client.Stat(p)
 	if err != nil {
 		return nil, classify(err)
@@ -92,8 +92,9 @@ type version struct {
 	racy    bool      // an entry's mtime is too recent to trust
 }
 
-func newVersion() *version {
-	return &version{asked: time.Now(), listing: sha256.New()}
+// newVersion starts a version asked for at now.
+func newVersion(now time.Time) *version {
+	return &version{asked: now, listing: sha256.New()}
 }
 
 // add records one entry, staged as name.

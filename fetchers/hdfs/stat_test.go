@@ -24,6 +24,15 @@ func setModTimes(t *testing.T, c *hdfstest.Cluster, mtime time.Time, ps ...strin
 	}
 }
 
+// stopped returns a fetcher for c, served through the gRPC shims, whose
+// clock stands still at now.
+func stopped(t *testing.T, c *hdfstest.Cluster, now time.Time) fetcher.Fetcher {
+	t.Helper()
+	impl := New(DefaultConfig())
+	impl.now = func() time.Time { return now }
+	return configuredImpl(t, impl, userSettings(c))
+}
+
 // fetchAndStat fetches uri, then stats it, through f.
 func fetchAndStat(t *testing.T, f fetcher.Fetcher, uri string) (fetcher.Result, fetcher.StatResult) {
 	t.Helper()
@@ -44,8 +53,9 @@ func fetchAndStat(t *testing.T, f fetcher.Fetcher, uri string) (fetcher.Result, 
 // for Stat.
 func TestStatFile(t *testing.T) {
 	c := hdfstest.Start(t, hdfstest.Options{BlockSize: 1000})
-	f := configured(t, userSettings(c))
-	old := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
+	now := time.Now()
+	f := stopped(t, c, now)
+	old := now.Add(-time.Hour).Truncate(time.Millisecond)
 	v1, v2 := randomBytes(2500, 1), randomBytes(2500, 2)
 	put := func(data []byte) func() {
 		return func() {
@@ -66,8 +76,9 @@ func TestStatFile(t *testing.T) {
 		{"replaced, same length and mtime", put(v2), func() time.Time { return old }, fmt.Sprintf("hdfs:2500:%d:", old.UnixMilli()), true},
 		{"touched", nil, func() time.Time { return old.Add(time.Millisecond) }, fmt.Sprintf("hdfs:2500:%d:", old.UnixMilli()+1), true},
 		{"shorter", put(v1[:10]), func() time.Time { return old }, fmt.Sprintf("hdfs:10:%d:", old.UnixMilli()), true},
-		{"written just now", put(v1), nil, "", true},
-		{"modified in the future", nil, func() time.Time { return time.Now().Add(time.Hour) }, "", false},
+		{"written just now", put(v1), func() time.Time { return now.Add(-racyWindow + time.Millisecond) }, "", true},
+		{"modified in the future", nil, func() time.Time { return now.Add(time.Hour) }, "", false},
+		{"old enough", nil, func() time.Time { return now.Add(-racyWindow) }, fmt.Sprintf("hdfs:2500:%d:", now.Add(-racyWindow).UnixMilli()), true},
 	}
 	prev := ""
 	for _, s := range steps {
@@ -102,8 +113,9 @@ func TestStatFile(t *testing.T) {
 // the tree): one for the whole listing, changing with any entry.
 func TestStatTree(t *testing.T) {
 	c := hdfstest.Start(t, hdfstest.Options{})
-	f := configured(t, userSettings(c))
-	old := time.Now().Add(-time.Hour)
+	now := time.Now()
+	f := stopped(t, c, now)
+	old := now.Add(-time.Hour)
 	put := func(p string, data string) func() {
 		return func() {
 			if err := c.Put(p, []byte(data), 0o644); err != nil {
@@ -126,7 +138,10 @@ func TestStatTree(t *testing.T) {
 		{"a file deep down replaced", put("/tree/sub/b.txt", "BETA"), tree, true, true},
 		{"a file added", put("/tree/sub/c.txt", "gamma"), append(tree, "/tree/sub/c.txt"), true, true},
 		{"a directory's mtime alone", func() { setModTimes(t, c, old.Add(time.Minute), "/tree/sub") }, nil, true, true},
-		{"a file written just now", put("/tree/a.txt", "ALPHA"), []string{"/tree", "/tree/sub"}, false, true},
+		{"a file written just now", func() {
+			put("/tree/a.txt", "ALPHA")()
+			setModTimes(t, c, now.Add(-time.Millisecond), "/tree/a.txt")
+		}, []string{"/tree", "/tree/sub"}, false, true},
 	}
 	prev := ""
 	for _, s := range steps {
