@@ -15,6 +15,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/batchd/batchd/internal/ftptest"
+	"github.com/batchd/batchd/internal/hdfstest"
 )
 
 // TestChangedInputGivesNewResult runs the same config three times, with the
@@ -238,4 +241,95 @@ mode = "build"
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// TestChangedInputOverFTPAndHDFS runs the same config three times with the
+// input on a real FTP server and on the HDFS test server, unchanged and then
+// changed between runs, and counts the transfers: none while the source is
+// unchanged (SIZE and MDTM, or the namenode's length and mtime, say so).
+func TestChangedInputOverFTPAndHDFS(t *testing.T) {
+	hourAgo := time.Now().Add(-time.Hour)
+	ftp := ftptest.Start(t, ftptest.Options{})
+	hdfs := hdfstest.Start(t, hdfstest.Options{Datanodes: 1, BlockSize: 1 << 20})
+	passFile := filepath.Join(t.TempDir(), "ftp-password")
+	if err := os.WriteFile(passFile, []byte(ftp.Password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		uri       string
+		settings  string
+		set       func(t *testing.T, content string, mtime time.Time)
+		transfers func(t *testing.T) int
+	}{
+		{
+			name:     "ftp",
+			uri:      ftp.URL("ftp", "data/in.txt"),
+			settings: fmt.Sprintf("[fetchers.ftp]\nuser = %q\npassword_file = %q\n", ftp.User, passFile),
+			set: func(t *testing.T, content string, mtime time.Time) {
+				ftp.WriteFile(t, "data/in.txt", []byte(content))
+				ftp.SetModTime(t, "data/in.txt", mtime)
+			},
+			transfers: func(t *testing.T) int {
+				n := 0
+				for _, c := range ftptest.Commands(ftp.Log(t)) {
+					if strings.HasPrefix(c, "RETR ") {
+						n++
+					}
+				}
+				return n
+			},
+		},
+		{
+			name:     "hdfs",
+			uri:      "hdfs://" + hdfs.Addr() + "/data/in.txt",
+			settings: "[fetchers.hdfs]\nuser = \"hdfs\"\n",
+			set: func(t *testing.T, content string, mtime time.Time) {
+				if err := hdfs.Put("/data/in.txt", []byte(content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if err := hdfs.SetModTime("/data/in.txt", mtime); err != nil {
+					t.Fatal(err)
+				}
+			},
+			transfers: func(*testing.T) int { return int(hdfs.BlockReads()) },
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.set(t, "1 2 3\n", hourAgo)
+			path := writeConfig(t, tt.settings+fmt.Sprintf(`
+[state]
+dir = %q
+[[job]]
+name = "s"
+workload = "sum"
+cpus = 0.1
+mem = "16MiB"
+[job.params]
+input = %q
+`, filepath.Join(t.TempDir(), "state"), tt.uri))
+			before := tt.transfers(t)
+			for i, step := range []struct {
+				change        string
+				want          string
+				wantTransfers int // since the first run started
+			}{
+				{"", "sum of 1 2 3 = 6", 1},
+				{"", "sum of 1 2 3 = 6", 1},
+				{"10 20 30\n", "sum of 10 20 30 = 60", 2},
+			} {
+				if step.change != "" {
+					tt.set(t, step.change, hourAgo.Add(time.Minute))
+				}
+				code, out, errOut := run(t, 2*time.Minute, "--config", path)
+				if code != 0 || !strings.Contains(out, step.want) {
+					t.Fatalf("run %d: exit %d, stdout:\n%s\nwant %q\nstderr:\n%s", i+1, code, out, step.want, tail(errOut))
+				}
+				if got := tt.transfers(t) - before; got != step.wantTransfers {
+					t.Errorf("after run %d: %d transfers of the input, want %d", i+1, got, step.wantTransfers)
+				}
+			}
+		})
+	}
 }

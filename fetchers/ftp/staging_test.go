@@ -1,7 +1,6 @@
 package ftpfetch
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/batchd/batchd/core/staging"
 	"github.com/batchd/batchd/core/staging/fetchsrc"
+	"github.com/batchd/batchd/core/staging/stagingtest"
 	"github.com/batchd/batchd/internal/ftptest"
 	"github.com/batchd/batchd/plugins/fetcher/fetchertest"
 )
@@ -49,7 +49,7 @@ func TestStagingRevalidates(t *testing.T) {
 					srv.SetModTime(t, "in.txt", r.mtime)
 				}
 				logStart := len(srv.Log(t))
-				b := stageRun(t, dir, src)
+				b := stagingtest.Run(t, dir, src)
 				checkBlob(t, r.name, b, r.want)
 				if r.wantRetrs == 0 && b != prev {
 					t.Errorf("%s: blob %+v, want the last run's %+v", r.name, b, prev)
@@ -87,18 +87,3 @@ func countCommands(cmds []string, prefix string) int {
 	return n
 }
 
-// stageRun is one run of batchd: it opens the store in dir, stages src
-// and closes the store.
-func stageRun(t *testing.T, dir string, src staging.Source) staging.Blob {
-	t.Helper()
-	s, err := staging.Open(dir, staging.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	b, err := s.StageSource(context.Background(), s.Lease(), src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}

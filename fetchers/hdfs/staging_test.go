@@ -1,12 +1,12 @@
 package hdfsfetch
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/batchd/batchd/core/staging"
 	"github.com/batchd/batchd/core/staging/fetchsrc"
+	"github.com/batchd/batchd/core/staging/stagingtest"
 	"github.com/batchd/batchd/internal/hdfstest"
 )
 
@@ -61,7 +61,7 @@ func TestStagingRevalidates(t *testing.T) {
 					setModTimes(t, c, old, tt.age...)
 				}
 				reads := c.BlockReads()
-				b := stageRun(t, dir, src)
+				b := stagingtest.Run(t, dir, src)
 				if got := c.BlockReads() - reads; (got > 0) != r.reads {
 					t.Errorf("%s: %d block reads, want some: %v", r.name, got, r.reads)
 				}
@@ -79,18 +79,3 @@ func TestStagingRevalidates(t *testing.T) {
 	}
 }
 
-// stageRun is one run of batchd: it opens the store in dir, stages src
-// and closes the store.
-func stageRun(t *testing.T, dir string, src staging.Source) staging.Blob {
-	t.Helper()
-	s, err := staging.Open(dir, staging.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	b, err := s.StageSource(context.Background(), s.Lease(), src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}

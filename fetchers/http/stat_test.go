@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batchd/batchd/core/staging"
 	"github.com/batchd/batchd/core/staging/fetchsrc"
+	"github.com/batchd/batchd/core/staging/stagingtest"
 	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/fetcher/fetchertest"
 )
@@ -197,34 +197,15 @@ func TestStagingRevalidates(t *testing.T) {
 					}
 					o.set("10 20 30", etag, tt.modified.Add(time.Minute))
 				}
-				got = stageOnce(t, dir, fetchsrc.Of(f, srv.URL+"/in.txt"))
+				b := stagingtest.Run(t, dir, fetchsrc.Of(f, srv.URL+"/in.txt"))
+				var err error
+				if got, err = os.ReadFile(b.Path); err != nil {
+					t.Fatal(err)
+				}
 			}
 			if string(got) != tt.wantBytes || o.gets.Load() != tt.wantGets {
 				t.Errorf("second run staged %q after %d downloads; want %q after %d", got, o.gets.Load(), tt.wantBytes, tt.wantGets)
 			}
 		})
 	}
-}
-
-// stageOnce is one run: it opens the store in dir, stages src, and returns
-// the staged bytes.
-func stageOnce(t *testing.T, dir string, src staging.Source) []byte {
-	t.Helper()
-	store, err := staging.Open(dir, staging.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	b, err := store.StageSource(context.Background(), store.Lease(), src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(b.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b.Size != int64(len(data)) {
-		t.Fatalf("blob size %d, file %d bytes", b.Size, len(data))
-	}
-	return data
 }
