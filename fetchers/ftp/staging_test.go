@@ -86,4 +86,3 @@ func countCommands(cmds []string, prefix string) int {
 	}
 	return n
 }
-

@@ -78,4 +78,3 @@ func TestStagingRevalidates(t *testing.T) {
 		})
 	}
 }
-
