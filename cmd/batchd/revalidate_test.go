@@ -333,3 +333,35 @@ input = %q
 		})
 	}
 }
+
+// TestImmutableArtifactIsNotRevalidated: cache = "immutable" reuses the copy
+// staged on an earlier run without asking the source at all.
+func TestImmutableArtifactIsNotRevalidated(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.Header().Set("ETag", `"v1"`)
+		fmt.Fprint(w, "release 1.0")
+	}))
+	defer srv.Close()
+	path := writeConfig(t, fmt.Sprintf(`
+[state]
+dir = %q
+[[job]]
+name = "s"
+workload = "sum"
+cpus = 0.1
+mem = "16MiB"
+[job.params]
+groups = ["1 2"]
+[[job.artifacts]]
+uri = "%s/tool-1.0.bin"
+cache = "immutable"
+`, filepath.Join(t.TempDir(), "state"), srv.URL))
+	for i := 1; i <= 2; i++ {
+		code, out, errOut := run(t, 2*time.Minute, "--config", path)
+		if code != 0 || requests.Load() != 1 {
+			t.Fatalf("run %d: exit %d after %d requests, want 0 after 1\nstdout:\n%s\nstderr:\n%s", i, code, requests.Load(), out, tail(errOut))
+		}
+	}
+}
