@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -110,5 +111,95 @@ func TestRealMesosMasterRestart(t *testing.T) {
 	t.Logf("%d of %d tasks launched again after the master restart", relaunched, n)
 	if relaunched > 0 && !strings.Contains(errOut, "Reconciliation: Task is unknown (REASON_RECONCILIATION)") {
 		t.Errorf("tasks were launched again without a reconciliation answer saying they were lost\nstderr:\n%s", tail(errOut))
+	}
+}
+
+// batchdRun is batchd running in the background.
+type batchdRun struct {
+	done   chan struct{}
+	code   int
+	stdout syncBuffer
+	stderr syncBuffer
+}
+
+// startBatchd runs batchd with args in the background; wait collects it.
+func startBatchd(t *testing.T, timeout time.Duration, args ...string) *batchdRun {
+	t.Helper()
+	r := &batchdRun{done: make(chan struct{})}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	m := NewMain(&r.stdout, &r.stderr)
+	go func() {
+		defer close(r.done)
+		defer cancel()
+		r.code = m.Main(ctx, args)
+		if err := m.Close(); err != nil {
+			fmt.Fprintf(&r.stderr, "Close: %v\n", err)
+		}
+		if ctx.Err() != nil {
+			fmt.Fprintf(&r.stderr, "batchd did not finish within %v\n", timeout)
+			r.code = -1
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-r.done })
+	return r
+}
+
+// wait returns batchd's exit code, stdout and stderr once it has exited.
+func (r *batchdRun) wait() (int, string, string) {
+	<-r.done
+	return r.code, r.stdout.String(), r.stderr.String()
+}
+
+// exited reports whether batchd has exited.
+func (r *batchdRun) exited() bool {
+	select {
+	case <-r.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// waitRunning waits until the master lists n running tasks of batchd's
+// framework on agentID ("" for any agent), failing the test if batchd exits
+// first.
+func waitRunning(t *testing.T, c *mesoskit.Cluster, r *batchdRun, agentID string, n int) {
+	t.Helper()
+	waitUntil(t, time.Minute, fmt.Sprintf("%d tasks running", n), func() bool {
+		if r.exited() {
+			code, out, errOut := r.wait()
+			t.Fatalf("batchd exited %d before its tasks ran\nstdout:\n%s\nstderr:\n%s", code, out, tail(errOut))
+		}
+		running := 0
+		for _, tk := range frameworkTasks(t, c, r.stderr.String()) {
+			if tk.State == "TASK_RUNNING" && (agentID == "" || tk.SlaveID == agentID) {
+				running++
+			}
+		}
+		return running == n
+	})
+}
+
+// release lets the "wait" tasks of testwork whose state folder is dir report.
+func release(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "release"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitJob is a testwork job of n tasks that wait for release.
+func waitJob(name, state string, n int) string {
+	return testworkJob(name, "wait", n, 2, fmt.Sprintf("state = %q", state))
+}
+
+// wantEachOnce fails the test unless stdout holds the result line of each
+// of n testwork tasks exactly once.
+func wantEachOnce(t *testing.T, out string, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		if k := strings.Count(out, fmt.Sprintf("testwork %d done\n", i)); k != 1 {
+			t.Errorf("task %d's result printed %d times, want once:\n%s", i, k, out)
+		}
 	}
 }
