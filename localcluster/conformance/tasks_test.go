@@ -1,0 +1,166 @@
+package conformance
+
+import (
+	"time"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	"github.com/mesos/mesos-go/api/v1/lib/scheduler"
+	"github.com/mesos/mesos-go/api/v1/lib/scheduler/calls"
+)
+
+// task is a command task small enough for any agent.
+func task(id, shell string, agent mesos.AgentID) mesos.TaskInfo {
+	return mesos.TaskInfo{
+		Name:    id,
+		TaskID:  mesos.TaskID{Value: id},
+		AgentID: agent,
+		Command: &mesos.CommandInfo{Value: &shell},
+		Resources: mesos.Resources{scalar("cpus", 0.1), scalar("mem", 32)},
+	}
+}
+
+// scalar is a scalar resource of the "*" role, allocated as a MULTI_ROLE
+// framework's resources must be.
+func scalar(name string, v float64) mesos.Resource {
+	role := "*"
+	return mesos.Resource{Name: name, Type: mesos.SCALAR.Enum(), Scalar: &mesos.Value_Scalar{Value: v},
+		AllocationInfo: &mesos.Resource_AllocationInfo{Role: &role}}
+}
+
+// launch waits for a whole offer and launches one task on it, recording
+// the ACCEPT's reply. It returns the agent, or false without an offer.
+func (x *run) launch(what, id, shell string) (mesos.AgentID, bool) {
+	f, ok := x.offer()
+	if !ok {
+		x.record(what+"/offer", "<no offer>")
+		return mesos.AgentID{}, false
+	}
+	o := f.ev.Offers.Offers[0]
+	ops := calls.OfferOperations{calls.OpLaunch(task(id, shell, o.AgentID))}
+	x.do(what, calls.Accept(ops.WithOffers(o.ID)))
+	return o.AgentID, true
+}
+
+// updates reads the task's status updates, acknowledging each with a
+// uuid, until one is terminal or until stop says so; it records each
+// update and the sequence of states.
+func (x *run) updates(what, id string, stop func(mesos.TaskState) bool) []mesos.TaskState {
+	var states []string
+	var seen []mesos.TaskState
+	deadline := time.Now().Add(taskWait)
+	for time.Now().Before(deadline) {
+		f, ok := x.s.next(time.Until(deadline), scheduler.Event_UPDATE)
+		if !ok {
+			break
+		}
+		st := f.ev.Update.Status
+		if st.TaskID.Value != id {
+			continue
+		}
+		x.recordEvent(what+"/"+st.State.String(), f, true)
+		states = append(states, st.State.String())
+		seen = append(seen, st.GetState())
+		if st.UUID != nil {
+			x.do(what+"/acknowledge-"+st.State.String(), calls.Acknowledge(st.AgentID.Value, id, st.UUID))
+		}
+		if stop(st.GetState()) {
+			break
+		}
+	}
+	x.record(what+"/states", states)
+	return seen
+}
+
+func terminal(s mesos.TaskState) bool {
+	switch s {
+	case mesos.TASK_FINISHED, mesos.TASK_FAILED, mesos.TASK_KILLED, mesos.TASK_ERROR, mesos.TASK_LOST,
+		mesos.TASK_DROPPED, mesos.TASK_GONE, mesos.TASK_GONE_BY_OPERATOR:
+		return true
+	}
+	return false
+}
+
+// taskStates launches one task and records its updates to the end; with
+// kill it kills the task once it runs.
+func taskStates(x *run, shell string, kill bool) {
+	if x.subscribe("subscribe", sub{}) == nil {
+		return
+	}
+	const id = "task-1"
+	agent, ok := x.launch("accept", id, shell)
+	if !ok {
+		return
+	}
+	stop := terminal
+	if kill {
+		stop = func(s mesos.TaskState) bool { return s == mesos.TASK_RUNNING || terminal(s) }
+	}
+	seen := x.updates("updates", id, stop)
+	if kill && len(seen) > 0 && seen[len(seen)-1] == mesos.TASK_RUNNING {
+		x.do("kill", calls.Kill(id, agent.Value))
+		x.updates("after-kill", id, terminal)
+	}
+}
+
+// reconcile records explicit and implicit reconciliation of a running
+// task, a finished and acknowledged one, and tasks the master never knew.
+func reconcile(x *run) {
+	if x.subscribe("subscribe", sub{}) == nil {
+		return
+	}
+	agent, ok := x.launch("accept-running", "running", "sleep 60")
+	if !ok {
+		return
+	}
+	x.updates("running", "running", func(s mesos.TaskState) bool { return s == mesos.TASK_RUNNING || terminal(s) })
+	if _, ok := x.launch("accept-finished", "finished", "exit 0"); !ok {
+		return
+	}
+	x.updates("finished", "finished", terminal)
+
+	explicit := func(what string, ids ...string) {
+		var tasks []*scheduler.Call_Reconcile_Task
+		for _, id := range ids {
+			tasks = append(tasks, &scheduler.Call_Reconcile_Task{TaskID: mesos.TaskID{Value: id}, AgentID: &agent})
+		}
+		x.do(what, &scheduler.Call{Type: scheduler.Call_RECONCILE, Reconcile: &scheduler.Call_Reconcile{Tasks: derefTasks(tasks)}})
+		x.reconcileAnswers(what, len(ids))
+	}
+	explicit("explicit-running", "running")
+	explicit("explicit-finished", "finished")
+	explicit("explicit-unknown", "never-launched")
+	x.do("explicit-unknown-no-agent", calls.Reconcile(calls.ReconcileTasks(map[string]string{"never-launched-2": ""})))
+	x.reconcileAnswers("explicit-unknown-no-agent", 1)
+	x.do("implicit", calls.Reconcile())
+	x.reconcileAnswers("implicit", -1)
+	x.do("kill-unknown", calls.Kill("never-launched-3", agent.Value))
+	f, ok := x.s.next(eventWait, scheduler.Event_UPDATE)
+	x.recordEvent("kill-unknown/update", f, ok)
+}
+
+func derefTasks(ts []*scheduler.Call_Reconcile_Task) []scheduler.Call_Reconcile_Task {
+	out := make([]scheduler.Call_Reconcile_Task, len(ts))
+	for i, t := range ts {
+		out[i] = *t
+	}
+	return out
+}
+
+// reconcileAnswers records the next n UPDATE events (n < 0: those within a
+// second), keyed by task id.
+func (x *run) reconcileAnswers(what string, n int) {
+	wait := eventWait
+	if n < 0 {
+		wait = time.Second
+	}
+	got := map[string]any{}
+	for n != 0 {
+		f, ok := x.s.next(wait, scheduler.Event_UPDATE)
+		if !ok {
+			break
+		}
+		got[f.ev.Update.Status.TaskID.Value] = f.tree
+		n--
+	}
+	x.record(what+"/updates", got)
+}

@@ -1,0 +1,230 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mesos/mesos-go/api/v1/lib/encoding"
+	"github.com/mesos/mesos-go/api/v1/lib/encoding/codecs"
+	"github.com/mesos/mesos-go/api/v1/lib/recordio"
+	"github.com/mesos/mesos-go/api/v1/lib/scheduler"
+)
+
+const (
+	ctJSON     = "application/json"
+	ctProtobuf = "application/x-protobuf"
+	ctRecordIO = "application/recordio"
+	hStreamID  = "Mesos-Stream-Id"
+)
+
+// codecOf is the mesos-go codec for a media type ("application/json" or
+// "application/x-protobuf").
+func codecOf(mediaType string) encoding.Codec {
+	return codecs.ByMediaType[encoding.MediaType(mediaType)]
+}
+
+// encode serialises call with the codec of mediaType.
+func encode(t *testing.T, mediaType string, call *scheduler.Call) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := codecOf(mediaType).NewEncoder(encoding.SinkWriter(&buf)).Encode(call); err != nil {
+		t.Fatalf("encoding %v call: %v", call.Type, err)
+	}
+	return buf.Bytes()
+}
+
+// request is one raw POST to /api/v1/scheduler. A header whose value is ""
+// is left out, so a scenario can drop Content-Type or Accept.
+type request struct {
+	method string // POST when empty
+	body   []byte
+	header map[string]string
+}
+
+// reply is what came back for a request that is not a stream.
+type reply struct {
+	status int
+	header http.Header
+	body   string
+	err    error // the request failed before a response
+}
+
+// target is one master under test.
+type target struct {
+	name   string // "mesos" or "embedded"
+	url    string // base URL, e.g. http://127.0.0.1:5050
+	client *http.Client
+	whole  resources // the agent's resources, as a whole offer carries them
+}
+
+func (tg *target) send(ctx context.Context, rq request) (*http.Response, error) {
+	method := rq.method
+	if method == "" {
+		method = http.MethodPost
+	}
+	req, err := http.NewRequestWithContext(ctx, method, tg.url+"/api/v1/scheduler", bytes.NewReader(rq.body))
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range rq.header {
+		if v != "" {
+			req.Header.Set(k, v)
+		}
+	}
+	return tg.client.Do(req)
+}
+
+// post sends a request whose answer is not a stream and reads it whole.
+func (tg *target) post(ctx context.Context, rq request) reply {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	resp, err := tg.send(ctx, rq)
+	if err != nil {
+		return reply{err: err}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return reply{status: resp.StatusCode, header: resp.Header, body: string(b), err: err}
+}
+
+// frame is one event read from a SUBSCRIBE stream.
+type frame struct {
+	ev   scheduler.Event
+	tree any // the event as JSON, as received (JSON) or re-encoded (protobuf)
+	at   time.Time
+}
+
+// stream is an open SUBSCRIBE response whose events a goroutine reads
+// into a channel until the body is closed.
+type stream struct {
+	resp     *http.Response
+	streamID string
+	opened   time.Time
+	frames   chan frame
+	done     chan struct{}
+	mu       sync.Mutex
+	err      error // why reading stopped
+	ctx      context.Context // cancelled by close
+	stop     context.CancelFunc
+}
+
+// openStream sends a SUBSCRIBE and, on a 200, starts reading its events;
+// any other answer is returned as a reply.
+func (tg *target) openStream(t *testing.T, rq request) (*stream, reply) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	resp, err := tg.send(ctx, rq)
+	if err != nil {
+		cancel()
+		return nil, reply{err: err}
+	}
+	if resp.StatusCode != http.StatusOK {
+		defer cancel()
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		return nil, reply{status: resp.StatusCode, header: resp.Header, body: string(b)}
+	}
+	s := &stream{resp: resp, streamID: resp.Header.Get(hStreamID), opened: time.Now(),
+		frames: make(chan frame, 1024), done: make(chan struct{}), ctx: ctx, stop: cancel}
+	msgType := resp.Header.Get("Content-Type")
+	if mt := resp.Header.Get("Message-Content-Type"); mt != "" {
+		msgType = mt
+	}
+	go s.read(codecOf(mediaType(msgType)))
+	t.Cleanup(s.close)
+	return s, reply{status: resp.StatusCode, header: resp.Header}
+}
+
+func (s *stream) read(codec encoding.Codec) {
+	defer close(s.done)
+	defer close(s.frames)
+	r := recordio.NewReader(s.resp.Body)
+	for {
+		b, err := r.ReadFrame()
+		if err != nil {
+			s.mu.Lock()
+			s.err = err
+			s.mu.Unlock()
+			return
+		}
+		f := frame{at: time.Now()}
+		if codec.Type == codecs.MediaTypeJSON {
+			err = json.Unmarshal(b, &f.ev)
+		} else {
+			err = f.ev.Unmarshal(b)
+			if err == nil {
+				b, err = json.Marshal(&f.ev)
+			}
+		}
+		if err == nil {
+			err = json.Unmarshal(b, &f.tree)
+		}
+		if err != nil {
+			s.mu.Lock()
+			s.err = errors.Join(errors.New("decoding an event"), err)
+			s.mu.Unlock()
+			return
+		}
+		select {
+		case s.frames <- f:
+		case <-s.ctx.Done():
+			return
+		}
+	}
+}
+
+// close ends the connection and waits for the reader.
+func (s *stream) close() {
+	s.stop()
+	s.resp.Body.Close()
+	<-s.done
+}
+
+// ended reports whether the server closed the stream, and why reading stopped.
+func (s *stream) ended() (bool, error) {
+	select {
+	case <-s.done:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return true, s.err
+	default:
+		return false, nil
+	}
+}
+
+// next returns the next event whose type is in want (all types when want
+// is empty), dropping the others, or false when none comes within wait or
+// the stream ends.
+func (s *stream) next(wait time.Duration, want ...scheduler.Event_Type) (frame, bool) {
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	for {
+		select {
+		case f, ok := <-s.frames:
+			if !ok {
+				return frame{}, false
+			}
+			if len(want) == 0 || slices.Contains(want, f.ev.Type) {
+				return f, true
+			}
+		case <-deadline.C:
+			return frame{}, false
+		}
+	}
+}
+
+
+// mediaType is a Content-Type without parameters, lower-cased.
+func mediaType(ct string) string {
+	mt, _, _ := strings.Cut(ct, ";")
+	return strings.ToLower(strings.TrimSpace(mt))
+}
