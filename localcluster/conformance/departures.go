@@ -24,7 +24,7 @@ func (d Departure) Matches(id string) bool {
 	for i, p := range parts {
 		parts[i] = regexp.QuoteMeta(p)
 	}
-	return regexp.MustCompile("^"+strings.Join(parts, ".*")+"$").MatchString(id)
+	return regexp.MustCompile("^" + strings.Join(parts, ".*") + "$").MatchString(id)
 }
 
 // Scenario is the scenario the departure's checks belong to.

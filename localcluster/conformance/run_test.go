@@ -36,7 +36,7 @@ type run struct {
 	s          *stream
 	subscribed frame // its SUBSCRIBED event
 	fwID       string
-	streamID string
+	streamID   string
 }
 
 func (x *run) record(what string, v any) { x.tr.record(x.name+"/"+what, v) }

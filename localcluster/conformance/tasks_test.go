@@ -11,10 +11,10 @@ import (
 // task is a command task small enough for any agent.
 func task(id, shell string, agent mesos.AgentID) mesos.TaskInfo {
 	return mesos.TaskInfo{
-		Name:    id,
-		TaskID:  mesos.TaskID{Value: id},
-		AgentID: agent,
-		Command: &mesos.CommandInfo{Value: &shell},
+		Name:      id,
+		TaskID:    mesos.TaskID{Value: id},
+		AgentID:   agent,
+		Command:   &mesos.CommandInfo{Value: &shell},
 		Resources: mesos.Resources{scalar("cpus", 0.1), scalar("mem", 32)},
 	}
 }

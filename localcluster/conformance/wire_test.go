@@ -112,7 +112,7 @@ type stream struct {
 	frames   chan frame
 	done     chan struct{}
 	mu       sync.Mutex
-	err      error // why reading stopped
+	err      error           // why reading stopped
 	ctx      context.Context // cancelled by close
 	stop     context.CancelFunc
 }
@@ -221,7 +221,6 @@ func (s *stream) next(wait time.Duration, want ...scheduler.Event_Type) (frame, 
 		}
 	}
 }
-
 
 // mediaType is a Content-Type without parameters, lower-cased.
 func mediaType(ct string) string {
