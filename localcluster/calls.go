@@ -1,41 +1,24 @@
 package localcluster
 
 import (
-	"errors"
 	"time"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	"github.com/mesos/mesos-go/api/v1/lib/scheduler"
 )
 
-// dispatchLocked runs one call of a subscribed framework. An error means a
-// malformed call (HTTP 400).
-func (c *Cluster) dispatchLocked(fw *framework, call *scheduler.Call) error {
+// dispatchLocked runs one validated call of a subscribed framework.
+func (c *Cluster) dispatchLocked(fw *framework, call *scheduler.Call) {
 	switch call.Type {
 	case scheduler.Call_ACCEPT:
-		if call.Accept == nil {
-			return errors.New("Expecting 'accept' to be present")
-		}
 		c.acceptLocked(fw, call.Accept)
 	case scheduler.Call_DECLINE:
-		if call.Decline == nil {
-			return errors.New("Expecting 'decline' to be present")
-		}
 		c.declineLocked(fw, call.Decline)
 	case scheduler.Call_ACKNOWLEDGE:
-		if call.Acknowledge == nil {
-			return errors.New("Expecting 'acknowledge' to be present")
-		}
 		c.acknowledgeLocked(fw, call.Acknowledge)
 	case scheduler.Call_KILL:
-		if call.Kill == nil {
-			return errors.New("Expecting 'kill' to be present")
-		}
 		c.killLocked(fw, call.Kill)
 	case scheduler.Call_RECONCILE:
-		if call.Reconcile == nil {
-			return errors.New("Expecting 'reconcile' to be present")
-		}
 		c.reconcileLocked(fw, call.Reconcile)
 	case scheduler.Call_SUPPRESS:
 		fw.suppressed = true
@@ -48,7 +31,6 @@ func (c *Cluster) dispatchLocked(fw *framework, call *scheduler.Call) error {
 	default:
 		// MESSAGE, SHUTDOWN, REQUEST, inverse offers and the like: accepted, no effect.
 	}
-	return nil
 }
 
 // killLocked stops a task: SIGTERM to its process group, SIGKILL after the

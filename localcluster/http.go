@@ -1,11 +1,10 @@
 package localcluster
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/mesos/mesos-go/api/v1/lib/encoding"
@@ -14,29 +13,31 @@ import (
 )
 
 const (
-	headerStreamID  = "Mesos-Stream-Id"
-	mediaRecordIO   = "application/recordio"
-	maxCallBytes    = 64 << 20
-	errNotSubscribe = "Framework is not subscribed"
+	headerStreamID = "Mesos-Stream-Id"
+	maxCallBytes   = 64 << 20
 )
 
-// serveScheduler is the /api/v1/scheduler endpoint: it negotiates the codec,
-// decodes the Call and hands it to the master.
+// serveScheduler is the /api/v1/scheduler endpoint. It checks a request in
+// the order Mesos 1.11's Master::Http::scheduler does (src/master/http.cpp):
+// method, Content-Type (present: else 400; exactly one of the two media
+// types: else 415), body, call validation, then, for SUBSCRIBE only,
+// Accept and the absence of a Mesos-Stream-Id.
 func (c *Cluster) serveScheduler(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "Expecting a 'POST' request", http.StatusMethodNotAllowed)
+		http.Error(w, fmt.Sprintf("405 Method Not Allowed. Expecting one of { 'POST' }, but received '%s'.", r.Method),
+			http.StatusMethodNotAllowed)
 		return
 	}
-	reqCodec, ok := codecFor(r.Header.Get("Content-Type"))
+	if len(r.Header.Values("Content-Type")) == 0 {
+		http.Error(w, "Expecting 'Content-Type' to be present", http.StatusBadRequest)
+		return
+	}
+	// Mesos compares the whole header, case and parameters included.
+	reqCodec, ok := codecs.ByMediaType[encoding.MediaType(r.Header.Get("Content-Type"))]
 	if !ok {
 		http.Error(w, fmt.Sprintf("Expecting 'Content-Type' of %s or %s", codecs.MediaTypeJSON, codecs.MediaTypeProtobuf),
 			http.StatusUnsupportedMediaType)
-		return
-	}
-	resp, err := negotiate(r, reqCodec)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusNotAcceptable)
 		return
 	}
 	var call scheduler.Call
@@ -45,15 +46,25 @@ func (c *Cluster) serveScheduler(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Failed to parse body into Call: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	if call.Type == scheduler.Call_UNKNOWN {
-		http.Error(w, "Expecting 'type' to be present", http.StatusBadRequest)
+	if msg := validateCall(&call); msg != "" {
+		http.Error(w, "Failed to validate scheduler::Call: "+msg, http.StatusBadRequest)
 		return
 	}
 	if call.Type == scheduler.Call_SUBSCRIBE {
-		c.subscribe(w, r, &call, resp)
+		codec, ok := negotiate(r.Header.Values("Accept"))
+		if !ok {
+			http.Error(w, fmt.Sprintf("Expecting 'Accept' to allow '%s' or '%s'", codecs.MediaTypeProtobuf, codecs.MediaTypeJSON),
+				http.StatusNotAcceptable)
+			return
+		}
+		if len(r.Header.Values(headerStreamID)) > 0 {
+			http.Error(w, "Subscribe calls should not include the 'Mesos-Stream-Id' header", http.StatusBadRequest)
+			return
+		}
+		c.subscribe(w, r, &call, codec)
 		return
 	}
-	code, msg := c.handleCall(r.Header.Get(headerStreamID), &call)
+	code, msg := c.handleCall(r.Header.Values(headerStreamID), &call)
 	if code != http.StatusAccepted {
 		http.Error(w, msg, code)
 		return
@@ -61,75 +72,141 @@ func (c *Cluster) serveScheduler(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusAccepted)
 }
 
-// response is how a SUBSCRIBE stream is written back.
-type response struct {
-	codec    encoding.Codec
-	recordio bool // Content-Type application/recordio with Message-Content-Type codec
-}
-
-func codecFor(contentType string) (encoding.Codec, bool) {
-	mt, _, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		return encoding.Codec{}, false
+// validateCall is Mesos's validation::scheduler::call::validate
+// (src/master/validation.cpp): the message of a malformed call, or "".
+func validateCall(call *scheduler.Call) string {
+	if call.Type == scheduler.Call_UNKNOWN {
+		return "Expecting 'type' to be present"
 	}
-	codec, ok := codecs.ByMediaType[encoding.MediaType(mt)]
-	return codec, ok
+	if call.Type == scheduler.Call_SUBSCRIBE {
+		info := call.GetSubscribe().GetFrameworkInfo()
+		switch {
+		case call.Subscribe == nil:
+			return "Expecting 'subscribe' to be present"
+		case info == nil:
+			return "Expecting 'subscribe.framework_info' to be present"
+		case info.GetID().GetValue() != call.GetFrameworkID().GetValue():
+			return "'framework_id' differs from 'subscribe.framework_info.id'"
+		}
+		return ""
+	}
+	if call.FrameworkID == nil {
+		return "Expecting 'framework_id' to be present"
+	}
+	var present bool
+	switch call.Type {
+	case scheduler.Call_TEARDOWN, scheduler.Call_REVIVE, scheduler.Call_SUPPRESS:
+		present = true
+	case scheduler.Call_ACCEPT:
+		present = call.Accept != nil
+	case scheduler.Call_DECLINE:
+		present = call.Decline != nil
+	case scheduler.Call_ACCEPT_INVERSE_OFFERS:
+		present = call.AcceptInverseOffers != nil
+	case scheduler.Call_DECLINE_INVERSE_OFFERS:
+		present = call.DeclineInverseOffers != nil
+	case scheduler.Call_KILL:
+		present = call.Kill != nil
+	case scheduler.Call_SHUTDOWN:
+		present = call.Shutdown != nil
+	case scheduler.Call_ACKNOWLEDGE:
+		if call.Acknowledge != nil && !validUUID(call.Acknowledge.UUID) {
+			return "Not a valid UUID"
+		}
+		present = call.Acknowledge != nil
+	case scheduler.Call_ACKNOWLEDGE_OPERATION_STATUS:
+		present = call.AcknowledgeOperationStatus != nil
+	case scheduler.Call_RECONCILE:
+		present = call.Reconcile != nil
+	case scheduler.Call_RECONCILE_OPERATIONS:
+		present = call.ReconcileOperations != nil
+	case scheduler.Call_MESSAGE:
+		present = call.Message != nil
+	case scheduler.Call_REQUEST:
+		present = call.Request != nil
+	case scheduler.Call_UPDATE_FRAMEWORK:
+		if u := call.UpdateFramework; u != nil && u.FrameworkInfo.GetID().GetValue() != call.FrameworkID.Value {
+			return "'framework_id' differs from 'update_framework.framework_info.id'"
+		}
+		present = call.UpdateFramework != nil
+	default:
+		present = true
+	}
+	if !present {
+		return fmt.Sprintf("Expecting '%s' to be present", strings.ToLower(call.Type.String()))
+	}
+	return ""
 }
 
-// negotiate picks the response codec from Accept (and Message-Accept for
-// RecordIO); no Accept or a wildcard means the request's codec.
-func negotiate(r *http.Request, reqCodec encoding.Codec) (response, error) {
-	accept := r.Header.Values("Accept")
+// validUUID is stout's UUID::fromBytes test: 16 bytes of a known version.
+func validUUID(b []byte) bool {
+	if len(b) != 16 {
+		return false
+	}
+	v := b[6] >> 4
+	return v >= 1 && v <= 5
+}
+
+// negotiate picks a SUBSCRIBE stream's codec as Mesos does: JSON when the
+// Accept headers allow it (no Accept allows anything), else protobuf.
+func negotiate(accept []string) (encoding.Codec, bool) {
+	for _, mt := range []encoding.MediaType{codecs.MediaTypeJSON, codecs.MediaTypeProtobuf} {
+		if acceptsMediaType(accept, string(mt)) {
+			return codecs.ByMediaType[mt], true
+		}
+	}
+	return encoding.Codec{}, false
+}
+
+// acceptsMediaType is libprocess's Request::acceptsMediaType: a media range
+// matching mediaType exactly, as type/* or as */*, with a q above zero.
+func acceptsMediaType(accept []string, mediaType string) bool {
 	if len(accept) == 0 {
-		return response{codec: reqCodec}, nil
+		return true
 	}
+	typ, _, _ := strings.Cut(mediaType, "/")
 	for _, h := range accept {
 		for _, part := range strings.Split(h, ",") {
-			mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
-			if err != nil {
+			fields := strings.Split(part, ";")
+			rng := strings.ToLower(strings.TrimSpace(fields[0]))
+			if rng != mediaType && rng != typ+"/*" && rng != "*/*" {
 				continue
 			}
-			switch mt {
-			case "*/*", "application/*":
-				return response{codec: reqCodec}, nil
-			case mediaRecordIO:
-				msg := reqCodec
-				if ma := r.Header.Get("Message-Accept"); ma != "" {
-					var ok bool
-					if msg, ok = codecFor(ma); !ok {
-						continue
+			q := 1.0
+			for _, p := range fields[1:] {
+				if k, v, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.TrimSpace(k) == "q" {
+					if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+						q = f
 					}
 				}
-				return response{codec: msg, recordio: true}, nil
 			}
-			if codec, ok := codecs.ByMediaType[encoding.MediaType(mt)]; ok {
-				return response{codec: codec}, nil
+			if q > 0 {
+				return true
 			}
 		}
 	}
-	return response{}, errors.New("Expecting 'Accept' to allow application/json or application/x-protobuf")
+	return false
 }
 
 // handleCall runs a call other than SUBSCRIBE and returns the HTTP status
-// and, for an error, its message.
-func (c *Cluster) handleCall(streamID string, call *scheduler.Call) (int, string) {
-	if call.FrameworkID == nil || call.FrameworkID.Value == "" {
-		return http.StatusBadRequest, "Expecting 'framework_id' to be present"
-	}
+// and, for an error, its message, checking the framework and the stream as
+// Mesos does.
+func (c *Cluster) handleCall(streamID []string, call *scheduler.Call) (int, string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	fw := c.state.frameworks[call.FrameworkID.Value]
-	if fw == nil || fw.stream == nil {
-		return http.StatusForbidden, errNotSubscribe
+	if fw == nil {
+		return http.StatusBadRequest, "Framework cannot be found"
 	}
-	if streamID == "" {
+	if fw.stream == nil {
+		return http.StatusForbidden, "Framework is not subscribed"
+	}
+	if len(streamID) == 0 {
 		return http.StatusBadRequest, "All non-subscribe calls should include the 'Mesos-Stream-Id' header"
 	}
-	if streamID != fw.stream.id {
-		return http.StatusBadRequest, fmt.Sprintf("The stream ID %q included in this request didn't match the stream ID currently associated with framework ID %s", streamID, fw.id)
+	if streamID[0] != fw.stream.id {
+		return http.StatusBadRequest, fmt.Sprintf("The stream ID '%s' included in this request didn't match the stream ID currently associated with framework ID %s", streamID[0], fw.id)
 	}
-	if err := c.dispatchLocked(fw, call); err != nil {
-		return http.StatusBadRequest, err.Error()
-	}
+	c.dispatchLocked(fw, call)
 	return http.StatusAccepted, ""
 }

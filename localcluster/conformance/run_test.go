@@ -194,7 +194,10 @@ func (x *run) do(what string, c *scheduler.Call, header ...string) reply {
 
 // offer waits for an offer of the agent's whole resources, declining
 // partial ones (resources of a task still winding down) without a filter.
-func (x *run) offer() (frame, bool) {
+func (x *run) offer() (frame, bool) { return x.offerOf(x.tg.whole) }
+
+// offerOf waits for an offer of at least want, declining smaller ones.
+func (x *run) offerOf(want resources) (frame, bool) {
 	deadline := time.Now().Add(taskWait)
 	for time.Now().Before(deadline) {
 		f, ok := x.s.next(time.Until(deadline), scheduler.Event_OFFERS)
@@ -202,7 +205,7 @@ func (x *run) offer() (frame, bool) {
 			return f, false
 		}
 		for _, o := range f.ev.Offers.Offers {
-			if resourcesOf(o.Resources).covers(x.tg.whole) {
+			if resourcesOf(o.Resources).covers(want) {
 				return f, true
 			}
 		}

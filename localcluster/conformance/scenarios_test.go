@@ -28,6 +28,9 @@ var scenarios = []scenario{
 	{"reconcile", reconcile},
 }
 
+// uuidV4 is a well-formed version 4 uuid no update carries.
+var uuidV4 = []byte{0x0f, 0x6a, 0x4a, 0x8e, 0, 0, 0x40, 0, 0x80, 0, 0, 0, 0, 0, 0, 1}
+
 // subscribeShapes subscribes with one codec both ways and records the
 // response, the first events (SUBSCRIBED, HEARTBEAT, OFFERS), the time to
 // the first heartbeat, the offer's shape, and TEARDOWN ending the stream.
@@ -125,7 +128,9 @@ func subscribeMalformed(x *run) {
 		what string
 		o    sub
 	}{
-		{"empty-framework-info", sub{info: &mesos.FrameworkInfo{}}},
+		{"empty-user-and-name", sub{info: &mesos.FrameworkInfo{}}},
+		{"empty-framework-info", sub{body: []byte(`{"type":"SUBSCRIBE","subscribe":{"framework_info":{}}}`)}},
+		{"framework-id-mismatch", sub{body: []byte(`{"type":"SUBSCRIBE","framework_id":{"value":"a"},"subscribe":{"framework_info":{"user":"u","name":"n","id":{"value":"b"}}}}`)}},
 		{"with-stream-id", sub{header: map[string]string{hStreamID: "0f6a4a8e-0000-4000-8000-000000000000"}}},
 		{"no-subscribe", sub{body: []byte(`{"type":"SUBSCRIBE"}`)}},
 		{"no-type", sub{body: []byte(`{"subscribe":{"framework_info":{"user":"u","name":"n"}}}`)}},
@@ -159,6 +164,8 @@ func callsMalformed(x *run) {
 	x.do("acknowledge-bad-uuid", &scheduler.Call{Type: scheduler.Call_ACKNOWLEDGE, Acknowledge: &scheduler.Call_Acknowledge{
 		AgentID: mesos.AgentID{Value: "no-such-agent"}, TaskID: mesos.TaskID{Value: "t"}, UUID: []byte("not-a-uuid")}})
 	x.do("acknowledge-unknown", &scheduler.Call{Type: scheduler.Call_ACKNOWLEDGE, Acknowledge: &scheduler.Call_Acknowledge{
+		AgentID: mesos.AgentID{Value: "no-such-agent"}, TaskID: mesos.TaskID{Value: "t"}, UUID: uuidV4}})
+	x.do("acknowledge-nil-uuid", &scheduler.Call{Type: scheduler.Call_ACKNOWLEDGE, Acknowledge: &scheduler.Call_Acknowledge{
 		AgentID: mesos.AgentID{Value: "no-such-agent"}, TaskID: mesos.TaskID{Value: "t"}, UUID: make([]byte, 16)}})
 	for _, typ := range []scheduler.Call_Type{scheduler.Call_ACCEPT, scheduler.Call_DECLINE, scheduler.Call_KILL,
 		scheduler.Call_SHUTDOWN, scheduler.Call_ACKNOWLEDGE, scheduler.Call_RECONCILE, scheduler.Call_MESSAGE,

@@ -27,10 +27,10 @@ func scalar(name string, v float64) mesos.Resource {
 		AllocationInfo: &mesos.Resource_AllocationInfo{Role: &role}}
 }
 
-// launch waits for a whole offer and launches one task on it, recording
+// launch waits for an offer and launches one task on it, recording
 // the ACCEPT's reply. It returns the agent, or false without an offer.
 func (x *run) launch(what, id, shell string) (mesos.AgentID, bool) {
-	f, ok := x.offer()
+	f, ok := x.offerOf(resources{cpus: 0.1, mem: 32})
 	if !ok {
 		x.record(what+"/offer", "<no offer>")
 		return mesos.AgentID{}, false

@@ -51,7 +51,7 @@ const (
 // machines; only their presence is compared.
 var volatile = map[string]string{
 	"timestamp": "<time>", "uuid": "<uuid>", "hostname": "<host>", "ip": "<ip>", "port": "<port>",
-	"pid": "<pid>", "registered_time": "<time>", "reregistered_time": "<time>",
+	"pid": "<pid>", "registered_time": "<time>", "reregistered_time": "<time>", "executor_pid": "<pid>",
 }
 
 // idFields hold {"value": ...} ids minted by the master; task and
@@ -71,7 +71,7 @@ func normalise(key string, v any) any {
 			switch {
 			case volatile[k] != "":
 				out[k] = volatile[k]
-			case idFields[key] && k == "value":
+			case idFields[key] && k == "value", key == "master_info" && k == "id":
 				out[k] = anyID
 			default:
 				out[k] = normalise(k, e)
