@@ -59,7 +59,7 @@ func (c *Cluster) acceptLocked(fw *framework, acc *scheduler.Call_Accept) {
 		for i := range tasks {
 			ti := &tasks[i]
 			if len(invalid) > 0 {
-				c.invalidOfferLocked(fw, ti, strings.Join(invalid, "; "))
+				c.invalidOfferLocked(fw, ti, "Task launched with invalid offers: "+strings.Join(invalid, "; "))
 				continue
 			}
 			c.launchLocked(fw, agent, &pool, &ports, ti)

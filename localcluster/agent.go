@@ -167,8 +167,6 @@ type task struct {
 	nextResend time.Time
 	backoff    time.Duration
 
-	exitStatus *int32 // the executor's wait status, once it has exited
-
 	killCh    chan struct{} // closed by the first KILL
 	killGrace time.Duration
 }

@@ -1,6 +1,8 @@
 package localcluster
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -40,11 +42,22 @@ func (c *Cluster) serveScheduler(w http.ResponseWriter, r *http.Request) {
 			http.StatusUnsupportedMediaType)
 		return
 	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxCallBytes))
+	if err != nil {
+		http.Error(w, "Failed to read body: "+err.Error(), http.StatusBadRequest)
+		return
+	}
 	var call scheduler.Call
-	dec := reqCodec.NewDecoder(encoding.SourceReader(io.LimitReader(r.Body, maxCallBytes)))
-	if err := dec.Decode(&call); err != nil {
+	if err := reqCodec.NewDecoder(encoding.SourceReader(bytes.NewReader(body))).Decode(&call); err != nil {
 		http.Error(w, "Failed to parse body into Call: "+err.Error(), http.StatusBadRequest)
 		return
+	}
+	if reqCodec.Type == codecs.MediaTypeJSON {
+		if missing := missingRequired(body); len(missing) > 0 {
+			http.Error(w, "Failed to convert JSON into Call protobuf: Missing required fields: "+strings.Join(missing, ", "),
+				http.StatusBadRequest)
+			return
+		}
 	}
 	if msg := validateCall(&call); msg != "" {
 		http.Error(w, "Failed to validate scheduler::Call: "+msg, http.StatusBadRequest)
@@ -65,11 +78,32 @@ func (c *Cluster) serveScheduler(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	code, msg := c.handleCall(r.Header.Values(headerStreamID), &call)
-	if code != http.StatusAccepted {
+	if code >= 300 {
 		http.Error(w, msg, code)
 		return
 	}
-	w.WriteHeader(http.StatusAccepted)
+	w.WriteHeader(code)
+}
+
+// missingRequired lists the required FrameworkInfo fields a JSON SUBSCRIBE
+// leaves out. Mesos's protobuf parser refuses such a call; Go's decoding
+// cannot tell an absent string from an empty one, so the JSON is read again.
+func missingRequired(body []byte) []string {
+	var call struct {
+		Subscribe *struct {
+			FrameworkInfo map[string]json.RawMessage `json:"framework_info"`
+		} `json:"subscribe"`
+	}
+	if json.Unmarshal(body, &call) != nil || call.Subscribe == nil || call.Subscribe.FrameworkInfo == nil {
+		return nil
+	}
+	var missing []string
+	for _, f := range []string{"user", "name"} {
+		if _, ok := call.Subscribe.FrameworkInfo[f]; !ok {
+			missing = append(missing, "subscribe.framework_info."+f)
+		}
+	}
+	return missing
 }
 
 // validateCall is Mesos's validation::scheduler::call::validate
@@ -206,6 +240,12 @@ func (c *Cluster) handleCall(streamID []string, call *scheduler.Call) (int, stri
 	}
 	if streamID[0] != fw.stream.id {
 		return http.StatusBadRequest, fmt.Sprintf("The stream ID '%s' included in this request didn't match the stream ID currently associated with framework ID %s", streamID[0], fw.id)
+	}
+	if call.Type == scheduler.Call_UPDATE_FRAMEWORK {
+		if msg := c.updateFrameworkLocked(fw, call.UpdateFramework); msg != "" {
+			return http.StatusBadRequest, msg
+		}
+		return http.StatusOK, ""
 	}
 	c.dispatchLocked(fw, call)
 	return http.StatusAccepted, ""

@@ -113,6 +113,8 @@ func (c *Cluster) masterInfo() *mesos.MasterInfo {
 			mi.IP = binary.LittleEndian.Uint32(ip4) // network order, as Mesos stores it
 		}
 		mi.Address = &mesos.Address{Hostname: &c.state.hostname, IP: &ip, Port: int32(addr.Port)}
+		pid := fmt.Sprintf("master@%s:%d", ip, addr.Port)
+		mi.PID = &pid
 	}
 	return mi
 }

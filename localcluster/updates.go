@@ -61,16 +61,16 @@ func (c *Cluster) acknowledgeLocked(fw *framework, ack *scheduler.Call_Acknowled
 	if t == nil || len(t.pending) == 0 || !bytes.Equal(t.pending[0].UUID, ack.UUID) {
 		return // a duplicate or stale ack: Mesos ignores it too
 	}
-	acked := t.pending[0]
+	// No FAILURE event follows a terminal update: a Mesos agent does not
+	// report the exit of the command executor it generated for a task
+	// (slave.cpp, executorTerminated).
 	t.pending = t.pending[1:]
 	t.backoff = 0
 	c.sendHeadLocked(t)
-	if isTerminal(acked.GetState()) && t.exitStatus != nil {
-		fw.send(&scheduler.Event{Type: scheduler.Event_FAILURE, Failure: &scheduler.Event_Failure{
-			AgentID:    acked.AgentID,
-			ExecutorID: &mesos.ExecutorID{Value: t.id},
-			Status:     t.exitStatus,
-		}})
+	if t.terminal() && len(t.pending) == 0 {
+		// Acknowledged to the end: the master forgets the task, as Mesos
+		// moves it to its completed tasks, which reconciliation ignores.
+		delete(fw.tasks, t.id)
 	}
 }
 

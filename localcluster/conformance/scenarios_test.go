@@ -1,6 +1,8 @@
 package conformance
 
 import (
+	"fmt"
+	"sort"
 	"net/http"
 	"time"
 
@@ -64,6 +66,9 @@ func subscribeShapes(x *run, codec string) {
 			break
 		}
 	}
+	// Mesos sends its first HEARTBEAT and first OFFERS from different
+	// actors, in either order.
+	sort.Strings(types)
 	x.record("first-events", types)
 	// Mesos sends a heartbeat as soon as the framework subscribes.
 	x.record("first-heartbeat-within-1s", heartbeat >= 0 && heartbeat < time.Second)
@@ -137,7 +142,8 @@ func subscribeMalformed(x *run) {
 		{"unknown-type", sub{body: []byte(`{"type":"NO_SUCH_CALL"}`)}},
 		{"empty-body", sub{body: []byte{}}},
 		{"not-json", sub{body: []byte(`{"type":`)}},
-		{"unknown-framework-id", sub{frameworkID: "no-such-framework"}},
+		// Unique, so that a master reused across runs has never seen it.
+		{"unknown-framework-id", sub{frameworkID: fmt.Sprintf("no-such-framework-%d", time.Now().UnixNano())}},
 	}
 	for _, c := range cases {
 		if s := x.subscribe(c.what, c.o); s != nil {

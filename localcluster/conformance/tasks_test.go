@@ -98,8 +98,14 @@ func taskStates(x *run, shell string, kill bool) {
 	seen := x.updates("updates", id, stop)
 	if kill && len(seen) > 0 && seen[len(seen)-1] == mesos.TASK_RUNNING {
 		x.do("kill", calls.Kill(id, agent.Value))
-		x.updates("after-kill", id, terminal)
+		seen = x.updates("after-kill", id, terminal)
 	}
+	if len(seen) == 0 || !terminal(seen[len(seen)-1]) {
+		return
+	}
+	// The command executor exits with its task: a FAILURE event says so.
+	f, ok := x.s.next(eventWait, scheduler.Event_FAILURE)
+	x.recordEvent("executor-exit", f, ok)
 }
 
 // reconcile records explicit and implicit reconciliation of a running

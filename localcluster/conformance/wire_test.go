@@ -168,6 +168,11 @@ func (s *stream) read(codec encoding.Codec) {
 		if err == nil {
 			err = json.Unmarshal(b, &f.tree)
 		}
+		if codec.Type != codecs.MediaTypeJSON {
+			// Re-encoding the Go structs writes null for every unset
+			// message and list; on the wire protobuf has no such thing.
+			f.tree = withoutNulls(f.tree)
+		}
 		if err != nil {
 			s.mu.Lock()
 			s.err = errors.Join(errors.New("decoding an event"), err)
@@ -220,6 +225,25 @@ func (s *stream) next(wait time.Duration, want ...scheduler.Event_Type) (frame, 
 			return frame{}, false
 		}
 	}
+}
+
+// withoutNulls drops the null fields of a JSON tree.
+func withoutNulls(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if e == nil {
+				delete(v, k)
+			} else {
+				v[k] = withoutNulls(e)
+			}
+		}
+	case []any:
+		for i, e := range v {
+			v[i] = withoutNulls(e)
+		}
+	}
+	return v
 }
 
 // mediaType is a Content-Type without parameters, lower-cased.
