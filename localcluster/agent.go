@@ -126,6 +126,7 @@ func addPorts(to, ports mesos.Ranges) mesos.Ranges {
 // agent is one simulated Mesos agent.
 type agent struct {
 	id      string
+	path    string // the URL path a Mesos agent would have, /slave(N)
 	dir     string
 	total   res
 	used    res          // by tasks not yet terminal

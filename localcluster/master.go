@@ -52,6 +52,7 @@ func (m *master) init(cfg Config, host string) {
 		dir := filepath.Join(cfg.WorkDir, "agents", id)
 		m.agents = append(m.agents, &agent{
 			id:    id,
+			path:  fmt.Sprintf("/slave(%d)", i+1),
 			dir:   dir,
 			total: res{cpus: cfg.CPUs, mem: cfg.MemMB, disk: cfg.DiskMB},
 			// Agents share one machine, so each gets its own slice of

@@ -2,8 +2,8 @@ package conformance
 
 import (
 	"fmt"
-	"sort"
 	"net/http"
+	"sort"
 	"time"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"

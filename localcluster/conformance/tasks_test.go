@@ -103,8 +103,9 @@ func taskStates(x *run, shell string, kill bool) {
 	if len(seen) == 0 || !terminal(seen[len(seen)-1]) {
 		return
 	}
-	// The command executor exits with its task: a FAILURE event says so.
-	f, ok := x.s.next(eventWait, scheduler.Event_FAILURE)
+	// Whether a FAILURE event reports the command executor's exit.
+	// Mesos's command executor exits a second after its last update.
+	f, ok := x.s.next(2*time.Second, scheduler.Event_FAILURE)
 	x.recordEvent("executor-exit", f, ok)
 }
 
