@@ -27,16 +27,22 @@ func (d Departure) Matches(id string) bool {
 	return regexp.MustCompile("^" + strings.Join(parts, ".*") + "$").MatchString(id)
 }
 
-// Scenario is the scenario the departure's checks belong to.
-func (d Departure) Scenario() string {
-	s, _, _ := strings.Cut(d.Check, "/")
-	return s
-}
-
 // Departures is the one table of differences the conformance test allows.
 // A difference it does not list fails the test, and so does a row that no
 // longer matches any difference.
-var Departures = []Departure{}
+var Departures = []Departure{
+	{
+		Check:  "subscribe-*/subscribed:subscribed.master_info.capabilities",
+		What:   "Mesos's SUBSCRIBED lists the master's capabilities AGENT_UPDATE, AGENT_DRAINING and QUOTA_V2; the embedded master's lists none.",
+		Reason: "Deliberate: the embedded master cannot update or drain agents and has no quota; advertising the capabilities would invite operator calls it cannot honour.",
+	},
+	{
+		Check: "*update.status.container_status",
+		What: "Status updates from a Mesos agent carry container_status (container_id, executor_pid, network_infos), and so do the master's " +
+			"answers to RECONCILE of a running task; the embedded cluster's carry none.",
+		Reason: "Not yet fixed: issue #11. The embedded agents run tasks as plain subprocesses without a containerizer, but could still report a container id and the task's pid.",
+	},
+}
 
 // Markdown renders Departures as the table in DEPARTURES.md.
 func Markdown() string {
