@@ -48,6 +48,10 @@ func withPorts(r res, ports mesos.Ranges, role string) []mesos.Resource {
 		}
 		out = append(out, rs)
 	}
+	// Mesos's order: an agent's default ports come first.
+	if len(ports) > 0 {
+		add(mesos.Resource{Name: "ports", Type: mesos.RANGES.Enum(), Ranges: &mesos.Value_Ranges{Range: ports.Clone()}})
+	}
 	for _, s := range []struct {
 		name string
 		v    float64
@@ -55,9 +59,6 @@ func withPorts(r res, ports mesos.Ranges, role string) []mesos.Resource {
 		if s.v >= epsilon {
 			add(mesos.Resource{Name: s.name, Type: mesos.SCALAR.Enum(), Scalar: &mesos.Value_Scalar{Value: s.v}})
 		}
-	}
-	if len(ports) > 0 {
-		add(mesos.Resource{Name: "ports", Type: mesos.RANGES.Enum(), Ranges: &mesos.Value_Ranges{Range: ports.Clone()}})
 	}
 	return out
 }

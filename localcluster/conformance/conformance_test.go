@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"flag"
 	"context"
 	"net/http"
 	"testing"
@@ -9,6 +10,8 @@ import (
 	"github.com/batchd/batchd/internal/mesoskit"
 	"github.com/batchd/batchd/localcluster"
 )
+
+var transcripts = flag.Bool("transcripts", false, "log every observation of both targets")
 
 // TestConformance runs every scenario against a real Mesos master and the
 // embedded cluster and fails on a difference Departures does not list, or
@@ -26,6 +29,9 @@ func TestConformance(t *testing.T) {
 			trs := runBoth(t, sc, real, emb)
 			if t.Failed() {
 				return
+			}
+			if *transcripts {
+				logTranscripts(t, trs[0], trs[1])
 			}
 			checks += checkCount(trs[0], trs[1])
 			for _, d := range compare(trs[0], trs[1]) {
@@ -52,6 +58,19 @@ func TestConformance(t *testing.T) {
 		t.Logf("departure %q: %d differences", d.Check, used[i])
 	}
 	t.Logf("%d differential checks over %d scenarios; %d differences, all listed in Departures (%d rows)", checks, len(scenarios), differ, len(Departures))
+}
+
+// logTranscripts logs each check with both targets' answers.
+func logTranscripts(t *testing.T, mesos, embedded *transcript) {
+	ids := append([]string(nil), mesos.ids...)
+	for _, id := range embedded.ids {
+		if _, ok := mesos.obs[id]; !ok {
+			ids = append(ids, id)
+		}
+	}
+	for _, id := range ids {
+		t.Logf("%s\n\tmesos:    %s\n\tembedded: %s", id, canonical(mesos.obs[id]), canonical(embedded.obs[id]))
+	}
 }
 
 func departureFor(id string) int {

@@ -37,6 +37,13 @@ var Departures = []Departure{
 		Reason: "Deliberate: the embedded master cannot update or drain agents and has no quota; advertising the capabilities would invite operator calls it cannot honour.",
 	},
 	{
+		Check: "launch-invalid/launch-group/update:*",
+		What: "LAUNCH_GROUP: Mesos starts its default executor for the group (the test kit does not ship mesos-default-executor, so the task " +
+			"then fails: TASK_FAILED, REASON_EXECUTOR_TERMINATED, from the agent); the embedded master refuses the group at once with " +
+			"TASK_ERROR, REASON_TASK_GROUP_INVALID.",
+		Reason: "Deliberate: the embedded agents run only the command executor; a task group cannot run there, and saying so at once beats a launch that fails.",
+	},
+	{
 		Check: "*update.status.container_status",
 		What: "Status updates from a Mesos agent carry container_status (container_id, executor_pid, network_infos), and so do the master's " +
 			"answers to RECONCILE of a running task; the embedded cluster's carry none.",

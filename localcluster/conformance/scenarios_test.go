@@ -28,6 +28,7 @@ var scenarios = []scenario{
 	{"task-failed", func(x *run) { taskStates(x, "exit 3", false) }},
 	{"task-killed", func(x *run) { taskStates(x, "sleep 60", true) }},
 	{"reconcile", reconcile},
+	{"launch-invalid", launchInvalid},
 }
 
 // uuidV4 is a well-formed version 4 uuid no update carries.

@@ -36,9 +36,14 @@ func (x *run) launch(what, id, shell string) (mesos.AgentID, bool) {
 		return mesos.AgentID{}, false
 	}
 	o := f.ev.Offers.Offers[0]
-	ops := calls.OfferOperations{calls.OpLaunch(task(id, shell, o.AgentID))}
-	x.do(what, calls.Accept(ops.WithOffers(o.ID)))
+	x.accept(what, o, calls.OpLaunch(task(id, shell, o.AgentID)))
 	return o.AgentID, true
+}
+
+// accept sends an ACCEPT of one offer with the given operations and no
+// filter, so the rest of the agent is offered again at once.
+func (x *run) accept(what string, o mesos.Offer, ops ...mesos.Offer_Operation) {
+	x.do(what, calls.Accept(calls.OfferOperations(ops).WithOffers(o.ID)).With(calls.RefuseSeconds(0)))
 }
 
 // updates reads the task's status updates, acknowledging each with a
@@ -170,4 +175,65 @@ func (x *run) reconcileAnswers(what string, n int) {
 		n--
 	}
 	x.record(what+"/updates", got)
+}
+
+// launchInvalid launches tasks Mesos refuses, one ACCEPT each, and records
+// the update each gets.
+func launchInvalid(x *run) {
+	if x.subscribe("subscribe", sub{}) == nil {
+		return
+	}
+	small := resources{cpus: 0.1, mem: 32}
+	cases := []struct {
+		what string
+		task func(agent mesos.AgentID) mesos.TaskInfo
+	}{
+		{"too-many-cpus", func(a mesos.AgentID) mesos.TaskInfo {
+			ti := task("too-many-cpus", "exit 0", a)
+			ti.Resources = mesos.Resources{scalar("cpus", 100), scalar("mem", 32)}
+			return ti
+		}},
+		{"no-command", func(a mesos.AgentID) mesos.TaskInfo {
+			ti := task("no-command", "", a)
+			ti.Command = nil
+			return ti
+		}},
+		{"no-resources", func(a mesos.AgentID) mesos.TaskInfo {
+			ti := task("no-resources", "exit 0", a)
+			ti.Resources = nil
+			return ti
+		}},
+		{"other-agent", func(mesos.AgentID) mesos.TaskInfo { return task("other-agent", "exit 0", mesos.AgentID{Value: "no-such-agent"}) }},
+		{"running", func(a mesos.AgentID) mesos.TaskInfo { return task("dup", "sleep 60", a) }},
+		{"duplicate-id", func(a mesos.AgentID) mesos.TaskInfo { return task("dup", "exit 0", a) }},
+	}
+	for _, c := range cases {
+		f, ok := x.offerOf(small)
+		if !ok {
+			x.record(c.what+"/offer", "<no offer>")
+			return
+		}
+		o := f.ev.Offers.Offers[0]
+		ti := c.task(o.AgentID)
+		x.accept(c.what, o, calls.OpLaunch(ti))
+		f, ok = x.s.next(eventWait, scheduler.Event_UPDATE)
+		x.recordEvent(c.what+"/update", f, ok)
+		if ok && f.ev.Update.Status.UUID != nil {
+			st := f.ev.Update.Status
+			x.call(calls.Acknowledge(st.AgentID.Value, st.TaskID.Value, st.UUID))
+		}
+	}
+	// A task group needs Mesos's default executor; the embedded agents run
+	// only the command executor.
+	f, ok := x.offerOf(small)
+	if !ok {
+		x.record("launch-group/offer", "<no offer>")
+		return
+	}
+	o := f.ev.Offers.Offers[0]
+	exec := mesos.ExecutorInfo{Type: mesos.ExecutorInfo_DEFAULT, ExecutorID: mesos.ExecutorID{Value: "group"},
+		FrameworkID: &mesos.FrameworkID{Value: x.fwID}, Resources: mesos.Resources{scalar("cpus", 0.1), scalar("mem", 32), scalar("disk", 32)}}
+	x.accept("launch-group", o, calls.OpLaunchGroup(exec, task("group-task", "exit 0", o.AgentID)))
+	f, ok = x.s.next(eventWait, scheduler.Event_UPDATE)
+	x.recordEvent("launch-group/update", f, ok)
 }

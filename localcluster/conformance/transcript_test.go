@@ -3,6 +3,7 @@ package conformance
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -87,9 +88,15 @@ func normalise(key string, v any) any {
 			sort.SliceStable(out, func(i, j int) bool { return canonical(out[i]) < canonical(out[j]) })
 		}
 		return out
+	case string:
+		return mintedID.ReplaceAllString(v, anyID)
 	}
 	return v
 }
+
+// mintedID matches the ids a master mints inside messages: a uuid, with
+// Mesos's "-S0", "-O12" or "-0003" suffixes.
+var mintedID = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(-[A-Z]?[0-9]+)?`)
 
 // canonical is v as compact JSON with sorted keys.
 func canonical(v any) string {

@@ -110,6 +110,7 @@ type stream struct {
 	streamID string
 	opened   time.Time
 	frames   chan frame
+	offers   []frame // OFFERS events next skipped, oldest first
 	done     chan struct{}
 	mu       sync.Mutex
 	err      error           // why reading stopped
@@ -207,9 +208,17 @@ func (s *stream) ended() (bool, error) {
 }
 
 // next returns the next event whose type is in want (all types when want
-// is empty), dropping the others, or false when none comes within wait or
-// the stream ends.
+// is empty), or false when none comes within wait or the stream ends. It
+// drops the events of other types, except OFFERS, which it keeps for a
+// later call that wants them: an offer holds the agent's resources until
+// it is used or declined.
 func (s *stream) next(wait time.Duration, want ...scheduler.Event_Type) (frame, bool) {
+	wanted := func(t scheduler.Event_Type) bool { return len(want) == 0 || slices.Contains(want, t) }
+	if len(s.offers) > 0 && wanted(scheduler.Event_OFFERS) {
+		f := s.offers[0]
+		s.offers = s.offers[1:]
+		return f, true
+	}
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	for {
@@ -218,8 +227,11 @@ func (s *stream) next(wait time.Duration, want ...scheduler.Event_Type) (frame, 
 			if !ok {
 				return frame{}, false
 			}
-			if len(want) == 0 || slices.Contains(want, f.ev.Type) {
+			if wanted(f.ev.Type) {
 				return f, true
+			}
+			if f.ev.Type == scheduler.Event_OFFERS {
+				s.offers = append(s.offers, f)
 			}
 		case <-deadline.C:
 			return frame{}, false
