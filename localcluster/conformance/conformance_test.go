@@ -1,8 +1,8 @@
 package conformance
 
 import (
-	"flag"
 	"context"
+	"flag"
 	"net/http"
 	"testing"
 	"time"

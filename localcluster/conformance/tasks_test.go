@@ -203,7 +203,9 @@ func launchInvalid(x *run) {
 			ti.Resources = nil
 			return ti
 		}},
-		{"other-agent", func(mesos.AgentID) mesos.TaskInfo { return task("other-agent", "exit 0", mesos.AgentID{Value: "no-such-agent"}) }},
+		{"other-agent", func(mesos.AgentID) mesos.TaskInfo {
+			return task("other-agent", "exit 0", mesos.AgentID{Value: "no-such-agent"})
+		}},
 		{"running", func(a mesos.AgentID) mesos.TaskInfo { return task("dup", "sleep 60", a) }},
 		{"duplicate-id", func(a mesos.AgentID) mesos.TaskInfo { return task("dup", "exit 0", a) }},
 	}
