@@ -189,6 +189,10 @@ func TestHandWrittenJSON(t *testing.T) {
 		if !bytes.Contains(frame, []byte(want)) {
 			t.Errorf("event %s lacks %s", frame, want)
 		}
+		// Mesos's JSON leaves out unset fields rather than writing null.
+		if bytes.Contains(frame, []byte(":null")) || bytes.Contains(frame, []byte(":[]")) {
+			t.Errorf("event %s has null or empty fields", frame)
+		}
 		if want == `"type":"OFFERS"` && !bytes.Contains(frame, []byte(`"allocation_info":{"role":"test"}`)) {
 			t.Errorf("offer %s lacks allocation_info.role", frame)
 		}

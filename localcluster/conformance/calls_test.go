@@ -17,15 +17,24 @@ func offerIDs(f frame) []mesos.OfferID {
 	return ids
 }
 
-// declineFilters declines with a short filter (no offer until it expires)
-// and a long one (REVIVE clears it).
-func declineFilters(x *run) {
+// start subscribes and waits for a whole offer, recording a failure of
+// either; it reports whether both succeeded.
+func (x *run) start() (frame, bool) {
 	if x.subscribe("subscribe", sub{}) == nil {
-		return
+		return frame{}, false
 	}
 	f, ok := x.offer()
 	if !ok {
 		x.record("offer", "<no offer>")
+	}
+	return f, ok
+}
+
+// declineFilters declines with a short filter (no offer until it expires)
+// and a long one (REVIVE clears it).
+func declineFilters(x *run) {
+	f, ok := x.start()
+	if !ok {
 		return
 	}
 	start := time.Now()
@@ -47,12 +56,8 @@ func declineFilters(x *run) {
 
 // suppressRevive suppresses offers and revives them.
 func suppressRevive(x *run) {
-	if x.subscribe("subscribe", sub{}) == nil {
-		return
-	}
-	f, ok := x.offer()
+	f, ok := x.start()
 	if !ok {
-		x.record("offer", "<no offer>")
 		return
 	}
 	x.do("suppress", calls.Suppress())
@@ -75,12 +80,8 @@ func suppressRevive(x *run) {
 // otherCalls sends the calls batchd does not use: MESSAGE, REQUEST,
 // SHUTDOWN and UPDATE_FRAMEWORK.
 func otherCalls(x *run) {
-	if x.subscribe("subscribe", sub{}) == nil {
-		return
-	}
-	f, ok := x.offer()
+	f, ok := x.start()
 	if !ok {
-		x.record("offer", "<no offer>")
 		return
 	}
 	agent := f.ev.Offers.Offers[0].AgentID

@@ -43,6 +43,7 @@ func subscribeShapes(x *run, codec string) {
 		return
 	}
 	x.recordEvent("subscribed", x.subscribed, true)
+	nulls := x.subscribed.jsonNull
 	var types []string
 	var heartbeat time.Duration = -1
 	var offers frame
@@ -53,6 +54,7 @@ func subscribeShapes(x *run, codec string) {
 			break
 		}
 		types = append(types, f.ev.Type.String())
+		nulls = nulls || f.jsonNull
 		switch f.ev.Type {
 		case scheduler.Event_HEARTBEAT:
 			if heartbeat < 0 {
@@ -74,6 +76,7 @@ func subscribeShapes(x *run, codec string) {
 	// Mesos sends a heartbeat as soon as the framework subscribes.
 	x.record("first-heartbeat-within-1s", heartbeat >= 0 && heartbeat < time.Second)
 	x.recordEvent("offers", offers, gotOffers)
+	x.record("null-fields", nulls)
 	x.do("teardown", teardown())
 	_, ok := s.next(eventWait)
 	ended, _ := s.ended()

@@ -62,14 +62,17 @@ var idFields = map[string]bool{
 	"container_id": true, "slave_id": true, "master_id": true, "resource_provider_id": true,
 }
 
-// normalise replaces volatile values with placeholders and sorts
-// unordered lists; key is the field v is the value of.
+// normalise replaces volatile values with placeholders, drops null fields
+// and sorts unordered lists; key is the field v is the value of.
 func normalise(key string, v any) any {
 	switch v := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for k, e := range v {
 			switch {
+			case e == nil:
+				// An unset field: Go's encoding of the protobuf structs
+				// writes null; frame.jsonNull catches nulls on the wire.
 			case volatile[k] != "":
 				out[k] = volatile[k]
 			case idFields[key] && k == "value", key == "master_info" && k == "id":

@@ -98,9 +98,10 @@ func (tg *target) post(ctx context.Context, rq request) reply {
 
 // frame is one event read from a SUBSCRIBE stream.
 type frame struct {
-	ev   scheduler.Event
-	tree any // the event as JSON, as received (JSON) or re-encoded (protobuf)
-	at   time.Time
+	ev       scheduler.Event
+	tree     any  // the event as JSON, as received (JSON) or re-encoded (protobuf)
+	jsonNull bool // a JSON event with a null field
+	at       time.Time
 }
 
 // stream is an open SUBSCRIBE response whose events a goroutine reads
@@ -169,11 +170,10 @@ func (s *stream) read(codec encoding.Codec) {
 		if err == nil {
 			err = json.Unmarshal(b, &f.tree)
 		}
-		if codec.Type != codecs.MediaTypeJSON {
-			// Re-encoding the Go structs writes null for every unset
-			// message and list; on the wire protobuf has no such thing.
-			f.tree = withoutNulls(f.tree)
-		}
+		// Mesos's JSON leaves out what is not set; a null on the wire is a
+		// difference. (Re-encoded protobuf has nulls of its own, which
+		// normalise drops.)
+		f.jsonNull = codec.Type == codecs.MediaTypeJSON && bytes.Contains(b, []byte(":null"))
 		if err != nil {
 			s.mu.Lock()
 			s.err = errors.Join(errors.New("decoding an event"), err)
@@ -237,25 +237,6 @@ func (s *stream) next(wait time.Duration, want ...scheduler.Event_Type) (frame, 
 			return frame{}, false
 		}
 	}
-}
-
-// withoutNulls drops the null fields of a JSON tree.
-func withoutNulls(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, e := range v {
-			if e == nil {
-				delete(v, k)
-			} else {
-				v[k] = withoutNulls(e)
-			}
-		}
-	case []any:
-		for i, e := range v {
-			v[i] = withoutNulls(e)
-		}
-	}
-	return v
 }
 
 // mediaType is a Content-Type without parameters, lower-cased.
