@@ -131,18 +131,23 @@ func (c *Cluster) launchLocked(fw *framework, a *agent, pool *res, ports *mesos.
 // masterUpdateLocked sends an update the master itself generates; like
 // Mesos it carries no uuid and needs no acknowledgement.
 func (c *Cluster) masterUpdateLocked(fw *framework, taskID mesos.TaskID, agentID *mesos.AgentID, state mesos.TaskState, reason mesos.TaskStatus_Reason, msg string) {
-	st := mesos.TaskStatus{
-		TaskID:    taskID,
-		State:     state.Enum(),
-		Message:   &msg,
-		Source:    mesos.SOURCE_MASTER.Enum(),
-		Reason:    reason.Enum(),
-		Timestamp: timestamp(),
+	c.sendMasterUpdateLocked(fw, mesos.TaskStatus{
+		TaskID:  taskID,
+		State:   state.Enum(),
+		Message: &msg,
+		Source:  mesos.SOURCE_MASTER.Enum(),
+		Reason:  reason.Enum(),
+		AgentID: agentID,
+	})
+}
+
+// sendMasterUpdateLocked stamps and sends an update of the master's own.
+func (c *Cluster) sendMasterUpdateLocked(fw *framework, st mesos.TaskStatus) {
+	st.Timestamp = timestamp()
+	if st.AgentID != nil && st.AgentID.Value == "" {
+		st.AgentID = nil
 	}
-	if agentID != nil && agentID.Value != "" {
-		st.AgentID = agentID
-	}
-	c.log.Debug("task update from master", "framework", fw.id, "task", taskID.Value, "state", state.String(), "message", msg)
+	c.log.Debug("task update from master", "framework", fw.id, "task", st.TaskID.Value, "state", st.GetState().String(), "message", st.GetMessage())
 	fw.send(&scheduler.Event{Type: scheduler.Event_UPDATE, Update: &scheduler.Event_Update{Status: st}})
 }
 

@@ -153,15 +153,16 @@ func safeName(s string) string {
 
 // task is a task the master accepted.
 type task struct {
-	id      string
-	fw      *framework
-	agent   *agent
-	info    mesos.TaskInfo
-	res     res
-	ports   mesos.Ranges
-	state   mesos.TaskState
-	latest  mesos.TaskStatus
-	sandbox string
+	id          string
+	fw          *framework
+	agent       *agent
+	info        mesos.TaskInfo
+	res         res
+	ports       mesos.Ranges
+	state       mesos.TaskState
+	latest      mesos.TaskStatus
+	sandbox     string
+	containerID string // the run's id, once the agent has started it
 
 	// The status update manager's queue: the head is sent and resent until
 	// acknowledged, the rest wait behind it.

@@ -91,7 +91,10 @@ func (c *Cluster) reconcileLocked(fw *framework, r *scheduler.Call_Reconcile) {
 		if len(t.pending) > 0 {
 			st = t.pending[0] // Task.status_update_state: what the framework has seen
 		}
-		c.masterUpdateLocked(fw, st.TaskID, st.AgentID, st.GetState(), mesos.REASON_RECONCILIATION, "Reconciliation: Latest task state")
+		msg := "Reconciliation: Latest task state"
+		c.sendMasterUpdateLocked(fw, mesos.TaskStatus{TaskID: st.TaskID, State: st.State, Message: &msg,
+			Source: mesos.SOURCE_MASTER.Enum(), Reason: mesos.REASON_RECONCILIATION.Enum(), AgentID: st.AgentID,
+			ContainerStatus: st.ContainerStatus})
 	}
 	if len(r.Tasks) == 0 {
 		for _, t := range fw.tasks {

@@ -24,9 +24,11 @@ func (c *Cluster) runTask(t *task) {
 	defer c.wg.Done()
 	defer c.release(t)
 	fw := t.fw.id
-	sandbox := t.agent.sandbox(fw, t.id, newUUID())
+	// The run's id names its sandbox and is its container id, as in Mesos.
+	run := newUUID()
+	sandbox := t.agent.sandbox(fw, t.id, run)
 	c.mu.Lock()
-	t.sandbox = sandbox
+	t.sandbox, t.containerID = sandbox, run
 	c.mu.Unlock()
 	if err := os.MkdirAll(sandbox, 0o755); err != nil {
 		c.launchFailed(t, fmt.Errorf("creating sandbox: %w", err))

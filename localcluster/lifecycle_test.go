@@ -3,6 +3,7 @@ package localcluster
 import (
 	"bytes"
 	"io"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -220,4 +221,24 @@ func TestUpdatesRedeliveredAfterResubscribe(t *testing.T) {
 	}
 	g.call(calls.Acknowledge(again.GetAgentID().GetValue(), "d", again.UUID))
 	g.waitState("d", mesos.TASK_FINISHED)
+}
+
+// TestContainerStatus: like a Mesos agent's, an executor's updates carry the
+// container id (the run's id, which names the sandbox), the executor's pid
+// and the container's address.
+func TestContainerStatus(t *testing.T) {
+	c := startCluster(t, Config{})
+	f := subscribe(t, c, protobufCodec(), frameworkInfo("container"))
+	f.launch(f.offers()[0], shellTask("c", "true"))
+	st := f.waitState("c", mesos.TASK_FINISHED)
+	cs := st.GetContainerStatus()
+	runs, _ := filepath.Glob(filepath.Join(c.WorkDir(), "agents", "*", "frameworks", "*", "executors", "c", "runs", "*"))
+	if len(runs) != 1 {
+		t.Fatalf("sandboxes of c: %v", runs)
+	}
+	run := filepath.Base(runs[0])
+	if cs.GetContainerID().GetValue() != run || cs.GetExecutorPID() == 0 ||
+		len(cs.GetNetworkInfos()) != 1 || cs.NetworkInfos[0].IPAddresses[0].GetIPAddress() != "127.0.0.1" {
+		t.Errorf("container status %v, want container id %s, a pid and 127.0.0.1", cs, run)
+	}
 }

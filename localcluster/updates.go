@@ -2,6 +2,8 @@ package localcluster
 
 import (
 	"bytes"
+	"net"
+	"os"
 	"time"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
@@ -29,6 +31,9 @@ func (c *Cluster) statusLocked(t *task, state mesos.TaskState, src mesos.TaskSta
 	if msg != "" {
 		st.Message = &msg
 	}
+	if src == mesos.SOURCE_EXECUTOR {
+		st.ContainerStatus = c.containerStatus(t)
+	}
 	t.state, t.latest = state, st
 	c.log.Debug("task update", "framework", t.fw.id, "task", t.id, "state", state.String(), "message", msg)
 	if t.fw.removed {
@@ -53,6 +58,27 @@ func (c *Cluster) sendHeadLocked(t *task) {
 	}
 	t.nextResend = time.Now().Add(t.backoff)
 	t.fw.send(&scheduler.Event{Type: scheduler.Event_UPDATE, Update: &scheduler.Event_Update{Status: t.pending[0]}})
+}
+
+// containerStatus is what a Mesos agent adds to an executor's updates
+// (slave.cpp, Slave::statusUpdate): the container id, the executor's pid
+// and the container's addresses. The embedded command executor runs inside
+// the cluster's own process, whose pid it reports; the container has the
+// agent's address, which is the master's.
+func (c *Cluster) containerStatus(t *task) *mesos.ContainerStatus {
+	if t.containerID == "" {
+		return nil
+	}
+	pid := uint32(os.Getpid())
+	cs := &mesos.ContainerStatus{ContainerID: &mesos.ContainerID{Value: t.containerID}, ExecutorPID: &pid}
+	if addr, ok := c.ln.Addr().(*net.TCPAddr); ok && !addr.IP.IsUnspecified() {
+		ip, proto := addr.IP.String(), mesos.IPv4
+		if addr.IP.To4() == nil {
+			proto = mesos.IPv6
+		}
+		cs.NetworkInfos = []mesos.NetworkInfo{{IPAddresses: []mesos.NetworkInfo_IPAddress{{IPAddress: &ip, Protocol: &proto}}}}
+	}
+	return cs
 }
 
 // acknowledgeLocked drops the acknowledged update and sends the next one.

@@ -57,7 +57,7 @@ func TestConformance(t *testing.T) {
 		}
 		t.Logf("departure %q: %d differences", d.Check, used[i])
 	}
-	t.Logf("%d differential checks over %d scenarios; %d differences, all listed in Departures (%d rows)", checks, len(scenarios), differ, len(Departures))
+	t.Logf("%d differential checks over %d scenarios; %d differences (%d rows of Departures)", checks, len(scenarios), differ, len(Departures))
 }
 
 // logTranscripts logs each check with both targets' answers.

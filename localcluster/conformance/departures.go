@@ -43,12 +43,6 @@ var Departures = []Departure{
 			"TASK_ERROR, REASON_TASK_GROUP_INVALID.",
 		Reason: "Deliberate: the embedded agents run only the command executor; a task group cannot run there, and saying so at once beats a launch that fails.",
 	},
-	{
-		Check: "*update.status.container_status",
-		What: "Status updates from a Mesos agent carry container_status (container_id, executor_pid, network_infos), and so do the master's " +
-			"answers to RECONCILE of a running task; the embedded cluster's carry none.",
-		Reason: "Not yet fixed: issue #11. The embedded agents run tasks as plain subprocesses without a containerizer, but could still report a container id and the task's pid.",
-	},
 }
 
 // Markdown renders Departures as the table in DEPARTURES.md.
