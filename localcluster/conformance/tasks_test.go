@@ -139,6 +139,19 @@ func reconcile(x *run) {
 		x.reconcileAnswers(what, len(ids))
 	}
 	explicit("explicit-running", "running")
+	// A task whose TASK_RUNNING is not acknowledged: Mesos answers with the
+	// state the framework was last sent, whatever the agent knows since.
+	if _, ok := x.launch("accept-unacknowledged", "unacknowledged", "exit 0"); ok {
+		x.updates("unacknowledged", "unacknowledged", func(s mesos.TaskState) bool { return s == mesos.TASK_STARTING || terminal(s) })
+		f, ok := x.s.next(taskWait, scheduler.Event_UPDATE)
+		x.recordEvent("unacknowledged/unacknowledged-update", f, ok)
+		explicit("explicit-unacknowledged", "unacknowledged")
+		if ok && f.ev.Update.Status.UUID != nil {
+			st := f.ev.Update.Status
+			x.do("unacknowledged/acknowledge", calls.Acknowledge(st.AgentID.Value, st.TaskID.Value, st.UUID))
+			x.updates("unacknowledged-after", "unacknowledged", terminal)
+		}
+	}
 	explicit("explicit-finished", "finished")
 	explicit("explicit-unknown", "never-launched")
 	x.do("explicit-unknown-no-agent", calls.Reconcile(calls.ReconcileTasks(map[string]string{"never-launched-2": ""})))
