@@ -27,51 +27,51 @@ const (
 func (c *Cluster) serveScheduler(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, fmt.Sprintf("405 Method Not Allowed. Expecting one of { 'POST' }, but received '%s'.", r.Method),
+		httpError(w, fmt.Sprintf("405 Method Not Allowed. Expecting one of { 'POST' }, but received '%s'.", r.Method),
 			http.StatusMethodNotAllowed)
 		return
 	}
 	if len(r.Header.Values("Content-Type")) == 0 {
-		http.Error(w, "Expecting 'Content-Type' to be present", http.StatusBadRequest)
+		httpError(w, "Expecting 'Content-Type' to be present", http.StatusBadRequest)
 		return
 	}
 	// Mesos compares the whole header, case and parameters included.
 	reqCodec, ok := codecs.ByMediaType[encoding.MediaType(r.Header.Get("Content-Type"))]
 	if !ok {
-		http.Error(w, fmt.Sprintf("Expecting 'Content-Type' of %s or %s", codecs.MediaTypeJSON, codecs.MediaTypeProtobuf),
+		httpError(w, fmt.Sprintf("Expecting 'Content-Type' of %s or %s", codecs.MediaTypeJSON, codecs.MediaTypeProtobuf),
 			http.StatusUnsupportedMediaType)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxCallBytes))
 	if err != nil {
-		http.Error(w, "Failed to read body: "+err.Error(), http.StatusBadRequest)
+		httpError(w, "Failed to read body: "+err.Error(), http.StatusBadRequest)
 		return
 	}
 	var call scheduler.Call
 	if err := reqCodec.NewDecoder(encoding.SourceReader(bytes.NewReader(body))).Decode(&call); err != nil {
-		http.Error(w, "Failed to parse body into Call: "+err.Error(), http.StatusBadRequest)
+		httpError(w, "Failed to parse body into Call: "+err.Error(), http.StatusBadRequest)
 		return
 	}
 	if reqCodec.Type == codecs.MediaTypeJSON {
 		if missing := missingRequired(body); len(missing) > 0 {
-			http.Error(w, "Failed to convert JSON into Call protobuf: Missing required fields: "+strings.Join(missing, ", "),
+			httpError(w, "Failed to convert JSON into Call protobuf: Missing required fields: "+strings.Join(missing, ", "),
 				http.StatusBadRequest)
 			return
 		}
 	}
 	if msg := validateCall(&call); msg != "" {
-		http.Error(w, "Failed to validate scheduler::Call: "+msg, http.StatusBadRequest)
+		httpError(w, "Failed to validate scheduler::Call: "+msg, http.StatusBadRequest)
 		return
 	}
 	if call.Type == scheduler.Call_SUBSCRIBE {
 		codec, ok := negotiate(r.Header.Values("Accept"))
 		if !ok {
-			http.Error(w, fmt.Sprintf("Expecting 'Accept' to allow '%s' or '%s'", codecs.MediaTypeProtobuf, codecs.MediaTypeJSON),
+			httpError(w, fmt.Sprintf("Expecting 'Accept' to allow '%s' or '%s'", codecs.MediaTypeProtobuf, codecs.MediaTypeJSON),
 				http.StatusNotAcceptable)
 			return
 		}
 		if len(r.Header.Values(headerStreamID)) > 0 {
-			http.Error(w, "Subscribe calls should not include the 'Mesos-Stream-Id' header", http.StatusBadRequest)
+			httpError(w, "Subscribe calls should not include the 'Mesos-Stream-Id' header", http.StatusBadRequest)
 			return
 		}
 		c.subscribe(w, r, &call, codec)
@@ -79,7 +79,7 @@ func (c *Cluster) serveScheduler(w http.ResponseWriter, r *http.Request) {
 	}
 	code, msg := c.handleCall(r.Header.Values(headerStreamID), &call)
 	if code >= 300 {
-		http.Error(w, msg, code)
+		httpError(w, msg, code)
 		return
 	}
 	w.WriteHeader(code)
@@ -249,4 +249,14 @@ func (c *Cluster) handleCall(streamID []string, call *scheduler.Call) (int, stri
 	}
 	c.dispatchLocked(fw, call)
 	return http.StatusAccepted, ""
+}
+
+// httpError answers with a plain-text message as libprocess does: no
+// trailing newline, no X-Content-Type-Options.
+func httpError(w http.ResponseWriter, msg string, code int) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(msg)))
+	w.WriteHeader(code)
+	io.WriteString(w, msg)
 }

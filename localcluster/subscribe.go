@@ -17,14 +17,14 @@ import (
 func (c *Cluster) subscribe(w http.ResponseWriter, r *http.Request, call *scheduler.Call, codec encoding.Codec) {
 	info := call.GetSubscribe().GetFrameworkInfo()
 	if _, ok := w.(http.Flusher); !ok {
-		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
+		httpError(w, "streaming unsupported", http.StatusInternalServerError)
 		return
 	}
 
 	c.mu.Lock()
 	if c.state.closed {
 		c.mu.Unlock()
-		http.Error(w, "Master is shutting down", http.StatusServiceUnavailable)
+		httpError(w, "Master is shutting down", http.StatusServiceUnavailable)
 		return
 	}
 	s, fwID := c.subscribeLocked(call, info)
@@ -33,7 +33,6 @@ func (c *Cluster) subscribe(w http.ResponseWriter, r *http.Request, call *schedu
 	h := w.Header()
 	h.Set("Content-Type", codec.Type.ContentType())
 	h.Set(headerStreamID, s.id)
-	h.Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
 	w.(http.Flusher).Flush()
 	c.log.Info("framework subscribed", "framework", fwID, "name", info.Name, "stream", s.id)

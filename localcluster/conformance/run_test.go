@@ -3,7 +3,10 @@ package conformance
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os/user"
+	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,10 +52,33 @@ func (x *run) recordReply(what string, r reply) {
 		return
 	}
 	x.record(what+"/status", r.status)
-	x.record(what+"/content-type", mediaTypeOrAbsent(r.header.Get("Content-Type")))
+	x.record(what+"/content-type", contentType(r.header.Get("Content-Type")))
+	x.record(what+"/headers", headerNames(r.header))
 	if r.status >= 400 {
 		x.t.Logf("%s %s: %d %q", x.tg.name, what, r.status, r.body)
 	}
+}
+
+// headerNames are the response's header names but Date, sorted; Go's
+// client moves Transfer-Encoding out of the header, so it is recorded
+// apart for streams.
+func headerNames(h http.Header) []string {
+	var names []string
+	for k := range h {
+		if k != "Date" {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// contentType is a Content-Type header with its parameters, lower-cased.
+func contentType(ct string) string {
+	if ct == "" {
+		return absent
+	}
+	return strings.ToLower(ct)
 }
 
 func mediaTypeOrAbsent(ct string) string {
@@ -147,6 +173,7 @@ func (x *run) subscribe(what string, o sub) *stream {
 	}
 	x.record(what+"/message-content-type", mediaTypeOrAbsent(r.header.Get("Message-Content-Type")))
 	x.record(what+"/stream-id", presence(s.streamID))
+	x.record(what+"/transfer-encoding", s.resp.TransferEncoding)
 	f, ok := s.next(eventWait)
 	if !ok || f.ev.Type != scheduler.Event_SUBSCRIBED {
 		x.recordEvent(what+"/first-event", f, ok)
