@@ -47,19 +47,12 @@ func (c *Cluster) serveScheduler(w http.ResponseWriter, r *http.Request) {
 		httpError(w, "Failed to read body: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	var call scheduler.Call
-	if err := reqCodec.NewDecoder(encoding.SourceReader(bytes.NewReader(body))).Decode(&call); err != nil {
-		httpError(w, "Failed to parse body into Call: "+err.Error(), http.StatusBadRequest)
+	call, msg := decodeCall(reqCodec, body)
+	if msg != "" {
+		httpError(w, msg, http.StatusBadRequest)
 		return
 	}
-	if reqCodec.Type == codecs.MediaTypeJSON {
-		if missing := missingRequired(body); len(missing) > 0 {
-			httpError(w, "Failed to convert JSON into Call protobuf: Missing required fields: "+strings.Join(missing, ", "),
-				http.StatusBadRequest)
-			return
-		}
-	}
-	if msg := validateCall(&call); msg != "" {
+	if msg := validateCall(call); msg != "" {
 		httpError(w, "Failed to validate scheduler::Call: "+msg, http.StatusBadRequest)
 		return
 	}
@@ -74,15 +67,48 @@ func (c *Cluster) serveScheduler(w http.ResponseWriter, r *http.Request) {
 			httpError(w, "Subscribe calls should not include the 'Mesos-Stream-Id' header", http.StatusBadRequest)
 			return
 		}
-		c.subscribe(w, r, &call, codec)
+		c.subscribe(w, r, call, codec)
 		return
 	}
-	code, msg := c.handleCall(r.Header.Values(headerStreamID), &call)
+	code, msg := c.handleCall(r.Header.Values(headerStreamID), call)
 	if code >= 300 {
 		httpError(w, msg, code)
 		return
 	}
 	w.WriteHeader(code)
+}
+
+// decodeCall decodes a call, or returns Mesos's message for a body it
+// cannot take.
+func decodeCall(codec encoding.Codec, body []byte) (*scheduler.Call, string) {
+	var call scheduler.Call
+	if codec.Type != codecs.MediaTypeJSON {
+		if err := codec.NewDecoder(encoding.SourceReader(bytes.NewReader(body))).Decode(&call); err != nil {
+			return nil, "Failed to parse body into Call protobuf"
+		}
+		return &call, ""
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
+		return nil, "Failed to parse body into JSON: " + err.Error()
+	}
+	// Mesos's JSON-to-protobuf conversion leaves a field with an unknown
+	// enum value unset; for the call's type that makes it UNKNOWN, which
+	// validation refuses.
+	var typ string
+	if json.Unmarshal(fields["type"], &typ) == nil {
+		if _, ok := scheduler.Call_Type_value[typ]; !ok {
+			delete(fields, "type")
+			body, _ = json.Marshal(fields)
+		}
+	}
+	if err := codec.NewDecoder(encoding.SourceReader(bytes.NewReader(body))).Decode(&call); err != nil {
+		return nil, "Failed to convert JSON into Call protobuf: " + err.Error()
+	}
+	if missing := missingRequired(body); len(missing) > 0 {
+		return nil, "Failed to convert JSON into Call protobuf: Missing required fields: " + strings.Join(missing, ", ")
+	}
+	return &call, ""
 }
 
 // missingRequired lists the required FrameworkInfo fields a JSON SUBSCRIBE

@@ -55,7 +55,7 @@ func (x *run) recordReply(what string, r reply) {
 	x.record(what+"/content-type", contentType(r.header.Get("Content-Type")))
 	x.record(what+"/headers", headerNames(r.header))
 	if r.status >= 400 {
-		x.t.Logf("%s %s: %d %q", x.tg.name, what, r.status, r.body)
+		x.record(what+"/body", r.body)
 	}
 }
 

@@ -144,8 +144,8 @@ func subscribeMalformed(x *run) {
 		{"no-subscribe", sub{body: []byte(`{"type":"SUBSCRIBE"}`)}},
 		{"no-type", sub{body: []byte(`{"subscribe":{"framework_info":{"user":"u","name":"n"}}}`)}},
 		{"unknown-type", sub{body: []byte(`{"type":"NO_SUCH_CALL"}`)}},
-		{"empty-body", sub{body: []byte{}}},
-		{"not-json", sub{body: []byte(`{"type":`)}},
+		{"not-json-empty", sub{body: []byte{}}},
+		{"not-json-truncated", sub{body: []byte(`{"type":`)}},
 		// Unique, so that a master reused across runs has never seen it.
 		{"unknown-framework-id", sub{frameworkID: fmt.Sprintf("no-such-framework-%d", time.Now().UnixNano())}},
 	}
