@@ -22,7 +22,7 @@ const (
 	taskWait  = 30 * time.Second
 )
 
-// scenario is one sequence of calls, run against each target in turn.
+// scenario is one sequence of calls, run against both targets at once.
 type scenario struct {
 	name string
 	run  func(x *run)
@@ -44,7 +44,8 @@ type run struct {
 
 func (x *run) record(what string, v any) { x.tr.record(x.name+"/"+what, v) }
 
-// recordReply records a reply's status and media type under what.
+// recordReply records a reply's status, Content-Type, header names and,
+// for an error, its body under what.
 func (x *run) recordReply(what string, r reply) {
 	if r.err != nil {
 		x.record(what+"/status", "transport error")

@@ -184,6 +184,6 @@ func callsMalformed(x *run) {
 	}
 	x.do("decline-unknown-offer", calls.Decline(mesos.OfferID{Value: "no-such-offer"}))
 	x.do("accept-unknown-offer", calls.Accept(calls.OfferOperations{calls.OpLaunch(task("t-unknown-offer", "exit 0", mesos.AgentID{Value: "no-such-agent"}))}.WithOffers(mesos.OfferID{Value: "no-such-offer"})))
-	f, ok := x.s.next(eventWait, scheduler.Event_UPDATE)
+	f, ok := x.updateOf("t-unknown-offer")
 	x.recordEvent("accept-unknown-offer/update", f, ok)
 }

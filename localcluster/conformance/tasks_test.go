@@ -159,7 +159,7 @@ func reconcile(x *run) {
 	x.do("implicit", calls.Reconcile())
 	x.reconcileAnswers("implicit", -1)
 	x.do("kill-unknown", calls.Kill("never-launched-3", agent.Value))
-	f, ok := x.s.next(eventWait, scheduler.Event_UPDATE)
+	f, ok := x.updateOf("never-launched-3")
 	x.recordEvent("kill-unknown/update", f, ok)
 }
 
@@ -171,18 +171,24 @@ func derefTasks(ts []*scheduler.Call_Reconcile_Task) []scheduler.Call_Reconcile_
 	return out
 }
 
-// reconcileAnswers records the next n UPDATE events (n < 0: those within a
-// second), keyed by task id.
+// reconcileAnswers records the next n answers to a RECONCILE (n < 0:
+// those within a second), keyed by task id. Other updates (which carry a
+// uuid; answers do not) are acknowledged and left out.
 func (x *run) reconcileAnswers(what string, n int) {
 	wait := eventWait
 	if n < 0 {
 		wait = time.Second
 	}
+	deadline := time.Now().Add(wait)
 	got := map[string]any{}
 	for n != 0 {
-		f, ok := x.s.next(wait, scheduler.Event_UPDATE)
+		f, ok := x.s.next(time.Until(deadline), scheduler.Event_UPDATE)
 		if !ok {
 			break
+		}
+		if st := f.ev.Update.Status; st.UUID != nil {
+			x.call(calls.Acknowledge(st.AgentID.Value, st.TaskID.Value, st.UUID))
+			continue
 		}
 		got[f.ev.Update.Status.TaskID.Value] = f.tree
 		n--
@@ -231,12 +237,8 @@ func launchInvalid(x *run) {
 		o := f.ev.Offers.Offers[0]
 		ti := c.task(o.AgentID)
 		x.accept(c.what, o, calls.OpLaunch(ti))
-		f, ok = x.s.next(eventWait, scheduler.Event_UPDATE)
+		f, ok = x.updateOf(ti.TaskID.Value)
 		x.recordEvent(c.what+"/update", f, ok)
-		if ok && f.ev.Update.Status.UUID != nil {
-			st := f.ev.Update.Status
-			x.call(calls.Acknowledge(st.AgentID.Value, st.TaskID.Value, st.UUID))
-		}
 	}
 	// A task group needs Mesos's default executor; the embedded agents run
 	// only the command executor.
@@ -249,6 +251,24 @@ func launchInvalid(x *run) {
 	exec := mesos.ExecutorInfo{Type: mesos.ExecutorInfo_DEFAULT, ExecutorID: mesos.ExecutorID{Value: "group"},
 		FrameworkID: &mesos.FrameworkID{Value: x.fwID}, Resources: mesos.Resources{scalar("cpus", 0.1), scalar("mem", 32), scalar("disk", 32)}}
 	x.accept("launch-group", o, calls.OpLaunchGroup(exec, task("group-task", "exit 0", o.AgentID)))
-	f, ok = x.s.next(eventWait, scheduler.Event_UPDATE)
+	f, ok = x.updateOf("group-task")
 	x.recordEvent("launch-group/update", f, ok)
+}
+
+// updateOf returns the next update of a task, acknowledging it and every
+// update of other tasks that comes before it.
+func (x *run) updateOf(id string) (frame, bool) {
+	deadline := time.Now().Add(eventWait)
+	for {
+		f, ok := x.s.next(time.Until(deadline), scheduler.Event_UPDATE)
+		if !ok {
+			return f, false
+		}
+		if st := f.ev.Update.Status; st.UUID != nil {
+			x.call(calls.Acknowledge(st.AgentID.Value, st.TaskID.Value, st.UUID))
+		}
+		if f.ev.Update.Status.TaskID.Value == id {
+			return f, true
+		}
+	}
 }
