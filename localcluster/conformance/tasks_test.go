@@ -60,6 +60,9 @@ func (x *run) updates(what, id string, stop func(mesos.TaskState) bool) []mesos.
 		}
 		st := f.ev.Update.Status
 		if st.TaskID.Value != id {
+			if st.UUID != nil {
+				x.call(calls.Acknowledge(st.AgentID.Value, st.TaskID.Value, st.UUID))
+			}
 			continue
 		}
 		x.recordEvent(what+"/"+st.State.String(), f, true)

@@ -147,8 +147,10 @@ func (tg *target) openStream(t *testing.T, rq request) (*stream, reply) {
 }
 
 func (s *stream) read(codec encoding.Codec) {
-	defer close(s.done)
+	// done closes first, so that whoever sees frames closed finds the
+	// stream ended.
 	defer close(s.frames)
+	defer close(s.done)
 	r := recordio.NewReader(s.resp.Body)
 	for {
 		b, err := r.ReadFrame()
