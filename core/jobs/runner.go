@@ -99,12 +99,15 @@ func (r *Runner) printf(format string, args ...any) {
 	fmt.Fprintf(r.cfg.Out, format+"\n", args...)
 }
 
-// Result is the collector's OnResult hook: it prints the result's display
-// line and tells the scheduler the attempt has reported.
+// Result is the collector's OnResult hook: it keeps and prints a task's first
+// result, and tells the scheduler the attempt has reported. A later attempt's
+// result for the same task (an attempt reported lost that was still running,
+// as after a master failover) is not printed or kept again.
 func (r *Runner) Result(res collector.Result) {
 	r.mu.Lock()
 	t := r.attempts[res.TaskID]
-	if t != nil && !t.done {
+	first := t != nil && !t.done && t.result == nil
+	if first {
 		t.result = &workload.Result{TaskID: t.spec.ID, Output: res.Output, Display: res.Display, Data: t.spec.Data}
 	}
 	r.mu.Unlock()
@@ -112,7 +115,9 @@ func (r *Runner) Result(res collector.Result) {
 		r.cfg.Log.Warn("result for unknown task", "task", res.TaskID)
 		return
 	}
-	if res.Display != "" {
+	if !first {
+		r.cfg.Log.Info("task already has a result; keeping the first", "task", res.TaskID)
+	} else if res.Display != "" {
 		r.printf("%s", res.Display)
 	}
 	r.cfg.Scheduler.ResultArrived(res.TaskID)

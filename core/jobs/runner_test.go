@@ -41,23 +41,28 @@ func (p fakePlugins) ExtractorFor(context.Context, string) (fetcher.Extractor, e
 // lets run decide the outcome and reports it, as the real scheduler would
 // after the cluster's updates.
 type fakeScheduler struct {
-	done    chan sched.Outcome
-	run     func(l core.Launch) error // nil error: the task finished
-	mu      sync.Mutex
-	submits int
+	done     chan sched.Outcome
+	run      func(l core.Launch) error // nil error: the task finished
+	attempts int                       // attempts run per task, each to its end; 0 means 1
+	mu       sync.Mutex
+	submits  int
 }
 
 func (s *fakeScheduler) Submit(tasks ...sched.Task) {
 	s.mu.Lock()
 	s.submits += len(tasks)
 	s.mu.Unlock()
+	n := max(s.attempts, 1)
 	for _, t := range tasks {
 		go func() {
-			l, err := t.Prepare(1)
-			if err == nil {
-				err = s.run(l)
+			var l core.Launch
+			var err error
+			for a := 1; a <= n; a++ {
+				if l, err = t.Prepare(a); err == nil {
+					err = s.run(l)
+				}
 			}
-			s.done <- sched.Outcome{Key: t.Key, TaskID: l.TaskID, Attempts: 1, Err: err}
+			s.done <- sched.Outcome{Key: t.Key, TaskID: l.TaskID, Attempts: n, Err: err}
 		}()
 	}
 }

@@ -32,7 +32,13 @@ func startLocal(t *testing.T) *localcluster.Cluster {
 // waitFor returns the next event matching ok, skipping heartbeats of other kinds.
 func (r *running) waitFor(t *testing.T, what string, ok func(core.Event) bool) core.Event {
 	t.Helper()
-	deadline := time.After(waitTimeout)
+	return r.waitWithin(t, waitTimeout, what, ok)
+}
+
+// waitWithin is waitFor with a deadline of d, declining the offers it skips.
+func (r *running) waitWithin(t *testing.T, d time.Duration, what string, ok func(core.Event) bool) core.Event {
+	t.Helper()
+	deadline := time.After(d)
 	for {
 		select {
 		case ev := <-r.events:

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/batchd/batchd/core"
@@ -106,7 +109,7 @@ func (s *Scheduler) prepare(t *task, agentID string) (core.Launch, error) {
 	if l.Name == "" {
 		l.Name = t.Key
 	}
-	a := &attempt{id: l.TaskID, agentID: agentID, n: n}
+	a := &attempt{id: l.TaskID, agentID: agentID, n: n, uris: redactURIs(l.URIs)}
 	if t.Timeout > 0 {
 		a.deadline = time.Now().Add(t.Timeout)
 	}
@@ -142,14 +145,21 @@ func (s *Scheduler) onUpdate(ctx context.Context, u core.Update) {
 			s.fail(t, ErrTimedOut, u.State, a.killReason)
 			return
 		}
-		s.fail(t, ErrTaskFailed, u.State, describe(u))
+		s.fail(t, ErrTaskFailed, u.State, describe(u, a))
 	case core.TaskFailed, core.TaskLost, core.TaskError, core.TaskDropped, core.TaskGone, core.TaskUnknown:
-		s.fail(t, ErrTaskFailed, u.State, describe(u))
+		s.fail(t, ErrTaskFailed, u.State, describe(u, a))
 	}
 }
 
-// describe says what an update reports beyond its state.
-func describe(u core.Update) string {
+// reasonLaunchFailed is the reason of a container that did not start; Mesos
+// sends it when the fetcher fails, with a message that names no URI ("Failed
+// to fetch all URIs for container '…': exited with status 1").
+const reasonLaunchFailed = "REASON_CONTAINER_LAUNCH_FAILED"
+
+// describe says what an update about attempt a reports beyond its state. A
+// container that failed to launch names the attempt's URIs, unless the
+// message already does: the agent may have failed to fetch any of them.
+func describe(u core.Update, a *attempt) string {
 	msg := u.Message
 	if msg == "" {
 		msg = "no message"
@@ -157,7 +167,22 @@ func describe(u core.Update) string {
 	if u.Reason != "" {
 		msg += " (" + u.Reason + ")"
 	}
+	if u.Reason == reasonLaunchFailed && len(a.uris) > 0 && !slices.ContainsFunc(a.uris, func(uri string) bool { return strings.Contains(u.Message, uri) }) {
+		msg += "; the task's URIs: " + strings.Join(a.uris, ", ")
+	}
 	return msg
+}
+
+// redactURIs returns the URIs' values without passwords.
+func redactURIs(uris []core.URI) []string {
+	out := make([]string, len(uris))
+	for i, u := range uris {
+		out[i] = u.Value
+		if pu, err := url.Parse(u.Value); err == nil {
+			out[i] = pu.Redacted()
+		}
+	}
+	return out
 }
 
 // fail ends t's current attempt (or its preparation) and retries t if

@@ -36,6 +36,7 @@ type attempt struct {
 	resultIn    bool
 	killReason  string    // set once the scheduler decided to kill
 	killAt      time.Time // when to repeat an unanswered kill
+	uris        []string  // the launch's URIs, redacted: named when the agent cannot fetch them
 }
 
 func newState() state {

@@ -48,6 +48,8 @@ type Agent struct {
 	WorkDir string
 	// Port is the agent's port.
 	Port int
+	// ID is the agent id the master gave it ("...-S0").
+	ID string
 
 	pid int
 }
@@ -81,6 +83,15 @@ func Start(t testing.TB, opts Options) *Cluster {
 	kit, err := FindKit()
 	if err != nil {
 		t.Skipf("real Mesos tests: %v", err)
+	}
+	for _, tool := range []string{"curl", "python3"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			msg := fmt.Sprintf("the Mesos kit's mesos-up needs %s (apt-get install %s)", tool, tool)
+			if inCI() {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
+		}
 	}
 	dir, err := os.MkdirTemp("", "batchd-mesos-")
 	if err != nil {
@@ -135,6 +146,9 @@ func (c *Cluster) up() error {
 	port, _ := flagValue(pid, "--port")
 	a := &Agent{Name: "agent", WorkDir: filepath.Join(c.Dir, "agent"), pid: pid}
 	fmt.Sscan(port, &a.Port)
+	if a.ID = c.agentID(a.Port); a.ID == "" {
+		return fmt.Errorf("the master lists no agent on port %d", a.Port)
+	}
 	c.agents = []*Agent{a}
 	return nil
 }

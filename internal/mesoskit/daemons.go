@@ -50,7 +50,7 @@ func (c *Cluster) AddAgent() *Agent {
 	c.mu.Lock()
 	c.agents = append(c.agents, a)
 	c.mu.Unlock()
-	if !waitFor(upTimeout, func() bool { return c.agentActive(port) }) {
+	if !waitFor(upTimeout, func() bool { a.ID = c.agentID(port); return a.ID != "" }) {
 		c.t.Fatalf("%s (port %d) did not register with %s within %v\n%s", name, port, c.Master, upTimeout, c.logTails())
 	}
 	return a
@@ -74,8 +74,13 @@ func (c *Cluster) KillAgent(a *Agent) {
 
 // RestartMaster kills the master with SIGKILL and starts it again with the
 // same flags on the same port. With the kit's in-memory registry the new
-// master knows no agent or framework until they re-register. It returns once
-// the master answers and every live agent has re-registered.
+// master knows no agent or framework until they re-register. Without
+// ZooKeeper an agent never notices a new master at the old address (its
+// standalone detector logs "Master disconnected! Waiting for a new master to
+// be elected" and waits for an election that never comes), so RestartMaster
+// then restarts every agent the same way: each recovers its executors and
+// tasks (--recover=reconnect) and re-registers with them, as agents do when
+// ZooKeeper names a new leader. It returns once every agent is back.
 func (c *Cluster) RestartMaster() {
 	c.t.Helper()
 	c.RequireLocal(c.t, "restarting the master")
@@ -100,9 +105,14 @@ func (c *Cluster) RestartMaster() {
 		c.t.Fatal(err)
 	}
 	agents := c.Agents()
+	for _, a := range agents {
+		if err := c.restartAgent(a); err != nil {
+			c.t.Fatalf("restarting %s: %v", a.Name, err)
+		}
+	}
 	ok := waitFor(upTimeout, func() bool {
 		for _, a := range agents {
-			if !c.agentActive(a.Port) {
+			if c.agentID(a.Port) == "" {
 				return false
 			}
 		}
@@ -111,6 +121,27 @@ func (c *Cluster) RestartMaster() {
 	if !ok {
 		c.t.Fatalf("the agents did not re-register with the restarted master within %v\n%s", upTimeout, c.logTails())
 	}
+}
+
+// restartAgent kills a with SIGKILL, leaving its executors running, and
+// starts it again with the same flags, work dir and log.
+func (c *Cluster) restartAgent(a *Agent) error {
+	argv, err := cmdline(a.pid)
+	if err != nil {
+		return fmt.Errorf("reading its flags: %w", err)
+	}
+	syscall.Kill(a.pid, syscall.SIGKILL)
+	if !waitFor(killTimeout, func() bool { return !alive(a.pid) }) {
+		return fmt.Errorf("pid %d did not die", a.pid)
+	}
+	pid, err := startDetached(argv, filepath.Join(c.Dir, "logs", a.Name+".out"))
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	a.pid = pid
+	c.mu.Unlock()
+	return nil
 }
 
 // firstAgentPid is the pid of an agent whose flags new agents copy.
@@ -125,18 +156,18 @@ func (c *Cluster) firstAgentPid() int {
 	return 0
 }
 
-// agentActive reports whether the master lists an active agent on port.
-func (c *Cluster) agentActive(port int) bool {
+// agentID returns the id of the active agent the master lists on port, or "".
+func (c *Cluster) agentID(port int) string {
 	st, err := c.State()
 	if err != nil {
-		return false
+		return ""
 	}
 	for _, s := range st.Slaves {
 		if s.Active && strings.HasSuffix(s.PID, ":"+strconv.Itoa(port)) {
-			return true
+			return s.ID
 		}
 	}
-	return false
+	return ""
 }
 
 // startDetached starts argv in the background through sh, appending its

@@ -16,6 +16,23 @@ func TestSetFlags(t *testing.T) {
 	}
 }
 
+func TestNamesPathIn(t *testing.T) {
+	tests := []struct {
+		cmdline string
+		want    bool
+	}{
+		{"mesos-agent\x00--work_dir=/tmp/m/agent2\x00", true},
+		{"mesos-executor\x00--launcher_dir=/tmp/m/agent2/kit", true},
+		{"mesos-agent\x00--work_dir=/tmp/m/agent20", false},
+		{"sleep\x00600", false},
+	}
+	for _, tt := range tests {
+		if got := namesPathIn([]byte(tt.cmdline), "/tmp/m/agent2"); got != tt.want {
+			t.Errorf("namesPathIn(%q) = %v, want %v", tt.cmdline, got, tt.want)
+		}
+	}
+}
+
 func TestFindKit(t *testing.T) {
 	kit := t.TempDir()
 	if err := os.WriteFile(filepath.Join(kit, "mesos-up"), []byte("#!/bin/sh\n"), 0o755); err != nil {
@@ -73,7 +90,7 @@ func TestCluster(t *testing.T) {
 	if alive(a.pid) || alive(pid) {
 		t.Errorf("after KillAgent: agent alive %v, its stray process alive %v", alive(a.pid), alive(pid))
 	}
-	if !waitFor(upTimeout, func() bool { return !c.agentActive(a.Port) }) {
+	if !waitFor(upTimeout, func() bool { return c.agentID(a.Port) == "" }) {
 		t.Errorf("the master still lists the killed agent as active")
 	}
 	before := c.Master

@@ -77,11 +77,25 @@ func under(dir string) []int {
 		}
 		cwd, _ := os.Readlink(filepath.Join(p, "cwd"))
 		cmd, _ := os.ReadFile(filepath.Join(p, "cmdline"))
-		if cwd == dir || strings.HasPrefix(cwd, dir+"/") || bytes.Contains(cmd, []byte(dir+"/")) {
+		if cwd == dir || strings.HasPrefix(cwd, dir+"/") || namesPathIn(cmd, dir) {
 			pids = append(pids, pid)
 		}
 	}
 	return pids
+}
+
+// namesPathIn reports whether a NUL-separated command line names dir or a
+// path below it.
+func namesPathIn(cmdline []byte, dir string) bool {
+	for arg := range bytes.SplitSeq(cmdline, []byte{0}) {
+		if i := bytes.Index(arg, []byte(dir)); i >= 0 {
+			rest := arg[i+len(dir):]
+			if len(rest) == 0 || rest[0] == '/' {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // killUnder sends SIGKILL to every process under(dir) until none is left.
@@ -109,4 +123,21 @@ func execOutput(name string, args ...string) (string, error) {
 		return "", fmt.Errorf("%s: %w: %s", name, err, strings.TrimSpace(stderr.String()))
 	}
 	return stdout.String(), nil
+}
+
+// Processes returns the pids of the live processes of a cluster this package
+// started (daemons, executors, tasks) whose command line contains substr; nil
+// for an external cluster, whose processes this machine may not see.
+func (c *Cluster) Processes(substr string) []int {
+	if c.external {
+		return nil
+	}
+	var pids []int
+	for _, pid := range under(c.Dir) {
+		cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if bytes.Contains(bytes.ReplaceAll(cmd, []byte{0}, []byte{' '}), []byte(substr)) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }

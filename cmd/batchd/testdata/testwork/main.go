@@ -8,18 +8,24 @@
 //	mode  = "crash"    the plugin process exits during Plan
 //	mode  = "hangplan" the plugin never answers Plan
 //	mode  = "silent"   tasks exit 0 without reporting a result
+//	mode  = "wait"     tasks wait until the file "release" is in the state folder, then report
+//	mode  = "ls"       tasks report their sandbox as "path:perm:size:sha256[:8]" entries
 //	state = "/dir"     where flaky tasks keep their markers
 package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/batchd/batchd/plugins/sdk"
@@ -101,8 +107,46 @@ func task(mode, i string) error {
 		time.Sleep(time.Hour)
 	case "silent":
 		return nil
+	case "wait":
+		release := filepath.Join(os.Getenv("TESTWORK_STATE"), "release")
+		for {
+			if _, err := os.Stat(release); err == nil {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	case "ls":
+		entries, err := listSandbox()
+		if err != nil {
+			return err
+		}
+		return sdk.Report(ctx, map[string]string{"n": i}, "ls "+i+": "+strings.Join(entries, " "))
 	}
 	return sdk.Report(ctx, map[string]string{"n": i}, "testwork "+i+" done")
+}
+
+// listSandbox lists the files below the working directory (the sandbox)
+// other than the task's own stdout and stderr, sorted.
+func listSandbox() ([]string, error) {
+	var entries []string
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path == "stdout" || path == "stderr" {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		entries = append(entries, fmt.Sprintf("%s:%o:%d:%x", path, info.Mode().Perm(), len(b), sum[:4]))
+		return nil
+	})
+	sort.Strings(entries)
+	return entries, err
 }
 
 func main() {

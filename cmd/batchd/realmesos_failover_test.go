@@ -1,0 +1,118 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/batchd/batchd/internal/mesoskit"
+)
+
+// TestRealMesosAgentLost kills the agent running every task of a job: the
+// master declares it lost after its ping timeouts, batchd retries the tasks
+// on a second agent, and counts each result once.
+func TestRealMesosAgentLost(t *testing.T) {
+	opts := realMesosOptions
+	opts.MasterFlags = append(slices.Clone(opts.MasterFlags), "--agent_ping_timeout=1secs", "--max_agent_ping_timeouts=3")
+	c := mesoskit.Start(t, opts)
+	c.RequireLocal(t, "killing an agent mid-job")
+	first := c.Agents()[0]
+	state := t.TempDir()
+	const n = 4
+	r := startBatchd(t, 3*time.Minute, "--config", realConfig(t, c, "e2e-agentlost", waitJob("lost", state, n)))
+	waitRunning(t, c, r, "e2e-agentlost", first.ID, n)
+
+	second := c.AddAgent()
+	c.KillAgent(first) // with its executors and tasks, as a dead machine
+	release(t, state)  // only the retries on the second agent can report now
+	code, out, errOut := r.wait()
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, tail(errOut))
+	}
+	wantLines(t, "stdout", out, fmt.Sprintf("job lost: %d tasks finished, reduced %d", n, n))
+	wantEachOnce(t, out, n)
+	wantLines(t, "stderr", errOut, "TASK_LOST")
+
+	byID := map[string]mesoskit.Task{}
+	for _, tk := range frameworkTasks(t, c, "e2e-agentlost") {
+		byID[tk.ID] = tk
+	}
+	for i := 0; i < n; i++ {
+		lost, retry := byID[fmt.Sprintf("lost.%d.1", i)], byID[fmt.Sprintf("lost.%d.2", i)]
+		if lost.SlaveID != first.ID || lost.State == "TASK_FINISHED" {
+			t.Errorf("attempt 1 of task %d: %+v, want it lost on the killed agent %s", i, lost, first.ID)
+		}
+		if retry.SlaveID != second.ID || retry.State != "TASK_FINISHED" {
+			t.Errorf("attempt 2 of task %d: %+v, want TASK_FINISHED on the second agent %s", i, retry, second.ID)
+		}
+	}
+}
+
+// TestRealMesosMasterRestart restarts the master (in-memory registry, same
+// port) while a job's tasks run. batchd re-subscribes with its framework id
+// and reconciles the tasks in flight explicitly. The new master knows no agent
+// until the agent re-registers, so it may answer TASK_LOST ("Reconciliation:
+// Task is unknown"): batchd then launches the tasks again while the first
+// attempts keep running on the agent, and both report. Either way every task
+// is counted once.
+func TestRealMesosMasterRestart(t *testing.T) {
+	c := mesoskit.Start(t, realMesosOptions)
+	c.RequireLocal(t, "restarting the master")
+	state := t.TempDir()
+	const n = 3
+	r := startBatchd(t, 3*time.Minute, "--config", realConfig(t, c, "e2e-restart", waitJob("restart", state, n)))
+	waitRunning(t, c, r, "e2e-restart", "", n)
+
+	c.RestartMaster() // and the agent, which then re-registers with its tasks
+	waitUntil(t, time.Minute, "batchd re-subscribes to the new master", func() bool {
+		st, err := c.State()
+		if err != nil {
+			return false
+		}
+		for _, f := range st.Frameworks {
+			if f.Name == "e2e-restart" && f.Active {
+				return true
+			}
+		}
+		return false
+	})
+	release(t, state)
+	code, out, errOut := r.wait()
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, tail(errOut))
+	}
+	wantLines(t, "stdout", out, fmt.Sprintf("job restart: %d tasks finished, reduced %d", n, n))
+	wantEachOnce(t, out, n)
+
+	// One framework id, subscribed twice.
+	ids := regexp.MustCompile(`subscribed to mesos master".*framework_id=(\S+)`).FindAllStringSubmatch(errOut, -1)
+	if len(ids) != 2 || ids[0][1] != ids[1][1] {
+		t.Fatalf("subscriptions %q, want two with one framework id\nstderr:\n%s", ids, tail(errOut))
+	}
+	// The restarted master's log shows batchd's explicit reconciliation of
+	// the tasks in flight.
+	log, err := os.ReadFile(filepath.Join(c.Dir, "logs", "master.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("Performing explicit task state reconciliation for %d tasks of framework %s", n, ids[0][1])
+	if !strings.Contains(string(log), want) {
+		t.Errorf("the master's log has no %q", want)
+	}
+	// A task launched again must be one batchd was told was lost by reconciliation.
+	relaunched := 0
+	for _, tk := range frameworkTasks(t, c, "e2e-restart") {
+		if !strings.HasSuffix(tk.ID, ".1") {
+			relaunched++
+		}
+	}
+	t.Logf("%d of %d tasks launched again after the master restart", relaunched, n)
+	if relaunched > 0 && !strings.Contains(errOut, "Reconciliation: Task is unknown (REASON_RECONCILIATION)") {
+		t.Errorf("tasks were launched again without a reconciliation answer saying they were lost\nstderr:\n%s", tail(errOut))
+	}
+}
