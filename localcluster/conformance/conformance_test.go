@@ -19,6 +19,7 @@ var transcripts = flag.Bool("transcripts", false, "log every observation of both
 func TestConformance(t *testing.T) {
 	real := realTarget(t)
 	emb := embeddedTarget(t, real)
+	artifacts := artifactServer(t)
 	var (
 		checks, differ int
 		compared       int // scenarios that ran to the end on both targets and were compared
@@ -26,7 +27,7 @@ func TestConformance(t *testing.T) {
 	)
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
-			trs := runBoth(t, sc, real, emb)
+			trs := runBoth(t, sc, artifacts, real, emb)
 			if t.Failed() {
 				return
 			}
@@ -84,14 +85,14 @@ func departureFor(id string) int {
 
 // runBoth runs a scenario on both targets at once and returns their
 // transcripts, Mesos's first.
-func runBoth(t *testing.T, sc scenario, targets ...*target) []*transcript {
+func runBoth(t *testing.T, sc scenario, artifacts string, targets ...*target) []*transcript {
 	trs := make([]*transcript, len(targets))
 	t.Run("on", func(t *testing.T) {
 		for i, tg := range targets {
 			trs[i] = newTranscript()
 			t.Run(tg.name, func(t *testing.T) {
 				t.Parallel()
-				sc.run(&run{t: t, tg: tg, tr: trs[i], name: sc.name})
+				sc.run(&run{t: t, tg: tg, tr: trs[i], name: sc.name, artifacts: artifacts})
 			})
 		}
 	})

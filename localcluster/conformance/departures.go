@@ -42,6 +42,13 @@ var Departures = []Departure{
 		Reason: "Deliberate: the text comes from each side's JSON parser; matching picojson's wording would mean reimplementing its error reporting for no client's benefit.",
 	},
 	{
+		Check: "fetch/missing/TASK_FAILED:update.status.message",
+		What: "A URI that cannot be fetched: both fail the task (TASK_FAILED, REASON_CONTAINER_LAUNCH_FAILED, from the agent), but Mesos's " +
+			"message says only that the mesos-fetcher process exited (\"Failed to fetch all URIs for container '…': exited with status 1\"); " +
+			"the embedded agent's names the URI and the cause (\"fetching http://…/missing: 404 Not Found\").",
+		Reason: "Deliberate: the embedded agents fetch in-process and know which URI failed and why; Mesos leaves that in the sandbox's stderr. batchd adds the task's URIs to the error on real Mesos.",
+	},
+	{
 		Check: "launch-invalid/launch-group/update:*",
 		What: "LAUNCH_GROUP: Mesos starts its default executor for the group (the test kit does not ship mesos-default-executor, so the task " +
 			"then fails: TASK_FAILED, REASON_EXECUTOR_TERMINATED, from the agent); the embedded master refuses the group at once with " +

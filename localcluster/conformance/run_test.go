@@ -34,6 +34,8 @@ type run struct {
 	tg   *target
 	tr   *transcript
 	name string // the scenario's, prefix of every check id
+	// artifacts is the base URL of the server tasks fetch from.
+	artifacts string
 
 	// The current subscription, set by subscribe.
 	s          *stream

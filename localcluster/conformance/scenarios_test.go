@@ -29,6 +29,7 @@ var scenarios = []scenario{
 	{"task-killed", func(x *run) { taskStates(x, "sleep 60", true) }},
 	{"reconcile", reconcile},
 	{"launch-invalid", launchInvalid},
+	{"fetch", func(x *run) { fetching(x, fetchTasks(x.artifacts)) }},
 }
 
 // uuidV4 is a well-formed version 4 uuid no update carries.
