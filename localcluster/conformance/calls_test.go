@@ -116,9 +116,7 @@ func failover(x *run) {
 	x.record("same-framework-id", x.fwID == fw)
 	f, ok := old.next(eventWait, scheduler.Event_ERROR)
 	x.recordEvent("old-stream/error", f, ok)
-	_, more := old.next(eventWait)
-	ended, _ := old.ended()
-	x.record("old-stream/ends", !more && ended)
+	x.record("old-stream/ends", old.closes(eventWait))
 }
 
 func float64Ptr(v float64) *float64 { return &v }
@@ -143,7 +141,5 @@ func teardownResubscribe(x *run) {
 	if ok && f.ev.Type == scheduler.Event_SUBSCRIBED {
 		x.t.Cleanup(func() { x.teardownQuietly(again.streamID, f.ev.Subscribed.FrameworkID.Value) })
 	}
-	_, more := again.next(eventWait, scheduler.Event_SUBSCRIBED, scheduler.Event_OFFERS)
-	ended, _ := again.ended()
-	x.record("resubscribe/ends", !more && ended)
+	x.record("resubscribe/ends", again.closes(eventWait))
 }

@@ -79,9 +79,7 @@ func subscribeShapes(x *run, codec string) {
 	x.recordEvent("offers", offers, gotOffers)
 	x.record("null-fields", nulls)
 	x.do("teardown", teardown())
-	_, ok := s.next(eventWait)
-	ended, _ := s.ended()
-	x.record("stream-ends-after-teardown", !ok && ended)
+	x.record("stream-ends-after-teardown", s.closes(eventWait))
 }
 
 // acceptVariants subscribes with each codec and each Accept header.

@@ -240,6 +240,12 @@ func launchInvalid(x *run) {
 		o := f.ev.Offers.Offers[0]
 		ti := c.task(o.AgentID)
 		x.accept(c.what, o, calls.OpLaunch(ti))
+		if c.what == "running" {
+			// Until it runs, so that no update of it is left to be
+			// mistaken for the answer to its duplicate.
+			x.updates(c.what, ti.TaskID.Value, func(s mesos.TaskState) bool { return s == mesos.TASK_RUNNING || terminal(s) })
+			continue
+		}
 		f, ok = x.updateOf(ti.TaskID.Value)
 		x.recordEvent(c.what+"/update", f, ok)
 	}

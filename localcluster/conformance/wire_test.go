@@ -114,7 +114,7 @@ type stream struct {
 	offers   []frame // OFFERS events next skipped, oldest first
 	done     chan struct{}
 	mu       sync.Mutex
-	err      error           // why reading stopped
+	badEvent error // an event that could not be decoded, which ended reading
 	ctx      context.Context // cancelled by close
 	stop     context.CancelFunc
 }
@@ -147,18 +147,13 @@ func (tg *target) openStream(t *testing.T, rq request) (*stream, reply) {
 }
 
 func (s *stream) read(codec encoding.Codec) {
-	// done closes first, so that whoever sees frames closed finds the
-	// stream ended.
-	defer close(s.frames)
 	defer close(s.done)
+	defer close(s.frames)
 	r := recordio.NewReader(s.resp.Body)
 	for {
 		b, err := r.ReadFrame()
 		if err != nil {
-			s.mu.Lock()
-			s.err = err
-			s.mu.Unlock()
-			return
+			return // the server or close ended the stream
 		}
 		f := frame{at: time.Now()}
 		if codec.Type == codecs.MediaTypeJSON {
@@ -178,7 +173,7 @@ func (s *stream) read(codec encoding.Codec) {
 		f.jsonNull = codec.Type == codecs.MediaTypeJSON && bytes.Contains(b, []byte(":null"))
 		if err != nil {
 			s.mu.Lock()
-			s.err = errors.Join(errors.New("decoding an event"), err)
+			s.badEvent = errors.Join(errors.New("decoding an event"), err)
 			s.mu.Unlock()
 			return
 		}
@@ -197,15 +192,22 @@ func (s *stream) close() {
 	<-s.done
 }
 
-// ended reports whether the server closed the stream, and why reading stopped.
-func (s *stream) ended() (bool, error) {
-	select {
-	case <-s.done:
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return true, s.err
-	default:
-		return false, nil
+// closes reports whether the server ends the stream within d; the events
+// that come first are dropped.
+func (s *stream) closes(d time.Duration) bool {
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	for {
+		select {
+		case _, ok := <-s.frames:
+			if !ok {
+				s.mu.Lock()
+				defer s.mu.Unlock()
+				return s.badEvent == nil
+			}
+		case <-deadline.C:
+			return false
+		}
 	}
 }
 
