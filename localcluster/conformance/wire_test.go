@@ -114,7 +114,7 @@ type stream struct {
 	offers   []frame // OFFERS events next skipped, oldest first
 	done     chan struct{}
 	mu       sync.Mutex
-	badEvent error // an event that could not be decoded, which ended reading
+	badEvent error           // an event that could not be decoded, which ended reading
 	ctx      context.Context // cancelled by close
 	stop     context.CancelFunc
 }
