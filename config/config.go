@@ -106,7 +106,13 @@ type Artifact struct {
 	// ExtractSet says extract was given; without it an archive is extracted
 	// (the Mesos fetcher's default), anything else is not.
 	ExtractSet bool
-	Cache      bool
+	// Cache asks the agents to keep the artifact in their fetch cache
+	// (cache = true or "immutable").
+	Cache bool
+	// Immutable (cache = "immutable") says the URI's bytes never change:
+	// batchd reuses its staged copy from an earlier run without asking
+	// the source.
+	Immutable  bool
 	OutputFile string // file name in the sandbox; "" keeps the URI's base name
 	Checksum   string // "sha256:<64 lowercase hex>" or ""
 	Mode       string // ModeStaged or ModeDirect

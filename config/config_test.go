@@ -125,7 +125,7 @@ func TestFull(t *testing.T) {
 	wantArt := []Artifact{
 		{URI: "hdfs://nn1/data/books.tar.gz", Extract: true, ExtractSet: true, Cache: true, Mode: ModeStaged,
 			Checksum: "sha256:" + strings.Repeat("f", 64)},
-		{URI: "http://example.com/tool", Executable: true, OutputFile: "tool", Mode: ModeDirect},
+		{URI: "http://example.com/tool", Executable: true, OutputFile: "tool", Mode: ModeDirect, Cache: true, Immutable: true},
 	}
 	if !reflect.DeepEqual(j.Artifacts, wantArt) {
 		t.Errorf("artifacts = %+v", j.Artifacts)

@@ -47,6 +47,8 @@ var badFixtures = map[string][]wantErr{
 		{20, 1, "job[0].retries", "expected an integer, got string"},
 		{21, 1, "job[0].params", "expected a table, got integer"},
 		{24, 3, "job[0].artifacts[0].executable", "expected true or false"},
+		{25, 3, "job[0].artifacts[0].cache", `expected true, false or "immutable", got "forever"`},
+		{28, 3, "job[0].artifacts[1].cache", `expected true, false or "immutable", got integer`},
 	},
 	"units.bad.toml": {
 		{2, 1, "cluster.failover_timeout", `invalid duration "1 hour"`},

@@ -93,7 +93,7 @@ func artifactFlags(a Artifact) string {
 	for _, f := range []struct {
 		on   bool
 		name string
-	}{{a.Executable, "executable"}, {a.Extract, "extract"}, {a.Cache, "cache"}} {
+	}{{a.Executable, "executable"}, {a.Extract, "extract"}, {a.Cache && !a.Immutable, "cache"}, {a.Immutable, "cache immutable"}} {
 		if f.on {
 			flags = append(flags, f.name)
 		}

@@ -86,13 +86,37 @@ func (d *decoder) artifact(path string, v any) Artifact {
 			d.boolean(&a.Extract)(path, v)
 			a.ExtractSet = true
 		},
-		"cache":       d.boolean(&a.Cache),
+		"cache":       d.cache(&a),
 		"output_file": d.str(&a.OutputFile),
 		"checksum":    d.str(&a.Checksum),
 		"mode":        d.str(&a.Mode),
 	})
 	a.Checksum = strings.ToLower(a.Checksum)
 	return a
+}
+
+// CacheImmutable is the value of an artifact's cache key for a URI whose
+// bytes never change.
+const CacheImmutable = "immutable"
+
+// cache decodes an artifact's cache key: true or false (the agents' fetch
+// cache, as the Mesos fetcher's URI.cache), or "immutable" (also: reuse the
+// staged copy without revalidating it).
+func (d *decoder) cache(a *Artifact) func(string, any) {
+	return func(path string, v any) {
+		switch v := v.(type) {
+		case bool:
+			a.Cache = v
+		case string:
+			if v != CacheImmutable {
+				d.addf(path, "expected true, false or %q, got %q", CacheImmutable, v)
+				return
+			}
+			a.Cache, a.Immutable = true, true
+		default:
+			d.addf(path, "expected true, false or %q, got %s", CacheImmutable, tomlType(v))
+		}
+	}
 }
 
 // pins decodes [plugins.pins]: plugin name -> checksum string.

@@ -145,6 +145,7 @@ func (c *Cluster) fetchAll(t *task, sandbox string) error {
 			Extract:    u.GetExtract(),
 			Cache:      u.GetCache(),
 			OutputFile: u.GetOutputFile(),
+			Scope:      t.fw.id,
 		}, sandbox)
 		if err != nil {
 			return err

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -25,7 +24,7 @@ func TestRealMesosAgentLost(t *testing.T) {
 	state := t.TempDir()
 	const n = 4
 	r := startBatchd(t, 3*time.Minute, "--config", realConfig(t, c, "e2e-agentlost", waitJob("lost", state, n)))
-	waitRunning(t, c, r, "e2e-agentlost", first.ID, n)
+	waitRunning(t, c, r, first.ID, n)
 
 	second := c.AddAgent()
 	c.KillAgent(first) // with its executors and tasks, as a dead machine
@@ -39,7 +38,7 @@ func TestRealMesosAgentLost(t *testing.T) {
 	wantLines(t, "stderr", errOut, "TASK_LOST")
 
 	byID := map[string]mesoskit.Task{}
-	for _, tk := range frameworkTasks(t, c, "e2e-agentlost") {
+	for _, tk := range frameworkTasks(t, c, errOut) {
 		byID[tk.ID] = tk
 	}
 	for i := 0; i < n; i++ {
@@ -66,20 +65,17 @@ func TestRealMesosMasterRestart(t *testing.T) {
 	state := t.TempDir()
 	const n = 3
 	r := startBatchd(t, 3*time.Minute, "--config", realConfig(t, c, "e2e-restart", waitJob("restart", state, n)))
-	waitRunning(t, c, r, "e2e-restart", "", n)
+	waitRunning(t, c, r, "", n)
 
-	c.RestartMaster() // and the agent, which then re-registers with its tasks
+	c.RestartMaster()                                           // and the agent, which then re-registers with its tasks
+	id := subscribedAs.FindStringSubmatch(r.stderr.String())[1] // waitRunning saw it
 	waitUntil(t, time.Minute, "batchd re-subscribes to the new master", func() bool {
 		st, err := c.State()
 		if err != nil {
 			return false
 		}
-		for _, f := range st.Frameworks {
-			if f.Name == "e2e-restart" && f.Active {
-				return true
-			}
-		}
-		return false
+		f, ok := st.Framework(id)
+		return ok && f.Active
 	})
 	release(t, state)
 	code, out, errOut := r.wait()
@@ -90,8 +86,8 @@ func TestRealMesosMasterRestart(t *testing.T) {
 	wantEachOnce(t, out, n)
 
 	// One framework id, subscribed twice.
-	ids := regexp.MustCompile(`subscribed to mesos master".*framework_id=(\S+)`).FindAllStringSubmatch(errOut, -1)
-	if len(ids) != 2 || ids[0][1] != ids[1][1] {
+	ids := subscribedAs.FindAllStringSubmatch(errOut, -1)
+	if len(ids) != 2 || ids[0][1] != id || ids[1][1] != id {
 		t.Fatalf("subscriptions %q, want two with one framework id\nstderr:\n%s", ids, tail(errOut))
 	}
 	// The restarted master's log shows batchd's explicit reconciliation of
@@ -106,7 +102,7 @@ func TestRealMesosMasterRestart(t *testing.T) {
 	}
 	// A task launched again must be one batchd was told was lost by reconciliation.
 	relaunched := 0
-	for _, tk := range frameworkTasks(t, c, "e2e-restart") {
+	for _, tk := range frameworkTasks(t, c, errOut) {
 		if !strings.HasSuffix(tk.ID, ".1") {
 			relaunched++
 		}

@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,19 +57,23 @@ func wantLines(t *testing.T, what, text string, want ...string) {
 	}
 }
 
-// frameworkTasks returns every task the master knows of the frameworks
-// named name.
-func frameworkTasks(t *testing.T, c *mesoskit.Cluster, name string) []mesoskit.Task {
+// subscribedAs matches the framework id in batchd's log.
+var subscribedAs = regexp.MustCompile(`subscribed to mesos master".*framework_id=(\S+)`)
+
+// frameworkTasks returns every task the master knows of the framework
+// batchd's log (stderr) says it subscribed as; none before it has.
+func frameworkTasks(t *testing.T, c *mesoskit.Cluster, log string) []mesoskit.Task {
 	t.Helper()
+	m := subscribedAs.FindStringSubmatch(log)
+	if m == nil {
+		return nil
+	}
 	st, err := c.State()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tasks []mesoskit.Task
-	for _, f := range st.FrameworksNamed(name) {
-		tasks = append(tasks, f.AllTasks()...)
-	}
-	return tasks
+	f, _ := st.Framework(m[1])
+	return f.AllTasks()
 }
 
 // countStates counts tasks by state.
@@ -101,12 +106,12 @@ func TestRealMesos(t *testing.T) {
 	t.Logf("real Mesos at %s up in %v", c.Master, time.Since(start).Round(time.Millisecond))
 
 	t.Run("demo", func(t *testing.T) {
-		out, _ := runOK(t, 2*time.Minute, "--config", realConfig(t, c, "e2e-demo", sumJob("s", "1 2 3", "4 5 6", "7 8 9")))
+		out, errOut := runOK(t, 2*time.Minute, "--config", realConfig(t, c, "e2e-demo", sumJob("s", "1 2 3", "4 5 6", "7 8 9")))
 		want := []string{"job s: 3 tasks finished, total 45", "sum of 1 2 3 = 6", "sum of 4 5 6 = 15", "sum of 7 8 9 = 24"}
 		if got := sortedLines(out); !slices.Equal(got, want) {
 			t.Errorf("stdout lines = %q, want %q", got, want)
 		}
-		if n := countStates(frameworkTasks(t, c, "e2e-demo"))["TASK_FINISHED"]; n != 3 {
+		if n := countStates(frameworkTasks(t, c, errOut))["TASK_FINISHED"]; n != 3 {
 			t.Errorf("the master lists %d finished tasks, want 3", n)
 		}
 	})
@@ -119,13 +124,13 @@ func TestRealMesos(t *testing.T) {
 			groups[i] = fmt.Sprintf("%d %d 99999999999999999999", i, i+1)
 			total += 2*i + 1
 		}
-		out, _ := runOK(t, 3*time.Minute, "--config", realConfig(t, c, "e2e-many", sumJob("many", groups...)))
+		out, errOut := runOK(t, 3*time.Minute, "--config", realConfig(t, c, "e2e-many", sumJob("many", groups...)))
 		wantLines(t, "stdout", out, fmt.Sprintf("job many: %d tasks finished, total %s", n, bigAdd(total, "99999999999999999999", n)))
 		if got := strings.Count(out, "sum of "); got != n {
 			t.Errorf("%d result lines, want %d", got, n)
 		}
 		perAgent := map[string]int{}
-		for _, tk := range frameworkTasks(t, c, "e2e-many") {
+		for _, tk := range frameworkTasks(t, c, errOut) {
 			if tk.State == "TASK_FINISHED" {
 				perAgent[tk.SlaveID]++
 			}
@@ -152,9 +157,9 @@ func TestRealMesos(t *testing.T) {
 
 	t.Run("failing task retried", func(t *testing.T) {
 		job := testworkJob("flaky", "flaky", 3, 1, fmt.Sprintf("state = %q", t.TempDir()))
-		out, _ := runOK(t, 2*time.Minute, "--config", realConfig(t, c, "e2e-flaky", job))
+		out, errOut := runOK(t, 2*time.Minute, "--config", realConfig(t, c, "e2e-flaky", job))
 		wantLines(t, "stdout", out, "job flaky: 3 tasks finished, reduced 3")
-		states := countStates(frameworkTasks(t, c, "e2e-flaky"))
+		states := countStates(frameworkTasks(t, c, errOut))
 		if states["TASK_FAILED"] != 3 || states["TASK_FINISHED"] != 3 {
 			t.Errorf("the master lists tasks %v, want 3 TASK_FAILED first attempts and 3 TASK_FINISHED retries", states)
 		}
@@ -172,7 +177,7 @@ func TestRealMesos(t *testing.T) {
 		if d := time.Since(began); d > time.Minute {
 			t.Errorf("the job took %v for a 3s timeout", d)
 		}
-		if states := countStates(frameworkTasks(t, c, "e2e-hang")); states["TASK_KILLED"] != 1 {
+		if states := countStates(frameworkTasks(t, c, errOut)); states["TASK_KILLED"] != 1 {
 			t.Errorf("the master lists tasks %v, want one TASK_KILLED", states)
 		}
 		waitUntil(t, 30*time.Second, "the hung task's process ends", func() bool { return len(c.Processes("task hang")) == 0 })
@@ -236,17 +241,18 @@ func (r *batchdRun) exited() bool {
 	}
 }
 
-// waitRunning waits until the master lists n running tasks of the framework
-// on agentID ("" for any agent), failing the test if batchd exits first.
-func waitRunning(t *testing.T, c *mesoskit.Cluster, r *batchdRun, framework, agentID string, n int) {
+// waitRunning waits until the master lists n running tasks of batchd's
+// framework on agentID ("" for any agent), failing the test if batchd exits
+// first.
+func waitRunning(t *testing.T, c *mesoskit.Cluster, r *batchdRun, agentID string, n int) {
 	t.Helper()
-	waitUntil(t, time.Minute, fmt.Sprintf("%d tasks of %s running", n, framework), func() bool {
+	waitUntil(t, time.Minute, fmt.Sprintf("%d tasks running", n), func() bool {
 		if r.exited() {
 			code, out, errOut := r.wait()
 			t.Fatalf("batchd exited %d before its tasks ran\nstdout:\n%s\nstderr:\n%s", code, out, tail(errOut))
 		}
 		running := 0
-		for _, tk := range frameworkTasks(t, c, framework) {
+		for _, tk := range frameworkTasks(t, c, r.stderr.String()) {
 			if tk.State == "TASK_RUNNING" && (agentID == "" || tk.SlaveID == agentID) {
 				running++
 			}

@@ -224,6 +224,7 @@ func jobSpec(j config.Job) jobs.Spec {
 		s.Artifacts = append(s.Artifacts, workload.Artifact{
 			URI: a.URI, Executable: a.Executable, Extract: extract, Cache: a.Cache,
 			OutputFile: a.OutputFile, Checksum: a.Checksum, Direct: a.Mode == config.ModeDirect,
+			Immutable: a.Immutable,
 		})
 	}
 	return s

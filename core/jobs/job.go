@@ -11,7 +11,7 @@ import (
 	"github.com/batchd/batchd/core"
 	"github.com/batchd/batchd/core/sched"
 	"github.com/batchd/batchd/core/staging"
-	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/core/staging/fetchsrc"
 	"github.com/batchd/batchd/plugins/sdk"
 	"github.com/batchd/batchd/plugins/workload"
 )
@@ -247,17 +247,19 @@ func (r *Runner) uris(ctx context.Context, lease *staging.Lease, arts []workload
 	return out, nil
 }
 
-// stage fetches an artifact into the store through the fetcher plugin for its scheme.
+// stage fetches an artifact into the store through the fetcher plugin for
+// its scheme, or reuses the copy staged before when the plugin says the
+// source is unchanged (or the artifact is immutable, or its checksum is
+// stored): see staging.Store.StageSource.
 func (r *Runner) stage(ctx context.Context, lease *staging.Lease, a workload.Artifact) (staging.Blob, error) {
 	scheme := core.Scheme(a.URI)
 	f, err := r.cfg.Plugins.FetcherFor(ctx, scheme)
 	if err != nil {
 		return staging.Blob{}, fmt.Errorf("staging %s: %w", sdk.RedactURI(a.URI), err)
 	}
-	blob, err := r.cfg.Store.StageFor(ctx, lease, a.URI, a.Checksum, func(ctx context.Context, t staging.Target) (int64, string, error) {
-		res, err := f.Fetch(ctx, fetcher.Request{URI: a.URI, Dest: t.Dest, Offset: t.Offset, KeepPartial: true}, func(p fetcher.Progress) { t.Progress(p.Bytes, p.Total) })
-		return res.Size, res.SHA256, err
-	})
+	src := fetchsrc.Of(f, a.URI)
+	src.Checksum, src.Immutable = a.Checksum, a.Immutable
+	blob, err := r.cfg.Store.StageSource(ctx, lease, src)
 	return blob, err // the store's errors name the URI
 }
 

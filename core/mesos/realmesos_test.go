@@ -2,6 +2,7 @@ package mesoscluster
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -19,6 +20,22 @@ func reconciled(taskID string, st core.TaskState) func(core.Event) bool {
 		return ev.Update != nil && ev.Update.TaskID == taskID && ev.Update.State == st &&
 			ev.Update.Reason == "REASON_RECONCILIATION"
 	}
+}
+
+// waitAll waits until each of matches has matched an event, in any order:
+// Mesos sends the updates of different tasks in no set order.
+func (r *running) waitAll(t *testing.T, what string, matches ...func(core.Event) bool) {
+	t.Helper()
+	left := slices.Clone(matches)
+	r.waitWithin(t, realWait, what, func(ev core.Event) bool {
+		for i, m := range left {
+			if m(ev) {
+				left = slices.Delete(left, i, i+1)
+				break
+			}
+		}
+		return len(left) == 0
+	})
 }
 
 // TestAgainstRealMesos drives the engine against Apache Mesos 1.11.1 with
@@ -41,15 +58,8 @@ func TestAgainstRealMesos(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// The two updates arrive in either order.
-			finished, running := updateOf("ok.1", core.TaskFinished), updateOf("sleep.1", core.TaskRunning)
-			seen := 0
-			r.waitWithin(t, realWait, "ok.1 TASK_FINISHED and sleep.1 TASK_RUNNING", func(ev core.Event) bool {
-				if finished(ev) || running(ev) {
-					seen++
-				}
-				return seen == 2
-			})
+			r.waitAll(t, "ok.1 TASK_FINISHED and sleep.1 TASK_RUNNING",
+				updateOf("ok.1", core.TaskFinished), updateOf("sleep.1", core.TaskRunning))
 
 			// Explicit: the running task's state, and TASK_LOST for one the
 			// master never saw (batchd is not partition-aware).
@@ -57,8 +67,8 @@ func TestAgainstRealMesos(t *testing.T) {
 			if err := r.cl.Reconcile(context.Background(), refs); err != nil {
 				t.Fatal(err)
 			}
-			r.waitWithin(t, realWait, "explicit answer for sleep.1", reconciled("sleep.1", core.TaskRunning))
-			r.waitWithin(t, realWait, "explicit answer for nosuch.1", reconciled("nosuch.1", core.TaskLost))
+			r.waitAll(t, "explicit answers for sleep.1 and nosuch.1",
+				reconciled("sleep.1", core.TaskRunning), reconciled("nosuch.1", core.TaskLost))
 
 			// Implicit: every task the master holds for the framework.
 			if err := r.cl.Reconcile(context.Background(), nil); err != nil {

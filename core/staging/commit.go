@@ -10,17 +10,27 @@ import (
 )
 
 // safeFetch calls fetch, turning a panic into an error so waiters never hang.
-func safeFetch(ctx context.Context, t Target, fetch FetchToFunc) (size int64, digest string, err error) {
+func safeFetch(ctx context.Context, t Target, fetch func(context.Context, Target) (Fetched, error)) (got Fetched, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("fetcher panicked: %v", r)
 		}
 	}()
-	size, digest, err = fetch(ctx, t)
+	got, err = fetch(ctx, t)
 	if err == nil && ctx.Err() != nil {
 		err = ctx.Err()
 	}
-	return size, digest, err
+	return got, err
+}
+
+// safeStat calls stat like safeFetch calls a fetch.
+func safeStat(ctx context.Context, stat func(context.Context, string) (string, error), validator string) (v string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("stat panicked: %v", r)
+		}
+	}()
+	return stat(ctx, validator)
 }
 
 // hashAndSync returns the SHA-256 and size of the file at p and fsyncs it.

@@ -19,7 +19,11 @@ type indexFile struct {
 	Used    map[string]time.Time `json:"used,omitempty"`
 }
 
-const indexVersion = 1
+// indexVersion 2 added validators and identity keys. A version-1 index
+// loads with no entries (they could not be revalidated, so each would be
+// fetched again anyway; identical bytes still find their blob); a newer
+// version is refused.
+const indexVersion = 2
 
 func (s *Store) indexPath() string { return filepath.Join(s.dir, "index.json") }
 
@@ -39,8 +43,12 @@ func (s *Store) loadIndex() (map[string]entry, map[string]time.Time, error) {
 	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, nil, fmt.Errorf("decoding index %s: %w", s.indexPath(), err)
 	}
-	if f.Version != indexVersion {
-		return nil, nil, fmt.Errorf("index %s has version %d, want %d", s.indexPath(), f.Version, indexVersion)
+	if f.Version > indexVersion || f.Version < 1 {
+		return nil, nil, fmt.Errorf("index %s has version %d, this batchd reads versions 1 to %d (written by a newer batchd?)", s.indexPath(), f.Version, indexVersion)
+	}
+	if f.Version < indexVersion {
+		s.log.Info("staging: index from an older batchd; its entries will be fetched again", "index", s.indexPath(), "version", f.Version)
+		return idx, f.Used, nil
 	}
 	for key, ent := range f.Entries {
 		if !validDigest(ent.Digest) {

@@ -8,17 +8,57 @@ import (
 	"github.com/batchd/batchd/plugins/sdk"
 )
 
-// flight is one fetch in progress, shared by every Stage call for its URI.
+// Source is one artifact to stage: where its bytes come from, and how to
+// tell whether they changed since a copy was staged.
+type Source struct {
+	// URI names the artifact. It may carry credentials; the store never
+	// keeps or shows them in clear.
+	URI string
+	// Checksum is "sha256:<hex>" or empty. A stored blob with that digest
+	// is used whatever the URI, without asking the source.
+	Checksum string
+	// Identity names whatever besides the URI picks the bytes the source
+	// gives (the fetcher and its settings: another FTP user, other HTTP
+	// headers), so that two such sources never share an index entry. It is
+	// hashed into the index key, never stored in clear. May be empty.
+	Identity string
+	// Immutable says the URI's bytes never change (cache = "immutable"): a
+	// copy staged on an earlier run is reused without asking the source.
+	Immutable bool
+	// Fetch writes the bytes to t.Dest (see FetchToFunc) and says which
+	// version of the object it fetched.
+	Fetch func(ctx context.Context, t Target) (Fetched, error)
+	// Stat returns the validator of the version the source holds now, ""
+	// when it cannot say; validator is the one recorded with the staged
+	// copy, for a conditional request. Nil means the source can never say.
+	Stat func(ctx context.Context, validator string) (string, error)
+}
+
+// Fetched is what a Source's Fetch reports.
+type Fetched struct {
+	// Size and SHA256 describe the whole file written, as FetchToFunc's do.
+	Size   int64
+	SHA256 string
+	// Validator names the version of the object fetched (an opaque string
+	// that changes whenever the bytes may have), "" when the source cannot
+	// say. Only an entry with a validator can be revalidated on a later run.
+	Validator string
+}
+
+// flight is one fetch (or revalidation) in progress, shared by every Stage
+// call for its index key.
 type flight struct {
 	want    string // the starting caller's checksum digest, or ""
 	done    chan struct{}
 	cancel  context.CancelCauseFunc
 	waiters int    // guarded by Store.mu
 	joins   []join // leases waiting for the blob; guarded by Store.mu
+	prev    string // digest of the earlier copy the flight holds while it revalidates, or ""
 
 	// Set before done is closed.
-	ent entry
-	err error
+	ent     entry
+	fetched bool // ent came from a fetch, not from revalidating the earlier copy
+	err     error
 }
 
 // join is a lease waiting on a flight, with its caller's checksum digest.
@@ -27,143 +67,233 @@ type join struct {
 	want string
 }
 
-// Stage makes sure the bytes uri names are in the store and returns their blob.
-//
-// A URI this store has staged before (in this run or, through index.json, an
-// earlier one) returns at once without fetching. Otherwise fetch is called to
-// write the bytes to a temporary file; concurrent calls for the same URI share
-// one fetch and its outcome. If ctx ends first, Stage returns ctx.Err()
-// without cancelling the fetch, unless no other caller is still waiting for it.
-//
-// checksum is "sha256:<hex>" or empty. When the staged digest differs, the
-// error wraps ErrChecksum and names the URI and both digests; bytes fetched
-// for a call whose checksum failed are not kept. A malformed checksum fails
-// with ErrBadChecksum before anything is fetched. Callers sharing a fetch
-// each check their own checksum against its digest; the fetched bytes are
-// kept when they pass the checksum of the caller that started the fetch.
-// Bytes whose size or digest differ from what fetch reported are discarded
-// with ErrCorrupt. When the store is bounded and the blob cannot fit beside
-// the blobs held by leases, the error wraps ErrFull. Every error names the
-// URI (with any password redacted).
-//
-// Stage holds nothing: a bounded store may evict the blob as soon as room
-// is needed. Use StageFor with a Lease to keep it.
+// Stage makes sure the bytes uri names are in the store and returns their
+// blob. It is StageSource for a source that cannot be revalidated: a copy
+// staged earlier in this Store's life is reused, one from an earlier run
+// (index.json) is fetched again. Stage holds nothing: a bounded store may
+// evict the blob as soon as room is needed. Use StageFor with a Lease to
+// keep it.
 func (s *Store) Stage(ctx context.Context, uri string, checksum string, fetch FetchFunc) (Blob, error) {
-	to := func(ctx context.Context, t Target) (int64, string, error) { return fetch(ctx, t.Dest) }
-	return s.stage(ctx, nil, uri, checksum, to, false)
+	src := Source{URI: uri, Checksum: checksum, Fetch: func(ctx context.Context, t Target) (Fetched, error) {
+		size, digest, err := fetch(ctx, t.Dest)
+		return Fetched{Size: size, SHA256: digest}, err
+	}}
+	return s.stage(ctx, nil, src, false)
 }
 
-// StageFor is Stage with a lease, progress and resume. The returned blob is
-// held by l (when l is not nil) until l.Release, so it is never evicted
-// while the job that staged it runs; a caller whose checksum fails holds
-// nothing. fetch receives a Target: it reports progress through
-// Target.Progress (to Options.Progress and the log) and may resume an
-// interrupted earlier fetch of the same URI from Target.Offset. Staging
-// with a released lease, or a lease of another store, fails with
-// ErrReleased.
+// StageFor is StageSource for a source that cannot be revalidated (no Stat,
+// no validators).
 func (s *Store) StageFor(ctx context.Context, l *Lease, uri string, checksum string, fetch FetchToFunc) (Blob, error) {
-	return s.stage(ctx, l, uri, checksum, fetch, true)
+	src := Source{URI: uri, Checksum: checksum, Fetch: func(ctx context.Context, t Target) (Fetched, error) {
+		size, digest, err := fetch(ctx, t)
+		return Fetched{Size: size, SHA256: digest}, err
+	}}
+	return s.stage(ctx, l, src, true)
 }
 
-func (s *Store) stage(ctx context.Context, l *Lease, uri, checksum string, fetch FetchToFunc, resumable bool) (Blob, error) {
-	want, err := parseChecksum(checksum)
-	if err != nil {
-		return Blob{}, fmt.Errorf("staging %s: %w", sdk.RedactURI(uri), err)
-	}
-	key := sdk.RedactURI(uri) // the index key: index.json never holds a secret
-	name := BaseName(uri)
+// StageSource makes sure the bytes src names are in the store and returns
+// their blob, held by l (when l is not nil) until l.Release, so it is never
+// evicted while the job that staged it runs; a caller whose checksum fails
+// holds nothing.
+//
+// When a copy can be used without fetching:
+//   - with src.Checksum, a stored blob with that digest is used whatever
+//     the URI;
+//   - a URI this Store fetched or revalidated before (this run) is reused
+//     at once: one URI is revalidated once per run, not once per task;
+//   - a copy staged on an earlier run (index.json) is reused when
+//     src.Immutable, or when src.Stat returns the validator recorded with
+//     it (non-empty). Otherwise, when the source cannot say, has changed,
+//     or Stat fails, it is fetched again (identical bytes still share one
+//     blob).
+//
+// Otherwise src.Fetch writes the bytes to a temporary file; concurrent
+// calls for the same source share one fetch (or revalidation) and its
+// outcome. Fetch reports progress through Target.Progress (to
+// Options.Progress and the log) and may resume an interrupted earlier
+// fetch of the same source from Target.Offset. If ctx ends first,
+// StageSource returns ctx.Err() without cancelling the fetch, unless no
+// other caller is still waiting for it.
+//
+// A malformed checksum fails with ErrBadChecksum before anything is
+// fetched. A cached copy with another digest than the checksum is a reason
+// to fetch again; the error wraps ErrChecksum, naming both digests, only
+// when the freshly fetched bytes differ, and those bytes are not kept.
+// Bytes whose size or digest differ from what Fetch reported are discarded
+// with ErrCorrupt. When the store is bounded and the blob cannot fit beside
+// the blobs held by leases, the error wraps ErrFull. Staging with a
+// released lease, or a lease of another store, fails with ErrReleased.
+// Every error names the URI (with any password redacted).
+func (s *Store) StageSource(ctx context.Context, l *Lease, src Source) (Blob, error) {
+	return s.stage(ctx, l, src, true)
+}
 
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return Blob{}, fmt.Errorf("staging %s: %w", key, ErrClosed)
+func (s *Store) stage(ctx context.Context, l *Lease, src Source, resumable bool) (Blob, error) {
+	shown := sdk.RedactURI(src.URI)
+	want, err := parseChecksum(src.Checksum)
+	if err != nil {
+		return Blob{}, fmt.Errorf("staging %s: %w", shown, err)
 	}
-	if l != nil && (l.released || l.s != s) {
-		s.mu.Unlock()
-		return Blob{}, fmt.Errorf("staging %s: %w", key, ErrReleased)
-	}
-	if ent, ok := s.index[key]; ok && s.stored[ent.Digest] != nil {
-		if want == "" || want == ent.Digest {
-			if l != nil {
-				l.holdLocked(ent.Digest)
-			} else {
-				s.touchLocked(s.stored[ent.Digest])
-			}
+	key := s.keyOf(src.URI, src.Identity)
+	name := BaseName(src.URI)
+
+	for force := false; ; force = true {
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return Blob{}, fmt.Errorf("staging %s: %w", shown, ErrClosed)
+		}
+		if l != nil && (l.released || l.s != s) {
+			s.mu.Unlock()
+			return Blob{}, fmt.Errorf("staging %s: %w", shown, ErrReleased)
+		}
+		if b, ok := s.reuseLocked(l, key, want, src.Immutable); ok {
+			s.mu.Unlock()
+			b.Name = name
+			return b, nil
+		}
+		f, ok := s.flights[key]
+		if !ok {
+			f = s.startLocked(key, shown, want, src, resumable, force)
+		}
+		f.waiters++
+		if l != nil {
+			f.joins = append(f.joins, join{l: l, want: want})
 		}
 		s.mu.Unlock()
-		return s.blob(key, name, want, ent)
-	}
-	f, ok := s.flights[key]
-	if !ok {
-		f = s.startLocked(key, want, fetch, resumable)
-	}
-	f.waiters++
-	if l != nil {
-		f.joins = append(f.joins, join{l: l, want: want})
-	}
-	s.mu.Unlock()
 
-	select {
-	case <-f.done:
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			s.leave(key, f, l)
+			return Blob{}, fmt.Errorf("staging %s: %w", shown, ctx.Err())
+		}
 		if f.err != nil {
 			return Blob{}, f.err
 		}
-		b, err := s.blob(key, name, want, f.ent)
+		if want != "" && want != f.ent.Digest && !f.fetched && !force {
+			// Another caller's flight kept the earlier copy; this caller
+			// pins other bytes, so it asks the source afresh.
+			continue
+		}
+		b, err := s.blob(shown, name, want, f.ent)
 		if err == nil && l != nil && !l.Holds(b.Digest) {
-			return Blob{}, fmt.Errorf("staging %s: %w", key, ErrReleased)
+			return Blob{}, fmt.Errorf("staging %s: %w", shown, ErrReleased)
 		}
 		return b, err
-	case <-ctx.Done():
-		s.leave(key, f, l)
-		return Blob{}, fmt.Errorf("staging %s: %w", key, ctx.Err())
 	}
 }
 
+// reuseLocked returns the blob to use without fetching or asking the
+// source, if there is one, and holds it for l (or marks it used). s.mu must
+// be held.
+func (s *Store) reuseLocked(l *Lease, key, want string, immutable bool) (Blob, bool) {
+	digest := want
+	if want == "" || s.stored[want] == nil {
+		ent, ok := s.index[key]
+		if !ok || s.stored[ent.Digest] == nil || (want != "" && want != ent.Digest) || !(s.checked[key] || immutable) {
+			return Blob{}, false
+		}
+		digest = ent.Digest
+	}
+	if l != nil {
+		l.holdLocked(digest)
+	} else {
+		s.touchLocked(s.stored[digest])
+	}
+	return Blob{Digest: digest, Size: s.stored[digest].size, Path: s.blobPath(digest)}, true
+}
+
 // blob checks a staged entry against the caller's checksum and describes it.
-func (s *Store) blob(key, name, want string, ent entry) (Blob, error) {
+func (s *Store) blob(shown, name, want string, ent entry) (Blob, error) {
 	if want != "" && want != ent.Digest {
-		return Blob{}, checksumError(key, want, ent.Digest)
+		return Blob{}, checksumError(shown, want, ent.Digest)
 	}
 	return Blob{Digest: ent.Digest, Size: ent.Size, Path: s.blobPath(ent.Digest), Name: name}, nil
 }
 
-// startLocked starts the fetch for key. s.mu must be held.
-func (s *Store) startLocked(key, want string, fetch FetchToFunc, resumable bool) *flight {
+// startLocked starts the flight for key: revalidating the copy staged on
+// an earlier run, when there is one the source can vouch for (and force is
+// not set), else fetching. s.mu must be held.
+func (s *Store) startLocked(key, shown, want string, src Source, resumable, force bool) *flight {
 	ctx, cancel := context.WithCancelCause(s.ctx)
 	f := &flight{want: want, done: make(chan struct{}), cancel: cancel}
+	var prev *entry
+	if ent, ok := s.index[key]; ok && s.stored[ent.Digest] != nil && !force && want == "" &&
+		ent.Validator != "" && src.Stat != nil {
+		// Held until the flight ends, so eviction cannot take it meanwhile.
+		s.holdLocked(ent.Digest)
+		f.prev, prev = ent.Digest, &ent
+	}
 	s.flights[key] = f
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		defer cancel(nil)
-		ent, err := s.run(ctx, cancel, key, want, fetch, resumable)
+		var (
+			ent     entry
+			fetched bool
+			err     error
+		)
+		if prev != nil && s.unchanged(ctx, shown, src, *prev) {
+			ent = *prev
+		} else {
+			ent, err = s.run(ctx, cancel, key, shown, want, src.Fetch, resumable)
+			fetched = err == nil
+		}
 		s.mu.Lock()
 		if s.flights[key] == f {
 			delete(s.flights, key)
 		}
 		if err == nil {
 			s.index[key] = ent
+			s.checked[key] = true
 			// Hand the blob to the waiting leases before dropping the
-			// fetch's own hold, so it is never unheld in between.
+			// flight's own hold, so it is never unheld in between.
 			for _, j := range f.joins {
 				if j.want == "" || j.want == ent.Digest {
 					j.l.holdLocked(ent.Digest)
 				}
 			}
-			s.releaseLocked(ent.Digest)
+			if fetched {
+				s.releaseLocked(ent.Digest)
+			}
+		}
+		if f.prev != "" {
+			s.releaseLocked(f.prev)
 		}
 		f.joins = nil
 		s.mu.Unlock()
-		if err == nil {
+		if fetched {
 			if perr := s.persist(); perr != nil {
 				// The blob is staged and usable now; only a restart loses it.
 				s.log.Warn("staging: saving index", "err", perr)
 			}
 		}
-		f.ent, f.err = ent, err
+		f.ent, f.fetched, f.err = ent, fetched, err
 		close(f.done)
 	}()
 	return f
+}
+
+// unchanged asks the source whether the copy staged earlier (prev) is still
+// what it holds. A failed Stat or an empty validator means "fetch again":
+// the fetch then reports any real problem with the source.
+func (s *Store) unchanged(ctx context.Context, shown string, src Source, prev entry) bool {
+	v, err := safeStat(ctx, src.Stat, prev.Validator)
+	switch {
+	case err != nil:
+		s.log.Info("staging: could not revalidate, fetching again", "uri", shown, "err", err)
+		return false
+	case v == "":
+		s.log.Info("staging: source cannot say whether it changed, fetching again", "uri", shown)
+		return false
+	case v != prev.Validator:
+		s.log.Info("staging: changed at the source, fetching again", "uri", shown)
+		return false
+	}
+	s.log.Debug("staging: unchanged at the source, reusing the staged copy", "uri", shown, "digest", prev.Digest)
+	return true
 }
 
 // leave drops one waiter (and its lease, if any) from f; the last one to go
@@ -188,37 +318,38 @@ func (s *Store) leave(key string, f *flight, l *Lease) {
 
 // run fetches key into a temp file, verifies it and moves it into place,
 // holding it once for the flight.
-func (s *Store) run(ctx context.Context, cancel context.CancelCauseFunc, key, want string, fetch FetchToFunc, resumable bool) (ent entry, err error) {
+func (s *Store) run(ctx context.Context, cancel context.CancelCauseFunc, key, shown, want string,
+	fetch func(context.Context, Target) (Fetched, error), resumable bool) (ent entry, err error) {
 	t, err := s.openTemp(key, resumable)
 	if err != nil {
-		return entry{}, fmt.Errorf("staging %s: creating temp file: %w", key, err)
+		return entry{}, fmt.Errorf("staging %s: creating temp file: %w", shown, err)
 	}
 	keep := false
 	defer func() { s.closeTemp(key, t, keep) }()
 
-	m := s.newMeter(key, t.offset, cancel)
-	size, reported, err := safeFetch(ctx, Target{Dest: t.path, Offset: t.offset, Progress: m.report}, fetch)
+	m := s.newMeter(shown, t.offset, cancel)
+	got, err := safeFetch(ctx, Target{Dest: t.path, Offset: t.offset, Progress: m.report}, fetch)
 	if err != nil {
 		if cause := context.Cause(ctx); errors.Is(cause, ErrFull) {
-			return entry{}, fmt.Errorf("staging %s: %w", key, cause)
+			return entry{}, fmt.Errorf("staging %s: %w", shown, cause)
 		}
 		keep = true // interrupted: what arrived may be resumed
-		return entry{}, fmt.Errorf("staging %s: %w", key, err)
+		return entry{}, fmt.Errorf("staging %s: %w", shown, err)
 	}
 	actual, actualSize, err := hashAndSync(t.path)
 	if err != nil {
-		return entry{}, fmt.Errorf("staging %s: verifying fetched file: %w", key, err)
+		return entry{}, fmt.Errorf("staging %s: verifying fetched file: %w", shown, err)
 	}
-	if actualSize != size || (reported != "" && reported != actual) {
+	if actualSize != got.Size || (got.SHA256 != "" && got.SHA256 != actual) {
 		return entry{}, fmt.Errorf("staging %s: %w: fetcher said %d bytes sha256:%s, wrote %d bytes sha256:%s",
-			key, ErrCorrupt, size, reported, actualSize, actual)
+			shown, ErrCorrupt, got.Size, got.SHA256, actualSize, actual)
 	}
 	if want != "" && want != actual {
-		return entry{}, checksumError(key, want, actual)
+		return entry{}, checksumError(shown, want, actual)
 	}
 	if err := s.commit(t.path, actual, actualSize); err != nil {
-		return entry{}, fmt.Errorf("staging %s: %w", key, err)
+		return entry{}, fmt.Errorf("staging %s: %w", shown, err)
 	}
 	m.done(actualSize)
-	return entry{Digest: actual, Size: actualSize}, nil
+	return entry{Digest: actual, Size: actualSize, Validator: got.Validator}, nil
 }

@@ -2,9 +2,12 @@
 // read-only HTTP server that hands its blobs to Mesos agents.
 //
 // A Store keeps every artifact it stages under dir/blobs/sha256/<hex>, named
-// by the SHA-256 of the bytes on disk. It remembers which URI produced which
-// blob (in memory and in dir/index.json), so an artifact that 10,000 tasks
-// use is fetched once, and concurrent requests for one URI share one fetch.
+// by the SHA-256 of the bytes on disk. It remembers which source produced
+// which blob, and which version of the source it was (a validator: an ETag,
+// a file's mtime and inode...), in memory and in dir/index.json. So an
+// artifact that 10,000 tasks use is fetched once, concurrent requests for
+// one URI share one fetch, and a later run asks the source whether it
+// changed before reusing the copy (StageSource).
 // Handler serves the blobs by digest at /artifacts/<hex>/<name>.
 //
 // Options.MaxBytes bounds the store: least recently used blobs are evicted
@@ -117,8 +120,9 @@ type Store struct {
 	now      func() time.Time
 
 	mu       sync.Mutex
-	index    map[string]entry   // index key (redacted URI) -> blob
-	flights  map[string]*flight // index key -> fetch in progress
+	index    map[string]entry   // index key (keyOf) -> blob
+	checked  map[string]bool    // index keys fetched or revalidated by this Store: reused without asking
+	flights  map[string]*flight // index key -> fetch or revalidation in progress
 	stored   map[string]*stored // digest -> every blob file in the store
 	used     int64              // sum of stored sizes
 	seq      uint64             // LRU clock
@@ -127,12 +131,16 @@ type Store struct {
 	closed   bool
 
 	persistMu sync.Mutex // serialises index.json writes
+	secret    []byte     // keys the hash of credentials in index keys (keys.go)
 }
 
 // entry is what the index knows of a staged URI.
 type entry struct {
 	Digest string `json:"digest"`
 	Size   int64  `json:"size"`
+	// Validator names the version of the source fetched (Fetched.Validator);
+	// "" when it cannot be revalidated.
+	Validator string `json:"validator,omitempty"`
 }
 
 // Open opens (creating it if needed) the store in dir and loads its index.
@@ -154,6 +162,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		progress: opts.Progress,
 		now:      time.Now,
 		flights:  make(map[string]*flight),
+		checked:  make(map[string]bool),
 		partials: make(map[string]bool),
 	}
 	if s.max < 0 {
@@ -167,6 +176,11 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := s.clearTmp(); err != nil {
 		return nil, fmt.Errorf("opening staging store %s: %w", dir, err)
 	}
+	secret, err := loadSecret(filepath.Join(dir, secretFile))
+	if err != nil {
+		return nil, fmt.Errorf("opening staging store %s: %w", dir, err)
+	}
+	s.secret = secret
 	idx, used, err := s.loadIndex()
 	if err != nil {
 		return nil, fmt.Errorf("opening staging store %s: %w", dir, err)

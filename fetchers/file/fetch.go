@@ -2,7 +2,9 @@
 // (with an empty or "localhost" host) and plain absolute paths.
 //
 // It copies the file to the destination the caller names, computing the
-// SHA-256 of the bytes written and reporting progress as it goes.
+// SHA-256 of the bytes written and reporting progress as it goes, and tells
+// batchd which version of the file it copied (stat.go), so a later run
+// reuses its staged copy only while the file is unchanged.
 //
 // It never resumes: given a Request.Offset it truncates the destination and
 // copies the whole file again, and it removes a partial destination even
@@ -32,12 +34,14 @@ const Version = "0.1.0"
 
 // Fetcher copies local files. The zero value is not used; call New.
 // It is safe for concurrent use.
-type Fetcher struct{}
+type Fetcher struct {
+	now func() time.Time // the clock validators are judged by
+}
 
 var _ fetcher.Fetcher = (*Fetcher)(nil)
 
 // New returns a file fetcher.
-func New() *Fetcher { return &Fetcher{} }
+func New() *Fetcher { return &Fetcher{now: time.Now} }
 
 // Describe reports the fetcher's name, version and the "file" scheme.
 // Plain absolute paths (no scheme) are handled too.
@@ -79,15 +83,9 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", path, classify(err))
 	}
 	defer src.Close()
-	info, err := src.Stat()
+	info, err := regular(path, src)
 	if err != nil {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", path, classify(err))
-	}
-	if info.IsDir() {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: %w: is a directory (fetching directories is not supported)", path, fetcher.ErrUnsupported)
-	}
-	if !info.Mode().IsRegular() {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: %w: not a regular file (%s)", path, fetcher.ErrUnsupported, info.Mode().Type())
+		return fetcher.Result{}, err
 	}
 	if di, err := os.Stat(req.Dest); err == nil && os.SameFile(info, di) {
 		return fetcher.Result{}, fmt.Errorf("fetching %s: destination %s is the source file", path, req.Dest)
@@ -97,7 +95,26 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 		os.Remove(req.Dest)
 		return fetcher.Result{}, fmt.Errorf("fetching %s to %s: %w", path, req.Dest, err)
 	}
+	if after, err := src.Stat(); err == nil {
+		res.Validator = fetchedValidator(info, after, res.SHA256, f.now())
+	}
 	return res, nil
+}
+
+// regular returns the metadata of the open file src (at path), refusing
+// directories and special files with fetcher.ErrUnsupported.
+func regular(path string, src *os.File) (os.FileInfo, error) {
+	info, err := src.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("fetching %s: %w", path, classify(err))
+	}
+	if info.IsDir() {
+		return nil, fmt.Errorf("fetching %s: %w: is a directory (fetching directories is not supported)", path, fetcher.ErrUnsupported)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("fetching %s: %w: not a regular file (%s)", path, fetcher.ErrUnsupported, info.Mode().Type())
+	}
+	return info, nil
 }
 
 // classify wraps a file system error in the matching fetcher sentinel.

@@ -40,8 +40,9 @@ type Config struct {
 	// on each retry up to MaxBackoff ("max_backoff"), with random jitter.
 	Backoff    time.Duration
 	MaxBackoff time.Duration
-	// MaxConnections bounds concurrent fetches, each using one control
-	// connection and one data connection at a time ("max_connections").
+	// MaxConnections bounds concurrent fetches and Stat calls, each using
+	// one control connection and one data connection at a time
+	// ("max_connections").
 	MaxConnections int
 	// CAFile names a PEM bundle trusted for ftps in addition to the system
 	// roots ("ca_file").

@@ -2,12 +2,10 @@ package ftpfetch
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/hex"
 	"fmt"
 	"hash"
 	"io"
-	"net"
 	"os"
 	"time"
 
@@ -26,22 +24,24 @@ const (
 // across attempts, so a retry continues with REST where the last one
 // stopped instead of starting over.
 type download struct {
-	cfg      Config
-	tls      *tls.Config
-	t        target
+	remote
 	out      *os.File
 	hash     hash.Hash
 	progress func(fetcher.Progress)
-	wrapData func(net.Conn) net.Conn // see dialSession
 
-	written  int64 // bytes in out and in hash
-	flushed  int64 // bytes handed to startWriteback
-	total    int64 // from SIZE, or -1 when unknown
-	sized    bool  // SIZE was asked
-	noResume bool  // the server refused REST: every retry starts over
+	written  int64   // bytes in out and in hash
+	flushed  int64   // bytes handed to startWriteback
+	total    int64   // from SIZE, or -1 when unknown
+	sized    bool    // the version was asked
+	before   version // the file's version before the first byte was read
+	noResume bool    // the server refused REST: every retry starts over
 	// prefixTime is when the prefix from an earlier fetch was last written
 	// (see adopt); zero once checked.
 	prefixTime time.Time
+	// resumed says out holds bytes of an earlier fetch, read at a time
+	// nobody knows: the result then has no validator.
+	resumed   bool
+	validator string // for the result, set when the whole file is on disk
 
 	reported   int64
 	reportedAt time.Time
@@ -67,7 +67,7 @@ func (d *download) run(ctx context.Context) (fetcher.Result, error) {
 		err := d.attempt(ctx)
 		if err == nil {
 			d.progress(fetcher.Progress{Bytes: d.written, Total: d.total})
-			return fetcher.Result{Size: d.written, SHA256: hex.EncodeToString(d.hash.Sum(nil))}, nil
+			return fetcher.Result{Size: d.written, SHA256: hex.EncodeToString(d.hash.Sum(nil)), Validator: d.validator}, nil
 		}
 		if ctx.Err() != nil {
 			return fetcher.Result{}, fmt.Errorf("fetching %s: %w", d.t.redacted, ctx.Err())
@@ -81,8 +81,9 @@ func (d *download) run(ctx context.Context) (fetcher.Result, error) {
 		d.t.redacted, fetcher.ErrUnavailable, d.cfg.Retries+1, last.err)
 }
 
-// attempt opens a session, asks for the size once, and retrieves the file
-// from d.written on. It returns nil when the whole file is on disk.
+// attempt opens a session, asks for the file's version once, and
+// retrieves the file from d.written on. It returns nil when the whole file
+// is on disk.
 func (d *download) attempt(ctx context.Context) *attemptError {
 	s, err := dialSession(ctx, d.cfg, d.tls, d.t, d.wrapData)
 	if err != nil {
@@ -90,13 +91,16 @@ func (d *download) attempt(ctx context.Context) *attemptError {
 	}
 	defer s.close()
 	if !d.sized {
-		if aerr := d.size(s); aerr != nil {
+		v, aerr := d.version(s)
+		if aerr != nil {
 			return aerr
 		}
+		d.before, d.total, d.sized = v, v.size, true
 	}
-	if whole, err := d.checkPrefix(s); err != nil {
+	if whole, err := d.checkPrefix(); err != nil {
 		return permanent(err)
 	} else if whole {
+		d.finish(s)
 		return nil
 	}
 	if d.noResume && d.written > 0 {
@@ -150,32 +154,26 @@ func (d *download) attempt(ctx context.Context) *attemptError {
 	if d.total >= 0 && d.written < d.total {
 		return retryable(fmt.Errorf("transfer ended at %d of %d bytes: %w", d.written, d.total, io.ErrUnexpectedEOF))
 	}
+	d.finish(s)
 	return nil
 }
 
-// size asks for the file's size (the progress total). A 550 is a missing
-// file or a folder; a server without SIZE leaves the total unknown.
-func (d *download) size(s *session) *attemptError {
-	n, err := s.sc.FileSize(d.t.path)
-	switch code := ftpCode(err); {
-	case err == nil:
-		d.total = n
-	case code == 550:
-		return d.missing(s, fmt.Errorf("asking its size: %w", err))
-	case code == 500 || code == 501 || code == 502 || code == 504:
-		d.total = -1
-	default:
-		return d.classify(&stepError{step: "asking its size", err: err})
+// finish sets the validator once the whole file is on disk, asking the
+// server again for the file's version: it is the one asked before the
+// first byte was read, unless the file changed meanwhile. When the server
+// cannot say now, the bytes are still good; they just get no validator.
+func (d *download) finish(s *session) {
+	after, aerr := d.version(s)
+	if aerr == nil && !d.resumed {
+		d.validator = fetchedValidator(d.before, after)
 	}
-	d.sized = true
-	return nil
 }
 
 // missing tells a folder (which the server lets us enter) from a missing
 // file after a 550.
-func (d *download) missing(s *session, err error) *attemptError {
-	if cerr := s.sc.ChangeDir(d.t.path); cerr == nil {
-		return permanent(fmt.Errorf("%w: %s is a folder; the ftp fetcher stages single files", fetcher.ErrUnsupported, d.t.path))
+func (r *remote) missing(s *session, err error) *attemptError {
+	if cerr := s.sc.ChangeDir(r.t.path); cerr == nil {
+		return permanent(fmt.Errorf("%w: %s is a folder; the ftp fetcher stages single files", fetcher.ErrUnsupported, r.t.path))
 	}
 	return permanent(fmt.Errorf("%w: %w", fetcher.ErrNotFound, err))
 }
@@ -190,6 +188,7 @@ func (d *download) restart() error {
 	}
 	d.hash.Reset()
 	d.written, d.reported, d.flushed = 0, 0, 0
+	d.resumed = false
 	return nil
 }
 

@@ -47,7 +47,7 @@ func ftpCode(err error) int {
 // USER) wrap ErrPermission, 550 ErrNotFound, other 5xx fail at once;
 // 4xx answers, refused, dropped and timed-out connections are retried. A
 // certificate the client cannot trust is permanent.
-func (d *download) classify(err error) *attemptError {
+func (r *remote) classify(err error) *attemptError {
 	var cve *tls.CertificateVerificationError
 	var uae x509.UnknownAuthorityError
 	var hne x509.HostnameError
@@ -58,12 +58,12 @@ func (d *download) classify(err error) *attemptError {
 	case errors.As(err, &cve), errors.As(err, &uae), errors.As(err, &hne):
 		return permanent(fmt.Errorf("verifying the server certificate: %w", err))
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return retryable(fmt.Errorf("%w: the server did not answer within %s", err, d.cfg.Timeout))
+		return retryable(fmt.Errorf("%w: the server did not answer within %s", err, r.cfg.Timeout))
 	case errors.Is(err, syscall.ECONNREFUSED):
 		// Retried; run wraps fetcher.ErrUnavailable once the retries are spent.
 		return retryable(err)
 	case login && (code == 530 || code == 532 || code == 0 && !isNetError(err)):
-		return permanent(fmt.Errorf("%w: login failed for user %q on %s: %w", fetcher.ErrPermission, d.t.user, d.t.addr, err))
+		return permanent(fmt.Errorf("%w: login failed for user %q on %s: %w", fetcher.ErrPermission, r.t.user, r.t.addr, err))
 	case code == 550:
 		return permanent(fmt.Errorf("%w: %w", fetcher.ErrNotFound, err))
 	case code == 530 || code == 532:

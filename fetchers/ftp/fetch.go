@@ -9,8 +9,10 @@
 // instead of hanging it. An attempt that fails for a reason worth retrying
 // (a dropped or timed-out connection, an FTP 4xx answer) is retried with
 // backoff, and the new session continues with REST where the file on disk
-// stops, hashing only the new bytes. Each concurrent fetch holds one
-// connection; max_connections bounds how many run at once.
+// stops, hashing only the new bytes. Each concurrent fetch (or Stat) holds
+// one connection; max_connections bounds how many run at once. Fetch and
+// Stat report validators built from SIZE and MDTM (stat.go), so batchd
+// reuses a staged copy only while the file is unchanged.
 //
 // Credentials: a user in the URI wins over the configured user, and a
 // password in the URI wins over the configured one (password_file or
@@ -27,6 +29,7 @@ import (
 	"net"
 	"os"
 	"sync/atomic"
+	"time"
 
 	"github.com/batchd/batchd/plugins/fetcher"
 )
@@ -41,6 +44,8 @@ type Fetcher struct {
 
 	// wrapData wraps data connections; tests set it to cut them.
 	wrapData func(net.Conn) net.Conn
+	// now is the clock modification times are judged by (stat.go).
+	now func() time.Time
 }
 
 // state is one configuration in force: its settings, TLS base and the
@@ -59,7 +64,7 @@ var _ fetcher.Fetcher = (*Fetcher)(nil)
 // given. The password is cfg.Password (Configure reads password_file or
 // password_env into it).
 func New(cfg Config) *Fetcher {
-	f := &Fetcher{base: cfg}
+	f := &Fetcher{base: cfg, now: time.Now}
 	f.state.Store(newState(cfg))
 	return f
 }
@@ -98,6 +103,25 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 	return nil
 }
 
+// acquire parses uri with the settings in force and waits for a free
+// connection, which release gives back. Its errors name the URI.
+func (f *Fetcher) acquire(ctx context.Context, uri string) (r remote, release func(), err error) {
+	st := f.state.Load()
+	t, err := parseTarget(uri, st.cfg)
+	if err != nil {
+		return remote{}, nil, err
+	}
+	if st.err != nil {
+		return remote{}, nil, fmt.Errorf("%s: %w: %w", t.redacted, fetcher.ErrInvalidConfig, st.err)
+	}
+	select {
+	case st.sem <- struct{}{}:
+	case <-ctx.Done():
+		return remote{}, nil, fmt.Errorf("%s: waiting for a free connection: %w", t.redacted, ctx.Err())
+	}
+	return remote{cfg: st.cfg, tls: st.tls, t: t, wrapData: f.wrapData, now: f.now}, func() { <-st.sem }, nil
+}
+
 // Fetch downloads req.URI to req.Dest. A missing file (FTP 550) is an
 // error wrapping fetcher.ErrNotFound; a refused login (530) wraps
 // fetcher.ErrPermission and names the user and host; a folder wraps
@@ -110,23 +134,19 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 // in req.Dest and retrieves the rest with REST Offset, starting over from
 // byte 0 when the server refuses REST or SIZE says the file is shorter
 // than Offset. The result covers the whole file, prefix included.
+//
+// The result's Validator is the file's SIZE and MDTM (see stat.go), asked
+// before the transfer and checked again after it; it is "" when the file
+// changed meanwhile, the server lacks either command, the modification
+// time is too recent to trust, or the fetch resumed an earlier one's bytes.
 func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
-	st := f.state.Load()
-	t, err := parseTarget(req.URI, st.cfg)
+	r, release, err := f.acquire(ctx, req.URI)
 	if err != nil {
-		return fetcher.Result{}, err
+		return fetcher.Result{}, fmt.Errorf("fetching %w", err)
 	}
-	if st.err != nil {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: %w: %w", t.redacted, fetcher.ErrInvalidConfig, st.err)
-	}
+	defer release()
 	if progress == nil {
 		progress = func(fetcher.Progress) {}
-	}
-	select {
-	case st.sem <- struct{}{}:
-		defer func() { <-st.sem }()
-	case <-ctx.Done():
-		return fetcher.Result{}, fmt.Errorf("fetching %s: waiting for a free connection: %w", t.redacted, ctx.Err())
 	}
 	flags := os.O_RDWR | os.O_CREATE
 	if req.Offset <= 0 {
@@ -134,12 +154,12 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 	}
 	out, err := os.OpenFile(req.Dest, flags, 0o644)
 	if err != nil {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", t.redacted, err)
+		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", r.t.redacted, err)
 	}
-	d := &download{cfg: st.cfg, tls: st.tls, t: t, out: out, hash: sha256.New(), progress: progress, wrapData: f.wrapData}
+	d := &download{remote: r, out: out, hash: sha256.New(), progress: progress}
 	if req.Offset > 0 {
 		if err = d.adopt(req.Offset); err != nil {
-			err = fmt.Errorf("fetching %s: %w", t.redacted, err)
+			err = fmt.Errorf("fetching %s: %w", r.t.redacted, err)
 		}
 	}
 	var res fetcher.Result
@@ -148,11 +168,11 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 	}
 	if err == nil {
 		if err = out.Sync(); err != nil {
-			err = fmt.Errorf("fetching %s: syncing %s: %w", t.redacted, req.Dest, err)
+			err = fmt.Errorf("fetching %s: syncing %s: %w", r.t.redacted, req.Dest, err)
 		}
 	}
 	if cerr := out.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("fetching %s: closing %s: %w", t.redacted, req.Dest, cerr)
+		err = fmt.Errorf("fetching %s: closing %s: %w", r.t.redacted, req.Dest, cerr)
 	}
 	if err != nil {
 		if !req.KeepPartial {

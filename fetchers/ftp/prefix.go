@@ -15,7 +15,10 @@ import (
 // checkPrefix); so does one written before the file's modification time
 // (by MDTM, when the server has it: the file changed since; a guard, not a
 // proof, as clocks may differ). Beyond that the fetcher cannot tell a wrong
-// prefix from a right one: the caller verifies the whole file's digest.
+// prefix from a right one: the caller verifies the whole file's digest. A
+// fetch that kept such a prefix reports no validator (when the prefix was
+// read is not known), so a later run fetches the file again rather than
+// keep a copy that may mix two versions.
 
 // adopt takes the first offset bytes of d.out as already downloaded. A file
 // shorter than offset is emptied instead (nothing to resume); bytes past
@@ -42,7 +45,7 @@ func (d *download) adopt(offset int64) error {
 	}
 	d.written, d.reported, d.flushed = n, n, n
 	if n > 0 {
-		d.prefixTime = fi.ModTime()
+		d.prefixTime, d.resumed = fi.ModTime(), true
 	}
 	return nil
 }
@@ -51,12 +54,10 @@ func (d *download) adopt(offset int64) error {
 // prefix from an earlier fetch written before the file was modified, or
 // more bytes than the file has, are stale, so the download starts over;
 // exactly as many bytes as the file has mean it is done (whole is true).
-func (d *download) checkPrefix(s *session) (whole bool, err error) {
-	if !d.prefixTime.IsZero() && s.sc.IsGetTimeSupported() {
-		if mt, err := s.sc.GetTime(d.t.path); err == nil && mt.After(d.prefixTime) {
-			d.prefixTime = time.Time{}
-			return false, d.restart()
-		}
+func (d *download) checkPrefix() (whole bool, err error) {
+	if !d.prefixTime.IsZero() && d.before.mtime.After(d.prefixTime) {
+		d.prefixTime = time.Time{}
+		return false, d.restart()
 	}
 	d.prefixTime = time.Time{}
 	switch {

@@ -21,7 +21,8 @@ type target struct {
 	redacted string // the URI with any password hidden, for errors
 }
 
-// parseTarget parses uri and picks its credentials. A user in the URI wins
+// parseTarget parses uri and picks its credentials; its errors name the
+// URI (redacted) for the caller to prefix with what it was doing. A user in the URI wins
 // over the configured one; a password in the URI wins over the configured
 // one, which is used only for the configured user. Without any user the
 // login is anonymous, with the password "anonymous@" unless one is given.
@@ -32,7 +33,7 @@ type target struct {
 func parseTarget(uri string, cfg Config) (target, error) {
 	u, err := url.Parse(uri)
 	if err != nil {
-		return target{}, fmt.Errorf("fetching %s: %w: %w", sdk.RedactURI(uri), fetcher.ErrUnsupported, sdk.URLErrorCause(err))
+		return target{}, fmt.Errorf("%s: %w: %w", sdk.RedactURI(uri), fetcher.ErrUnsupported, sdk.URLErrorCause(err))
 	}
 	red := u.Redacted()
 	var t target
@@ -41,11 +42,11 @@ func parseTarget(uri string, cfg Config) (target, error) {
 	case "ftps":
 		t.tls = true
 	default:
-		return target{}, fmt.Errorf("fetching %s: %w: want an ftp:// or ftps:// URI", red, fetcher.ErrUnsupported)
+		return target{}, fmt.Errorf("%s: %w: want an ftp:// or ftps:// URI", red, fetcher.ErrUnsupported)
 	}
 	t.host = u.Hostname()
 	if t.host == "" {
-		return target{}, fmt.Errorf("fetching %s: %w: the URI names no host", red, fetcher.ErrUnsupported)
+		return target{}, fmt.Errorf("%s: %w: the URI names no host", red, fetcher.ErrUnsupported)
 	}
 	port := u.Port()
 	if port == "" {
@@ -54,10 +55,10 @@ func parseTarget(uri string, cfg Config) (target, error) {
 	t.addr = net.JoinHostPort(t.host, port)
 	t.path = strings.TrimPrefix(u.Path, "/")
 	if t.path == "" || strings.HasSuffix(t.path, "/") {
-		return target{}, fmt.Errorf("fetching %s: %w: the URI names no file", red, fetcher.ErrUnsupported)
+		return target{}, fmt.Errorf("%s: %w: the URI names no file", red, fetcher.ErrUnsupported)
 	}
 	if strings.ContainsAny(t.path, "\r\n\x00") {
-		return target{}, fmt.Errorf("fetching %s: %w: the path holds a control character", red, fetcher.ErrUnsupported)
+		return target{}, fmt.Errorf("%s: %w: the path holds a control character", red, fetcher.ErrUnsupported)
 	}
 	t.user, t.password = cfg.User, cfg.Password
 	if u.User != nil && u.User.Username() != "" {
@@ -77,7 +78,7 @@ func parseTarget(uri string, cfg Config) (target, error) {
 		t.password = "anonymous@"
 	}
 	if strings.ContainsAny(t.user+t.password, "\r\n\x00") {
-		return target{}, fmt.Errorf("fetching %s: %w: the user or password holds a control character", red, fetcher.ErrUnsupported)
+		return target{}, fmt.Errorf("%s: %w: the user or password holds a control character", red, fetcher.ErrUnsupported)
 	}
 	t.redacted = red
 	return t, nil

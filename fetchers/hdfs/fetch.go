@@ -17,6 +17,10 @@
 //
 // A read that fails after the client has tried every replica of a block is
 // resumed from the offset already written, on a fresh connection.
+//
+// Fetch and Stat report validators built from the namenode's length,
+// modification time and inode id of a file, or of every entry of a tree
+// (stat.go), so batchd reuses a staged copy only while it is unchanged.
 package hdfsfetch
 
 import (
@@ -28,6 +32,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
@@ -42,12 +47,16 @@ const Version = "0.1.0"
 type Fetcher struct {
 	mu  sync.RWMutex
 	cfg Config
+	now func() time.Time // the clock modification times are judged by (stat.go)
 }
 
-var _ fetcher.Fetcher = (*Fetcher)(nil)
+var (
+	_ fetcher.Fetcher = (*Fetcher)(nil)
+	_ fetcher.Stater  = (*Fetcher)(nil)
+)
 
 // New returns an HDFS fetcher with the given settings.
-func New(cfg Config) *Fetcher { return &Fetcher{cfg: cfg} }
+func New(cfg Config) *Fetcher { return &Fetcher{cfg: cfg, now: time.Now} }
 
 // Describe reports the fetcher's name, version and the "hdfs" scheme.
 func (f *Fetcher) Describe(ctx context.Context) (fetcher.Info, error) {
@@ -87,26 +96,20 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 // an error wrapping ctx.Err().
 //
 // With req.Offset > 0 and a file (not a directory) at least that long and
-// not modified since req.Dest was last written, it resumes: it hashes the first Offset bytes already in req.Dest and reads
-// the rest from Offset on. The result covers the whole file.
+// not modified since req.Dest was last written, it resumes: it hashes the
+// first Offset bytes already in req.Dest and reads the rest from Offset
+// on. The result covers the whole file.
+//
+// The result's Validator names the version read (see stat.go): it is ""
+// when the file or tree changed while it was read, a modification time is
+// too recent to trust, or the fetch resumed an earlier one's bytes.
 func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
-	f.mu.RLock()
-	cfg := f.cfg
-	f.mu.RUnlock()
 	if progress == nil {
 		progress = func(fetcher.Progress) {}
 	}
-	conf, err := cfg.loadHadoopConf()
+	s, err := f.open(ctx, req.URI)
 	if err != nil {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: %w: %w", sdk.RedactURI(req.URI), fetcher.ErrInvalidConfig, err)
-	}
-	t, err := cfg.resolve(req.URI, conf)
-	if err != nil {
-		return fetcher.Result{}, err
-	}
-	s, err := open(ctx, cfg, conf, t)
-	if err != nil {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", sdk.RedactURI(req.URI), err)
+		return fetcher.Result{}, fmt.Errorf("fetching %w", err)
 	}
 	defer s.close()
 	res, err := s.fetchTo(req, progress)
@@ -119,10 +122,35 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 	return res, nil
 }
 
+// open resolves uri with the settings in force and connects to its
+// namenodes. Its errors name the URI (redacted).
+func (f *Fetcher) open(ctx context.Context, uri string) (*session, error) {
+	f.mu.RLock()
+	cfg := f.cfg
+	f.mu.RUnlock()
+	conf, err := cfg.loadHadoopConf()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: %w", sdk.RedactURI(uri), fetcher.ErrInvalidConfig, err)
+	}
+	t, err := cfg.resolve(uri, conf)
+	if err != nil {
+		return nil, err
+	}
+	s, err := open(ctx, cfg, conf, t)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", sdk.RedactURI(uri), err)
+	}
+	s.now = f.now
+	return s, nil
+}
+
 // fetchTo writes the file or tree to req.Dest, from req.Offset for a file
-// when Dest holds that prefix, hashing and reporting progress.
+// when Dest holds that prefix, hashing and reporting progress. The result's
+// validator is the version read before the bytes (see stat.go), if the
+// namenode still reports it afterwards.
 func (s *session) fetchTo(req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
 	dest := req.Dest
+	before := newVersion(s.now())
 	info, err := s.client.Stat(s.target.path)
 	if err != nil {
 		return fetcher.Result{}, classify(err)
@@ -139,8 +167,9 @@ func (s *session) fetchTo(req fetcher.Request, progress func(fetcher.Progress)) 
 	pw := &progressWriter{w: aw, n: start, total: total, report: progress}
 	pw.report(fetcher.Progress{Bytes: start, Total: total})
 	if info.IsDir() {
-		err = s.writeTree(pw, s.target.path)
+		err = s.writeTree(pw, s.target.path, info, before)
 	} else {
+		before.add(entryName(s.target.path), info)
 		err = s.copyFile(pw, s.target.path, start, info.Size())
 	}
 	if werr := aw.Close(); err == nil {
@@ -159,7 +188,13 @@ func (s *session) fetchTo(req fetcher.Request, progress func(fetcher.Progress)) 
 		return fetcher.Result{}, err
 	}
 	pw.flush()
-	return fetcher.Result{Size: pw.n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	res := fetcher.Result{Size: pw.n, SHA256: hex.EncodeToString(h.Sum(nil))}
+	if start == 0 { // bytes kept from an earlier fetch were read at a time nobody knows
+		if after, err := s.version(s.target.path); err == nil {
+			res.Validator = fetchedValidator(before, after)
+		}
+	}
+	return res, nil
 }
 
 // classify wraps an HDFS client error in the matching fetcher sentinel.

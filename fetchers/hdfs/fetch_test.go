@@ -40,7 +40,13 @@ func digest(b []byte) string {
 // the real gRPC shims.
 func configured(t *testing.T, settings string) fetcher.Fetcher {
 	t.Helper()
-	f := fetchertest.Conn(t, New(DefaultConfig()))
+	return configuredImpl(t, New(DefaultConfig()), settings)
+}
+
+// configuredImpl is configured for impl.
+func configuredImpl(t *testing.T, impl *Fetcher, settings string) fetcher.Fetcher {
+	t.Helper()
+	f := fetchertest.Conn(t, impl)
 	if err := f.Configure(context.Background(), json.RawMessage(settings)); err != nil {
 		t.Fatalf("Configure(%s): %v", settings, err)
 	}

@@ -17,7 +17,9 @@ import (
 // file or last written before the file's modification time (the file
 // changed since; a guard, not a proof, as clocks may differ). Beyond that
 // the fetcher cannot tell a wrong prefix from a right one: the caller
-// verifies the whole file's digest.
+// verifies the whole file's digest. A fetch that kept such a prefix reports
+// no validator (when the prefix was read is not known), so a later run
+// fetches the file again rather than keep a copy that may mix two versions.
 
 // openDest opens dest for an object of size bytes (-1 for a directory's
 // tar stream) modified at modTime, and returns it positioned after the

@@ -39,20 +39,21 @@ func (c Config) loadHadoopConf() (hadoopconf.HadoopConf, error) {
 	return conf, nil
 }
 
-// resolve turns an hdfs URI into namenode addresses and a path:
+// resolve turns an hdfs URI into namenode addresses and a path (its errors
+// name the URI, for the caller to say what it was doing):
 // hdfs://host:port/p names its namenode, hdfs://NS/p a name service of the
 // Hadoop configuration (or a host on port 8020), hdfs:///p the configured
 // namenodes or else fs.defaultFS.
 func (c Config) resolve(uri string, conf hadoopconf.HadoopConf) (target, error) {
 	u, err := url.Parse(uri)
 	if err != nil {
-		return target{}, fmt.Errorf("parsing %s: %w: %w", sdk.RedactURI(uri), fetcher.ErrUnsupported, sdk.URLErrorCause(err))
+		return target{}, fmt.Errorf("%s: %w: %w", sdk.RedactURI(uri), fetcher.ErrUnsupported, sdk.URLErrorCause(err))
 	}
 	if u.Scheme != "hdfs" {
-		return target{}, fmt.Errorf("fetching %s: %w: scheme %q is not hdfs", sdk.RedactURI(uri), fetcher.ErrUnsupported, u.Scheme)
+		return target{}, fmt.Errorf("%s: %w: scheme %q is not hdfs", sdk.RedactURI(uri), fetcher.ErrUnsupported, u.Scheme)
 	}
 	if u.User != nil {
-		return target{}, fmt.Errorf("fetching %s: %w: user info in hdfs URIs is not supported; set user in [fetchers.hdfs]", sdk.RedactURI(uri), fetcher.ErrUnsupported)
+		return target{}, fmt.Errorf("%s: %w: user info in hdfs URIs is not supported; set user in [fetchers.hdfs]", sdk.RedactURI(uri), fetcher.ErrUnsupported)
 	}
 	p := u.Path
 	if p == "" {
@@ -67,13 +68,13 @@ func (c Config) resolve(uri string, conf hadoopconf.HadoopConf) (target, error) 
 		}
 		fs, err := url.Parse(conf["fs.defaultFS"])
 		if err != nil || fs.Scheme != "hdfs" || fs.Host == "" {
-			return target{}, fmt.Errorf("fetching %s: %w: no namenode: set namenodes in [fetchers.hdfs] or fs.defaultFS in $HADOOP_CONF_DIR/core-site.xml", sdk.RedactURI(uri), fetcher.ErrInvalidConfig)
+			return target{}, fmt.Errorf("%s: %w: no namenode: set namenodes in [fetchers.hdfs] or fs.defaultFS in $HADOOP_CONF_DIR/core-site.xml", sdk.RedactURI(uri), fetcher.ErrInvalidConfig)
 		}
 		authority = fs.Host
 	}
 	t.namenodes, err = nameservice(authority, conf)
 	if err != nil {
-		return target{}, fmt.Errorf("fetching %s: %w", sdk.RedactURI(uri), err)
+		return target{}, fmt.Errorf("%s: %w", sdk.RedactURI(uri), err)
 	}
 	return t, nil
 }

@@ -26,6 +26,7 @@ type session struct {
 	client *hdfs.Client
 	conns  *connSet
 	stop   func() bool
+	now    func() time.Time // see Fetcher
 }
 
 // open connects to the target's namenodes.

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/batchd/batchd/internal/validator"
 	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
 )
@@ -40,6 +41,7 @@ type download struct {
 	written   int64  // bytes in out and in hash
 	total     int64  // expected size, -1 when unknown
 	validator string // ETag or Last-Modified of the first answer, for If-Range
+	version   string // the 200 answer's Result.Validator (validator.OfResponse); "" after a restart
 	// prefixTime is when Dest's prefix from an earlier fetch was last
 	// written (see adopt); zero once an answer has been accepted.
 	prefixTime time.Time
@@ -71,7 +73,7 @@ func (d *download) run(ctx context.Context) (fetcher.Result, error) {
 			if d.written != d.reported {
 				d.progress(fetcher.Progress{Bytes: d.written, Total: d.total})
 			}
-			return fetcher.Result{Size: d.written, SHA256: hex.EncodeToString(d.hash.Sum(nil))}, nil
+			return fetcher.Result{Size: d.written, SHA256: hex.EncodeToString(d.hash.Sum(nil)), Validator: d.version}, nil
 		}
 		if ctx.Err() != nil {
 			return fetcher.Result{}, fmt.Errorf("fetching %s: %w", red, ctx.Err())
@@ -152,7 +154,10 @@ func (d *download) accept(resp *http.Response) *attemptError {
 		if err := d.restart(); err != nil {
 			return permanent(err)
 		}
-		d.validator = validator(resp.Header)
+		d.validator = ifRange(resp.Header)
+		// A 206 that continues this body is the same version: it answers
+		// If-Range with d.validator, which version is built from.
+		d.version = validator.OfResponse(resp.Header, time.Now())
 		if resp.ContentLength >= 0 {
 			d.total = resp.ContentLength
 		}
@@ -175,7 +180,7 @@ func (d *download) accept(resp *http.Response) *attemptError {
 		}
 		d.prefixTime = time.Time{}
 		if d.validator == "" {
-			d.validator = validator(resp.Header)
+			d.validator = ifRange(resp.Header)
 		}
 		switch {
 		case size >= 0:
@@ -206,6 +211,7 @@ func (d *download) restart() error {
 	}
 	d.hash = sha256.New()
 	d.written, d.total, d.reported = 0, -1, 0
+	d.version = ""
 	d.prefixTime = time.Time{}
 	return nil
 }
@@ -224,9 +230,9 @@ func (d *download) write(p []byte) error {
 	return nil
 }
 
-// validator returns the If-Range value for a response: a strong ETag, else
+// ifRange returns the If-Range value for a response: a strong ETag, else
 // Last-Modified, else "".
-func validator(h http.Header) string {
+func ifRange(h http.Header) string {
 	if etag := h.Get("ETag"); etag != "" && !strings.HasPrefix(etag, "W/") {
 		return etag
 	}

@@ -70,6 +70,22 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 	return nil
 }
 
+// target parses uri and returns the client to reach it with; errors say op.
+func (f *Fetcher) target(op, uri string) (*url.URL, *client, error) {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s %s: %w: %w", op, sdk.RedactURI(uri), fetcher.ErrUnsupported, sdk.URLErrorCause(err))
+	}
+	if s := strings.ToLower(u.Scheme); (s != "http" && s != "https") || u.Host == "" {
+		return nil, nil, fmt.Errorf("%s %s: %w: want an http:// or https:// URL with a host", op, u.Redacted(), fetcher.ErrUnsupported)
+	}
+	c := f.client.Load()
+	if c.err != nil {
+		return nil, nil, fmt.Errorf("%s %s: %w: %w", op, u.Redacted(), fetcher.ErrInvalidConfig, c.err)
+	}
+	return u, c, nil
+}
+
 // Fetch downloads req.URI to req.Dest. A 404 or 410 is an error wrapping
 // fetcher.ErrNotFound, a 401 or 403 fetcher.ErrPermission; when the retries
 // are spent the error wraps fetcher.ErrUnavailable. On any error, including
@@ -79,18 +95,13 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 // With req.Offset > 0 it resumes: it hashes the first Offset bytes already
 // in req.Dest and asks for the rest with a Range request, appending on a
 // 206 that starts at Offset; on a 200, a 206 elsewhere or a 416 it starts
-// over from zero. The result covers the whole file, prefix included.
+// over from zero. The result covers the whole file, prefix included. Its
+// Validator is the 200 answer's (see version); a download resumed from an
+// earlier fetch's prefix has none.
 func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
-	u, err := url.Parse(req.URI)
+	u, c, err := f.target("fetching", req.URI)
 	if err != nil {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: %w: %w", sdk.RedactURI(req.URI), fetcher.ErrUnsupported, sdk.URLErrorCause(err))
-	}
-	if s := strings.ToLower(u.Scheme); (s != "http" && s != "https") || u.Host == "" {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: %w: want an http:// or https:// URL with a host", u.Redacted(), fetcher.ErrUnsupported)
-	}
-	c := f.client.Load()
-	if c.err != nil {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: %w: %w", u.Redacted(), fetcher.ErrInvalidConfig, c.err)
+		return fetcher.Result{}, err
 	}
 	if progress == nil {
 		progress = func(fetcher.Progress) {}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/batchd/batchd/core/staging"
+	"github.com/batchd/batchd/core/staging/fetchsrc"
 	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/fetcher/fetchertest"
 )
@@ -49,20 +50,22 @@ func TestStagingResume(t *testing.T) {
 	cfg := testConfig()
 	cfg.Retries = 0
 	f := fetchertest.Conn(t, New(cfg)) // through the gRPC shims, as batchd runs it
-	store, err := staging.Open(t.TempDir(), staging.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	fetch := func(ctx context.Context, uri string, tg staging.Target) (int64, string, error) {
-		res, err := f.Fetch(ctx, fetcher.Request{URI: uri, Dest: tg.Dest, Offset: tg.Offset, KeepPartial: true},
-			func(p fetcher.Progress) { tg.Progress(p.Bytes, p.Total) })
-		return res.Size, res.SHA256, err
-	}
+	// One store per path: a store holding /a's bytes would hand them to
+	// /b at once, as its checksum pins them.
+	stores := map[string]*staging.Store{}
 	stage := func(path string) (staging.Blob, error) {
-		uri := srv.URL + path
-		return store.StageFor(context.Background(), nil, uri, "sha256:"+want,
-			func(ctx context.Context, tg staging.Target) (int64, string, error) { return fetch(ctx, uri, tg) })
+		store := stores[path]
+		if store == nil {
+			var err error
+			if store, err = staging.Open(t.TempDir(), staging.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { store.Close() })
+			stores[path] = store
+		}
+		src := fetchsrc.Of(f, srv.URL+path)
+		src.Checksum = "sha256:" + want
+		return store.StageSource(context.Background(), nil, src)
 	}
 	quarter := fmt.Sprintf("bytes=%d-", len(data)/4)
 	steps := []struct {

@@ -6,11 +6,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Fake is a small in-process FTP server for fault injection: it speaks
 // just what jlaffaye/ftp sends for a download (USER, PASS, FEAT, TYPE,
-// EPSV, PASV, SIZE, REST, RETR, CWD, QUIT), serves Files from memory
+// EPSV, PASV, SIZE, MDTM, REST, RETR, CWD, QUIT), serves Files from memory
 // without TLS, and lets a test drop a data connection after N bytes, leave
 // a command unanswered or answer what it likes. It records what it saw.
 type Fake struct {
@@ -37,6 +38,10 @@ type FakeOptions struct {
 	// Files are served by path as the client names it; Dirs are folders.
 	Files map[string][]byte
 	Dirs  []string
+	// ModTimes, when not nil, are the files' modification times: FEAT
+	// then lists MDTM, which answers with them (a file without one gets
+	// 550). With ModTimes nil the server has no MDTM, as some do not.
+	ModTimes map[string]time.Time
 	// NoEPSV answers EPSV with 502, so the client falls back to PASV.
 	NoEPSV bool
 	// Reply, when it returns a non-empty line such as "421 busy", sends

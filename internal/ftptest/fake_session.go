@@ -72,7 +72,11 @@ func (s *fakeSession) handle(cmd, arg string, n int) bool {
 		}
 		s.reply("230 Logged in")
 	case "FEAT":
-		s.reply("211-Features:\r\n EPSV\r\n PASV\r\n SIZE\r\n REST STREAM\r\n211 End")
+		mdtm := ""
+		if o.ModTimes != nil {
+			mdtm = " MDTM\r\n"
+		}
+		s.reply("211-Features:\r\n EPSV\r\n PASV\r\n SIZE\r\n%s REST STREAM\r\n211 End", mdtm)
 	case "TYPE":
 		s.reply("200 Type set")
 	case "QUIT":
@@ -87,6 +91,14 @@ func (s *fakeSession) handle(cmd, arg string, n int) bool {
 	case "SIZE":
 		if data, ok := o.Files[arg]; ok {
 			s.reply("213 %d", len(data))
+		} else {
+			s.reply("550 %s: No such file", arg)
+		}
+	case "MDTM":
+		if mt, ok := o.ModTimes[arg]; ok {
+			s.reply("213 %s", mt.UTC().Format("20060102150405"))
+		} else if o.ModTimes == nil {
+			s.reply("502 MDTM not implemented")
 		} else {
 			s.reply("550 %s: No such file", arg)
 		}

@@ -23,16 +23,22 @@ func login(t *testing.T, addr, user, password string) *textproto.Conn {
 	if _, _, err := tc.ReadResponse(220); err != nil {
 		t.Fatal(err)
 	}
-	for _, step := range []struct {
-		cmd  string
-		want int
-	}{{"USER " + user, 331}, {"PASS " + password, 230}} {
-		if _, err := tc.Cmd("%s", step.cmd); err != nil {
-			t.Fatal(err)
-		}
-		if _, msg, err := tc.ReadResponse(step.want); err != nil {
-			t.Fatalf("%s: %v %s", strings.Fields(step.cmd)[0], err, msg)
-		}
+	if _, err := tc.Cmd("USER %s", user); err != nil {
+		t.Fatal(err)
+	}
+	// vsftpd logs anonymous in without a password.
+	code, msg, err := tc.ReadResponse(0)
+	if code == 230 {
+		return tc
+	}
+	if code != 331 {
+		t.Fatalf("USER: %v %d %s", err, code, msg)
+	}
+	if _, err := tc.Cmd("PASS %s", password); err != nil {
+		t.Fatal(err)
+	}
+	if _, msg, err := tc.ReadResponse(230); err != nil {
+		t.Fatalf("PASS: %v %s", err, msg)
 	}
 	return tc
 }
@@ -98,5 +104,51 @@ func TestFakeDrop(t *testing.T) {
 	}
 	if got := f.RestOffsets(); !slices.Equal(got, []int64{3}) {
 		t.Errorf("REST offsets %v, want [3]", got)
+	}
+}
+
+// TestModTime checks that MDTM reports what SetModTime (real servers) or
+// ModTimes (the fake) set, in UTC to the second, and that the fake without
+// ModTimes has no MDTM.
+func TestModTime(t *testing.T) {
+	mtime := time.Date(2024, 2, 29, 23, 59, 58, 0, time.FixedZone("X", 5*3600))
+	const want = "20240229185958"
+	real := func(start func(testing.TB, Options) *Server) func(t *testing.T) (string, string, string) {
+		return func(t *testing.T) (string, string, string) {
+			s := start(t, Options{})
+			s.WriteFile(t, "d/f", []byte("x"))
+			s.SetModTime(t, "d/f", mtime)
+			return s.Addr, s.User, s.Password
+		}
+	}
+	cases := []struct {
+		name     string
+		start    func(t *testing.T) (addr, user, password string)
+		wantCode int
+		wantMsg  string
+	}{
+		{"pyftpdlib", real(Start), 213, want},
+		{"vsftpd", real(StartVsftpd), 213, want},
+		{"fake", func(t *testing.T) (string, string, string) {
+			f := NewFake(t, FakeOptions{Files: map[string][]byte{"d/f": []byte("x")}, ModTimes: map[string]time.Time{"d/f": mtime}})
+			return f.Addr, f.User, f.Password
+		}, 213, want},
+		{"fake without MDTM", func(t *testing.T) (string, string, string) {
+			f := NewFake(t, FakeOptions{Files: map[string][]byte{"d/f": []byte("x")}})
+			return f.Addr, f.User, f.Password
+		}, 502, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			addr, user, password := tc.start(t)
+			c := login(t, addr, user, password)
+			if _, err := c.Cmd("MDTM d/f"); err != nil {
+				t.Fatal(err)
+			}
+			code, msg, _ := c.ReadResponse(0)
+			if code != tc.wantCode || tc.wantMsg != "" && msg != tc.wantMsg {
+				t.Errorf("MDTM: %d %q, want %d %q", code, msg, tc.wantCode, tc.wantMsg)
+			}
+		})
 	}
 }

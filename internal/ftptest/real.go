@@ -209,11 +209,26 @@ func (s *Server) URL(scheme, name string) string {
 // WriteFile puts data at name under the served root, making parent folders.
 func (s *Server) WriteFile(t testing.TB, name string, data []byte) {
 	t.Helper()
-	p := filepath.Join(s.Root, filepath.FromSlash(name))
+	p := s.path(name)
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(p, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// SetModTime sets the modification time of name under the served root,
+// which both servers report in MDTM (in UTC, to the second), as a program
+// that preserves times (touch -d, an upload with MFMT) would.
+func (s *Server) SetModTime(t testing.TB, name string, mtime time.Time) {
+	t.Helper()
+	if err := os.Chtimes(s.path(name), time.Time{}, mtime); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// path is where name lives on disk.
+func (s *Server) path(name string) string {
+	return filepath.Join(s.Root, filepath.FromSlash(name))
 }

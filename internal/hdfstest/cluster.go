@@ -18,7 +18,9 @@ import (
 	"io/fs"
 	"net"
 	"path"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Options shape a cluster. The zero value gives three datanodes, 1 MiB
@@ -73,10 +75,11 @@ func (o Options) withDefaults() Options {
 // Cluster is a running namenode and its datanodes. Its methods are safe for
 // concurrent use.
 type Cluster struct {
-	opts      Options
-	ns        *namespace
-	nn        *namenode
-	datanodes []*datanode
+	opts       Options
+	ns         *namespace
+	nn         *namenode
+	datanodes  []*datanode
+	blockReads atomic.Int64 // OP_READ_BLOCK requests received
 }
 
 // New starts a cluster. Close stops it.
@@ -149,10 +152,28 @@ func (c *Cluster) Mkdir(p string, perm fs.FileMode) error {
 	return err
 }
 
+// SetModTime sets the modification time of the file or directory p, kept
+// to the millisecond as HDFS keeps it, as ClientProtocol.setTimes does
+// (distcp -pt, or a tool that preserves times). Put sets it to the time of
+// the Put, as closing a written file does.
+func (c *Cluster) SetModTime(p string, mtime time.Time) error {
+	return c.change("setting the modification time of", p, func(n *inode) { n.mtime = mtime.Truncate(time.Millisecond) })
+}
+
+// BlockReads returns how many block reads (OP_READ_BLOCK requests) the
+// datanodes have received: what a test counts to tell whether a client
+// read a file's bytes or only asked the namenode about it.
+func (c *Cluster) BlockReads() int64 { return c.blockReads.Load() }
+
 // Deny makes p refuse access with an AccessControlException: listing it,
 // reading it, and reaching anything under it. Stat of p itself still works,
 // as in HDFS where a file's own mode does not hide it.
 func (c *Cluster) Deny(p string) error {
+	return c.change("denying", p, func(n *inode) { n.denied, n.perm = true, 0 })
+}
+
+// change applies fn to the inode at p; doing names the change in errors.
+func (c *Cluster) change(doing, p string, fn func(*inode)) error {
 	c.ns.mu.Lock()
 	defer c.ns.mu.Unlock()
 	n, err := c.ns.lookup(p, c.opts.User)
@@ -160,10 +181,9 @@ func (c *Cluster) Deny(p string) error {
 		return err
 	}
 	if n == nil {
-		return fmt.Errorf("denying %s: %w", path.Clean(p), fs.ErrNotExist)
+		return fmt.Errorf("%s %s: %w", doing, path.Clean(p), fs.ErrNotExist)
 	}
-	n.denied = true
-	n.perm = 0
+	fn(n)
 	return nil
 }
 

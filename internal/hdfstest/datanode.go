@@ -106,6 +106,7 @@ func (dn *datanode) serveConn(conn net.Conn) {
 			dn.c.logf("datanode %d: %v", dn.index, err)
 			return
 		}
+		dn.c.blockReads.Add(1)
 		if err := dn.readBlock(bw, op); err != nil {
 			if !errors.Is(err, errCut) && !errors.Is(err, net.ErrClosed) {
 				dn.c.logf("datanode %d: %v", dn.index, err)

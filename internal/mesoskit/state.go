@@ -45,6 +45,16 @@ func (f Framework) AllTasks() []Task {
 	return all
 }
 
+// Framework returns the framework with the id, active or completed.
+func (s *State) Framework(id string) (Framework, bool) {
+	for _, f := range append(append([]Framework(nil), s.Frameworks...), s.CompletedFrameworks...) {
+		if f.ID == id {
+			return f, true
+		}
+	}
+	return Framework{}, false
+}
+
 // FrameworksNamed returns every framework named name the master knows, active or
 // completed.
 func (s *State) FrameworksNamed(name string) []Framework {
@@ -57,7 +67,9 @@ func (s *State) FrameworksNamed(name string) []Framework {
 	return out
 }
 
-var httpClient = &http.Client{Timeout: 5 * time.Second}
+// httpClient keeps no idle connections, so no goroutine of it outlives a
+// call (tests check for leaked goroutines).
+var httpClient = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 
 // State fetches the master's /master/state.
 func (c *Cluster) State() (*State, error) {

@@ -13,6 +13,14 @@ import (
 // cache is the agent-wide download cache: one file per URI, evicted least
 // recently used first when the total size passes the limit. Sandboxes get a
 // hard link (or a copy) of the cached file, so evicting never touches them.
+//
+// Unlike the Mesos fetcher's cache, which reuses a URI's download for as
+// long as it holds it, this one revalidates a cached URI once per scope
+// (the framework the task belongs to, as batchd's staging store does once
+// per run): a conditional request (If-None-Match, If-Modified-Since) or the
+// file's metadata tells whether the source changed (internal/validator);
+// a source that cannot say is downloaded again. Within one scope the
+// version first fetched is reused without asking.
 type cache struct {
 	dir   string
 	limit int64
@@ -27,11 +35,19 @@ type entry struct {
 	// mu is held for writing while the file is downloaded (coalescing
 	// requests) or evicted, and for reading while it is linked or copied
 	// into a sandbox, so many sandboxes copy one entry at once.
-	mu      sync.RWMutex
-	size    int64
-	used    int64 // clock at last use
-	present bool
+	mu        sync.RWMutex
+	size      int64
+	used      int64 // clock at last use
+	present   bool
+	validator string // the cached version's (internal/validator), "" when the source cannot say
+	scope     string // the scope that last fetched or revalidated it
 }
+
+// downloadFunc writes a URI's bytes to tmp and returns their validator.
+// Given the validator of the cached copy (prev, non-empty), it may instead
+// find the source unchanged: it then writes nothing and returns
+// notModified.
+type downloadFunc func(tmp, prev string) (v string, notModified bool, err error)
 
 func newCache(dir string, limit int64) *cache {
 	return &cache{dir: dir, limit: limit, entries: map[string]*entry{}}
@@ -43,8 +59,9 @@ func cacheKey(uri string) string {
 }
 
 // fetch places the cached copy of uri at dst, calling download to fill the
-// cache on a miss. Concurrent fetches of one URI download it once.
-func (c *cache) fetch(uri, dst string, copyOnly bool, download func(tmp string) error) error {
+// cache on a miss and to revalidate a copy that scope has not checked yet.
+// Concurrent fetches of one URI download it once.
+func (c *cache) fetch(uri, scope, dst string, copyOnly bool, download downloadFunc) error {
 	key := cacheKey(uri)
 	c.mu.Lock()
 	e := c.entries[key]
@@ -54,7 +71,7 @@ func (c *cache) fetch(uri, dst string, copyOnly bool, download func(tmp string) 
 	}
 	c.mu.Unlock()
 
-	if err := c.fill(e, key, dst, copyOnly, download); err != nil {
+	if err := c.fill(e, key, scope, dst, copyOnly, download); err != nil {
 		return err
 	}
 	c.evict(key)
@@ -62,16 +79,16 @@ func (c *cache) fetch(uri, dst string, copyOnly bool, download func(tmp string) 
 }
 
 // fill downloads the entry if absent, then links or copies it to dst.
-func (c *cache) fill(e *entry, key, dst string, copyOnly bool, download func(tmp string) error) error {
+func (c *cache) fill(e *entry, key, scope, dst string, copyOnly bool, download downloadFunc) error {
 	file := filepath.Join(c.dir, key)
-	if err := c.ensure(e, file, download); err != nil {
+	if err := c.ensure(e, file, scope, download); err != nil {
 		return err
 	}
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	if !e.present { // evicted between ensure and RLock: rare, fetch it again
 		e.mu.RUnlock()
-		err := c.ensure(e, file, download)
+		err := c.ensure(e, file, scope, download)
 		e.mu.RLock()
 		if err != nil {
 			return err
@@ -87,32 +104,48 @@ func (c *cache) fill(e *entry, key, dst string, copyOnly bool, download func(tmp
 	return nil
 }
 
-// ensure downloads the entry's file unless it is present.
-func (c *cache) ensure(e *entry, file string, download func(tmp string) error) error {
+// ensure makes the entry's file present and checked for scope: present and
+// checked, it is kept; present with a validator, the source is asked
+// whether it changed; otherwise it is downloaded (again).
+func (c *cache) ensure(e *entry, file, scope string, download downloadFunc) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.present {
+	if e.present && e.scope == scope {
 		return nil
 	}
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return fmt.Errorf("creating fetch cache: %w", err)
 	}
+	prev := ""
+	if e.present {
+		prev = e.validator
+	}
 	tmp := file + ".part"
-	if err := download(tmp); err != nil {
+	v, notModified, err := download(tmp, prev)
+	if err != nil {
 		os.Remove(tmp)
 		return err
+	}
+	if notModified && prev != "" {
+		e.validator, e.scope = v, scope
+		return nil
 	}
 	fi, err := os.Stat(tmp)
 	if err != nil {
 		return err
 	}
+	// Sandboxes linked to the old file keep it; the cache moves on.
 	if err := os.Rename(tmp, file); err != nil {
 		return err
 	}
 	c.mu.Lock()
+	if e.present {
+		c.total -= e.size
+	}
 	e.present, e.size = true, fi.Size()
 	c.total += e.size
 	c.mu.Unlock()
+	e.validator, e.scope = v, scope
 	return nil
 }
 

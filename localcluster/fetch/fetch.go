@@ -1,7 +1,8 @@
 // Package fetch implements the Mesos fetcher's semantics for an agent of the
 // embedded cluster: it downloads each CommandInfo.URI (http, https, file://
 // or a plain absolute path) into a task's sandbox, honouring output_file,
-// executable, extract and cache, with an agent-wide LRU cache keyed by URI.
+// executable, extract and cache, with an agent-wide LRU cache keyed by URI
+// that revalidates a cached URI with its source once per scope (cache.go).
 package fetch
 
 import (
@@ -15,8 +16,10 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/batchd/batchd/internal/archive"
+	"github.com/batchd/batchd/internal/validator"
 )
 
 // URI is one file to fetch, with the options of mesos.CommandInfo.URI.
@@ -26,6 +29,9 @@ type URI struct {
 	Extract    bool
 	Cache      bool
 	OutputFile string
+	// Scope is who fetches (the task's framework): a cached URI is
+	// revalidated with its source the first time each scope uses it.
+	Scope string
 }
 
 // Config configures a Fetcher.
@@ -93,9 +99,11 @@ func (f *Fetcher) fetch(ctx context.Context, u URI, sandbox string) error {
 	}
 	if u.Cache && f.cache != nil {
 		// An executable gets its own copy: chmod on a hard link would change the cached file.
-		err = f.cache.fetch(u.Value, dst, u.Executable, func(tmp string) error { return f.download(ctx, u.Value, tmp) })
+		err = f.cache.fetch(u.Value, u.Scope, dst, u.Executable, func(tmp, prev string) (string, bool, error) {
+			return f.download(ctx, u.Value, tmp, prev)
+		})
 	} else {
-		err = f.download(ctx, u.Value, dst)
+		_, _, err = f.download(ctx, u.Value, dst, "")
 	}
 	if err != nil {
 		return err
@@ -115,13 +123,87 @@ func (f *Fetcher) fetch(ctx context.Context, u URI, sandbox string) error {
 	return nil
 }
 
-// download copies the URI's bytes to the file dst.
-func (f *Fetcher) download(ctx context.Context, uri, dst string) error {
-	src, err := f.open(ctx, uri)
+// download copies the URI's bytes to dst and returns their validator
+// (internal/validator). Given the validator of a copy fetched before
+// (prev), it asks the source first, with a conditional request or the
+// file's metadata, and while the source is unchanged writes nothing and
+// returns notModified.
+func (f *Fetcher) download(ctx context.Context, uri, dst, prev string) (v string, notModified bool, err error) {
+	path := uri
+	if !strings.HasPrefix(uri, "/") {
+		pu, err := url.Parse(uri)
+		if err != nil {
+			return "", false, err
+		}
+		switch pu.Scheme {
+		case "file":
+			path = pu.Path
+		case "http", "https":
+			return f.downloadHTTP(ctx, uri, dst, prev)
+		default:
+			return "", false, fmt.Errorf("unsupported URI scheme %q", pu.Scheme)
+		}
+	}
+	src, err := os.Open(path)
 	if err != nil {
-		return err
+		return "", false, err
 	}
 	defer src.Close()
+	before, err := src.Stat()
+	if err != nil {
+		return "", false, err
+	}
+	v = validator.OfFile(before, time.Now())
+	if prev != "" && v == prev {
+		return v, true, nil
+	}
+	if err := copyTo(dst, src); err != nil {
+		return "", false, err
+	}
+	after, err := src.Stat()
+	if err != nil {
+		return "", false, err
+	}
+	if m1, _ := validator.FileMeta(before); m1 != fileMeta(after) {
+		v = "" // changed while copied
+	}
+	return v, false, nil
+}
+
+func fileMeta(info os.FileInfo) string {
+	m, _ := validator.FileMeta(info)
+	return m
+}
+
+// downloadHTTP is download for an http(s) URI: a GET, conditional on prev.
+func (f *Fetcher) downloadHTTP(ctx context.Context, uri, dst, prev string) (string, bool, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
+	if err != nil {
+		return "", false, err
+	}
+	validator.Condition(req, prev)
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return "", false, err
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusNotModified && prev != "":
+		if validator.NoStore(resp.Header) {
+			return "", true, nil
+		}
+		return prev, true, nil
+	case resp.StatusCode != http.StatusOK:
+		return "", false, errors.New(resp.Status)
+	}
+	if err := copyTo(dst, resp.Body); err != nil {
+		return "", false, err
+	}
+	return validator.OfResponse(resp.Header, time.Now()), false, nil
+}
+
+// copyTo writes src to the file dst.
+func copyTo(dst string, src io.Reader) error {
 	out, err := os.OpenFile(dst, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
 	if err != nil {
 		return err
@@ -131,35 +213,6 @@ func (f *Fetcher) download(ctx context.Context, uri, dst string) error {
 		return err
 	}
 	return out.Close()
-}
-
-func (f *Fetcher) open(ctx context.Context, uri string) (io.ReadCloser, error) {
-	if strings.HasPrefix(uri, "/") {
-		return os.Open(uri)
-	}
-	pu, err := url.Parse(uri)
-	if err != nil {
-		return nil, err
-	}
-	switch pu.Scheme {
-	case "file":
-		return os.Open(pu.Path)
-	case "http", "https":
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
-		if err != nil {
-			return nil, err
-		}
-		resp, err := f.client.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		if resp.StatusCode != http.StatusOK {
-			resp.Body.Close()
-			return nil, errors.New(resp.Status)
-		}
-		return resp.Body, nil
-	}
-	return nil, fmt.Errorf("unsupported URI scheme %q", pu.Scheme)
 }
 
 // baseName is the file name a URI is saved under without output_file.

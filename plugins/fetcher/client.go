@@ -22,6 +22,7 @@ type client struct {
 var (
 	_ Fetcher   = (*client)(nil)
 	_ Extractor = (*client)(nil)
+	_ Stater    = (*client)(nil)
 )
 
 func (c *client) Describe(ctx context.Context) (Info, error) {
@@ -62,7 +63,7 @@ func (c *client) Fetch(ctx context.Context, req Request, progress func(Progress)
 				progress(Progress{Bytes: e.Progress.GetBytes(), Total: e.Progress.GetTotal()})
 			}
 		case *pb.FetchEvent_Result:
-			return Result{Size: e.Result.GetSize(), SHA256: e.Result.GetSha256()}, nil
+			return Result{Size: e.Result.GetSize(), SHA256: e.Result.GetSha256(), Validator: e.Result.GetValidator()}, nil
 		}
 	}
 }
@@ -82,6 +83,20 @@ func (c *client) Extract(ctx context.Context, req ExtractRequest) (ExtractResult
 		return ExtractResult{}, wireErrors.FromCall(ctx, err)
 	}
 	return ExtractResult{Files: resp.GetFiles(), Bytes: resp.GetBytes()}, nil
+}
+
+// Stat calls the plugin's optional Stat. A plugin built before the call
+// existed answers UNIMPLEMENTED with no reason attached; that becomes an
+// error wrapping ErrNotStater.
+func (c *client) Stat(ctx context.Context, req StatRequest) (StatResult, error) {
+	resp, err := c.rpc.Stat(ctx, &pb.StatRequest{Uri: req.URI, Validator: req.Validator})
+	if err != nil {
+		if st, ok := status.FromError(err); ok && st.Code() == codes.Unimplemented && len(st.Details()) == 0 {
+			return StatResult{}, fmt.Errorf("%w (plugin answered: %s)", ErrNotStater, st.Message())
+		}
+		return StatResult{}, wireErrors.FromCall(ctx, err)
+	}
+	return StatResult{Validator: resp.GetValidator(), Size: resp.GetSize()}, nil
 }
 
 func rawOrNil(b []byte) json.RawMessage {

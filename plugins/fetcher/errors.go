@@ -17,6 +17,8 @@ var wireErrors = rpcerr.Table{
 	{Err: ErrInvalidConfig, Code: codes.InvalidArgument, Reason: "FETCHER_INVALID_CONFIG"},
 	{Err: ErrUnsafeArchive, Code: codes.FailedPrecondition, Reason: "FETCHER_UNSAFE_ARCHIVE"},
 	// After ErrUnsupported: a bare UNIMPLEMENTED from Fetch still means
-	// an unsupported URI. The client's Extract reads it as ErrNotExtractor.
+	// an unsupported URI. The client's Extract and Stat read it as ErrNotExtractor and
+	// ErrNotStater.
 	{Err: ErrNotExtractor, Code: codes.Unimplemented, Reason: "FETCHER_NOT_EXTRACTOR"},
+	{Err: ErrNotStater, Code: codes.Unimplemented, Reason: "FETCHER_NOT_STATER"},
 }

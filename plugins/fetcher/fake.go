@@ -17,11 +17,13 @@ type Fake struct {
 	ConfigureFunc func(ctx context.Context, settings json.RawMessage) error
 	FetchFunc     func(ctx context.Context, req Request, progress func(Progress)) (Result, error)
 	ExtractFunc   func(ctx context.Context, req ExtractRequest) (ExtractResult, error)
+	StatFunc      func(ctx context.Context, req StatRequest) (StatResult, error)
 }
 
 var (
 	_ Fetcher   = (*Fake)(nil)
 	_ Extractor = (*Fake)(nil)
+	_ Stater    = (*Fake)(nil)
 )
 
 // Describe calls DescribeFunc.
@@ -55,4 +57,13 @@ func (f *Fake) Extract(ctx context.Context, req ExtractRequest) (ExtractResult, 
 		return ExtractResult{}, ErrNotExtractor
 	}
 	return f.ExtractFunc(ctx, req)
+}
+
+// Stat calls StatFunc; when it is nil, Stat answers like a plugin without
+// the capability, with ErrNotStater.
+func (f *Fake) Stat(ctx context.Context, req StatRequest) (StatResult, error) {
+	if f.StatFunc == nil {
+		return StatResult{}, ErrNotStater
+	}
+	return f.StatFunc(ctx, req)
 }

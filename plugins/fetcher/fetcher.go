@@ -101,4 +101,9 @@ type Result struct {
 	Size int64
 	// SHA256 is the lower-case hex digest of the bytes written to Dest.
 	SHA256 string
+	// Validator names the version of the object that was fetched, as
+	// StatResult.Validator does, taken from the same response or file the
+	// bytes came from; "" when the source cannot say or the object changed
+	// while it was read. An older plugin sends none.
+	Validator string
 }

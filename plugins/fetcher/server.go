@@ -48,7 +48,7 @@ func (s *server) Fetch(req *pb.FetchRequest, stream grpc.ServerStreamingServer[p
 		return wireErrors.ToStatus(err)
 	}
 	return stream.Send(&pb.FetchEvent{Event: &pb.FetchEvent_Result{
-		Result: &pb.Result{Size: res.Size, Sha256: res.SHA256},
+		Result: &pb.Result{Size: res.Size, Sha256: res.SHA256, Validator: res.Validator},
 	}})
 }
 
@@ -67,4 +67,18 @@ func (s *server) Extract(ctx context.Context, req *pb.ExtractRequest) (*pb.Extra
 		return nil, wireErrors.ToStatus(err)
 	}
 	return &pb.ExtractResponse{Files: res.Files, Bytes: res.Bytes}, nil
+}
+
+// Stat serves the optional Stater capability; an implementation without it
+// answers with ErrNotStater.
+func (s *server) Stat(ctx context.Context, req *pb.StatRequest) (*pb.StatResponse, error) {
+	st, ok := s.impl.(Stater)
+	if !ok {
+		return nil, wireErrors.ToStatus(fmt.Errorf("stat %s: %w", req.GetUri(), ErrNotStater))
+	}
+	res, err := st.Stat(ctx, StatRequest{URI: req.GetUri(), Validator: req.GetValidator()})
+	if err != nil {
+		return nil, wireErrors.ToStatus(err)
+	}
+	return &pb.StatResponse{Validator: res.Validator, Size: res.Size}, nil
 }

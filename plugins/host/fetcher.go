@@ -2,6 +2,8 @@ package host
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,13 +18,14 @@ import (
 // Fetcher returns the fetcher plugin called name, launched (and configured
 // with its FetcherSettings) on first use, and again if it exited. Errors
 // from its methods name the plugin; Describe and Configure are bounded by
-// CallTimeout, Fetch by ctx.
+// CallTimeout, Fetch by ctx. It is also a fetcher.Stater (Stat bounded
+// by CallTimeout) and a fetcher.Extractor.
 func (h *Host) Fetcher(ctx context.Context, name string) (fetcher.Fetcher, error) {
 	inst, err := h.instanceOf(ctx, KindFetcher, name)
 	if err != nil {
 		return nil, err
 	}
-	return &hostedFetcher{inst: inst, timeout: h.cfg.CallTimeout}, nil
+	return &hostedFetcher{inst: inst, timeout: h.cfg.CallTimeout, settings: h.cfg.FetcherSettings[name]}, nil
 }
 
 // FetcherFor returns the fetcher plugin that handles URI scheme (case
@@ -96,11 +99,15 @@ func handled(schemes map[string]string) string {
 
 // hostedFetcher is a fetcher plugin as the Host hands it out.
 type hostedFetcher struct {
-	inst    *instance
-	timeout time.Duration
+	inst     *instance
+	timeout  time.Duration
+	settings json.RawMessage
 }
 
-var _ fetcher.Fetcher = (*hostedFetcher)(nil)
+var (
+	_ fetcher.Fetcher = (*hostedFetcher)(nil)
+	_ fetcher.Stater  = (*hostedFetcher)(nil)
+)
 
 func (f *hostedFetcher) Describe(ctx context.Context) (fetcher.Info, error) {
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
@@ -118,4 +125,27 @@ func (f *hostedFetcher) Configure(ctx context.Context, settings json.RawMessage)
 func (f *hostedFetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
 	res, err := f.inst.fetcher.Fetch(ctx, req, progress)
 	return res, f.inst.opErr("fetch "+sdk.RedactURI(req.URI), err, nil)
+}
+
+// Stat asks the plugin, within the call timeout, which version of the
+// object req.URI names; a plugin without the capability answers
+// ErrNotStater.
+func (f *hostedFetcher) Stat(ctx context.Context, req fetcher.StatRequest) (fetcher.StatResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
+	st, ok := f.inst.fetcher.(fetcher.Stater)
+	if !ok {
+		return fetcher.StatResult{}, fmt.Errorf("stat %s: %w", sdk.RedactURI(req.URI), fetcher.ErrNotStater)
+	}
+	res, err := st.Stat(ctx, req)
+	return res, f.inst.opErr("stat "+sdk.RedactURI(req.URI), err, nil)
+}
+
+// Identity names the plugin and the settings it was configured with
+// (plugin name and the SHA-256 of the settings), so that one URI fetched
+// with other settings (another FTP user, other HTTP headers) is another
+// source. It holds no secret in clear.
+func (f *hostedFetcher) Identity() string {
+	sum := sha256.Sum256(f.settings)
+	return f.inst.name + ":" + hex.EncodeToString(sum[:])
 }

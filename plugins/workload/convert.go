@@ -58,7 +58,7 @@ func specToProto(s TaskSpec) *pb.TaskSpec {
 	for _, a := range s.Artifacts {
 		out.Artifacts = append(out.Artifacts, &pb.Artifact{
 			Uri: a.URI, Executable: a.Executable, Extract: a.Extract, Cache: a.Cache,
-			OutputFile: a.OutputFile, Checksum: a.Checksum, Direct: a.Direct,
+			OutputFile: a.OutputFile, Checksum: a.Checksum, Direct: a.Direct, Immutable: a.Immutable,
 		})
 	}
 	return out
@@ -72,7 +72,7 @@ func specFromProto(s *pb.TaskSpec) TaskSpec {
 	for _, a := range s.GetArtifacts() {
 		out.Artifacts = append(out.Artifacts, Artifact{
 			URI: a.GetUri(), Executable: a.GetExecutable(), Extract: a.GetExtract(), Cache: a.GetCache(),
-			OutputFile: a.GetOutputFile(), Checksum: a.GetChecksum(), Direct: a.GetDirect(),
+			OutputFile: a.GetOutputFile(), Checksum: a.GetChecksum(), Direct: a.GetDirect(), Immutable: a.GetImmutable(),
 		})
 	}
 	return out

@@ -120,6 +120,12 @@ type Artifact struct {
 	Checksum string
 	// Direct passes URI to the agents unstaged.
 	Direct bool
+	// Immutable says the URI's bytes never change (a versioned release
+	// URL): batchd reuses a copy staged on an earlier run without asking
+	// the source whether it changed. Without it, batchd revalidates the
+	// copy (ETag, mtime...) once per run and fetches again when the source
+	// changed or cannot say.
+	Immutable bool
 }
 
 // Result is what one task reported to the collector.

@@ -37,3 +37,14 @@ func Extractor(t testing.TB, impl fetcher.Fetcher) fetcher.Extractor {
 	}
 	return x
 }
+
+// Stater is Conn for the optional Stater capability: batchd's client for
+// impl, as a Stater. Calls reach impl's Stat if it has one.
+func Stater(t testing.TB, impl fetcher.Fetcher) fetcher.Stater {
+	t.Helper()
+	s, ok := Conn(t, impl).(fetcher.Stater)
+	if !ok {
+		t.Fatal("batchd's fetcher client is not a fetcher.Stater")
+	}
+	return s
+}

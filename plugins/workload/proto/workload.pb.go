@@ -462,14 +462,18 @@ func (x *TaskSpec) GetData() []byte {
 }
 
 type Artifact struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Uri           string                 `protobuf:"bytes,1,opt,name=uri,proto3" json:"uri,omitempty"`
-	Executable    bool                   `protobuf:"varint,2,opt,name=executable,proto3" json:"executable,omitempty"`
-	Extract       bool                   `protobuf:"varint,3,opt,name=extract,proto3" json:"extract,omitempty"`
-	Cache         bool                   `protobuf:"varint,4,opt,name=cache,proto3" json:"cache,omitempty"`
-	OutputFile    string                 `protobuf:"bytes,5,opt,name=output_file,json=outputFile,proto3" json:"output_file,omitempty"`
-	Checksum      string                 `protobuf:"bytes,6,opt,name=checksum,proto3" json:"checksum,omitempty"`
-	Direct        bool                   `protobuf:"varint,7,opt,name=direct,proto3" json:"direct,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Uri        string                 `protobuf:"bytes,1,opt,name=uri,proto3" json:"uri,omitempty"`
+	Executable bool                   `protobuf:"varint,2,opt,name=executable,proto3" json:"executable,omitempty"`
+	Extract    bool                   `protobuf:"varint,3,opt,name=extract,proto3" json:"extract,omitempty"`
+	Cache      bool                   `protobuf:"varint,4,opt,name=cache,proto3" json:"cache,omitempty"`
+	OutputFile string                 `protobuf:"bytes,5,opt,name=output_file,json=outputFile,proto3" json:"output_file,omitempty"`
+	Checksum   string                 `protobuf:"bytes,6,opt,name=checksum,proto3" json:"checksum,omitempty"`
+	Direct     bool                   `protobuf:"varint,7,opt,name=direct,proto3" json:"direct,omitempty"`
+	// immutable: the URI's bytes never change, so batchd reuses a copy
+	// staged on an earlier run without asking the source. Added in protocol
+	// version 1 without a version bump; an older plugin never sets it.
+	Immutable     bool `protobuf:"varint,8,opt,name=immutable,proto3" json:"immutable,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -549,6 +553,13 @@ func (x *Artifact) GetChecksum() string {
 func (x *Artifact) GetDirect() bool {
 	if x != nil {
 		return x.Direct
+	}
+	return false
+}
+
+func (x *Artifact) GetImmutable() bool {
+	if x != nil {
+		return x.Immutable
 	}
 	return false
 }
@@ -767,7 +778,7 @@ const file_workload_proto_rawDesc = "" +
 	"\x04data\x18\t \x01(\fR\x04data\x1a6\n" +
 	"\bEnvEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xc1\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xdf\x01\n" +
 	"\bArtifact\x12\x10\n" +
 	"\x03uri\x18\x01 \x01(\tR\x03uri\x12\x1e\n" +
 	"\n" +
@@ -778,7 +789,8 @@ const file_workload_proto_rawDesc = "" +
 	"\voutput_file\x18\x05 \x01(\tR\n" +
 	"outputFile\x12\x1a\n" +
 	"\bchecksum\x18\x06 \x01(\tR\bchecksum\x12\x16\n" +
-	"\x06direct\x18\a \x01(\bR\x06direct\"p\n" +
+	"\x06direct\x18\a \x01(\bR\x06direct\x12\x1c\n" +
+	"\timmutable\x18\b \x01(\bR\timmutable\"p\n" +
 	"\rReduceRequest\x12)\n" +
 	"\x03job\x18\x01 \x01(\v2\x17.batchd.workload.v1.JobR\x03job\x124\n" +
 	"\aresults\x18\x02 \x03(\v2\x1a.batchd.workload.v1.ResultR\aresults\"g\n" +

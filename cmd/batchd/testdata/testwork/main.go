@@ -10,6 +10,8 @@
 //	mode  = "silent"   tasks exit 0 without reporting a result
 //	mode  = "wait"     tasks wait until the file "release" is in the state folder, then report
 //	mode  = "ls"       tasks report their sandbox as "path:perm:size:sha256[:8]" entries
+//	mode  = "build"    each task reports which build of this program it is
+//	                   (set with -ldflags "-X main.build=...")
 //	state = "/dir"     where flaky tasks keep their markers
 package main
 
@@ -31,6 +33,9 @@ import (
 	"github.com/batchd/batchd/plugins/sdk"
 	"github.com/batchd/batchd/plugins/workload"
 )
+
+// build names this build of the program, for tests that rebuild it.
+var build = "0"
 
 type testWork struct{}
 
@@ -121,6 +126,8 @@ func task(mode, i string) error {
 			return err
 		}
 		return sdk.Report(ctx, map[string]string{"n": i}, "ls "+i+": "+strings.Join(entries, " "))
+	case "build":
+		return sdk.Report(ctx, map[string]string{"build": build}, "testwork "+i+" is build "+build)
 	}
 	return sdk.Report(ctx, map[string]string{"n": i}, "testwork "+i+" done")
 }

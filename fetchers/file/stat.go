@@ -1,0 +1,89 @@
+package filefetch
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/batchd/batchd/internal/validator"
+	"github.com/batchd/batchd/plugins/fetcher"
+)
+
+// Validators (internal/validator). A file's version is told by its
+// metadata: device, inode, size, modification and change times. Timestamps
+// only prove a file unchanged once older than validator.RacyWindow, so for
+// a file changed more recently the validator is the SHA-256 of its content
+// instead, which is exact, and Stat re-hashes the file whenever the
+// validator it is given is of that kind.
+
+var _ fetcher.Stater = (*Fetcher)(nil)
+
+// Stat returns the validator of the file req.URI names: its metadata, or
+// the SHA-256 of its content when the metadata is too recent to trust or
+// req.Validator is a content validator. Errors are Fetch's.
+func (f *Fetcher) Stat(ctx context.Context, req fetcher.StatRequest) (fetcher.StatResult, error) {
+	path, err := localPath(req.URI)
+	if err != nil {
+		return fetcher.StatResult{}, err
+	}
+	src, err := os.Open(path)
+	if err != nil {
+		return fetcher.StatResult{}, fmt.Errorf("stat %s: %w", path, classify(err))
+	}
+	defer src.Close()
+	info, err := regular(path, src)
+	if err != nil {
+		return fetcher.StatResult{}, err
+	}
+	v := validator.OfFile(info, f.now())
+	if v == "" || strings.HasPrefix(req.Validator, validator.Content) {
+		digest, err := hashFile(ctx, src)
+		if err != nil {
+			return fetcher.StatResult{}, fmt.Errorf("stat %s: hashing: %w", path, err)
+		}
+		v = validator.Content + digest
+	}
+	return fetcher.StatResult{Validator: v, Size: info.Size()}, nil
+}
+
+// fetchedValidator is the validator of a file copied with the given
+// digest: before and after are its metadata when the copy started and
+// ended. A file that changed meanwhile gets none.
+func fetchedValidator(before, after os.FileInfo, digest string, now time.Time) string {
+	meta, _ := validator.FileMeta(before)
+	metaAfter, newest := validator.FileMeta(after)
+	switch {
+	case meta != metaAfter:
+		return ""
+	case now.Sub(newest) < validator.RacyWindow:
+		return validator.Content + digest
+	}
+	return meta
+}
+
+// hashFile returns the hex SHA-256 of src's content from its start.
+func hashFile(ctx context.Context, src *os.File) (string, error) {
+	if _, err := src.Seek(0, io.SeekStart); err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	buf := make([]byte, 256<<10)
+	for {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		n, err := src.Read(buf)
+		h.Write(buf[:n])
+		if err == io.EOF {
+			return hex.EncodeToString(h.Sum(nil)), nil
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+}
