@@ -59,7 +59,7 @@ func (c *Cluster) acceptLocked(fw *framework, acc *scheduler.Call_Accept) {
 		for i := range tasks {
 			ti := &tasks[i]
 			if len(invalid) > 0 {
-				c.invalidOfferLocked(fw, ti, strings.Join(invalid, "; "))
+				c.invalidOfferLocked(fw, ti, "Task launched with invalid offers: "+strings.Join(invalid, "; "))
 				continue
 			}
 			c.launchLocked(fw, agent, &pool, &ports, ti)
@@ -83,25 +83,28 @@ func (c *Cluster) launchLocked(fw *framework, a *agent, pool *res, ports *mesos.
 		c.masterUpdateLocked(fw, ti.TaskID, &ti.AgentID, mesos.TASK_ERROR, mesos.REASON_TASK_INVALID, fmt.Sprintf(format, args...))
 	}
 	need, needPorts, err := parseResources(ti.Resources)
+	// The checks and messages of Mesos's validation::task (validation.cpp),
+	// in its order.
 	switch {
 	case ti.TaskID.Value == "":
 		fail("Task ID must not be empty")
-	case fw.tasks[ti.TaskID.Value] != nil && !fw.tasks[ti.TaskID.Value].terminal():
-		fail("Task %s has a duplicate ID", ti.TaskID.Value)
+	case fw.tasks[ti.TaskID.Value] != nil:
+		fail("Task has duplicate ID: %s", ti.TaskID.Value)
 	case ti.AgentID.Value != a.id:
-		fail("Task uses agent %s but the offers are for agent %s", ti.AgentID.Value, a.id)
+		fail("Task uses invalid agent %s while agent %s is expected", ti.AgentID.Value, a.id)
+	case len(ti.Resources) == 0:
+		fail("Task uses no resources")
+	case (ti.Executor != nil) == (ti.Command != nil):
+		fail("Task should have at least one (but not both) of CommandInfo or ExecutorInfo present")
 	case ti.Executor != nil:
 		fail("Custom executors are not supported by the embedded cluster; use a command task")
-	case ti.Command == nil:
-		fail("Task has no CommandInfo")
 	case ti.Command.GetShell() && ti.Command.GetValue() == "":
 		fail("Shell command of task %s is empty", ti.TaskID.Value)
 	case err != nil:
 		fail("Task %s: %v", ti.TaskID.Value, err)
-	case !pool.contains(need):
-		fail("Task %s uses more resources (%v) than available (%v)", ti.TaskID.Value, need, *pool)
-	case !containsPorts(*ports, needPorts):
-		fail("Task %s uses ports %v that are not offered (%v)", ti.TaskID.Value, needPorts, *ports)
+	case !pool.contains(need) || !containsPorts(*ports, needPorts):
+		fail("Total resources %s required by task and its executor is more than available %s",
+			formatResources(allocated(ti.Resources, fw.role)), formatResources(withPorts(*pool, *ports, fw.role)))
 	default:
 		*pool = pool.minus(need)
 		*ports = removePorts(*ports, needPorts)
@@ -128,22 +131,41 @@ func (c *Cluster) launchLocked(fw *framework, a *agent, pool *res, ports *mesos.
 // masterUpdateLocked sends an update the master itself generates; like
 // Mesos it carries no uuid and needs no acknowledgement.
 func (c *Cluster) masterUpdateLocked(fw *framework, taskID mesos.TaskID, agentID *mesos.AgentID, state mesos.TaskState, reason mesos.TaskStatus_Reason, msg string) {
-	st := mesos.TaskStatus{
-		TaskID:    taskID,
-		State:     state.Enum(),
-		Message:   &msg,
-		Source:    mesos.SOURCE_MASTER.Enum(),
-		Reason:    reason.Enum(),
-		Timestamp: timestamp(),
+	c.sendMasterUpdateLocked(fw, mesos.TaskStatus{
+		TaskID:  taskID,
+		State:   state.Enum(),
+		Message: &msg,
+		Source:  mesos.SOURCE_MASTER.Enum(),
+		Reason:  reason.Enum(),
+		AgentID: agentID,
+	})
+}
+
+// sendMasterUpdateLocked stamps and sends an update of the master's own.
+func (c *Cluster) sendMasterUpdateLocked(fw *framework, st mesos.TaskStatus) {
+	st.Timestamp = timestamp()
+	if st.AgentID != nil && st.AgentID.Value == "" {
+		st.AgentID = nil
 	}
-	if agentID != nil && agentID.Value != "" {
-		st.AgentID = agentID
-	}
-	c.log.Debug("task update from master", "framework", fw.id, "task", taskID.Value, "state", state.String(), "message", msg)
+	c.log.Debug("task update from master", "framework", fw.id, "task", st.TaskID.Value, "state", st.GetState().String(), "message", st.GetMessage())
 	fw.send(&scheduler.Event{Type: scheduler.Event_UPDATE, Update: &scheduler.Event_Update{Status: st}})
 }
 
 func timestamp() *float64 {
 	ts := float64(time.Now().UnixNano()) / 1e9
 	return &ts
+}
+
+// allocated is rs with allocation_info.role set where it is missing, as
+// Mesos injects it into the operations of a framework that is not MULTI_ROLE.
+func allocated(rs []mesos.Resource, role string) []mesos.Resource {
+	out := make([]mesos.Resource, len(rs))
+	for i, r := range rs {
+		if r.AllocationInfo == nil {
+			rl := role
+			r.AllocationInfo = &mesos.Resource_AllocationInfo{Role: &rl}
+		}
+		out[i] = r
+	}
+	return out
 }

@@ -48,6 +48,10 @@ func withPorts(r res, ports mesos.Ranges, role string) []mesos.Resource {
 		}
 		out = append(out, rs)
 	}
+	// Mesos's order: an agent's default ports come first.
+	if len(ports) > 0 {
+		add(mesos.Resource{Name: "ports", Type: mesos.RANGES.Enum(), Ranges: &mesos.Value_Ranges{Range: ports.Clone()}})
+	}
 	for _, s := range []struct {
 		name string
 		v    float64
@@ -55,9 +59,6 @@ func withPorts(r res, ports mesos.Ranges, role string) []mesos.Resource {
 		if s.v >= epsilon {
 			add(mesos.Resource{Name: s.name, Type: mesos.SCALAR.Enum(), Scalar: &mesos.Value_Scalar{Value: s.v}})
 		}
-	}
-	if len(ports) > 0 {
-		add(mesos.Resource{Name: "ports", Type: mesos.RANGES.Enum(), Ranges: &mesos.Value_Ranges{Range: ports.Clone()}})
 	}
 	return out
 }
@@ -126,6 +127,7 @@ func addPorts(to, ports mesos.Ranges) mesos.Ranges {
 // agent is one simulated Mesos agent.
 type agent struct {
 	id      string
+	path    string // the URL path a Mesos agent would have, /slave(N)
 	dir     string
 	total   res
 	used    res          // by tasks not yet terminal
@@ -151,23 +153,22 @@ func safeName(s string) string {
 
 // task is a task the master accepted.
 type task struct {
-	id      string
-	fw      *framework
-	agent   *agent
-	info    mesos.TaskInfo
-	res     res
-	ports   mesos.Ranges
-	state   mesos.TaskState
-	latest  mesos.TaskStatus
-	sandbox string
+	id          string
+	fw          *framework
+	agent       *agent
+	info        mesos.TaskInfo
+	res         res
+	ports       mesos.Ranges
+	state       mesos.TaskState
+	latest      mesos.TaskStatus
+	sandbox     string
+	containerID string // the run's id, once the agent has started it
 
 	// The status update manager's queue: the head is sent and resent until
 	// acknowledged, the rest wait behind it.
 	pending    []mesos.TaskStatus
 	nextResend time.Time
 	backoff    time.Duration
-
-	exitStatus *int32 // the executor's wait status, once it has exited
 
 	killCh    chan struct{} // closed by the first KILL
 	killGrace time.Duration

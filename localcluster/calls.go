@@ -1,41 +1,26 @@
 package localcluster
 
 import (
-	"errors"
+	"fmt"
+	"slices"
 	"time"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	"github.com/mesos/mesos-go/api/v1/lib/scheduler"
 )
 
-// dispatchLocked runs one call of a subscribed framework. An error means a
-// malformed call (HTTP 400).
-func (c *Cluster) dispatchLocked(fw *framework, call *scheduler.Call) error {
+// dispatchLocked runs one validated call of a subscribed framework.
+func (c *Cluster) dispatchLocked(fw *framework, call *scheduler.Call) {
 	switch call.Type {
 	case scheduler.Call_ACCEPT:
-		if call.Accept == nil {
-			return errors.New("Expecting 'accept' to be present")
-		}
 		c.acceptLocked(fw, call.Accept)
 	case scheduler.Call_DECLINE:
-		if call.Decline == nil {
-			return errors.New("Expecting 'decline' to be present")
-		}
 		c.declineLocked(fw, call.Decline)
 	case scheduler.Call_ACKNOWLEDGE:
-		if call.Acknowledge == nil {
-			return errors.New("Expecting 'acknowledge' to be present")
-		}
 		c.acknowledgeLocked(fw, call.Acknowledge)
 	case scheduler.Call_KILL:
-		if call.Kill == nil {
-			return errors.New("Expecting 'kill' to be present")
-		}
 		c.killLocked(fw, call.Kill)
 	case scheduler.Call_RECONCILE:
-		if call.Reconcile == nil {
-			return errors.New("Expecting 'reconcile' to be present")
-		}
 		c.reconcileLocked(fw, call.Reconcile)
 	case scheduler.Call_SUPPRESS:
 		fw.suppressed = true
@@ -48,16 +33,40 @@ func (c *Cluster) dispatchLocked(fw *framework, call *scheduler.Call) error {
 	default:
 		// MESSAGE, SHUTDOWN, REQUEST, inverse offers and the like: accepted, no effect.
 	}
-	return nil
+}
+
+// updateFrameworkLocked applies UPDATE_FRAMEWORK as Mesos's
+// Master::updateFramework does (master.cpp, validation.cpp validateUpdate):
+// the principal, user and checkpoint may not change; the rest, and the
+// suppressed roles, take effect at once. It returns the message of a
+// refused update, or "".
+func (c *Cluster) updateFrameworkLocked(fw *framework, u *scheduler.Call_UpdateFramework) string {
+	info := u.FrameworkInfo
+	switch old := fw.info; {
+	case old.GetPrincipal() != info.GetPrincipal() || (old.Principal == nil) != (info.Principal == nil):
+		return "FrameworkInfo update is not valid: Changing framework's principal is not allowed."
+	case old.GetUser() != info.GetUser():
+		return fmt.Sprintf("FrameworkInfo update is not valid: Updating 'FrameworkInfo.user' is unsupported; attempted to update from '%s' to '%s'", old.GetUser(), info.GetUser())
+	case old.GetCheckpoint() != info.GetCheckpoint():
+		return fmt.Sprintf("FrameworkInfo update is not valid: Updating 'FrameworkInfo.checkpoint' is unsupported; attempted to update from '%t' to '%t'", old.GetCheckpoint(), info.GetCheckpoint())
+	}
+	fw.setInfo(&info)
+	fw.suppressed = slices.Contains(u.SuppressedRoles, fw.role)
+	c.allocateLocked(time.Now())
+	return ""
 }
 
 // killLocked stops a task: SIGTERM to its process group, SIGKILL after the
-// kill policy's grace period. An unknown task gets a TASK_LOST, as in Mesos.
+// kill policy's grace period. Like Mesos (master.cpp, Master::kill), a task
+// the master does not know is reconciled instead.
 func (c *Cluster) killLocked(fw *framework, k *scheduler.Call_Kill) {
 	t := fw.tasks[k.TaskID.Value]
-	if t == nil || t.terminal() {
-		c.masterUpdateLocked(fw, k.TaskID, k.AgentID, mesos.TASK_LOST, mesos.REASON_RECONCILIATION, "Attempted to kill an unknown task")
+	if t == nil {
+		c.reconcileLocked(fw, &scheduler.Call_Reconcile{Tasks: []scheduler.Call_Reconcile_Task{{TaskID: k.TaskID, AgentID: k.AgentID}}})
 		return
+	}
+	if t.terminal() {
+		return // the agent has nothing left to kill; its terminal update is on its way
 	}
 	grace := c.cfg.KillGracePeriod
 	if p := t.info.KillPolicy; p != nil && p.GracePeriod != nil {
@@ -70,34 +79,46 @@ func (c *Cluster) killLocked(fw *framework, k *scheduler.Call_Kill) {
 	t.kill(grace)
 }
 
-// reconcileLocked answers RECONCILE with the latest state of the named
-// tasks, or of every task not yet done when none are named.
+// reconcileLocked answers RECONCILE as Mesos's Master::reconcile does
+// (master.cpp): a task the master knows (one not terminal, or whose
+// terminal update is not yet acknowledged) gets the state of the update the
+// framework was last sent; an unknown task gets TASK_LOST (TASK_GONE or
+// TASK_UNKNOWN for partition-aware frameworks). With no tasks named, every
+// known task is reported.
 func (c *Cluster) reconcileLocked(fw *framework, r *scheduler.Call_Reconcile) {
-	send := func(st mesos.TaskStatus, msg string) {
-		st.UUID = nil
-		st.Source = mesos.SOURCE_MASTER.Enum()
-		st.Reason = mesos.REASON_RECONCILIATION.Enum()
-		st.Message = &msg
-		st.Timestamp = timestamp()
-		fw.send(&scheduler.Event{Type: scheduler.Event_UPDATE, Update: &scheduler.Event_Update{Status: st}})
+	known := func(t *task) {
+		st := t.latest
+		if len(t.pending) > 0 {
+			st = t.pending[0] // Task.status_update_state: what the framework has seen
+		}
+		msg := "Reconciliation: Latest task state"
+		c.sendMasterUpdateLocked(fw, mesos.TaskStatus{TaskID: st.TaskID, State: st.State, Message: &msg,
+			Source: mesos.SOURCE_MASTER.Enum(), Reason: mesos.REASON_RECONCILIATION.Enum(), AgentID: st.AgentID,
+			ContainerStatus: st.ContainerStatus})
 	}
 	if len(r.Tasks) == 0 {
 		for _, t := range fw.tasks {
-			if !t.terminal() || len(t.pending) > 0 {
-				send(t.latest, "Reconciliation: Latest task state")
-			}
+			known(t)
 		}
 		return
 	}
 	for _, rt := range r.Tasks {
 		if t := fw.tasks[rt.TaskID.Value]; t != nil {
-			send(t.latest, "Reconciliation: Latest task state")
+			known(t)
+			continue
+		}
+		if rt.AgentID != nil && c.state.agent(rt.AgentID.Value) != nil {
+			state := mesos.TASK_LOST
+			if fw.partitionAware {
+				state = mesos.TASK_GONE
+			}
+			c.masterUpdateLocked(fw, rt.TaskID, rt.AgentID, state, mesos.REASON_RECONCILIATION, "Reconciliation: Task is unknown to the agent")
 			continue
 		}
 		state := mesos.TASK_LOST
 		if fw.partitionAware {
 			state = mesos.TASK_UNKNOWN
 		}
-		send(mesos.TaskStatus{TaskID: rt.TaskID, State: state.Enum(), AgentID: rt.AgentID}, "Reconciliation: Task is unknown")
+		c.masterUpdateLocked(fw, rt.TaskID, rt.AgentID, state, mesos.REASON_RECONCILIATION, "Reconciliation: Task is unknown")
 	}
 }

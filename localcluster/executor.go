@@ -24,9 +24,11 @@ func (c *Cluster) runTask(t *task) {
 	defer c.wg.Done()
 	defer c.release(t)
 	fw := t.fw.id
-	sandbox := t.agent.sandbox(fw, t.id, newUUID())
+	// The run's id names its sandbox and is its container id, as in Mesos.
+	run := newUUID()
+	sandbox := t.agent.sandbox(fw, t.id, run)
 	c.mu.Lock()
-	t.sandbox = sandbox
+	t.sandbox, t.containerID = sandbox, run
 	c.mu.Unlock()
 	if err := os.MkdirAll(sandbox, 0o755); err != nil {
 		c.launchFailed(t, fmt.Errorf("creating sandbox: %w", err))
@@ -56,7 +58,6 @@ func (c *Cluster) runTask(t *task) {
 	if closing {
 		return // the cluster is shutting down; nobody is left to tell
 	}
-	c.executorExited(t, cmd.ProcessState)
 	switch {
 	case wasKilled:
 		c.status(t, mesos.TASK_KILLED, mesos.SOURCE_EXECUTOR, nil, "Command "+describeExit(cmd.ProcessState))
@@ -68,8 +69,8 @@ func (c *Cluster) runTask(t *task) {
 		}
 		c.status(t, mesos.TASK_FINISHED, mesos.SOURCE_EXECUTOR, nil, "Command exited with status 0")
 	default:
-		c.status(t, mesos.TASK_FAILED, mesos.SOURCE_EXECUTOR, mesos.REASON_COMMAND_EXECUTOR_FAILED.Enum(),
-			"Command "+describeExit(cmd.ProcessState))
+		// Mesos's command executor gives a failed command no reason.
+		c.status(t, mesos.TASK_FAILED, mesos.SOURCE_EXECUTOR, nil, "Command "+describeExit(cmd.ProcessState))
 	}
 }
 
@@ -240,19 +241,6 @@ func (c *Cluster) status(t *task, state mesos.TaskState, src mesos.TaskStatus_So
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.statusLocked(t, state, src, reason, msg)
-}
-
-// executorExited records the executor's wait status; the FAILURE event
-// carrying it follows the acknowledgement of the terminal update, as the
-// Mesos command executor only exits once that update is acknowledged.
-func (c *Cluster) executorExited(t *task, ps *os.ProcessState) {
-	var status int32
-	if ws, ok := ps.Sys().(syscall.WaitStatus); ok {
-		status = int32(ws)
-	}
-	c.mu.Lock()
-	t.exitStatus = &status
-	c.mu.Unlock()
 }
 
 // release returns the task's resources to its agent.

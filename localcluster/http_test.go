@@ -100,13 +100,20 @@ func TestStatusCodes(t *testing.T) {
 		{name: "json call on a protobuf stream", body: encodeCall(t, jsonCodec(), calls.Suppress().With(calls.Framework(fwID))),
 			header: map[string]string{"Content-Type": "application/json", "Accept": "application/json", headerStreamID: streamID}, want: 202},
 		{name: "unsupported content type", body: revive, header: map[string]string{"Content-Type": "text/plain", headerStreamID: streamID}, want: 415},
-		{name: "unacceptable accept", body: revive, header: map[string]string{"Content-Type": ct, "Accept": "text/html", headerStreamID: streamID}, want: 406},
+		// Mesos checks Accept on SUBSCRIBE only.
+		{name: "accept ignored on other calls", body: revive, header: map[string]string{"Content-Type": ct, "Accept": "text/html", headerStreamID: streamID}, want: 202},
+		{name: "no content type", body: revive, header: map[string]string{headerStreamID: streamID}, want: 400},
+		{name: "content type with parameters", body: revive, header: map[string]string{"Content-Type": ct + "; charset=utf-8", headerStreamID: streamID}, want: 415},
+		{name: "malformed acknowledge uuid", body: encodeCall(t, pb, calls.Acknowledge("a", "t", []byte("x")).With(calls.Framework(fwID))),
+			header: map[string]string{"Content-Type": ct, headerStreamID: streamID}, want: 400},
+		{name: "shutdown without its body", body: encodeCall(t, pb, &scheduler.Call{Type: scheduler.Call_SHUTDOWN, FrameworkID: &mesos.FrameworkID{Value: fwID}}),
+			header: map[string]string{"Content-Type": ct, headerStreamID: streamID}, want: 400},
 		{name: "malformed body", body: []byte("\xff\xff\xff"), header: map[string]string{"Content-Type": ct, headerStreamID: streamID}, want: 400},
 		{name: "missing stream id", body: revive, header: map[string]string{"Content-Type": ct}, want: 400},
 		{name: "wrong stream id", body: revive, header: map[string]string{"Content-Type": ct, headerStreamID: "nope"}, want: 400},
 		{name: "missing framework id", body: encodeCall(t, pb, calls.Revive()), header: map[string]string{"Content-Type": ct, headerStreamID: streamID}, want: 400},
-		{name: "unsubscribed framework", body: encodeCall(t, pb, calls.Revive().With(calls.Framework("x-0000"))),
-			header: map[string]string{"Content-Type": ct, headerStreamID: streamID}, want: 403},
+		{name: "unknown framework", body: encodeCall(t, pb, calls.Revive().With(calls.Framework("x-0000"))),
+			header: map[string]string{"Content-Type": ct, headerStreamID: streamID}, want: 400},
 		{name: "GET", method: http.MethodGet, want: 405},
 	}
 	for _, tc := range tests {
@@ -133,17 +140,33 @@ func TestStatusCodes(t *testing.T) {
 	http.DefaultClient.CloseIdleConnections()
 }
 
-func TestSubscribeRecordIOAccept(t *testing.T) {
+// TestSubscribeAccept checks the stream's codec against the Accept header
+// as Mesos 1.11 picks it: JSON whenever Accept allows it, RecordIO refused.
+func TestSubscribeAccept(t *testing.T) {
 	c := startCluster(t, Config{})
-	body := encodeCall(t, jsonCodec(), calls.Subscribe(&mesos.FrameworkInfo{User: "u", Name: "n"}))
-	resp := post(t, c, body, map[string]string{"Content-Type": "application/json", "Accept": "application/recordio", "Message-Accept": "application/x-protobuf"})
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/recordio" || resp.Header.Get("Message-Content-Type") != "application/x-protobuf" {
-		t.Fatalf("status %d Content-Type %q Message-Content-Type %q", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Message-Content-Type"))
+	tests := []struct {
+		accept, want string
+		status       int
+	}{
+		{"", "application/json", 200},
+		{"*/*", "application/json", 200},
+		{"application/x-protobuf", "application/x-protobuf", 200},
+		{"application/x-protobuf, application/json;q=0", "application/x-protobuf", 200},
+		{"application/recordio", "", 406},
 	}
-	var ev scheduler.Event
-	if err := protobufCodec().NewDecoder(func() framing.Reader { return recordio.NewReader(resp.Body) }).Decode(&ev); err != nil || ev.Type != scheduler.Event_SUBSCRIBED {
-		t.Fatalf("first event %v, %v", ev.Type, err)
+	for _, tc := range tests {
+		t.Run(tc.accept, func(t *testing.T) {
+			body := encodeCall(t, protobufCodec(), calls.Subscribe(&mesos.FrameworkInfo{User: "u", Name: "n"}))
+			h := map[string]string{"Content-Type": "application/x-protobuf"}
+			if tc.accept != "" {
+				h["Accept"] = tc.accept
+			}
+			resp := post(t, c, body, h)
+			resp.Body.Close()
+			if resp.StatusCode != tc.status || (tc.status == 200 && resp.Header.Get("Content-Type") != tc.want) {
+				t.Fatalf("status %d Content-Type %q, want %d %q", resp.StatusCode, resp.Header.Get("Content-Type"), tc.status, tc.want)
+			}
+		})
 	}
 }
 
@@ -157,13 +180,18 @@ func TestHandWrittenJSON(t *testing.T) {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
 	r := recordio.NewReader(resp.Body)
-	for _, want := range []string{`"type":"SUBSCRIBED"`, `"type":"OFFERS"`} {
+	// SUBSCRIBED, then at once a HEARTBEAT as Mesos sends one, then OFFERS.
+	for _, want := range []string{`"type":"SUBSCRIBED"`, `"type":"HEARTBEAT"`, `"type":"OFFERS"`} {
 		frame, err := r.ReadFrame()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Contains(frame, []byte(want)) {
 			t.Errorf("event %s lacks %s", frame, want)
+		}
+		// Mesos's JSON leaves out unset fields rather than writing null.
+		if bytes.Contains(frame, []byte(":null")) || bytes.Contains(frame, []byte(":[]")) {
+			t.Errorf("event %s has null or empty fields", frame)
 		}
 		if want == `"type":"OFFERS"` && !bytes.Contains(frame, []byte(`"allocation_info":{"role":"test"}`)) {
 			t.Errorf("offer %s lacks allocation_info.role", frame)

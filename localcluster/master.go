@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
@@ -23,7 +24,23 @@ type master struct {
 	nextOffer  int
 	rr         int // round-robin position among frameworks
 	closed     bool
+	removed    []string // ids of the last maxRemembered frameworks torn down, oldest first
 }
+
+// maxRemembered is how many torn-down framework ids the master keeps to
+// refuse their re-subscription, as Mesos's --max_completed_frameworks.
+const maxRemembered = 50
+
+// remember notes a torn-down framework's id.
+func (m *master) remember(id string) {
+	if len(m.removed) == maxRemembered {
+		m.removed = append(m.removed[:0], m.removed[1:]...)
+	}
+	m.removed = append(m.removed, id)
+}
+
+// wasRemoved reports whether a framework with the id was torn down.
+func (m *master) wasRemoved(id string) bool { return id != "" && slices.Contains(m.removed, id) }
 
 func (m *master) init(cfg Config, host string) {
 	m.id = newUUID()
@@ -35,10 +52,12 @@ func (m *master) init(cfg Config, host string) {
 		dir := filepath.Join(cfg.WorkDir, "agents", id)
 		m.agents = append(m.agents, &agent{
 			id:    id,
+			path:  fmt.Sprintf("/slave(%d)", i+1),
 			dir:   dir,
 			total: res{cpus: cfg.CPUs, mem: cfg.MemMB, disk: cfg.DiskMB},
-			// Agents share one machine, so each gets its own slice of ports.
-			ports: mesos.Ranges{{Begin: uint64(31000 + 1000*i), End: uint64(31999 + 1000*i)}},
+			// Agents share one machine, so each gets its own slice of
+			// ports; the first has Mesos's default, [31000-32000].
+			ports: mesos.Ranges{{Begin: uint64(31000 + 1001*i), End: uint64(32000 + 1001*i)}},
 			fetcher: fetch.New(fetch.Config{
 				CacheDir:   filepath.Join(dir, "fetch-cache"),
 				CacheBytes: cfg.FetchCacheBytes,

@@ -95,6 +95,13 @@ func (c *Cluster) offerProto(o *offer) mesos.Offer {
 		Hostname:    c.state.hostname,
 		Resources:   withPorts(o.res, o.ports, role),
 	}
+	// Mesos always sets the agent's URL, and frameworks read it. The
+	// embedded agents live in the master's process and serve no endpoints
+	// of their own, so it names the master's address with the agent's
+	// libprocess path, as a Mesos agent's would.
+	if addr := c.masterInfo().Address; addr != nil {
+		p.URL = &mesos.URL{Scheme: "http", Address: *addr, Path: &o.agent.path}
+	}
 	if role != "" {
 		p.AllocationInfo = &mesos.Resource_AllocationInfo{Role: &role}
 	}

@@ -116,7 +116,7 @@ func TestTasks(t *testing.T) {
 		{
 			name: "more resources than offered is a task error",
 			task: func() mesos.TaskInfo { return commandTask("big", 64, 64, "true") },
-			want: mesos.TASK_ERROR, wantMsg: "more resources", wantSrc: mesos.SOURCE_MASTER,
+			want: mesos.TASK_ERROR, wantMsg: "is more than available", wantSrc: mesos.SOURCE_MASTER,
 		},
 		{
 			name: "offered port is usable",
@@ -134,7 +134,7 @@ func TestTasks(t *testing.T) {
 				ti.Resources = append(ti.Resources, portsResource(80, 80))
 				return ti
 			},
-			want: mesos.TASK_ERROR, wantMsg: "not offered", wantSrc: mesos.SOURCE_MASTER,
+			want: mesos.TASK_ERROR, wantMsg: "is more than available", wantSrc: mesos.SOURCE_MASTER,
 		},
 		{
 			name: "unknown resource is a task error",

@@ -54,7 +54,7 @@ func (fw flushWriter) Write(b []byte) (int, error) { return fw.w.Write(b) }
 func (c *Cluster) serveStream(w http.ResponseWriter, r *http.Request, s *stream, fwID string, codec encoding.Codec) {
 	fl := w.(http.Flusher)
 	rw := recordio.NewWriter(flushWriter{w, fl})
-	enc := codec.NewEncoder(func() framing.Writer { return rw })
+	enc := eventEncoder(codec, func() framing.Writer { return rw })
 	write := func(ev *scheduler.Event) bool {
 		if err := enc.Encode(ev); err != nil {
 			c.log.Debug("writing event stream", "framework", fwID, "err", err)

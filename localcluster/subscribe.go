@@ -8,57 +8,47 @@ import (
 	"time"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	"github.com/mesos/mesos-go/api/v1/lib/encoding"
 	"github.com/mesos/mesos-go/api/v1/lib/scheduler"
 )
 
 // subscribe answers SUBSCRIBE: it registers (or fails over) the framework,
 // sends the response headers at once and then owns the event stream.
-func (c *Cluster) subscribe(w http.ResponseWriter, r *http.Request, call *scheduler.Call, resp response) {
+func (c *Cluster) subscribe(w http.ResponseWriter, r *http.Request, call *scheduler.Call, codec encoding.Codec) {
 	info := call.GetSubscribe().GetFrameworkInfo()
-	if info == nil {
-		http.Error(w, "Expecting 'subscribe.framework_info' to be present", http.StatusBadRequest)
-		return
-	}
-	if call.FrameworkID != nil && info.ID != nil && call.FrameworkID.Value != info.ID.Value {
-		http.Error(w, "'framework_id' differs from 'subscribe.framework_info.id'", http.StatusBadRequest)
-		return
-	}
 	if _, ok := w.(http.Flusher); !ok {
-		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
+		httpError(w, "streaming unsupported", http.StatusInternalServerError)
 		return
 	}
 
 	c.mu.Lock()
 	if c.state.closed {
 		c.mu.Unlock()
-		http.Error(w, "Master is shutting down", http.StatusServiceUnavailable)
+		httpError(w, "Master is shutting down", http.StatusServiceUnavailable)
 		return
 	}
 	s, fwID := c.subscribeLocked(call, info)
 	c.mu.Unlock()
 
 	h := w.Header()
-	if resp.recordio {
-		h.Set("Content-Type", mediaRecordIO)
-		h.Set("Message-Content-Type", resp.codec.Type.ContentType())
-	} else {
-		h.Set("Content-Type", resp.codec.Type.ContentType())
-	}
+	h.Set("Content-Type", codec.Type.ContentType())
 	h.Set(headerStreamID, s.id)
-	h.Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
 	w.(http.Flusher).Flush()
 	c.log.Info("framework subscribed", "framework", fwID, "name", info.Name, "stream", s.id)
-	c.serveStream(w, r, s, fwID, resp.codec)
+	c.serveStream(w, r, s, fwID, codec)
 }
 
 func (c *Cluster) subscribeLocked(call *scheduler.Call, info *mesos.FrameworkInfo) (*stream, string) {
 	m := &c.state
-	id := ""
-	if call.FrameworkID != nil {
-		id = call.FrameworkID.Value
-	} else if info.ID != nil {
-		id = info.ID.Value
+	id := info.GetID().GetValue()
+	if m.wasRemoved(id) {
+		// Mesos refuses a framework id it has torn down (master.cpp,
+		// validateFramework): an ERROR, then the stream ends.
+		s := newStream()
+		s.send(&scheduler.Event{Type: scheduler.Event_ERROR, Error: &scheduler.Event_Error{Message: "Framework has been removed"}})
+		s.close()
+		return s, id
 	}
 	fw := m.frameworks[id]
 	if fw == nil {
@@ -97,6 +87,9 @@ func (c *Cluster) subscribeLocked(call *scheduler.Call, info *mesos.FrameworkInf
 			MasterInfo:               c.masterInfo(),
 		},
 	})
+	// Mesos's heartbeater sends its first HEARTBEAT at once
+	// (src/common/heartbeater.hpp), then one per interval.
+	s.send(&scheduler.Event{Type: scheduler.Event_HEARTBEAT})
 	// Updates not yet acknowledged go to the new subscriber, in order.
 	for _, t := range fw.tasks {
 		if len(t.pending) > 0 {
@@ -119,12 +112,14 @@ func (c *Cluster) masterInfo() *mesos.MasterInfo {
 			mi.IP = binary.LittleEndian.Uint32(ip4) // network order, as Mesos stores it
 		}
 		mi.Address = &mesos.Address{Hostname: &c.state.hostname, IP: &ip, Port: int32(addr.Port)}
+		pid := fmt.Sprintf("master@%s:%d", ip, addr.Port)
+		mi.PID = &pid
 	}
 	return mi
 }
 
 // version is the Mesos version the cluster behaves as.
-var version = "1.11.0"
+var version = "1.11.1"
 
 // streamLost handles a subscriber that went away: offers return to the pool
 // and the framework is torn down after its failover timeout.
@@ -158,6 +153,7 @@ func (c *Cluster) teardownLocked(fw *framework, why string) {
 	c.log.Info("tearing down framework", "framework", fw.id, "why", why)
 	fw.removed = true
 	delete(c.state.frameworks, fw.id)
+	c.state.remember(fw.id)
 	if fw.failover != nil {
 		fw.failover.Stop()
 	}

@@ -2,6 +2,8 @@ package localcluster
 
 import (
 	"bytes"
+	"net"
+	"os"
 	"time"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
@@ -29,6 +31,9 @@ func (c *Cluster) statusLocked(t *task, state mesos.TaskState, src mesos.TaskSta
 	if msg != "" {
 		st.Message = &msg
 	}
+	if src == mesos.SOURCE_EXECUTOR {
+		st.ContainerStatus = c.containerStatus(t)
+	}
 	t.state, t.latest = state, st
 	c.log.Debug("task update", "framework", t.fw.id, "task", t.id, "state", state.String(), "message", msg)
 	if t.fw.removed {
@@ -55,22 +60,43 @@ func (c *Cluster) sendHeadLocked(t *task) {
 	t.fw.send(&scheduler.Event{Type: scheduler.Event_UPDATE, Update: &scheduler.Event_Update{Status: t.pending[0]}})
 }
 
+// containerStatus is what a Mesos agent adds to an executor's updates
+// (slave.cpp, Slave::statusUpdate): the container id, the executor's pid
+// and the container's addresses. The embedded command executor runs inside
+// the cluster's own process, whose pid it reports; the container has the
+// agent's address, which is the master's.
+func (c *Cluster) containerStatus(t *task) *mesos.ContainerStatus {
+	if t.containerID == "" {
+		return nil
+	}
+	pid := uint32(os.Getpid())
+	cs := &mesos.ContainerStatus{ContainerID: &mesos.ContainerID{Value: t.containerID}, ExecutorPID: &pid}
+	if addr, ok := c.ln.Addr().(*net.TCPAddr); ok && !addr.IP.IsUnspecified() {
+		ip, proto := addr.IP.String(), mesos.IPv4
+		if addr.IP.To4() == nil {
+			proto = mesos.IPv6
+		}
+		cs.NetworkInfos = []mesos.NetworkInfo{{IPAddresses: []mesos.NetworkInfo_IPAddress{{IPAddress: &ip, Protocol: &proto}}}}
+	}
+	return cs
+}
+
 // acknowledgeLocked drops the acknowledged update and sends the next one.
 func (c *Cluster) acknowledgeLocked(fw *framework, ack *scheduler.Call_Acknowledge) {
 	t := fw.tasks[ack.TaskID.Value]
 	if t == nil || len(t.pending) == 0 || !bytes.Equal(t.pending[0].UUID, ack.UUID) {
 		return // a duplicate or stale ack: Mesos ignores it too
 	}
-	acked := t.pending[0]
+	// No FAILURE event follows a terminal update: a Mesos agent does not
+	// report the exit of the command executor it generated for a task
+	// (slave.cpp, executorTerminated).
 	t.pending = t.pending[1:]
 	t.backoff = 0
 	c.sendHeadLocked(t)
-	if isTerminal(acked.GetState()) && t.exitStatus != nil {
-		fw.send(&scheduler.Event{Type: scheduler.Event_FAILURE, Failure: &scheduler.Event_Failure{
-			AgentID:    acked.AgentID,
-			ExecutorID: &mesos.ExecutorID{Value: t.id},
-			Status:     t.exitStatus,
-		}})
+	if t.terminal() && len(t.pending) == 0 {
+		// Acknowledged to the end: the master forgets the task, as Mesos
+		// moves it to its completed tasks, which reconciliation ignores.
+		delete(fw.tasks, t.id)
 	}
 }
 
