@@ -120,7 +120,11 @@ func TestFetchResume(t *testing.T) {
 				http.ServeContent(w, r, "", modTime, bytes.NewReader(data))
 			})
 			cfg := testConfig()
-			cfg.IdleTimeout = 100 * time.Millisecond
+			if tt.break_ == "stall" {
+				// Short enough to end the stall soon, long enough that a
+				// loaded machine does not stall the healthy second answer.
+				cfg.IdleTimeout = 500 * time.Millisecond
+			}
 			res, dest, err := fetchertest.Fetch(t, context.Background(), New(cfg), srv.URL+"/big", nil)
 			if err != nil {
 				t.Fatalf("Fetch: %v", err)
