@@ -53,6 +53,7 @@ type task struct {
 	launched, assigned, container  float64
 	fetching, running, registered  float64
 	taskRunning, finished, removed float64
+	freed                          float64 // resources recovered; 0: use removed
 	executorExited                 float64
 	cid                            string
 }
@@ -84,12 +85,15 @@ func (tl *timeline) task(id string) *task {
 }
 
 var (
-	glogLine   = regexp.MustCompile(`^[IWE]\d{4} (\d\d):(\d\d):(\d\d\.\d+)\s+\d+ [^\]]+\] (.*)$`)
-	reSend     = regexp.MustCompile(`^Sending offers \[ (.*) \] to framework`)
-	reAccept   = regexp.MustCompile(`^Processing ACCEPT call for offers: \[ (.*) \]`)
-	reDecline  = regexp.MustCompile(`^Processing DECLINE call for offers: \[ (.*) \]`)
-	reLaunch   = regexp.MustCompile(`^Launching task (\S+) of framework`)
-	reRemove   = regexp.MustCompile(`^Removing task (\S+) with resources`)
+	glogLine  = regexp.MustCompile(`^[IWE]\d{4} (\d\d):(\d\d):(\d\d\.\d+)\s+\d+ [^\]]+\] (.*)$`)
+	reSend    = regexp.MustCompile(`^Sending offers \[ (.*) \] to framework`)
+	reAccept  = regexp.MustCompile(`^Processing ACCEPT call for offers: \[ (.*) \]`)
+	reDecline = regexp.MustCompile(`^Processing DECLINE call for offers: \[ (.*) \]`)
+	reLaunch  = regexp.MustCompile(`^Launching task (\S+) of framework`)
+	reRemove  = regexp.MustCompile(`^Removing task (\S+) with resources`)
+	// The master recovers a task's resources as soon as its latest state
+	// (which the agent sends with every update) is terminal.
+	reTerminal = regexp.MustCompile(`^Updating the state of task (\S+) of framework \S+ \(latest state: TASK_(?:FINISHED|FAILED|KILLED|LOST|ERROR|DROPPED|GONE)`)
 	reAssigned = regexp.MustCompile(`^Got assigned task '([^']+)'`)
 	reContain  = regexp.MustCompile(`^Launching container (\S+) for executor '([^']+)'`)
 	reState    = regexp.MustCompile(`^Transitioning the state of container (\S+) from \w+ to (\w+) after`)
@@ -140,6 +144,10 @@ func (tl *timeline) masterLine(at float64, msg string) {
 		tl.curOffer = strings.Split(reAccept.FindStringSubmatch(msg)[1], ", ")[0]
 	case reDecline.MatchString(msg):
 		tl.declines++
+	case reTerminal.MatchString(msg):
+		if t := tl.task(reTerminal.FindStringSubmatch(msg)[1]); t.freed == 0 {
+			t.freed = at
+		}
 	case reRemove.MatchString(msg):
 		tl.task(reRemove.FindStringSubmatch(msg)[1]).removed = at
 	}
@@ -186,6 +194,15 @@ func (tl *timeline) agentLine(at float64, msg string) {
 	}
 }
 
+// freedAt is when the master recovered t's resources: when it first saw
+// t's latest state terminal, else when it removed t.
+func (t *task) freedAt() float64 {
+	if t.freed > 0 {
+		return t.freed
+	}
+	return t.removed
+}
+
 // nextSend is the first time an offer was sent after at, or 0.
 func (tl *timeline) nextSend(at float64) float64 {
 	i := sort.SearchFloat64s(tl.sends, at)
@@ -219,14 +236,14 @@ func (tl *timeline) report(w io.Writer) {
 		{"mesos-executor start -> registered", span(func(t *task) float64 { return t.running }, func(t *task) float64 { return t.registered })},
 		{"registered -> TASK_RUNNING (executor forks task)", span(func(t *task) float64 { return t.registered }, func(t *task) float64 { return t.taskRunning })},
 		{"TASK_RUNNING -> TASK_FINISHED (the task program)", span(func(t *task) float64 { return t.taskRunning }, func(t *task) float64 { return t.finished })},
-		{"TASK_FINISHED -> master frees resources (acks)", span(func(t *task) float64 { return t.finished }, func(t *task) float64 { return t.removed })},
-		{"resources freed -> next offer (allocation wait)", func(t *task) (float64, bool) {
-			n := tl.nextSend(t.removed)
-			return n - t.removed, t.removed > 0 && n > 0
+		{"TASK_FINISHED -> master recovers resources (update)", span(func(t *task) float64 { return t.finished }, (*task).freedAt)},
+		{"resources recovered -> next offer (allocation wait)", func(t *task) (float64, bool) {
+			n := tl.nextSend(t.freedAt())
+			return n - t.freedAt(), t.freedAt() > 0 && n > 0
 		}},
 		{"= a slot's cycle: offer -> next offer", func(t *task) (float64, bool) {
-			n := tl.nextSend(t.removed)
-			return n - offered(t), offered(t) > 0 && t.removed > 0 && n > 0
+			n := tl.nextSend(t.freedAt())
+			return n - offered(t), offered(t) > 0 && t.freedAt() > 0 && n > 0
 		}},
 		{"(executor lingers after TASK_FINISHED)", span(func(t *task) float64 { return t.finished }, func(t *task) float64 { return t.executorExited })},
 	}
@@ -240,9 +257,9 @@ func (tl *timeline) report(w io.Writer) {
 		if first == 0 || t.launched < first {
 			first = t.launched
 		}
-		last = max(last, t.removed)
+		last = max(last, t.freedAt())
 	}
-	fmt.Fprintf(w, "%d tasks launched in %d ACCEPTs over %.1fs (first launch to last task freed); %d offers sent, %d declined\n",
+	fmt.Fprintf(w, "%d tasks launched in %d ACCEPTs over %.1fs (first launch to last resources recovered); %d offers sent, %d declined\n",
 		len(ids), tl.accepts, last-first, len(tl.sends), tl.declines)
 	perOffer := map[string]int{}
 	for _, id := range ids {
