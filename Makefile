@@ -4,7 +4,7 @@ BIN      := bin
 PLUGINS  := $(BIN)/plugins
 PLUGIN_MAINS := $(notdir $(wildcard cmd/batchd-workload-* cmd/batchd-fetcher-*))
 # N and RUNS for internal/bench/mesos.sh (2,000 tasks x 3 runs takes about
-# 70 minutes on 2 cores; e.g. make bench MESOS_BENCH="500 3").
+# 80 minutes on 2 cores; e.g. make bench MESOS_BENCH="500 3").
 MESOS_BENCH ?= 2000 3
 
 .PHONY: all build demo demo-hdfs test vet race bench fuzz proto clean
