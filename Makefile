@@ -3,6 +3,9 @@ GO       ?= go
 BIN      := bin
 PLUGINS  := $(BIN)/plugins
 PLUGIN_MAINS := $(notdir $(wildcard cmd/batchd-workload-* cmd/batchd-fetcher-*))
+# N and RUNS for internal/bench/mesos.sh (2,000 tasks x 3 runs takes about
+# 80 minutes on 2 cores; e.g. make bench MESOS_BENCH="500 3").
+MESOS_BENCH ?= 2000 3
 
 .PHONY: all build demo demo-hdfs test vet race bench fuzz proto clean
 
@@ -33,6 +36,7 @@ test: vet race
 bench: build
 	internal/bench/jobs.sh 1000 3
 	internal/bench/fetch.sh 1024 3
+	internal/bench/mesos.sh $(MESOS_BENCH)
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./fetchers/... ./core/... ./internal/archive
 
 # Short fuzzing passes over the parsers that take hostile input.
