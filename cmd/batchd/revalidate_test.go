@@ -86,17 +86,7 @@ func TestChangedInputGivesNewResult(t *testing.T) {
 				defer srv.Close()
 				uri = srv.URL + "/in.txt"
 			}
-			path := writeConfig(t, fmt.Sprintf(`
-[state]
-dir = %q
-[[job]]
-name = "s"
-workload = "sum"
-cpus = 0.1
-mem = "16MiB"
-[job.params]
-input = %q
-`, filepath.Join(dir, "state"), uri))
+			path := writeConfig(t, sumConfig(filepath.Join(dir, "state"), fmt.Sprintf("input = %q", uri), ""))
 			for i, step := range []struct{ change, want string }{
 				{"", "sum of 1 2 3 = 6"},
 				{"", "sum of 1 2 3 = 6"},
@@ -115,6 +105,14 @@ input = %q
 			}
 		})
 	}
+}
+
+// sumConfig is a config body keeping its state in state, with one sum job
+// "s" whose [job.params] are params (TOML lines) followed by extra (TOML
+// tables of the job, such as [[job.artifacts]]).
+func sumConfig(state, params, extra string) string {
+	return fmt.Sprintf("[state]\ndir = %q\n[[job]]\nname = \"s\"\nworkload = \"sum\"\ncpus = 0.1\nmem = \"16MiB\"\n[job.params]\n%s\n%s",
+		state, params, extra)
 }
 
 type countingWriter struct {
@@ -148,20 +146,8 @@ func TestChecksumPinsArtifact(t *testing.T) {
 	defer srv.Close()
 	dir := t.TempDir()
 	config := func(checksum string) string {
-		return writeConfig(t, fmt.Sprintf(`
-[state]
-dir = %q
-[[job]]
-name = "s"
-workload = "sum"
-cpus = 0.1
-mem = "16MiB"
-[job.params]
-groups = ["1 2"]
-[[job.artifacts]]
-uri = "%s/tool.bin"
-checksum = %q
-`, filepath.Join(dir, "state"), srv.URL, checksum))
+		return writeConfig(t, sumConfig(filepath.Join(dir, "state"), `groups = ["1 2"]`,
+			fmt.Sprintf("[[job.artifacts]]\nuri = \"%s/tool.bin\"\nchecksum = %q\n", srv.URL, checksum)))
 	}
 	v1, v2, v3 := sha256Hex("tool v1"), sha256Hex("tool v2"), sha256Hex("tool v3")
 	steps := []struct {
@@ -298,17 +284,7 @@ func TestChangedInputOverFTPAndHDFS(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.set(t, "1 2 3\n", hourAgo)
-			path := writeConfig(t, tt.settings+fmt.Sprintf(`
-[state]
-dir = %q
-[[job]]
-name = "s"
-workload = "sum"
-cpus = 0.1
-mem = "16MiB"
-[job.params]
-input = %q
-`, filepath.Join(t.TempDir(), "state"), tt.uri))
+			path := writeConfig(t, tt.settings+sumConfig(filepath.Join(t.TempDir(), "state"), fmt.Sprintf("input = %q", tt.uri), ""))
 			before := tt.transfers(t)
 			for i, step := range []struct {
 				change        string
@@ -344,20 +320,8 @@ func TestImmutableArtifactIsNotRevalidated(t *testing.T) {
 		fmt.Fprint(w, "release 1.0")
 	}))
 	defer srv.Close()
-	path := writeConfig(t, fmt.Sprintf(`
-[state]
-dir = %q
-[[job]]
-name = "s"
-workload = "sum"
-cpus = 0.1
-mem = "16MiB"
-[job.params]
-groups = ["1 2"]
-[[job.artifacts]]
-uri = "%s/tool-1.0.bin"
-cache = "immutable"
-`, filepath.Join(t.TempDir(), "state"), srv.URL))
+	path := writeConfig(t, sumConfig(filepath.Join(t.TempDir(), "state"), `groups = ["1 2"]`,
+		fmt.Sprintf("[[job.artifacts]]\nuri = \"%s/tool-1.0.bin\"\ncache = \"immutable\"\n", srv.URL)))
 	for i := 1; i <= 2; i++ {
 		code, out, errOut := run(t, 2*time.Minute, "--config", path)
 		if code != 0 || requests.Load() != 1 {
