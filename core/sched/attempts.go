@@ -122,7 +122,7 @@ func (s *Scheduler) prepare(t *task, agentID string) (core.Launch, error) {
 func (s *Scheduler) onUpdate(ctx context.Context, u core.Update) {
 	t := s.st.byAttempt[u.TaskID]
 	if t == nil {
-		s.log.Debug("ignoring update for an attempt not in flight", "task_id", u.TaskID, "state", u.State)
+		s.stray(ctx, u)
 		return
 	}
 	a := t.cur
@@ -148,6 +148,21 @@ func (s *Scheduler) onUpdate(ctx context.Context, u core.Update) {
 		s.fail(t, ErrTaskFailed, u.State, describe(u, a))
 	case core.TaskFailed, core.TaskLost, core.TaskError, core.TaskDropped, core.TaskGone, core.TaskUnknown:
 		s.fail(t, ErrTaskFailed, u.State, describe(u, a))
+	}
+}
+
+// stray handles an update for an attempt not in flight: one that ended,
+// was retried, or belongs to a job already done. One still starting or
+// running is killed; its result, should it post one, is not counted.
+func (s *Scheduler) stray(ctx context.Context, u core.Update) {
+	switch u.State {
+	case core.TaskStaging, core.TaskStarting, core.TaskRunning:
+		s.log.Info("killing a task that is no longer in flight", "task_id", u.TaskID, "agent", u.AgentID, "state", u.State)
+		if err := s.cl.Kill(ctx, u.TaskID, u.AgentID); err != nil {
+			s.log.Warn("killing a task that is no longer in flight", "task_id", u.TaskID, "err", err)
+		}
+	default:
+		s.log.Debug("ignoring update for an attempt not in flight", "task_id", u.TaskID, "state", u.State)
 	}
 }
 

@@ -138,13 +138,20 @@ func (s *Scheduler) adjustOffers(ctx context.Context) {
 	}
 }
 
-// reconcile asks for the state of every attempt in flight.
+// reconcile asks for the state of every attempt in flight (explicit
+// reconciliation), then for every task the cluster runs for this framework
+// (implicit): an attempt batchd no longer tracks that is still running (one
+// reported lost and retried, which then turned up) is killed when its
+// answer arrives (onUpdate), so it neither holds resources nor reports twice.
 func (s *Scheduler) reconcile(ctx context.Context, now time.Time) {
 	s.st.reconcileAt = now.Add(s.cfg.ReconcileEvery)
 	if refs := s.st.inFlight(); len(refs) > 0 {
 		if err := s.cl.Reconcile(ctx, refs); err != nil {
 			s.log.Warn("reconciling tasks", "tasks", len(refs), "err", err)
 		}
+	}
+	if err := s.cl.Reconcile(ctx, nil); err != nil {
+		s.log.Warn("reconciling all tasks", "err", err)
 	}
 }
 

@@ -176,10 +176,51 @@ func TestPeriodicReconcile(t *testing.T) {
 	h.s.Submit(newTask("job/a", 1, 10))
 	h.offer("o", 1, 10)
 	h.next("Launch")
-	for range 2 { // without any resubscription
+	for range 2 { // without any resubscription: explicit, then implicit
 		if c := h.next("Reconcile"); !reflect.DeepEqual(c.Refs, []core.TaskRef{{TaskID: "job.a.1", AgentID: "a1"}}) {
-			t.Fatalf("reconciled %+v", c.Refs)
+			t.Fatalf("reconciled %+v, want job.a.1", c.Refs)
 		}
+		if c := h.next("Reconcile"); len(c.Refs) != 0 {
+			t.Fatalf("reconciled %+v, want all tasks (implicit)", c.Refs)
+		}
+	}
+}
+
+// An attempt reported lost and retried that turns up running (as after a
+// master failover, once its agent re-registers) is killed; a stray's
+// terminal update is only ignored.
+func TestStrayAttemptKilled(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.subscribe()
+	tk := newTask("job/a", 1, 10)
+	tk.Retries = 1
+	h.s.Submit(tk)
+	h.offer("o", 1, 10)
+	h.next("Launch")
+	h.update("job.a.1", core.TaskLost, "Reconciliation: Task is unknown")
+	h.offer("o", 1, 10)
+	h.next("Launch")
+	h.update("job.a.1", core.TaskRunning, "")
+	if c := h.next("Kill"); c.TaskID != "job.a.1" {
+		t.Fatalf("killed %q, want the stray job.a.1", c.TaskID)
+	}
+	h.update("job.a.1", core.TaskKilled, "")
+	h.update("other.task.1", core.TaskFinished, "")
+	h.update("job.a.2", core.TaskFinished, "")
+	h.s.ResultArrived("job.a.2")
+	if o := h.outcome(); o.Err != nil || o.TaskID != "job.a.2" {
+		t.Fatalf("outcome = %+v", o)
+	}
+	for { // every call made by now is in the channel: the outcome came after them
+		select {
+		case c := <-h.fc.calls:
+			if c.Method == "Kill" {
+				t.Errorf("killed %q as well; only running strays are killed", c.TaskID)
+			}
+			continue
+		default:
+		}
+		break
 	}
 }
 
