@@ -186,10 +186,9 @@ func TestPeriodicReconcile(t *testing.T) {
 	}
 }
 
-// An attempt reported lost and retried that turns up running (as after a
-// master failover, once its agent re-registers) is killed; a stray's
-// terminal update is only ignored.
-func TestStrayAttemptKilled(t *testing.T) {
+// lostAndRelaunched runs task job/a (one retry) whose first attempt is
+// reported lost, up to the launch of its second attempt.
+func lostAndRelaunched(t *testing.T) *harness {
 	h := newHarness(t, Config{})
 	h.subscribe()
 	tk := newTask("job/a", 1, 10)
@@ -200,6 +199,14 @@ func TestStrayAttemptKilled(t *testing.T) {
 	h.update("job.a.1", core.TaskLost, "Reconciliation: Task is unknown")
 	h.offer("o", 1, 10)
 	h.next("Launch")
+	return h
+}
+
+// An attempt reported lost and retried that turns up running (as after a
+// master failover, once its agent re-registers) is killed; a stray's
+// terminal update is only ignored.
+func TestStrayAttemptKilled(t *testing.T) {
+	h := lostAndRelaunched(t)
 	h.update("job.a.1", core.TaskRunning, "")
 	if c := h.next("Kill"); c.TaskID != "job.a.1" {
 		t.Fatalf("killed %q, want the stray job.a.1", c.TaskID)
@@ -225,16 +232,7 @@ func TestStrayAttemptKilled(t *testing.T) {
 }
 
 func TestStaleUpdatesIgnored(t *testing.T) {
-	h := newHarness(t, Config{})
-	h.subscribe()
-	tk := newTask("job/a", 1, 10)
-	tk.Retries = 1
-	h.s.Submit(tk)
-	h.offer("o", 1, 10)
-	h.next("Launch")
-	h.update("job.a.1", core.TaskLost, "agent gone")
-	h.offer("o", 1, 10)
-	h.next("Launch")
+	h := lostAndRelaunched(t)
 	// The first attempt shows up after all; it must not end the task.
 	h.update("job.a.1", core.TaskFinished, "")
 	h.s.ResultArrived("job.a.1")
