@@ -82,15 +82,12 @@ func countStates(tasks []mesoskit.Task) map[string]int {
 	return n
 }
 
-// waitUntil polls cond every 50 ms until it holds, failing the test after d.
+// waitUntil polls the cluster until cond holds (mesoskit.WaitFor), failing
+// the test after d.
 func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, d)
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !mesoskit.WaitFor(d, cond) {
+		t.Fatalf("%s: not within %v", what, d)
 	}
 }
 

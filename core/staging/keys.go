@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-
-	"github.com/batchd/batchd/plugins/sdk"
 )
 
 // Index keys. An index entry is keyed by its source's identity: the URI
@@ -23,9 +21,9 @@ import (
 
 const secretFile = "index.key"
 
-// keyOf is the index key of the source uri with identity.
-func (s *Store) keyOf(uri, identity string) string {
-	shown := sdk.RedactURI(uri)
+// keyOf is the index key of the source uri, shown as redacted, with
+// identity.
+func (s *Store) keyOf(uri, shown, identity string) string {
 	if shown == uri && identity == "" {
 		return shown
 	}

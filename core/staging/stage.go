@@ -48,12 +48,10 @@ type Fetched struct {
 // flight is one fetch (or revalidation) in progress, shared by every Stage
 // call for its index key.
 type flight struct {
-	want    string // the starting caller's checksum digest, or ""
 	done    chan struct{}
 	cancel  context.CancelCauseFunc
 	waiters int    // guarded by Store.mu
 	joins   []join // leases waiting for the blob; guarded by Store.mu
-	prev    string // digest of the earlier copy the flight holds while it revalidates, or ""
 
 	// Set before done is closed.
 	ent     entry
@@ -134,7 +132,7 @@ func (s *Store) stage(ctx context.Context, l *Lease, src Source, resumable bool)
 	if err != nil {
 		return Blob{}, fmt.Errorf("staging %s: %w", shown, err)
 	}
-	key := s.keyOf(src.URI, src.Identity)
+	key := s.keyOf(src.URI, shown, src.Identity)
 	name := BaseName(src.URI)
 
 	for force := false; ; force = true {
@@ -217,13 +215,12 @@ func (s *Store) blob(shown, name, want string, ent entry) (Blob, error) {
 // not set), else fetching. s.mu must be held.
 func (s *Store) startLocked(key, shown, want string, src Source, resumable, force bool) *flight {
 	ctx, cancel := context.WithCancelCause(s.ctx)
-	f := &flight{want: want, done: make(chan struct{}), cancel: cancel}
-	var prev *entry
+	f := &flight{done: make(chan struct{}), cancel: cancel}
+	var prev *entry // the earlier copy to revalidate, held until the flight ends
 	if ent, ok := s.index[key]; ok && s.stored[ent.Digest] != nil && !force && want == "" &&
 		ent.Validator != "" && src.Stat != nil {
-		// Held until the flight ends, so eviction cannot take it meanwhile.
-		s.holdLocked(ent.Digest)
-		f.prev, prev = ent.Digest, &ent
+		s.holdLocked(ent.Digest) // so eviction cannot take it meanwhile
+		prev = &ent
 	}
 	s.flights[key] = f
 	s.wg.Add(1)
@@ -259,8 +256,8 @@ func (s *Store) startLocked(key, shown, want string, src Source, resumable, forc
 				s.releaseLocked(ent.Digest)
 			}
 		}
-		if f.prev != "" {
-			s.releaseLocked(f.prev)
+		if prev != nil {
+			s.releaseLocked(prev.Digest)
 		}
 		f.joins = nil
 		s.mu.Unlock()

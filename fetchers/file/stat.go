@@ -55,15 +55,13 @@ func (f *Fetcher) Stat(ctx context.Context, req fetcher.StatRequest) (fetcher.St
 // digest: before and after are its metadata when the copy started and
 // ended. A file that changed meanwhile gets none.
 func fetchedValidator(before, after os.FileInfo, digest string, now time.Time) string {
-	meta, _ := validator.FileMeta(before)
-	metaAfter, newest := validator.FileMeta(after)
-	switch {
-	case meta != metaAfter:
+	if validator.Changed(before, after) {
 		return ""
-	case now.Sub(newest) < validator.RacyWindow:
-		return validator.Content + digest
 	}
-	return meta
+	if v := validator.OfFile(after, now); v != "" {
+		return v
+	}
+	return validator.Content + digest
 }
 
 // hashFile returns the hex SHA-256 of src's content from its start.

@@ -194,8 +194,11 @@ func (c *Cluster) logTails() string {
 	return b.String()
 }
 
-// waitFor polls cond every 100 ms until it is true or d has passed.
-func waitFor(d time.Duration, cond func() bool) bool {
+// WaitFor polls cond every 100 ms until it is true or d has passed, and
+// reports whether it came true. Mesos's daemons and the processes they
+// start offer no event to wait on, so their state (the master's HTTP
+// endpoints, /proc) is polled.
+func WaitFor(d time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(d)
 	for {
 		if cond() {

@@ -50,7 +50,7 @@ func (c *Cluster) AddAgent() *Agent {
 	c.mu.Lock()
 	c.agents = append(c.agents, a)
 	c.mu.Unlock()
-	if !waitFor(upTimeout, func() bool { a.ID = c.agentID(port); return a.ID != "" }) {
+	if !WaitFor(upTimeout, func() bool { a.ID = c.agentID(port); return a.ID != "" }) {
 		c.t.Fatalf("%s (port %d) did not register with %s within %v\n%s", name, port, c.Master, upTimeout, c.logTails())
 	}
 	return a
@@ -94,7 +94,7 @@ func (c *Cluster) RestartMaster() {
 		c.t.Fatalf("reading the master's flags: %v", err)
 	}
 	syscall.Kill(pid, syscall.SIGKILL)
-	if !waitFor(killTimeout, func() bool { return !alive(pid) }) {
+	if !WaitFor(killTimeout, func() bool { return !alive(pid) }) {
 		c.t.Fatalf("the master (pid %d) did not die", pid)
 	}
 	pid, err = startDetached(argv, filepath.Join(c.Dir, "logs", "master.out"))
@@ -110,7 +110,7 @@ func (c *Cluster) RestartMaster() {
 			c.t.Fatalf("restarting %s: %v", a.Name, err)
 		}
 	}
-	ok := waitFor(upTimeout, func() bool {
+	ok := WaitFor(upTimeout, func() bool {
 		for _, a := range agents {
 			if c.agentID(a.Port) == "" {
 				return false
@@ -131,7 +131,7 @@ func (c *Cluster) restartAgent(a *Agent) error {
 		return fmt.Errorf("reading its flags: %w", err)
 	}
 	syscall.Kill(a.pid, syscall.SIGKILL)
-	if !waitFor(killTimeout, func() bool { return !alive(a.pid) }) {
+	if !WaitFor(killTimeout, func() bool { return !alive(a.pid) }) {
 		return fmt.Errorf("pid %d did not die", a.pid)
 	}
 	pid, err := startDetached(argv, filepath.Join(c.Dir, "logs", a.Name+".out"))

@@ -83,14 +83,14 @@ func TestCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !waitFor(killTimeout, func() bool { return slices.Contains(under(a.WorkDir), pid) }) {
+	if !WaitFor(killTimeout, func() bool { return slices.Contains(under(a.WorkDir), pid) }) {
 		t.Fatalf("the stray process %d is not seen under %s", pid, a.WorkDir)
 	}
 	c.KillAgent(a)
 	if alive(a.pid) || alive(pid) {
 		t.Errorf("after KillAgent: agent alive %v, its stray process alive %v", alive(a.pid), alive(pid))
 	}
-	if !waitFor(upTimeout, func() bool { return c.agentID(a.Port) == "" }) {
+	if !WaitFor(upTimeout, func() bool { return c.agentID(a.Port) == "" }) {
 		t.Errorf("the master still lists the killed agent as active")
 	}
 	before := c.Master

@@ -101,7 +101,7 @@ func namesPathIn(cmdline []byte, dir string) bool {
 // killUnder sends SIGKILL to every process under(dir) until none is left.
 func killUnder(dir string) error {
 	var left []int
-	ok := waitFor(killTimeout, func() bool {
+	ok := WaitFor(killTimeout, func() bool {
 		left = under(dir)
 		for _, pid := range left {
 			syscall.Kill(pid, syscall.SIGKILL)

@@ -101,6 +101,15 @@ func OfFile(info os.FileInfo, now time.Time) string {
 	return meta
 }
 
+// Changed reports whether a file's metadata moved between two looks at it
+// (before and after a copy, say): a file written meanwhile has no version
+// the copy can claim.
+func Changed(before, after os.FileInfo) bool {
+	b, _ := FileMeta(before)
+	a, _ := FileMeta(after)
+	return a != b
+}
+
 // FileMeta is File and the file's device, inode, size, mtime and ctime,
 // and the newer of its two times. Two FileMeta of one path differ when the
 // file was written, replaced or touched in between, unless within one

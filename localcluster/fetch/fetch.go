@@ -164,15 +164,10 @@ func (f *Fetcher) download(ctx context.Context, uri, dst, prev string) (v string
 	if err != nil {
 		return "", false, err
 	}
-	if m1, _ := validator.FileMeta(before); m1 != fileMeta(after) {
-		v = "" // changed while copied
+	if validator.Changed(before, after) {
+		v = "" // written while copied
 	}
 	return v, false, nil
-}
-
-func fileMeta(info os.FileInfo) string {
-	m, _ := validator.FileMeta(info)
-	return m
 }
 
 // downloadHTTP is download for an http(s) URI: a GET, conditional on prev.
