@@ -254,11 +254,13 @@ func (c *Cluster) release(t *task) {
 	}
 }
 
-// start builds and starts the task's command. An executable fetched a
-// moment ago may still be open for writing in a child forked concurrently
-// by another task's start (between its fork and exec), which makes exec
-// fail with ETXTBSY; like other Go process launchers, start retries that
-// briefly.
+// start builds and starts the task's command. A cached executable is a
+// link to a file the fetch cache sealed read-only and never writes again,
+// and the fetcher waits out forks in flight after writing any executable
+// (fetch's waitForks), so exec does not meet ETXTBSY on Linux. The brief
+// retry stays as a fallback for copies (cache=false, or a cache on another
+// file system) where that wait is not enough: a child forked without
+// CLONE_VFORK may hold the copy's write descriptor until its exec.
 func (c *Cluster) start(t *task, sandbox string) (*exec.Cmd, error) {
 	delay := 5 * time.Millisecond
 	for try := 0; ; try++ {
