@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // cache is the agent-wide download cache: one read-only file per URI and
@@ -23,7 +22,7 @@ import (
 // temporary file and renamed over the old name, so sandboxes linked to the
 // old version keep it. A task that writes to its link changes the cached
 // file too; the cache notices at the next use (size, mtime, mode or inode
-// differ from what it set) and downloads the URI again (intact).
+// differ from what seal set, see stamp) and downloads the URI again.
 //
 // Unlike the Mesos fetcher's cache, which reuses a URI's download for as
 // long as it holds it, this one revalidates a cached URI once per scope
@@ -55,7 +54,7 @@ type entry struct {
 	size      int64
 	used      int64 // clock at last use
 	present   bool
-	stamp     stamp  // what the cache set on the file (intact)
+	stamp     stamp  // what seal set on the file
 	validator string // the cached version's (internal/validator), "" when the source cannot say
 	scope     string // the scope that last fetched or revalidated it
 }
@@ -241,8 +240,3 @@ func (f *Fetcher) Stats() Stats {
 	}
 	return Stats{Linked: f.cache.linked.Load(), Copied: f.cache.copied.Load(), CopiedBytes: f.cache.copiedBytes.Load()}
 }
-
-// sealedAge is how far in the past a sealed file's mtime is set: any
-// write by a task then moves it to now, whatever the file system's
-// timestamp granularity, so stamp.matches sees it.
-const sealedAge = time.Hour

@@ -57,6 +57,12 @@ func seal(file string, exec bool) (stamp, error) {
 	return stampOf(fi), nil
 }
 
+// sealedAge is how far in the past a sealed file's mtime is set: any
+// write by a task then moves it to now, whatever the file system's
+// timestamp granularity, so stamp.matches sees it.
+const sealedAge = time.Hour
+
+// modeOf is the mode of a cached file.
 func modeOf(exec bool) fs.FileMode {
 	if exec {
 		return 0o555
