@@ -2,7 +2,9 @@ package sum
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math/big"
 	"net/url"
 	"os"
@@ -53,6 +55,9 @@ func (w *Workload) program() (taskProgram, error) {
 		if fi, err = os.Stat(resolved); err == nil && !fi.Mode().IsRegular() {
 			err = fmt.Errorf("a %s, not a file", fi.Mode().Type())
 		}
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		err = fs.ErrNotExist // the path is in the message already
 	}
 	if err != nil {
 		return taskProgram{}, fmt.Errorf("task program %s: %w; build it there from batchd's source tree with "+

@@ -42,7 +42,7 @@ func TestTaskProgram(t *testing.T) {
 		{name: "a file", program: file, wantURI: "file://" + file, wantBase: "sum-v2"},
 		{name: "a symlink, resolved", program: link, wantURI: "file://" + file, wantBase: "sum-v2"},
 		{name: "missing", program: filepath.Join(dir, "nope"),
-			wantErr: []string{"task program " + filepath.Join(dir, "nope"), "no such file", "go build -o " + filepath.Join(dir, "nope") + " ./cmd/batchd-task-sum"}},
+			wantErr: []string{"task program " + filepath.Join(dir, "nope"), "file does not exist", "go build -o " + filepath.Join(dir, "nope") + " ./cmd/batchd-task-sum"}},
 		{name: "a folder", program: dir, wantErr: []string{"task program " + dir, "not a file"}},
 		{name: "default: next to the plugin's executable", // the test binary, with no task program beside it
 			wantErr: []string{"task program " + nextToExe, "./cmd/batchd-task-sum"}},
