@@ -4,9 +4,9 @@
 // to the collector. It is what batchd's task throughput is compared with:
 // the same processes and the same posts, with no framework in between.
 //
-//	spawn -n 2000 -parallel 20 -program bin/plugins/batchd-workload-sum
+//	spawn -n 2000 -parallel 20 -program bin/plugins/batchd-task-sum
 //
-// runs "batchd-workload-sum task i i+1" for i in [0, N) with
+// runs "batchd-task-sum i i+1" for i in [0, N) with
 // BATCHD_COLLECTOR_URL, BATCHD_TASK_ID and BATCHD_TASK_TOKEN set, each in its
 // own empty working folder, and prints one line with the wall time and
 // tasks/s. It exits 1 unless every task exited 0 and every result arrived.
@@ -32,10 +32,10 @@ import (
 func main() {
 	n := flag.Int("n", 2000, "tasks to run")
 	parallel := flag.Int("parallel", 20, "tasks running at a time")
-	program := flag.String("program", "", "task program, run as PROGRAM task I I+1 (required)")
+	program := flag.String("program", "bin/plugins/batchd-task-sum", "task program, run as PROGRAM I I+1")
 	flag.Parse()
 	if *program == "" || *n < 1 || *parallel < 1 {
-		fmt.Fprintln(os.Stderr, "usage: spawn -program PATH [-n N] [-parallel P]")
+		fmt.Fprintln(os.Stderr, "usage: spawn [-program PATH] [-n N] [-parallel P]")
 		os.Exit(2)
 	}
 	if err := run(*program, *n, *parallel); err != nil {
@@ -109,7 +109,7 @@ func task(program, dir, url string, i int) error {
 		return err
 	}
 	defer os.RemoveAll(wd)
-	cmd := exec.CommandContext(context.Background(), program, "task", strconv.Itoa(i), strconv.Itoa(i+1))
+	cmd := exec.CommandContext(context.Background(), program, strconv.Itoa(i), strconv.Itoa(i+1))
 	cmd.Dir = wd
 	cmd.Env = append(os.Environ(),
 		"BATCHD_COLLECTOR_URL="+url,
