@@ -38,6 +38,7 @@ test: vet race
 bench: build
 	internal/bench/jobs.sh 1000 3
 	internal/bench/fetch.sh 1024 3
+	internal/bench/taskprog.sh 200 3
 	internal/bench/mesos.sh $(MESOS_BENCH)
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./fetchers/... ./core/... ./internal/archive
 
