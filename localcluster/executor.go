@@ -62,12 +62,10 @@ func (c *Cluster) runTask(t *task) {
 	case wasKilled:
 		c.status(t, mesos.TASK_KILLED, mesos.SOURCE_EXECUTOR, nil, "Command "+describeExit(cmd.ProcessState))
 	case err == nil:
-		if c.cfg.RemoveFinishedSandboxes {
-			if err := os.RemoveAll(sandbox); err != nil {
-				c.log.Warn("removing sandbox", "task", t.id, "err", err)
-			}
-		}
 		c.status(t, mesos.TASK_FINISHED, mesos.SOURCE_EXECUTOR, nil, "Command exited with status 0")
+		if c.cfg.RemoveFinishedSandboxes {
+			c.gc.add(sandbox)
+		}
 	default:
 		// Mesos's command executor gives a failed command no reason.
 		c.status(t, mesos.TASK_FAILED, mesos.SOURCE_EXECUTOR, nil, "Command "+describeExit(cmd.ProcessState))
@@ -243,7 +241,7 @@ func (c *Cluster) status(t *task, state mesos.TaskState, src mesos.TaskStatus_So
 	c.statusLocked(t, state, src, reason, msg)
 }
 
-// release returns the task's resources to its agent.
+// release returns the task's resources to its agent and has them offered.
 func (c *Cluster) release(t *task) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -252,6 +250,7 @@ func (c *Cluster) release(t *task) {
 	if !t.terminal() {
 		t.state = mesos.TASK_KILLED // shutdown before a terminal update
 	}
+	c.wake()
 }
 
 // start builds and starts the task's command. An executable fetched a
