@@ -75,9 +75,9 @@ func (c *Cluster) wake() {
 	}
 }
 
-// nextExpiryLocked is when the earliest refuse filter of a framework that
-// wants offers, or the earliest offer timeout, runs out after now; zero if
-// nothing is due.
+// nextExpiryLocked is when the earliest refuse filter or offer timeout runs
+// out after now; zero if none is due. Filters of frameworks that want no
+// offers count too: they may revive or resubscribe before then.
 func (c *Cluster) nextExpiryLocked(now time.Time) time.Time {
 	var next time.Time
 	earlier := func(t time.Time) {
@@ -86,9 +86,6 @@ func (c *Cluster) nextExpiryLocked(now time.Time) time.Time {
 		}
 	}
 	for _, fw := range c.state.frameworks {
-		if fw.stream == nil || fw.suppressed {
-			continue
-		}
 		for _, f := range fw.filters {
 			earlier(f.until)
 		}
