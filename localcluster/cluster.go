@@ -53,8 +53,8 @@ type Config struct {
 	// KillGracePeriod is the time between SIGTERM and SIGKILL when neither
 	// the KILL call nor the task has a kill policy; 3 s by default.
 	KillGracePeriod time.Duration
-	// RemoveFinishedSandboxes removes a task's sandbox, in the background,
-	// once it has finished with status 0 (Mesos keeps sandboxes for
+	// RemoveFinishedSandboxes removes a task's sandbox once it has finished
+	// with status 0 and its resources are offered again (Mesos keeps sandboxes for
 	// --gc_delay, a week by default). Sandboxes of tasks that failed or were
 	// killed are kept for inspection. batchd sets it: a large job would
 	// otherwise leave a copy of every fetched file per task on disk.
@@ -117,7 +117,6 @@ type Cluster struct {
 	wg     sync.WaitGroup // every goroutine the cluster starts
 
 	kick chan struct{} // wakes the allocator; see wake
-	gc   *sandboxGC
 
 	mu    sync.Mutex // guards the master state below
 	state master
@@ -126,7 +125,7 @@ type Cluster struct {
 // New returns a Cluster that is not yet listening.
 func New(cfg Config) *Cluster {
 	cfg = cfg.withDefaults()
-	return &Cluster{cfg: cfg, log: cfg.Logger, kick: make(chan struct{}, 1), gc: newSandboxGC(cfg.Logger)}
+	return &Cluster{cfg: cfg, log: cfg.Logger, kick: make(chan struct{}, 1)}
 }
 
 // Start listens, creates the agents and starts serving. It returns once the
@@ -154,7 +153,7 @@ func (c *Cluster) Start(ctx context.Context) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/v1/scheduler", c.serveScheduler)
 	c.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	c.wg.Add(4)
+	c.wg.Add(3)
 	go func() {
 		defer c.wg.Done()
 		if err := c.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -163,10 +162,6 @@ func (c *Cluster) Start(ctx context.Context) error {
 	}()
 	go c.allocateLoop()
 	go c.retryLoop()
-	go func() {
-		defer c.wg.Done()
-		c.gc.run(c.ctx)
-	}()
 	c.log.Info("local Mesos cluster started", "url", c.URL(), "agents", c.cfg.Agents, "workdir", c.cfg.WorkDir)
 	return nil
 }
@@ -221,7 +216,6 @@ func (c *Cluster) Close() error {
 		err = c.srv.Close()
 	}
 	c.wg.Wait()
-	c.gc.drain() // what tasks that ended during the shutdown queued
 	if c.tmpDir != "" {
 		if rerr := os.RemoveAll(c.tmpDir); rerr != nil && err == nil {
 			err = rerr

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,7 +23,13 @@ import (
 // STARTING, RUNNING and the terminal state as the Mesos command executor does.
 func (c *Cluster) runTask(t *task) {
 	defer c.wg.Done()
-	defer c.release(t)
+	var remove string // a finished task's sandbox, removed once its resources are back
+	defer func() {
+		c.release(t)
+		if remove != "" {
+			removeSandbox(c.log, remove)
+		}
+	}()
 	fw := t.fw.id
 	// The run's id names its sandbox and is its container id, as in Mesos.
 	run := newUUID()
@@ -64,7 +71,7 @@ func (c *Cluster) runTask(t *task) {
 	case err == nil:
 		c.status(t, mesos.TASK_FINISHED, mesos.SOURCE_EXECUTOR, nil, "Command exited with status 0")
 		if c.cfg.RemoveFinishedSandboxes {
-			c.gc.add(sandbox)
+			remove = sandbox
 		}
 	default:
 		// Mesos's command executor gives a failed command no reason.
@@ -251,6 +258,21 @@ func (c *Cluster) release(t *task) {
 		t.state = mesos.TASK_KILLED // shutdown before a terminal update
 	}
 	c.wake()
+}
+
+// removeSandbox removes a finished task's sandbox, and its executor
+// folder, .../executors/<task>/runs/<run>, unless another run of a task of
+// the same id is in it. Each task's goroutine removes its own, in parallel
+// and off the path of its update and its resources.
+func removeSandbox(log *slog.Logger, dir string) {
+	if err := os.RemoveAll(dir); err != nil {
+		log.Warn("removing finished task's sandbox", "sandbox", dir, "err", err)
+		return
+	}
+	runs := filepath.Dir(dir)
+	if os.Remove(runs) == nil {
+		os.Remove(filepath.Dir(runs))
+	}
 }
 
 // start builds and starts the task's command. An executable fetched a

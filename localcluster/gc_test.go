@@ -9,8 +9,8 @@ import (
 )
 
 // TestRemoveFinishedSandboxes checks that a finished task's sandbox, and
-// its executor folder, are gone once Close has waited for the background
-// removal, and a failed task's sandbox is kept.
+// its executor folder, are gone once Close has waited for the tasks'
+// goroutines, which remove them, and a failed task's sandbox is kept.
 func TestRemoveFinishedSandboxes(t *testing.T) {
 	c := New(Config{RemoveFinishedSandboxes: true, WorkDir: t.TempDir(), CPUs: 2})
 	if err := c.Start(context.Background()); err != nil {
