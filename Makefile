@@ -40,6 +40,7 @@ bench: build
 	internal/bench/fetch.sh 1024 3
 	internal/bench/taskprog.sh 200 3
 	internal/bench/mesos.sh $(MESOS_BENCH)
+	internal/bench/offers.sh 400 3
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./fetchers/... ./core/... ./internal/archive
 
 # Short fuzzing passes over the parsers that take hostile input.
