@@ -7,12 +7,12 @@ import (
 	"github.com/mesos/mesos-go/api/v1/lib/scheduler/calls"
 )
 
-// TestForgetsFinishedTasks runs thousands of short tasks and checks that
+// TestForgetsFinishedTasks runs a thousand short tasks and checks that
 // the master keeps nothing of them once their terminal updates are
 // acknowledged: no tasks, offers, filters or queued updates grow with the
 // number of tasks run.
 func TestForgetsFinishedTasks(t *testing.T) {
-	n := 3000
+	n := 1000
 	if testing.Short() {
 		n = 200
 	}
