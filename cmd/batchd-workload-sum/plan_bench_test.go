@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/batchd/batchd/plugins/host"
+	"github.com/batchd/batchd/plugins/workload"
+	"github.com/batchd/batchd/workloads/sum"
+)
+
+// planGroups is the plan size of BenchmarkPlan (make test runs it tiny).
+var planGroups = flag.Int("plan-groups", 100_000, "groups in BenchmarkPlan's input file")
+
+// BenchmarkPlan plans a sum job over an input file of -plan-groups groups
+// twice: with the plan code called in-process, and as batchd does it,
+// through this binary started as a real plugin process by plugins/host and
+// streaming its task specs over gRPC. It reports each wall per plan and the
+// ratio grpc/in-process.
+func BenchmarkPlan(b *testing.B) {
+	input := filepath.Join(b.TempDir(), "groups.txt")
+	writeGroups(b, input, *planGroups)
+	job := workload.Job{Name: "bench", Params: map[string]any{sum.ParamInput: "file://" + input}, Files: map[string]string{sum.ParamInput: input}}
+
+	// The plugin: this test binary, run as main (see TestMain).
+	dir := b.TempDir()
+	exe, err := os.Executable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.Symlink(exe, filepath.Join(dir, host.FileName(host.KindWorkload, "sum"))); err != nil {
+		b.Fatal(err)
+	}
+	b.Setenv("BATCHD_SUM_RUN_MAIN", "1")
+	h := host.New(host.Config{Dirs: []string{dir}})
+	b.Cleanup(func() { h.Close() })
+	ctx := context.Background()
+	remote, err := h.Workload(ctx, "sum")
+	if err != nil {
+		b.Fatalf("starting the sum plugin: %v", err)
+	}
+
+	var local, grpc time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		local += planOnce(b, sum.New(), job)
+		grpc += planOnce(b, remote, job)
+	}
+	b.ReportMetric(local.Seconds()/float64(b.N), "inproc-s/op")
+	b.ReportMetric(grpc.Seconds()/float64(b.N), "grpc-s/op")
+	b.ReportMetric(grpc.Seconds()/local.Seconds(), "ratio")
+}
+
+// planOnce runs one plan, checks it emitted every group and returns its wall.
+func planOnce(b *testing.B, w workload.Workload, job workload.Job) time.Duration {
+	b.Helper()
+	n := 0
+	start := time.Now()
+	err := w.Plan(context.Background(), job, func(s workload.TaskSpec) error {
+		n++
+		return nil
+	})
+	d := time.Since(start)
+	if err != nil || n != *planGroups {
+		b.Fatalf("Plan: %d specs of %d, %v", n, *planGroups, err)
+	}
+	return d
+}
+
+// writeGroups writes n groups of three numbers, one per line.
+func writeGroups(b *testing.B, path string, n int) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	for i := range n {
+		fmt.Fprintf(w, "%d %d %d\n", i, i+1, -i)
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
