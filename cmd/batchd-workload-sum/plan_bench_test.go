@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,17 +14,18 @@ import (
 	"github.com/batchd/batchd/workloads/sum"
 )
 
-// planGroups is the plan size of BenchmarkPlan (make test runs it tiny).
-var planGroups = flag.Int("plan-groups", 100_000, "groups in BenchmarkPlan's input file")
-
-// BenchmarkPlan plans a sum job over an input file of -plan-groups groups
-// twice: with the plan code called in-process, and as batchd does it,
+// BenchmarkPlan plans a sum job over an input file of 100,000 groups (1,000
+// with -short) twice: with the plan code called in-process, and as batchd does it,
 // through this binary started as a real plugin process by plugins/host and
 // streaming its task specs over gRPC. It reports each wall per plan and the
 // ratio grpc/in-process.
 func BenchmarkPlan(b *testing.B) {
+	groups := 100_000
+	if testing.Short() {
+		groups = 1000
+	}
 	input := filepath.Join(b.TempDir(), "groups.txt")
-	writeGroups(b, input, *planGroups)
+	writeGroups(b, input, groups)
 	job := workload.Job{Name: "bench", Params: map[string]any{sum.ParamInput: "file://" + input}, Files: map[string]string{sum.ParamInput: input}}
 
 	// The plugin: this test binary, run as main (see TestMain).
@@ -49,16 +49,16 @@ func BenchmarkPlan(b *testing.B) {
 	var local, grpc time.Duration
 	b.ResetTimer()
 	for b.Loop() {
-		local += planOnce(b, sum.New(), job)
-		grpc += planOnce(b, remote, job)
+		local += planOnce(b, sum.New(), job, groups)
+		grpc += planOnce(b, remote, job, groups)
 	}
 	b.ReportMetric(local.Seconds()/float64(b.N), "inproc-s/op")
 	b.ReportMetric(grpc.Seconds()/float64(b.N), "grpc-s/op")
 	b.ReportMetric(grpc.Seconds()/local.Seconds(), "ratio")
 }
 
-// planOnce runs one plan, checks it emitted every group and returns its wall.
-func planOnce(b *testing.B, w workload.Workload, job workload.Job) time.Duration {
+// planOnce runs one plan, checks it emitted all the groups and returns its wall.
+func planOnce(b *testing.B, w workload.Workload, job workload.Job, groups int) time.Duration {
 	b.Helper()
 	n := 0
 	start := time.Now()
@@ -67,14 +67,15 @@ func planOnce(b *testing.B, w workload.Workload, job workload.Job) time.Duration
 		return nil
 	})
 	d := time.Since(start)
-	if err != nil || n != *planGroups {
-		b.Fatalf("Plan: %d specs of %d, %v", n, *planGroups, err)
+	if err != nil || n != groups {
+		b.Fatalf("Plan: %d specs of %d, %v", n, groups, err)
 	}
 	return d
 }
 
 // writeGroups writes n groups of three numbers, one per line.
 func writeGroups(b *testing.B, path string, n int) {
+	b.Helper()
 	f, err := os.Create(path)
 	if err != nil {
 		b.Fatal(err)
