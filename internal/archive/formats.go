@@ -51,6 +51,12 @@ func (x *extractor) compressedTar(f *os.File, format Format) error {
 	default:
 		return fmt.Errorf("%w %q", ErrUnknownFormat, format)
 	}
+	if format != Tar {
+		// Deferred after the decompressor's Close, so it runs first.
+		ahead := newAheadReader(r)
+		defer ahead.Close()
+		r = ahead
+	}
 	return x.tar(r)
 }
 
@@ -106,6 +112,7 @@ func (x *extractor) zip(f *os.File) error {
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return corrupt("reading zip directory", err)
 	}
+	zr.RegisterDecompressor(zip.Deflate, zipInflate)
 	if len(zr.File) > x.lim.MaxFiles {
 		return broke(zr.File[x.lim.MaxFiles].Name, RuleTooManyEntries, "the zip lists %d entries, limit %d", len(zr.File), x.lim.MaxFiles)
 	}
@@ -160,6 +167,8 @@ func (x *extractor) gz(f *os.File, name string) error {
 		return corrupt("gzip", err)
 	}
 	defer zr.Close()
+	ahead := newAheadReader(zr)
+	defer ahead.Close()
 	out := name + ".out"
 	switch {
 	case len(name) > 3 && strings.EqualFold(name[len(name)-3:], ".gz"):
@@ -167,7 +176,7 @@ func (x *extractor) gz(f *os.File, name string) error {
 	case zr.Name != "":
 		out = path.Base(zr.Name)
 	}
-	return x.add(entry{name: out, typ: typeFile, mode: 0o644, size: -1}, zr)
+	return x.add(entry{name: out, typ: typeFile, mode: 0o644, size: -1}, ahead)
 }
 
 // Sniff tells an archive's format from its first bytes: the magic numbers
