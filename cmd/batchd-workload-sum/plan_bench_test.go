@@ -29,11 +29,13 @@ func BenchmarkPlan(b *testing.B) {
 	writeGroups(b, input, groups)
 	job := workload.Job{Name: "bench", Params: map[string]any{sum.ParamInput: "file://" + input}, Files: map[string]string{sum.ParamInput: input}}
 
-	// The plugin: this package's binary, built as make builds it.
+	// The plugin and its task program, built side by side as make builds them.
 	dir := b.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, host.FileName(host.KindWorkload, "sum")), ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("building the sum plugin: %v\n%s", err, out)
+	taskProgram := filepath.Join(dir, "batchd-task-sum")
+	for out, pkg := range map[string]string{filepath.Join(dir, host.FileName(host.KindWorkload, "sum")): ".", taskProgram: "../batchd-task-sum"} {
+		if msg, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
+			b.Fatalf("building %s: %v\n%s", pkg, err, msg)
+		}
 	}
 	h := host.New(host.Config{Dirs: []string{dir}})
 	b.Cleanup(func() { h.Close() })
@@ -46,7 +48,7 @@ func BenchmarkPlan(b *testing.B) {
 	var local, grpc time.Duration
 	b.ResetTimer()
 	for b.Loop() {
-		local += planOnce(b, sum.New(), job, groups)
+		local += planOnce(b, &sum.Workload{TaskProgram: taskProgram}, job, groups)
 		grpc += planOnce(b, remote, job, groups)
 	}
 	b.ReportMetric(local.Seconds()/float64(b.N), "inproc-s/op")
