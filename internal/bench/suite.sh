@@ -13,9 +13,9 @@
 # figure that could not be measured is "n/a (<why>)", e.g. "n/a (missing:
 # internal/bench/extract.sh)". A part alternates batchd and its baseline run
 # by run and prints medians. The suite computes ratio = batchd / baseline
-# and checks the target it keeps for the row's name (targets below); for
-# the speed targets (staging, extraction) a time unit ("s") is inverted, so
-# a part may report either seconds or MiB/s.
+# and checks the target internal/bench/table.awk keeps for the row's name;
+# for the speed targets (staging, extraction) a time unit ("s") is
+# inverted (baseline / batchd), so a part may report seconds or MiB/s.
 #
 # Parts (each reads its sizes from the environment below):
 #   internal/bench/throughput.sh  task throughput, growth, memory
@@ -111,7 +111,7 @@ part extract internal/bench/extract.sh "$EXTRACT_MIB" "$RUNS" ${SMOKE:+200}
 part dedup internal/bench/dedup.sh "$dedup_tasks" "$dedup_mib"
 
 commit=$(git rev-parse --short HEAD)
-git diff --quiet HEAD -- . 2>/dev/null || commit="$commit (with uncommitted changes)"
+[ -z "$(git status --porcelain 2>/dev/null)" ] || commit="$commit (with uncommitted changes)"
 mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 {
 	echo "# batchd bench results"
@@ -119,7 +119,8 @@ mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 	echo "$start, $(nproc) cores, $mem memory, commit $commit$([ -z "$SMOKE" ] || echo ', SMOKE RUN (tiny sizes, targets not checked)')."
 	echo "Sizes: sum jobs of $SIZES tasks; $RUNS runs per row (median, batchd and baseline alternating);"
 	echo "staging $STAGING_MIB MiB; extraction $EXTRACT_MIB MiB; dedup $dedup_tasks tasks x $dedup_mib MiB."
-	echo "Ratio = batchd / baseline. \`internal/bench/suite.sh\` explains each row; the machine may be shared, so read ratios, not seconds."
+	echo "Ratio = batchd / baseline (for staging and extraction: batchd's speed / the baseline's). \`internal/bench/suite.sh\` and the README's"
+	echo "\"Measuring\" explain each row; the machine may be shared, so read ratios, not seconds."
 	echo
 	awk -F'|' -v smoke="$SMOKE" -f internal/bench/table.awk "$work/rows"
 } >"$work/table"

@@ -1,5 +1,6 @@
 # Turns the suite's ROW lines (internal/bench/suite.sh; run with -F'|')
-# into one markdown table: row, batchd, baseline, ratio = batchd / baseline,
+# into one markdown table: row, batchd, baseline, ratio = batchd / baseline
+# (for a speed target given in seconds, baseline / batchd: the speed ratio),
 # the row's target (#6) and whether it is met. -v smoke=1 checks no target.
 
 function num(s) { return s ~ /^-?[0-9.]+(e[-+]?[0-9]+)?$/ }
@@ -36,8 +37,8 @@ function target(name,   n) {
 	else if (name ~ /^collector/) { kind = "value>="; limit = 5000; text = "≥ 5,000 results/s" }
 }
 
-# met: "yes", "NO" or "—" for the current row (v, b, r, unit).
-function met(   s) {
+# met: "yes", "NO" or "—" for the current row (v, b, r).
+function met() {
 	if (kind == "" || !num(v))
 		return "—"
 	if (smoke)
@@ -45,7 +46,7 @@ function met(   s) {
 	if (kind ~ /^ratio|^speed/ && r == "")
 		return "—"
 	if (kind == "ratio<=") return r <= limit ? "yes" : "NO"
-	if (kind == "speed>=") { s = unit == "s" ? 1 / r : r; return s >= limit ? "yes" : "NO" }
+	if (kind == "speed>=") return r >= limit ? "yes" : "NO"
 	if (kind == "value<=") return v <= limit ? "yes" : "NO"
 	if (kind == "value<") return v < limit ? "yes" : "NO"
 	if (kind == "value>=") return v >= limit ? "yes" : "NO"
@@ -61,9 +62,9 @@ BEGIN {
 $1 == "ROW" {
 	name = $2; v = $3; b = $4; unit = $5; note = $6
 	r = ""
-	if (num(v) && num(b) && b + 0 != 0)
-		r = (v + 0) / (b + 0)
 	target(name)
+	if (num(v) && num(b) && b + 0 != 0 && v + 0 != 0)
+		r = kind == "speed>=" && unit == "s" ? (b + 0) / (v + 0) : (v + 0) / (b + 0)
 	printf "| %s | %s | %s | %s | %s | %s | %s |\n", name, fmt(v, unit), b == "-" ? "—" : fmt(b, unit),
 		r == "" ? "—" : sprintf("%.2f×", r), text, met(), note
 }
