@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Artifact dedup, for internal/bench/suite.sh: a TASKS-task sum job on the
 # embedded cluster whose tasks all get one MIB-MiB artifact ([[job.artifacts]]
-# with cache = true, staged by batchd), served by python3's http.server with
+# with cache = true, staged by batchd, served to the agents by batchd), served by python3's http.server with
 # its access log. Prints two ROW lines:
 #   dedup source fetches        GET requests for the artifact the source saw
 #                               (a revalidating HEAD is not a fetch)
@@ -14,12 +14,15 @@
 # shared with the agent's fetch cache) or a private copy (link count 1).
 # The estimate is copies / sandboxes seen x TASKS x MIB; the note gives the
 # counts.
-# Usage: internal/bench/dedup.sh [TASKS] [MIB]   (default 1000 100; needs `make build`)
+# Usage: internal/bench/dedup.sh [TASKS] [MIB] [CACHE]   (default 1000 100
+# true; CACHE=false leaves the artifact out of the agents' fetch cache, to
+# see what the cache saves; needs `make build`)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . internal/bench/lib.sh
 TASKS=${1:-1000}
 MIB=${2:-100}
+CACHE=${3:-true}
 name=dedup-artifact.bin
 work=$(mktemp -d)
 srv=""
@@ -34,7 +37,7 @@ srv=$!
 wait_port "$port"
 
 sum_input "$work/input" "$TASKS"
-sum_config "$work/job.toml" "$work/state" "$work/input" "http://127.0.0.1:$port/$name"
+sum_config "$work/job.toml" "$work/state" "$work/input" "http://127.0.0.1:$port/$name" "$CACHE"
 bin/batchd --config "$work/job.toml" >"$work/out" 2>"$work/err" &
 pid=$!
 # Scan until batchd exits: one line per sandbox holding the artifact.
@@ -50,7 +53,7 @@ grep -q "^job bench: $TASKS tasks finished" "$work/out" || { tail -3 "$work/out"
 
 gets=$(grep -c "\"GET /$name " "$work/access.log" || true)
 heads=$(grep -c "\"HEAD /$name " "$work/access.log" || true)
-row "dedup source fetches" "$gets" - GETs "$TASKS tasks, one $MIB MiB artifact; $heads HEAD"
+row "dedup source fetches" "$gets" - GETs "$TASKS tasks, one $MIB MiB artifact, cache = $CACHE; $heads HEAD"
 touch "$work/seen"
 awk -v tasks="$TASKS" -v mib="$MIB" '
 	!($2 in dir) { dir[$2] = $1; seen++ }

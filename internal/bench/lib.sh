@@ -41,10 +41,11 @@ task_program() {
 # sum_input FILE N: N groups "i i+1", one a line, the input of an N-task sum job.
 sum_input() { awk -v n="$2" 'BEGIN { for (i = 0; i < n; i++) printf "%d %d\n", i, i + 1 }' >"$1"; }
 
-# sum_config FILE STATE INPUT [ARTIFACT_URI]: the sum job on the embedded
-# cluster, 20 tasks at a time ([local] agents = 1, cpus = 2.0; cpus = 0.1
-# per task), one task per line of INPUT, every task also fetching
-# ARTIFACT_URI (through the agents' cache) when given.
+# sum_config FILE STATE INPUT [ARTIFACT_URI [CACHE]]: the sum job on the
+# embedded cluster, 20 tasks at a time ([local] agents = 1, cpus = 2.0;
+# cpus = 0.1 per task), one task per line of INPUT, every task also
+# fetching ARTIFACT_URI when given, through the agents' fetch cache unless
+# CACHE is false.
 sum_config() {
 	{
 		cat <<TOML
@@ -64,7 +65,7 @@ mem = "32MiB"
 input = "file://$3"
 TOML
 		if [ -n "${4:-}" ]; then
-			printf '[[job.artifacts]]\nuri = "%s"\ncache = true\n' "$4"
+			printf '[[job.artifacts]]\nuri = "%s"\ncache = %s\n' "$4" "${5:-true}"
 		fi
 	} >"$1"
 }

@@ -104,14 +104,16 @@ missing() {
 
 read -r dedup_tasks dedup_mib <<<"$DEDUP"
 start=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+commit=$(git rev-parse --short HEAD)
+mine=(.)
+[ -z "$OUT" ] || mine+=(":!$OUT")
+[ -z "$(git status --porcelain -- "${mine[@]}" 2>/dev/null)" ] || commit="$commit (with uncommitted changes)"
 part throughput internal/bench/throughput.sh "$RUNS" $SIZES
 part gobench internal/bench/gobench.sh "$RUNS" $SHORT
 part fetch internal/bench/fetch.sh "$STAGING_MIB" "$RUNS"
 part extract internal/bench/extract.sh "$EXTRACT_MIB" "$RUNS" ${SMOKE:+200}
 part dedup internal/bench/dedup.sh "$dedup_tasks" "$dedup_mib"
 
-commit=$(git rev-parse --short HEAD)
-[ -z "$(git status --porcelain 2>/dev/null)" ] || commit="$commit (with uncommitted changes)"
 mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 {
 	echo "# batchd bench results"

@@ -63,8 +63,12 @@ $1 == "ROW" {
 	name = $2; v = $3; b = $4; unit = $5; note = $6
 	r = ""
 	target(name)
-	if (num(v) && num(b) && b + 0 != 0 && v + 0 != 0)
-		r = kind == "speed>=" && unit == "s" ? (b + 0) / (v + 0) : (v + 0) / (b + 0)
+	if (num(v) && num(b)) {
+		if (kind == "speed>=" && unit == "s")
+			r = v + 0 != 0 ? (b + 0) / (v + 0) : ""
+		else
+			r = b + 0 != 0 ? (v + 0) / (b + 0) : ""
+	}
 	printf "| %s | %s | %s | %s | %s | %s | %s |\n", name, fmt(v, unit), b == "-" ? "—" : fmt(b, unit),
 		r == "" ? "—" : sprintf("%.2f×", r), text, met(), note
 }
