@@ -29,7 +29,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"sync"
 	"time"
@@ -163,7 +162,7 @@ func (s *session) fetchTo(req fetcher.Request, progress func(fetcher.Progress)) 
 	if err != nil {
 		return fetcher.Result{}, err
 	}
-	aw := newAsyncWriter(io.MultiWriter(out, h))
+	aw := newAsyncWriter(out, h, start)
 	pw := &progressWriter{w: aw, n: start, total: total, report: progress}
 	pw.report(fetcher.Progress{Bytes: start, Total: total})
 	if info.IsDir() {
