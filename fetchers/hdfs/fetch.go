@@ -171,9 +171,7 @@ func (s *session) fetchTo(req fetcher.Request, progress func(fetcher.Progress)) 
 		before.add(entryName(s.target.path), info)
 		err = s.copyFile(pw, s.target.path, start, info.Size())
 	}
-	if werr := aw.Close(); err == nil {
-		err = werr
-	}
+	aw.Close()
 	if err == nil {
 		err = out.Sync()
 	}

@@ -4,43 +4,38 @@ import (
 	"hash"
 	"io"
 	"os"
-	"sync"
 )
 
-// asyncWriter writes the destination file and its hash on a goroutine of
-// its own, so writing and hashing overlap reading from the datanodes (the
-// client verifies the packets' CRCs on the reading side). The reading side
-// fills a few pooled buffers of asyncBufSize and hands each over whole:
-// ReadFrom reads straight into them (no copy), Write copies into them (the
-// tar stream of a directory). Every writebackBytes the writer asks the
-// kernel to start writing the file out, so the fsync that ends the fetch
-// has little left to do and the disk works while the network does. The
-// first error of the file is returned by a later Write or ReadFrom (as a
-// *writeError) or by Close.
+// asyncWriter writes the destination file as the bytes arrive and hashes
+// them on a goroutine of its own, so hashing overlaps reading from the
+// datanodes and writing the file. The reading side writes each piece to the
+// file while it is still in the cache of the core that read it (and whose
+// client checked its CRCs), as `hdfs get` does, and gathers the pieces in a
+// few pooled buffers of asyncBufSize that the hashing goroutine takes whole:
+// ReadFrom reads straight into them, Write copies into them (the tar stream
+// of a directory). Every writebackBytes it asks the kernel to start writing
+// the file out, so the fsync that ends the fetch has little left to do and
+// the disk works while the network does. Failures to write the file are
+// returned as *writeError.
 type asyncWriter struct {
-	out  *os.File
-	hash hash.Hash
-	work chan []byte
-	free chan []byte
-	done chan struct{}
-	cur  []byte // the buffer being filled, owned by the reading side
-
-	// The writer goroutine's own state.
-	written int64 // offset in out after the last write
-	flushed int64 // offset up to which writeback was asked
-
-	mu  sync.Mutex
-	err error
+	out     *os.File
+	hash    hash.Hash
+	work    chan []byte
+	free    chan []byte
+	done    chan struct{}
+	cur     []byte // the buffer being filled
+	written int64  // offset in out after the last write
+	flushed int64  // offset up to which writeback was asked
 }
 
 const (
 	asyncBuffers   = 4
 	asyncBufSize   = 1 << 20
 	writebackBytes = 16 << 20
-	writePiece     = 128 << 10
 )
 
-// newAsyncWriter writes to out, positioned at offset off, and to h.
+// newAsyncWriter writes to out, positioned at offset off, and to h, which
+// must not be used before Close returns.
 func newAsyncWriter(out *os.File, h hash.Hash, off int64) *asyncWriter {
 	a := &asyncWriter{
 		out: out, hash: h, written: off, flushed: off,
@@ -53,92 +48,73 @@ func newAsyncWriter(out *os.File, h hash.Hash, off int64) *asyncWriter {
 	return a
 }
 
+// run hashes the queued buffers until Close.
 func (a *asyncWriter) run() {
 	defer close(a.done)
 	for b := range a.work {
-		if a.failed() == nil {
-			a.write(b)
-		}
+		a.hash.Write(b)
 		a.free <- b[:0]
 	}
 }
 
-// write puts b in the file and the hash.
-func (a *asyncWriter) write(b []byte) {
-	for p := b; len(p) > 0; {
-		k := min(len(p), writePiece)
-		a.hash.Write(p[:k])
-		if _, err := a.out.Write(p[:k]); err != nil {
-			a.mu.Lock()
-			a.err = err
-			a.mu.Unlock()
-			return
-		}
-		p = p[k:]
+// buffer returns the buffer being filled, taking a free one if needed.
+func (a *asyncWriter) buffer() []byte {
+	if a.cur == nil {
+		a.cur = <-a.free
 	}
-	a.written += int64(len(b))
+	return a.cur
+}
+
+// add writes the last n bytes of b, the buffer being filled, to the file
+// and queues b for hashing when it is full. It returns how many of the n
+// bytes were written; after a failed write b keeps only those.
+func (a *asyncWriter) add(b []byte, n int) (int, error) {
+	k, err := a.out.Write(b[len(b)-n:])
+	a.cur = b[:len(b)-n+k]
+	a.written += int64(k)
+	if len(a.cur) == cap(a.cur) {
+		a.work <- a.cur
+		a.cur = nil
+	}
+	if err != nil {
+		return k, &writeError{err}
+	}
 	if a.written-a.flushed >= writebackBytes {
 		startWriteback(a.out, a.flushed, a.written-a.flushed)
 		a.flushed = a.written
 	}
+	return k, nil
 }
 
-func (a *asyncWriter) failed() error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.err
-}
-
-// buffer returns the buffer being filled, taking a free one if needed, or
-// the writer's error.
-func (a *asyncWriter) buffer() ([]byte, error) {
-	if err := a.failed(); err != nil {
-		return nil, &writeError{err}
-	}
-	if a.cur == nil {
-		a.cur = <-a.free
-	}
-	return a.cur, nil
-}
-
-// filled records that the buffer being filled now holds b and queues it
-// when it is full.
-func (a *asyncWriter) filled(b []byte) {
-	a.cur = b
-	if len(b) == cap(b) {
-		a.work <- b
-		a.cur = nil
-	}
-}
-
-// Write queues a copy of p.
+// Write writes p to the file and queues it for hashing.
 func (a *asyncWriter) Write(p []byte) (int, error) {
 	n := len(p)
 	for len(p) > 0 {
-		b, err := a.buffer()
-		if err != nil {
-			return n - len(p), err
-		}
+		b := a.buffer()
 		k := min(len(p), cap(b)-len(b))
-		a.filled(append(b, p[:k]...))
+		if w, err := a.add(append(b, p[:k]...), k); err != nil {
+			return n - len(p) + w, err
+		}
 		p = p[k:]
 	}
 	return n, nil
 }
 
-// ReadFrom reads r into the buffers until io.EOF or an error and queues
-// what it read. It returns the bytes read; they are queued even when an
-// error follows them.
+// ReadFrom reads r until io.EOF or an error, writing to the file and
+// queueing for hashing each piece as it is read. It returns the bytes
+// written; when a read fails after some bytes, they are written first.
 func (a *asyncWriter) ReadFrom(r io.Reader) (int64, error) {
 	var n int64
 	for {
-		b, err := a.buffer()
-		if err != nil {
-			return n, err
-		}
+		b := a.buffer()
 		k, rerr := r.Read(b[len(b):cap(b)])
-		n += int64(k)
-		a.filled(b[:len(b)+k])
+		if k > 0 {
+			w, err := a.add(b[:len(b)+k], k)
+			n += int64(w)
+			if err != nil {
+				return n, err
+			}
+		}
 		if rerr == io.EOF {
 			return n, nil
 		}
@@ -148,14 +124,12 @@ func (a *asyncWriter) ReadFrom(r io.Reader) (int64, error) {
 	}
 }
 
-// Close queues what is left, waits for the writes and returns the first
-// error.
-func (a *asyncWriter) Close() error {
+// Close hashes what is left and waits for the hashing goroutine.
+func (a *asyncWriter) Close() {
 	if len(a.cur) > 0 {
 		a.work <- a.cur
 		a.cur = nil
 	}
 	close(a.work)
 	<-a.done
-	return a.failed()
 }
