@@ -55,11 +55,10 @@ type writeError struct{ err error }
 func (e *writeError) Error() string { return e.err.Error() }
 
 // copyFrom opens p at off and copies to w until size or an error. It
-// returns the bytes written (or, when w is an io.ReaderFrom such as the
-// fetch's asyncWriter, handed to it); failures of w are *writeError. A
-// reader of w is handed the client's reader as is, so the client reads
-// each packet straight into w's buffers (its CRCs checked there), as large
-// as w's buffers allow.
+// returns the bytes written; failures of w are *writeError. When w is an
+// io.ReaderFrom (the fetch's asyncWriter, for a file) it is handed the
+// client's reader, which then reads each packet, its CRCs checked, straight
+// into w's buffers; otherwise (a tar stream) the bytes go through a buffer.
 func (s *session) copyFrom(w io.Writer, p string, off, size int64) (int64, error) {
 	f, err := s.client.Open(p)
 	if err != nil {
