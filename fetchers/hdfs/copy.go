@@ -1,6 +1,7 @@
 package hdfsfetch
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -54,7 +55,10 @@ type writeError struct{ err error }
 func (e *writeError) Error() string { return e.err.Error() }
 
 // copyFrom opens p at off and copies to w until size or an error. It
-// returns the bytes written.
+// returns the bytes written; failures of w are *writeError. When w is an
+// io.ReaderFrom (the fetch's asyncWriter, for a file) it is handed the
+// client's reader, which then reads each packet, its CRCs checked, straight
+// into w's buffers; otherwise (a tar stream) the bytes go through a buffer.
 func (s *session) copyFrom(w io.Writer, p string, off, size int64) (int64, error) {
 	f, err := s.client.Open(p)
 	if err != nil {
@@ -66,27 +70,42 @@ func (s *session) copyFrom(w io.Writer, p string, off, size int64) (int64, error
 			return 0, err
 		}
 	}
-	buf := make([]byte, 1<<20)
+	src := io.LimitReader(ctxReader{s.ctx, f}, size-off)
 	var n int64
-	for off+n < size {
-		if err := s.ctx.Err(); err != nil {
-			return n, err
-		}
-		k, rerr := f.Read(buf[:min(int64(len(buf)), size-off-n)])
-		if k > 0 {
-			if _, err := w.Write(buf[:k]); err != nil {
-				return n, &writeError{err}
-			}
-			n += int64(k)
-		}
-		if rerr == io.EOF && off+n < size {
-			return n, io.ErrUnexpectedEOF
-		}
-		if rerr != nil && rerr != io.EOF {
-			return n, rerr
-		}
+	if rf, ok := w.(io.ReaderFrom); ok {
+		n, err = rf.ReadFrom(src)
+	} else {
+		n, err = io.CopyBuffer(markWrites{w}, src, make([]byte, 1<<20))
 	}
-	return n, nil
+	if err == nil && off+n < size {
+		err = io.ErrUnexpectedEOF
+	}
+	return n, err
+}
+
+// ctxReader fails reads once ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(b []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(b)
+}
+
+// markWrites makes the errors of w *writeError.
+type markWrites struct{ w io.Writer }
+
+func (m markWrites) Write(b []byte) (int, error) {
+	n, err := m.w.Write(b)
+	var we *writeError
+	if err != nil && !errors.As(err, &we) {
+		err = &writeError{err}
+	}
+	return n, err
 }
 
 // progress thresholds.
@@ -95,9 +114,10 @@ const (
 	progressTime  = 250 * time.Millisecond
 )
 
-// progressWriter counts bytes and reports progress now and then.
+// progressWriter counts the bytes passed to w and reports progress now and
+// then.
 type progressWriter struct {
-	w        io.Writer
+	w        *asyncWriter
 	n        int64
 	total    int64
 	reported int64
@@ -107,10 +127,32 @@ type progressWriter struct {
 
 func (p *progressWriter) Write(b []byte) (int, error) {
 	k, err := p.w.Write(b)
+	p.add(k)
+	return k, err
+}
+
+// ReadFrom passes r to w's ReadFrom, counting what is read as it goes.
+func (p *progressWriter) ReadFrom(r io.Reader) (int64, error) {
+	return p.w.ReadFrom(countingReader{r, p})
+}
+
+// add counts k more bytes.
+func (p *progressWriter) add(k int) {
 	p.n += int64(k)
 	if p.n-p.reported >= progressBytes || time.Since(p.last) >= progressTime {
 		p.flush()
 	}
+}
+
+// countingReader adds what it reads to a progressWriter.
+type countingReader struct {
+	r io.Reader
+	p *progressWriter
+}
+
+func (c countingReader) Read(b []byte) (int, error) {
+	k, err := c.r.Read(b)
+	c.p.add(k)
 	return k, err
 }
 

@@ -29,7 +29,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"sync"
 	"time"
@@ -163,7 +162,7 @@ func (s *session) fetchTo(req fetcher.Request, progress func(fetcher.Progress)) 
 	if err != nil {
 		return fetcher.Result{}, err
 	}
-	aw := newAsyncWriter(io.MultiWriter(out, h))
+	aw := newAsyncWriter(out, h, start)
 	pw := &progressWriter{w: aw, n: start, total: total, report: progress}
 	pw.report(fetcher.Progress{Bytes: start, Total: total})
 	if info.IsDir() {
@@ -172,9 +171,7 @@ func (s *session) fetchTo(req fetcher.Request, progress func(fetcher.Progress)) 
 		before.add(entryName(s.target.path), info)
 		err = s.copyFile(pw, s.target.path, start, info.Size())
 	}
-	if werr := aw.Close(); err == nil {
-		err = werr
-	}
+	aw.Close()
 	if err == nil {
 		err = out.Sync()
 	}
