@@ -129,11 +129,11 @@ func (c *Collector) store(r *http.Request, taskID string, t *task, res Result) (
 			return http.StatusConflict, "task " + strconv.Quote(taskID) + " already has a different result"
 		}
 		select {
-		case <-p.done:
+		case <-p.batch.done:
 		case <-r.Context().Done():
 			return http.StatusServiceUnavailable, "request ended while the result was being stored"
 		}
-		if p.err != nil {
+		if p.batch.err != nil {
 			return http.StatusInternalServerError, "storing result failed"
 		}
 		return http.StatusOK, "result already stored"
@@ -144,16 +144,16 @@ func (c *Collector) store(r *http.Request, taskID string, t *task, res Result) (
 		c.log.Error("collector: storing result", "task", taskID, "err", err)
 		return http.StatusInternalServerError, "storing result failed"
 	}
-	p := &pending{result: res, done: make(chan struct{})}
+	p := &pending{result: res, batch: c.joinLocked()}
 	t.res = p
 	c.inflight.Add(1)
 	c.mu.Unlock()
 
-	err := c.sync()
+	// The answer waits for the batch's fsync (commit.go); a client gone
+	// meanwhile does not matter: the result is stored either way.
+	<-p.batch.done
 	c.inflight.Done()
-	p.err = err
-	close(p.done)
-	if err != nil {
+	if err := p.batch.err; err != nil {
 		c.log.Error("collector: storing result", "task", taskID, "err", err)
 		return http.StatusInternalServerError, "storing result failed"
 	}
