@@ -263,3 +263,12 @@ func (c *Collector) usableLocked() error {
 	}
 	return nil
 }
+
+// Forget drops what the Collector holds of a task whose outcome its owner
+// has settled, so memory follows the tasks in flight. A later post for the
+// task is refused as unknown; its result stays in the log.
+func (c *Collector) Forget(taskID string) {
+	c.mu.Lock()
+	delete(c.tasks, taskID)
+	c.mu.Unlock()
+}

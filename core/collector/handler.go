@@ -22,7 +22,7 @@ const resultsPrefix = "/v1/results/"
 //	400 the body is not one JSON object with an "output"
 //	401 no or malformed "Authorization: Bearer <token>"
 //	403 the token is not the task's
-//	404 unknown task, or a path other than /v1/results/<taskID>
+//	404 unknown or finished task, or a path other than /v1/results/<taskID>
 //	405 a method other than POST
 //	409 the task already has a different result
 //	413 the body is larger than Options.MaxBody
@@ -60,7 +60,7 @@ func (c *Collector) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	c.mu.Unlock()
 	if !known {
-		refuse(w, http.StatusNotFound, "unknown task "+strconv.Quote(taskID))
+		refuse(w, http.StatusNotFound, "unknown or finished task "+strconv.Quote(taskID))
 		return
 	}
 	hash := sha256.Sum256([]byte(token))

@@ -34,29 +34,47 @@ func (s *Scheduler) onOffers(ctx context.Context, offers []core.Offer) {
 	}
 }
 
+// prepFailure is a task whose Prepare failed in launchOn.
+type prepFailure struct {
+	t   *task
+	err error
+}
+
 // launchOn launches what fits on o and reports whether it used o.
 func (s *Scheduler) launchOn(ctx context.Context, o core.Offer) bool {
 	cpus, mem := o.CPUs, o.MemMB
+	// Filter pending in place; once the offer is used up the rest stays as
+	// it is, so an offer costs the tasks it fits, not the whole queue.
 	list := s.st.pending
-	s.st.pending = nil
+	kept := list[:0]
 	var (
 		chosen   []*task
 		launches []core.Launch
+		failed   []prepFailure
 	)
-	for _, t := range list {
+	for i, t := range list {
+		if cpus <= fitSlack && mem <= fitSlack {
+			kept = append(kept, list[i:]...)
+			break
+		}
 		if t.CPUs > cpus+fitSlack || t.MemMB > mem+fitSlack {
-			s.st.pending = append(s.st.pending, t)
+			kept = append(kept, t)
 			continue
 		}
 		l, err := s.prepare(t, o.AgentID)
 		if err != nil {
-			s.fail(t, ErrPrepare, "", err.Error())
+			failed = append(failed, prepFailure{t, err})
 			continue
 		}
 		cpus -= t.CPUs
 		mem -= t.MemMB
 		chosen = append(chosen, t)
 		launches = append(launches, l)
+	}
+	clear(list[len(kept):]) // no stale pointers past the end
+	s.st.pending = kept
+	for _, f := range failed { // fail may append to pending: after it is settled
+		s.fail(f.t, ErrPrepare, "", f.err.Error())
 	}
 	if len(launches) == 0 {
 		return false
