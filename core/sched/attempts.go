@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"slices"
 	"strings"
@@ -20,7 +21,9 @@ const fitSlack = 1e-9
 func (s *Scheduler) onOffers(ctx context.Context, offers []core.Offer) {
 	var decline []string
 	for _, o := range offers {
-		s.log.Debug("offer", "id", o.ID, "agent", o.AgentID, "cpus", o.CPUs, "mem", o.MemMB, "pending", len(s.st.pending))
+		if s.log.Enabled(ctx, slog.LevelDebug) {
+			s.log.Debug("offer", "id", o.ID, "agent", o.AgentID, "cpus", o.CPUs, "mem", o.MemMB, "pending", len(s.st.pending))
+		}
 		if !s.launchOn(ctx, o) {
 			decline = append(decline, o.ID)
 		}
@@ -101,8 +104,11 @@ func (s *Scheduler) launchOn(ctx context.Context, o core.Offer) bool {
 			s.log.Warn("reconciling tasks", "tasks", len(refs), "err", err)
 		}
 	}
+	debug := s.log.Enabled(ctx, slog.LevelDebug) // per task: no arguments built for nothing
 	for i, t := range chosen {
-		s.log.Debug("launched", "key", t.Key, "task_id", launches[i].TaskID, "agent", o.AgentID)
+		if debug {
+			s.log.Debug("launched", "key", t.Key, "task_id", launches[i].TaskID, "agent", o.AgentID)
+		}
 		if s.cfg.OnLaunch != nil {
 			s.cfg.OnLaunch(t.Key, t.cur.n, launches[i])
 		}
@@ -127,9 +133,10 @@ func (s *Scheduler) prepare(t *task, agentID string) (core.Launch, error) {
 	if l.Name == "" {
 		l.Name = t.Key
 	}
-	a := &attempt{id: l.TaskID, agentID: agentID, n: n, uris: redactURIs(l.URIs)}
+	a := &attempt{id: l.TaskID, agentID: agentID, n: n, uris: l.URIs}
 	if t.Timeout > 0 {
 		a.deadline = time.Now().Add(t.Timeout)
+		s.st.due(a.deadline)
 	}
 	t.cur = a
 	s.st.byAttempt[a.id] = t
@@ -158,6 +165,7 @@ func (s *Scheduler) onUpdate(ctx context.Context, u core.Update) {
 			return
 		}
 		a.grace = time.Now().Add(s.cfg.ResultGrace)
+		s.st.due(a.grace)
 	case core.TaskKilled:
 		if a.killReason != "" {
 			s.fail(t, ErrTimedOut, u.State, a.killReason)
@@ -200,8 +208,11 @@ func describe(u core.Update, a *attempt) string {
 	if u.Reason != "" {
 		msg += " (" + u.Reason + ")"
 	}
-	if u.Reason == reasonLaunchFailed && len(a.uris) > 0 && !slices.ContainsFunc(a.uris, func(uri string) bool { return strings.Contains(u.Message, uri) }) {
-		msg += "; the task's URIs: " + strings.Join(a.uris, ", ")
+	if u.Reason != reasonLaunchFailed || len(a.uris) == 0 {
+		return msg
+	}
+	if uris := redactURIs(a.uris); !slices.ContainsFunc(uris, func(uri string) bool { return strings.Contains(u.Message, uri) }) {
+		msg += "; the task's URIs: " + strings.Join(uris, ", ")
 	}
 	return msg
 }
