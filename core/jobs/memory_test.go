@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -141,7 +143,25 @@ func BenchmarkJobMemory(b *testing.B) {
 		b.ReportMetric((float64(atReduce)-float64(base))/float64(n), "retained-B/task")
 		b.ReportMetric((float64(peak.Load())-float64(base))/(1<<20), "peak-heap-MB")
 		b.ReportMetric(float64(n)/elapsed.Seconds(), "tasks/s")
+		if hwm, ok := peakRSS(); ok {
+			b.ReportMetric(float64(hwm)/(1<<20), "process-peak-RSS-MB")
+		}
 	}
+}
+
+// peakRSS is the process's peak resident set (Linux's VmHWM), in bytes.
+func peakRSS() (uint64, bool) {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10, err == nil
+		}
+	}
+	return 0, false
 }
 
 // sampleHeap keeps the largest heap in use seen every 10ms until stop.
