@@ -94,7 +94,10 @@ func (s *Scheduler) launchOn(ctx context.Context, o core.Offer) bool {
 		return true
 	}
 	if err != nil {
-		// The engine may or may not have the tasks: ask it.
+		// The engine may or may not have the tasks: ask it. Nor may it have
+		// the ACCEPT: decline the offer too, or a master without an offer
+		// timeout keeps its resources offered to no one (a used offer's
+		// decline is ignored).
 		s.log.Warn("launching tasks; reconciling them", "offer", o.ID, "tasks", len(launches), "err", err)
 		refs := make([]core.TaskRef, len(launches))
 		for i, l := range launches {
@@ -102,6 +105,9 @@ func (s *Scheduler) launchOn(ctx context.Context, o core.Offer) bool {
 		}
 		if err := s.cl.Reconcile(ctx, refs); err != nil {
 			s.log.Warn("reconciling tasks", "tasks", len(refs), "err", err)
+		}
+		if err := s.cl.Decline(ctx, []string{o.ID}, 0); err != nil {
+			s.log.Warn("declining an offer whose ACCEPT failed", "offer", o.ID, "err", err)
 		}
 	}
 	debug := s.log.Enabled(ctx, slog.LevelDebug) // per task: no arguments built for nothing
