@@ -2,7 +2,9 @@
 GO       ?= go
 BIN      := bin
 PLUGINS  := $(BIN)/plugins
-PLUGIN_MAINS := $(notdir $(wildcard cmd/batchd-workload-* cmd/batchd-fetcher-*))
+# Plugins, and the task programs their plans stage from next to them
+# (batchd-task-*; plugin discovery ignores those names).
+PLUGIN_MAINS := $(notdir $(wildcard cmd/batchd-workload-* cmd/batchd-fetcher-* cmd/batchd-task-*))
 # N and RUNS for internal/bench/mesos.sh (2,000 tasks x 3 runs takes about
 # 80 minutes on 2 cores; e.g. make bench MESOS_BENCH="500 3").
 MESOS_BENCH ?= 2000 3
@@ -36,13 +38,15 @@ test: vet race
 bench: build
 	internal/bench/jobs.sh 1000 3
 	internal/bench/fetch.sh 1024 3
+	internal/bench/taskprog.sh 200 3
 	internal/bench/mesos.sh $(MESOS_BENCH)
+	internal/bench/offers.sh 400 3
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./fetchers/... ./core/... ./internal/archive
 
 # Short fuzzing passes over the parsers that take hostile input.
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 20s ./config
-	$(GO) test -run '^$$' -fuzz FuzzParseGroup -fuzztime 20s ./workloads/sum
+	$(GO) test -run '^$$' -fuzz FuzzParseGroup -fuzztime 20s ./workloads/sum/task
 	$(GO) test -run '^$$' -fuzz FuzzDecodeReport -fuzztime 20s ./core/collector
 	$(GO) test -run '^$$' -fuzz FuzzParseTarget -fuzztime 20s ./fetchers/ftp
 	$(GO) test -run '^$$' -fuzz FuzzExtractTar -fuzztime 20s -fuzzminimizetime 10x ./internal/archive

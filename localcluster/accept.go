@@ -39,8 +39,12 @@ func (c *Cluster) acceptLocked(fw *framework, acc *scheduler.Call_Accept) {
 		invalid = append(invalid, "No offers specified")
 	}
 	if agent != nil {
-		// The filter covers what the operations leave unused.
-		defer func() { filterLocked(fw, agent, pool, acc.Filters, now) }()
+		// The filter covers what the operations leave unused; what it does
+		// not hold back is offered again at once.
+		defer func() {
+			filterLocked(fw, agent, pool, acc.Filters, now)
+			c.wake()
+		}()
 	}
 	for _, op := range acc.Operations {
 		var tasks []mesos.TaskInfo

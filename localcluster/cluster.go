@@ -35,8 +35,16 @@ type Config struct {
 	FetchCacheBytes int64
 	// HeartbeatInterval is the HEARTBEAT period; 15 s by default.
 	HeartbeatInterval time.Duration
-	// OfferInterval is the allocation period; 1 s by default.
+	// OfferInterval is the period of the allocation round that backs up
+	// the event-driven ones; 1 s by default. Resources are offered
+	// OfferDelay after they are freed (a task ended, an offer was declined,
+	// rescinded or left partly unused, a framework revived or subscribed),
+	// and as soon as a refuse filter expires.
 	OfferInterval time.Duration
+	// OfferDelay gathers the events that free resources into one
+	// allocation round, so that a burst of task endings makes one offer per
+	// agent; 2 ms by default.
+	OfferDelay time.Duration
 	// OfferTimeout rescinds offers held longer; 0 (never) by default.
 	OfferTimeout time.Duration
 	// UpdateRetryInterval is the first resend delay of an unacknowledged
@@ -45,11 +53,11 @@ type Config struct {
 	// KillGracePeriod is the time between SIGTERM and SIGKILL when neither
 	// the KILL call nor the task has a kill policy; 3 s by default.
 	KillGracePeriod time.Duration
-	// RemoveFinishedSandboxes removes a task's sandbox as soon as it has
-	// finished with status 0 (Mesos keeps sandboxes for --gc_delay, a week by
-	// default). Sandboxes of tasks that failed or were killed are kept for
-	// inspection. batchd sets it: a large job would otherwise leave a copy of
-	// every fetched file per task on disk.
+	// RemoveFinishedSandboxes removes a task's sandbox once it has finished
+	// with status 0 and its resources are offered again (Mesos keeps sandboxes for
+	// --gc_delay, a week by default). Sandboxes of tasks that failed or were
+	// killed are kept for inspection. batchd sets it: a large job would
+	// otherwise leave a copy of every fetched file per task on disk.
 	RemoveFinishedSandboxes bool
 	// Logger receives the cluster's logs; none by default.
 	Logger *slog.Logger
@@ -80,6 +88,9 @@ func (cfg Config) withDefaults() Config {
 	if cfg.OfferInterval <= 0 {
 		cfg.OfferInterval = time.Second
 	}
+	if cfg.OfferDelay <= 0 {
+		cfg.OfferDelay = 2 * time.Millisecond
+	}
 	if cfg.UpdateRetryInterval <= 0 {
 		cfg.UpdateRetryInterval = 10 * time.Second
 	}
@@ -105,6 +116,8 @@ type Cluster struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // every goroutine the cluster starts
 
+	kick chan struct{} // wakes the allocator; see wake
+
 	mu    sync.Mutex // guards the master state below
 	state master
 }
@@ -112,7 +125,7 @@ type Cluster struct {
 // New returns a Cluster that is not yet listening.
 func New(cfg Config) *Cluster {
 	cfg = cfg.withDefaults()
-	return &Cluster{cfg: cfg, log: cfg.Logger}
+	return &Cluster{cfg: cfg, log: cfg.Logger, kick: make(chan struct{}, 1)}
 }
 
 // Start listens, creates the agents and starts serving. It returns once the
@@ -178,7 +191,8 @@ func (c *Cluster) URL() string {
 }
 
 // Close kills every task process, closes the event streams and waits for
-// all of the cluster's goroutines to end.
+// all of the cluster's goroutines to end and for the removal of finished
+// tasks' sandboxes.
 func (c *Cluster) Close() error {
 	if c.cancel == nil {
 		return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,7 +23,13 @@ import (
 // STARTING, RUNNING and the terminal state as the Mesos command executor does.
 func (c *Cluster) runTask(t *task) {
 	defer c.wg.Done()
-	defer c.release(t)
+	var remove string // a finished task's sandbox, removed once its resources are back
+	defer func() {
+		c.release(t)
+		if remove != "" {
+			removeSandbox(c.log, remove)
+		}
+	}()
 	fw := t.fw.id
 	// The run's id names its sandbox and is its container id, as in Mesos.
 	run := newUUID()
@@ -62,12 +69,10 @@ func (c *Cluster) runTask(t *task) {
 	case wasKilled:
 		c.status(t, mesos.TASK_KILLED, mesos.SOURCE_EXECUTOR, nil, "Command "+describeExit(cmd.ProcessState))
 	case err == nil:
-		if c.cfg.RemoveFinishedSandboxes {
-			if err := os.RemoveAll(sandbox); err != nil {
-				c.log.Warn("removing sandbox", "task", t.id, "err", err)
-			}
-		}
 		c.status(t, mesos.TASK_FINISHED, mesos.SOURCE_EXECUTOR, nil, "Command exited with status 0")
+		if c.cfg.RemoveFinishedSandboxes {
+			remove = sandbox
+		}
 	default:
 		// Mesos's command executor gives a failed command no reason.
 		c.status(t, mesos.TASK_FAILED, mesos.SOURCE_EXECUTOR, nil, "Command "+describeExit(cmd.ProcessState))
@@ -243,7 +248,7 @@ func (c *Cluster) status(t *task, state mesos.TaskState, src mesos.TaskStatus_So
 	c.statusLocked(t, state, src, reason, msg)
 }
 
-// release returns the task's resources to its agent.
+// release returns the task's resources to its agent and has them offered.
 func (c *Cluster) release(t *task) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -252,13 +257,31 @@ func (c *Cluster) release(t *task) {
 	if !t.terminal() {
 		t.state = mesos.TASK_KILLED // shutdown before a terminal update
 	}
+	c.wake()
 }
 
-// start builds and starts the task's command. An executable fetched a
-// moment ago may still be open for writing in a child forked concurrently
-// by another task's start (between its fork and exec), which makes exec
-// fail with ETXTBSY; like other Go process launchers, start retries that
-// briefly.
+// removeSandbox removes a finished task's sandbox, and its executor
+// folder, .../executors/<task>/runs/<run>, unless another run of a task of
+// the same id is in it. Each task's goroutine removes its own, in parallel
+// and off the path of its update and its resources.
+func removeSandbox(log *slog.Logger, dir string) {
+	if err := os.RemoveAll(dir); err != nil {
+		log.Warn("removing finished task's sandbox", "sandbox", dir, "err", err)
+		return
+	}
+	runs := filepath.Dir(dir)
+	if os.Remove(runs) == nil {
+		os.Remove(filepath.Dir(runs))
+	}
+}
+
+// start builds and starts the task's command. A cached executable is a
+// link to a file the fetch cache sealed read-only and never writes again,
+// and the fetcher waits out forks in flight after writing any executable
+// (fetch's waitForks), so exec does not meet ETXTBSY on Linux. The brief
+// retry stays as a fallback for copies (cache=false, or a cache on another
+// file system) where that wait is not enough: a child forked without
+// CLONE_VFORK may hold the copy's write descriptor until its exec.
 func (c *Cluster) start(t *task, sandbox string) (*exec.Cmd, error) {
 	delay := 5 * time.Millisecond
 	for try := 0; ; try++ {

@@ -24,7 +24,7 @@ const waitFor = 20 * time.Second
 
 // testFramework is a scheduler built on mesos-go's own httpsched client.
 type testFramework struct {
-	t      *testing.T
+	t      testing.TB
 	caller calls.Caller
 	tr     *http.Transport
 	resp   mesos.Response
@@ -44,7 +44,7 @@ func frameworkInfo(name string) *mesos.FrameworkInfo {
 }
 
 // subscribe connects a framework and waits for SUBSCRIBED.
-func subscribe(t *testing.T, c *Cluster, codec encoding.Codec, info *mesos.FrameworkInfo) *testFramework {
+func subscribe(t testing.TB, c *Cluster, codec encoding.Codec, info *mesos.FrameworkInfo) *testFramework {
 	t.Helper()
 	tr := &http.Transport{}
 	cli := httpcli.New(

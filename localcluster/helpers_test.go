@@ -9,7 +9,7 @@ import (
 )
 
 // startCluster starts a cluster on port 0 in a temporary folder and closes it at the end of the test.
-func startCluster(t *testing.T, cfg Config) *Cluster {
+func startCluster(t testing.TB, cfg Config) *Cluster {
 	t.Helper()
 	if cfg.WorkDir == "" {
 		cfg.WorkDir = t.TempDir()

@@ -22,22 +22,80 @@ type offer struct {
 	created time.Time
 }
 
-// allocateLoop makes offers every OfferInterval until the cluster stops.
+// allocateLoop makes offers until the cluster stops: OfferDelay after
+// anything calls wake (resources freed, declined, revived...), at the
+// earliest moment a refuse filter or an offer's timeout runs out, and every
+// OfferInterval as a backstop.
 func (c *Cluster) allocateLoop() {
 	defer c.wg.Done()
-	t := time.NewTicker(c.cfg.OfferInterval)
-	defer t.Stop()
+	tick := time.NewTicker(c.cfg.OfferInterval)
+	defer tick.Stop()
+	coalesce := time.NewTimer(time.Hour) // runs while wakes are being gathered
+	coalesce.Stop()
+	var gathering <-chan time.Time
+	deadline := time.NewTimer(time.Hour) // the next filter or offer expiry
+	deadline.Stop()
 	for {
+		var now time.Time
 		select {
 		case <-c.ctx.Done():
+			coalesce.Stop()
+			deadline.Stop()
 			return
-		case now := <-t.C:
-			c.mu.Lock()
-			c.expireOffersLocked(now)
-			c.allocateLocked(now)
-			c.mu.Unlock()
+		case <-c.kick:
+			if gathering == nil {
+				coalesce.Reset(c.cfg.OfferDelay)
+				gathering = coalesce.C
+			}
+			continue
+		case now = <-gathering:
+			gathering = nil
+		case now = <-deadline.C:
+		case now = <-tick.C:
+		}
+		c.mu.Lock()
+		c.expireOffersLocked(now)
+		c.allocateLocked(now)
+		next := c.nextExpiryLocked(now)
+		c.mu.Unlock()
+		deadline.Stop()
+		if !next.IsZero() {
+			deadline.Reset(next.Sub(now))
 		}
 	}
+}
+
+// wake asks the allocator for a round of offers soon; wakes within
+// OfferDelay of each other make one round. It never blocks, so it may be
+// called with c.mu held.
+func (c *Cluster) wake() {
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
+}
+
+// nextExpiryLocked is when the earliest refuse filter or offer timeout runs
+// out after now; zero if none is due. Filters of frameworks that want no
+// offers count too: they may revive or resubscribe before then.
+func (c *Cluster) nextExpiryLocked(now time.Time) time.Time {
+	var next time.Time
+	earlier := func(t time.Time) {
+		if t.After(now) && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	for _, fw := range c.state.frameworks {
+		for _, f := range fw.filters {
+			earlier(f.until)
+		}
+	}
+	if c.cfg.OfferTimeout > 0 {
+		for _, o := range c.state.offers {
+			earlier(o.created.Add(c.cfg.OfferTimeout))
+		}
+	}
+	return next
 }
 
 // allocateLocked offers each agent's free resources, if not already offered,
@@ -133,6 +191,7 @@ func (c *Cluster) recoverOffersLocked(fw *framework) {
 	for _, o := range c.state.offers {
 		if o.fw == fw {
 			c.removeOfferLocked(o)
+			c.wake()
 		}
 	}
 }
@@ -169,5 +228,6 @@ func (c *Cluster) declineLocked(fw *framework, d *scheduler.Call_Decline) {
 		}
 		c.removeOfferLocked(o)
 		filterLocked(fw, o.agent, o.res, d.Filters, now)
+		c.wake()
 	}
 }

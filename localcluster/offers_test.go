@@ -1,6 +1,7 @@
 package localcluster
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -23,25 +24,31 @@ func TestOfferControl(t *testing.T) {
 			f.call(calls.Decline(o.ID).With(calls.RefuseSeconds(0)))
 		}},
 	}
+	// With a short OfferInterval the periodic rounds must hold back too;
+	// with an hour-long one, REVIVE's offer can only come from REVIVE.
+	intervals := []time.Duration{25 * time.Millisecond, time.Hour}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			// Heartbeats every 4 allocation rounds are the clock: no offer may come in 3 of them.
-			c := startCluster(t, Config{OfferInterval: 25 * time.Millisecond, HeartbeatInterval: 100 * time.Millisecond})
-			f := subscribe(t, c, jsonCodec(), frameworkInfo(tc.name))
-			tc.stop(f, f.offers()[0])
-			for beats := 0; beats < 3; {
-				switch ev := <-f.events; ev.Type {
-				case scheduler.Event_OFFERS:
-					t.Fatalf("offer %v arrived while refused", ev.Offers.Offers[0].ID)
-				case scheduler.Event_HEARTBEAT:
-					beats++
+		for _, interval := range intervals {
+			t.Run(fmt.Sprintf("%s every %v", tc.name, interval), func(t *testing.T) {
+				// Heartbeats (4 short allocation rounds, 50 event-driven
+				// ones) are the clock: no offer may come in 3 of them.
+				c := startCluster(t, Config{OfferInterval: interval, HeartbeatInterval: 100 * time.Millisecond})
+				f := subscribe(t, c, jsonCodec(), frameworkInfo(tc.name))
+				tc.stop(f, f.offers()[0])
+				for beats := 0; beats < 3; {
+					switch ev := <-f.events; ev.Type {
+					case scheduler.Event_OFFERS:
+						t.Fatalf("offer %v arrived while refused", ev.Offers.Offers[0].ID)
+					case scheduler.Event_HEARTBEAT:
+						beats++
+					}
 				}
-			}
-			f.call(calls.Revive())
-			if len(f.offers()) != 1 {
-				t.Error("no offer after REVIVE")
-			}
-		})
+				f.call(calls.Revive())
+				if len(f.offers()) != 1 {
+					t.Error("no offer after REVIVE")
+				}
+			})
+		}
 	}
 }
 

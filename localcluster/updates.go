@@ -19,7 +19,7 @@ const maxUpdateBackoff = 10 * time.Minute
 func (c *Cluster) statusLocked(t *task, state mesos.TaskState, src mesos.TaskStatus_Source, reason *mesos.TaskStatus_Reason, msg string) {
 	agentID := mesos.AgentID{Value: t.agent.id}
 	st := mesos.TaskStatus{
-		TaskID:     t.info.TaskID,
+		TaskID:     mesos.TaskID{Value: t.id},
 		State:      state.Enum(),
 		Source:     src.Enum(),
 		Reason:     reason,
@@ -35,6 +35,11 @@ func (c *Cluster) statusLocked(t *task, state mesos.TaskState, src mesos.TaskSta
 		st.ContainerStatus = c.containerStatus(t)
 	}
 	t.state, t.latest = state, st
+	if isTerminal(state) {
+		// The command, its environment and URIs are not needed any more;
+		// the task itself is forgotten once this update is acknowledged.
+		t.info = mesos.TaskInfo{}
+	}
 	c.log.Debug("task update", "framework", t.fw.id, "task", t.id, "state", state.String(), "message", msg)
 	if t.fw.removed {
 		return

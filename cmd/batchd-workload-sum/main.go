@@ -1,6 +1,7 @@
-// Command batchd-workload-sum is batchd's reference workload plugin. Run
-// by batchd it serves the sum workload; run on an agent as
-// "batchd-workload-sum task 1 2 3" it is the task program.
+// Command batchd-workload-sum is batchd's reference workload plugin. Its
+// tasks run the small task program batchd-task-sum, which it expects next
+// to its own executable. For compatibility, run on an agent as
+// "batchd-workload-sum task 1 2 3" it is the task program too.
 package main
 
 import (
@@ -12,12 +13,13 @@ import (
 
 	"github.com/batchd/batchd/plugins/sdk"
 	"github.com/batchd/batchd/workloads/sum"
+	"github.com/batchd/batchd/workloads/sum/task"
 )
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "task" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		err := sum.RunTask(ctx, os.Args[2:], os.Stdout)
+		err := task.Run(ctx, os.Args[2:], os.Stdout)
 		stop()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "batchd-workload-sum:", err)

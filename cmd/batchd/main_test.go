@@ -32,6 +32,7 @@ func TestMain(m *testing.M) {
 	pluginDir = dir
 	builds := map[string]string{
 		"batchd-workload-sum":      "github.com/batchd/batchd/cmd/batchd-workload-sum",
+		"batchd-task-sum":          "github.com/batchd/batchd/cmd/batchd-task-sum",
 		"batchd-fetcher-file":      "github.com/batchd/batchd/cmd/batchd-fetcher-file",
 		"batchd-fetcher-http":      "github.com/batchd/batchd/cmd/batchd-fetcher-http",
 		"batchd-fetcher-ftp":       "github.com/batchd/batchd/cmd/batchd-fetcher-ftp",
@@ -339,6 +340,28 @@ func TestConfigAndPluginErrors(t *testing.T) {
 			wantErr: regexp.MustCompile(`batchd-workload-nosuch.*` + regexp.QuoteMeta(pluginDir)),
 		},
 		{
+			name: "sum plugin without its task program names the path looked in",
+			args: func(t *testing.T) []string {
+				dir := t.TempDir()
+				// A copy, not a symlink: the plugin looks beside its resolved executable.
+				bin, err := os.ReadFile(filepath.Join(pluginDir, "batchd-workload-sum"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, "batchd-workload-sum"), bin, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				path := filepath.Join(t.TempDir(), "cluster.toml")
+				body := fmt.Sprintf("[plugins]\ndirs = [%q]\n[[job]]\nname = \"x\"\nworkload = \"sum\"\n[job.params]\ngroups = [\"1\"]\n", dir)
+				if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return []string{"--config", path}
+			},
+			code:    1,
+			wantErr: regexp.MustCompile(`task program (/\S+)/batchd-task-sum: .*go build -o (/\S+)/batchd-task-sum \./cmd/batchd-task-sum`),
+		},
+		{
 			name:    "missing --config",
 			args:    func(t *testing.T) []string { return nil },
 			code:    2,
@@ -388,6 +411,10 @@ func TestValidateAndPluginsCommands(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("plugins output has no %q:\n%s", want, out)
 		}
+	}
+	// The task program beside the sum plugin is not a plugin, usable or not.
+	if strings.Contains(out, "task-sum") || strings.Contains(out, "error") {
+		t.Errorf("plugins output lists the task program or an unusable plugin:\n%s", out)
 	}
 }
 

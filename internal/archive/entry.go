@@ -29,6 +29,9 @@ type entry struct {
 	link string
 	// what names a special entry's type, for the error.
 	what string
+	// open, when set, opens a regular file's body (a zip entry's), which
+	// x.bodies then writes; size is then the exact size of the body.
+	open func() (io.ReadCloser, error)
 }
 
 // add checks one entry against the rules and limits and, when it passes,
@@ -91,6 +94,9 @@ func (x *extractor) file(e entry, rel string, body io.Reader) error {
 	if err != nil {
 		return err
 	}
+	if e.open != nil {
+		return x.fileLater(e, rel, w)
+	}
 	n, err := x.copy(e.name, w, body)
 	if cerr := w.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("entry %q: %w", e.name, cerr)
@@ -103,6 +109,17 @@ func (x *extractor) file(e entry, rel string, body io.Reader) error {
 	x.tree.set(rel, kindFile, "", "")
 	x.stats.Files++
 	return nil
+}
+
+// fileLater counts a file whose body size is known as written and hands
+// its body to x.bodies, which reports a failure with the entry's index.
+func (x *extractor) fileLater(e entry, rel string, w io.WriteCloser) error {
+	room := min(x.lim.MaxEntryBytes, x.lim.MaxBytes-x.stats.Bytes)
+	x.stats.Bytes += e.size
+	x.tree.set(rel, kindFile, "", "")
+	x.stats.Files++
+	return x.bodies.submit(bodyJob{index: x.entries, name: e.name, rel: rel, w: w, open: e.open,
+		room: room, maxEntry: x.lim.MaxEntryBytes, maxBytes: x.lim.MaxBytes})
 }
 
 func (x *extractor) symlink(e entry, rel string) error {

@@ -42,8 +42,10 @@ func Check(ctx context.Context, src string, lim Limits) (Stats, error) {
 // ErrUnsafe) for a broken rule, or wraps ErrCorrupt, ErrUnknownFormat, a
 // file system error, or ctx.Err() when ctx ends first (it is checked between
 // entries and while copying). On error, what was written before the bad
-// entry stays; the bad entry itself is not written, except a symlink found
-// to escape only once the archive is complete, which is removed.
+// entry stays (for a zip, whose files are written concurrently, so may a
+// few entries after it); the bad entry itself is not written, and a symlink
+// found to escape only once the archive is complete is removed. The error
+// is the one of the first bad entry in archive order, as Check reports.
 func (s Source) Extract(ctx context.Context, dstDir string, lim Limits) (Stats, error) {
 	root, err := os.OpenRoot(dstDir)
 	if err != nil {
@@ -123,6 +125,9 @@ type extractor struct {
 	stats   Stats
 	entries int
 	buf     []byte
+	// bodies, when set, writes the bodies of entries that come with an
+	// open function (zip's), while the extractor goes on.
+	bodies *bodyWriters
 }
 
 // finish re-checks every symlink against the complete archive and removes
@@ -141,21 +146,27 @@ func (x *extractor) finish() error {
 // copy copies an entry's body to w within the size limits, checking ctx.
 func (x *extractor) copy(entry string, w io.Writer, r io.Reader) (int64, error) {
 	room := min(x.lim.MaxEntryBytes, x.lim.MaxBytes-x.stats.Bytes)
+	return copyBody(x.ctx, x.buf, entry, w, r, room, x.lim.MaxEntryBytes, x.lim.MaxBytes)
+}
+
+// copyBody copies r to w through buf, at most room bytes (what is left of
+// the limits maxEntry and maxBytes when the entry began), checking ctx.
+func copyBody(ctx context.Context, buf []byte, entry string, w io.Writer, r io.Reader, room, maxEntry, maxBytes int64) (int64, error) {
 	var n int64
 	for {
-		if err := x.ctx.Err(); err != nil {
+		if err := ctx.Err(); err != nil {
 			return n, err
 		}
 		// Read one byte past the room, to notice a body that does not fit.
-		k, rerr := r.Read(x.buf[:min(int64(len(x.buf)), room-n+1)])
+		k, rerr := r.Read(buf[:min(int64(len(buf)), room-n+1)])
 		if k > 0 {
 			if n+int64(k) > room {
-				if n+int64(k) > x.lim.MaxEntryBytes {
-					return n, broke(entry, RuleEntryTooBig, "more than %d bytes", x.lim.MaxEntryBytes)
+				if n+int64(k) > maxEntry {
+					return n, broke(entry, RuleEntryTooBig, "more than %d bytes", maxEntry)
 				}
-				return n, broke(entry, RuleTooBig, "more than %d bytes in all", x.lim.MaxBytes)
+				return n, broke(entry, RuleTooBig, "more than %d bytes in all", maxBytes)
 			}
-			if _, err := w.Write(x.buf[:k]); err != nil {
+			if _, err := w.Write(buf[:k]); err != nil {
 				return n, fmt.Errorf("entry %q: %w", entry, err)
 			}
 			n += int64(k)

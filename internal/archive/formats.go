@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path"
 	"strings"
@@ -50,6 +51,12 @@ func (x *extractor) compressedTar(f *os.File, format Format) error {
 		r = zr
 	default:
 		return fmt.Errorf("%w %q", ErrUnknownFormat, format)
+	}
+	if format != Tar {
+		// Deferred after the decompressor's Close, so it runs first.
+		ahead := newAheadReader(r)
+		defer ahead.Close()
+		r = ahead
 	}
 	return x.tar(r)
 }
@@ -96,7 +103,9 @@ func (x *extractor) tar(r io.Reader) error {
 const maxZipLink = maxName
 
 // zip extracts a zip file. Its central directory is read first, so a zip
-// with too many entries is refused before anything is written.
+// with too many entries is refused before anything is written. The bodies
+// of regular files are written by bodyWriters while later entries are
+// checked and created.
 func (x *extractor) zip(f *os.File) error {
 	fi, err := f.Stat()
 	if err != nil {
@@ -106,15 +115,20 @@ func (x *extractor) zip(f *os.File) error {
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return corrupt("reading zip directory", err)
 	}
+	zr.RegisterDecompressor(zip.Deflate, zipInflate)
 	if len(zr.File) > x.lim.MaxFiles {
 		return broke(zr.File[x.lim.MaxFiles].Name, RuleTooManyEntries, "the zip lists %d entries, limit %d", len(zr.File), x.lim.MaxFiles)
 	}
-	for _, zf := range zr.File {
+	x.bodies = newBodyWriters(x.ctx, x.sink)
+	outer := x.ctx
+	x.ctx = x.bodies.ctx // a failed body stops the loop
+	defer func() { x.ctx, x.bodies = outer, nil }()
+	for i, zf := range zr.File {
 		if err := x.zipEntry(zf); err != nil {
-			return err
+			return x.bodies.wait(i+1, err)
 		}
 	}
-	return nil
+	return x.bodies.wait(0, nil)
 }
 
 func (x *extractor) zipEntry(zf *zip.File) error {
@@ -131,24 +145,22 @@ func (x *extractor) zipEntry(zf *zip.File) error {
 		e.typ, e.what = typeSpecial, "fifo, socket or irregular file"
 		return x.add(e, nil)
 	}
+	if mode&os.ModeSymlink == 0 {
+		// archive/zip fails a body longer or shorter than this size.
+		e.typ, e.size, e.open = typeFile, int64(min(zf.UncompressedSize64, math.MaxInt64)), zf.Open
+		return x.add(e, nil)
+	}
 	rc, err := zf.Open()
 	if err != nil {
 		return corrupt(fmt.Sprintf("entry %q", zf.Name), err)
 	}
 	defer rc.Close()
-	if mode&os.ModeSymlink != 0 {
-		target, err := io.ReadAll(io.LimitReader(rc, maxZipLink+1))
-		if err != nil {
-			return corrupt(fmt.Sprintf("entry %q", zf.Name), err)
-		}
-		e.typ, e.link = typeSymlink, string(target)
-		return x.add(e, nil)
+	target, err := io.ReadAll(io.LimitReader(rc, maxZipLink+1))
+	if err != nil {
+		return corrupt(fmt.Sprintf("entry %q", zf.Name), err)
 	}
-	e.typ = typeFile
-	if zf.UncompressedSize64 <= 1<<62 {
-		e.size = int64(zf.UncompressedSize64)
-	}
-	return x.add(e, rc)
+	e.typ, e.link = typeSymlink, string(target)
+	return x.add(e, nil)
 }
 
 // gz decompresses a plain gzip file into one file named after the archive
@@ -160,6 +172,8 @@ func (x *extractor) gz(f *os.File, name string) error {
 		return corrupt("gzip", err)
 	}
 	defer zr.Close()
+	ahead := newAheadReader(zr)
+	defer ahead.Close()
 	out := name + ".out"
 	switch {
 	case len(name) > 3 && strings.EqualFold(name[len(name)-3:], ".gz"):
@@ -167,7 +181,7 @@ func (x *extractor) gz(f *os.File, name string) error {
 	case zr.Name != "":
 		out = path.Base(zr.Name)
 	}
-	return x.add(entry{name: out, typ: typeFile, mode: 0o644, size: -1}, zr)
+	return x.add(entry{name: out, typ: typeFile, mode: 0o644, size: -1}, ahead)
 }
 
 // Sniff tells an archive's format from its first bytes: the magic numbers

@@ -43,7 +43,7 @@ trap cleanup EXIT
 
 go build -o "$work/spawn" ./internal/bench/spawn
 go build -o "$work/mesoslog" ./internal/bench/mesoslog
-program=$PWD/bin/plugins/batchd-workload-sum
+program=$PWD/bin/plugins/batchd-task-sum
 groups=$(awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++) printf "%s\"%d %d\"", (i ? ", " : ""), i, i+1 }')
 
 # config FILE STATE [MASTER]: the N-task sum job, on the embedded cluster

@@ -3,6 +3,17 @@
 // or a plain absolute path) into a task's sandbox, honouring output_file,
 // executable, extract and cache, with an agent-wide LRU cache keyed by URI
 // that revalidates a cached URI with its source once per scope (cache.go).
+//
+// A cache=true URI is shared, not copied: the cache holds it read-only
+// (0444, or 0555 when executable) and the sandbox gets a hard link to that
+// file, under output_file's name if set, so launching many tasks of one
+// program costs no copy and exec never meets a file still being written.
+// Only when the sandbox is on another file system, or the link is refused,
+// is it copied (with the same mode). A task that must write to a fetched
+// file asks for cache=false: that URI is downloaded straight into the
+// sandbox as the task's own writable file, as the Mesos fetcher does. An
+// archive with extract=true is unpacked into the sandbox from the link,
+// so the extracted files are the task's own either way.
 package fetch
 
 import (
@@ -10,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -97,21 +109,31 @@ func (f *Fetcher) fetch(ctx context.Context, u URI, sandbox string) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
+	// Never write through what is there: it may be a link to a cached file.
+	if err := os.Remove(dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("replacing %s: %w", rel, err)
+	}
 	if u.Cache && f.cache != nil {
-		// An executable gets its own copy: chmod on a hard link would change the cached file.
-		err = f.cache.fetch(u.Value, u.Scope, dst, u.Executable, func(tmp, prev string) (string, bool, error) {
+		// A read-only link to the cached file, already executable or not.
+		err := f.cache.fetch(u.Value, u.Scope, dst, u.Executable, func(tmp, prev string) (string, bool, error) {
 			return f.download(ctx, u.Value, tmp, prev)
 		})
+		if err != nil {
+			return err
+		}
 	} else {
-		_, _, err = f.download(ctx, u.Value, dst, "")
-	}
-	if err != nil {
-		return err
+		// The task's own writable copy.
+		if _, _, err := f.download(ctx, u.Value, dst, ""); err != nil {
+			return err
+		}
+		if u.Executable {
+			if err := os.Chmod(dst, 0o755); err != nil {
+				return fmt.Errorf("making %s executable: %w", rel, err)
+			}
+			waitForks() // see waitForks: no child may hold dst open for writing at exec
+		}
 	}
 	if u.Executable {
-		if err := os.Chmod(dst, 0o755); err != nil {
-			return fmt.Errorf("making %s executable: %w", rel, err)
-		}
 		return nil
 	}
 	if u.Extract && isArchive(dst) {

@@ -227,9 +227,9 @@ func TestCache(t *testing.T) {
 				h.Store(0)
 			}
 			f := New(Config{CacheDir: filepath.Join(t.TempDir(), "cache"), CacheBytes: tc.limit})
-			for i, p := range tc.fetches {
+			for _, p := range tc.fetches {
 				sandbox := t.TempDir()
-				if err := f.Fetch(context.Background(), URI{Value: srv.URL + p, Cache: true, Executable: i == 0}, sandbox); err != nil {
+				if err := f.Fetch(context.Background(), URI{Value: srv.URL + p, Cache: true}, sandbox); err != nil {
 					t.Fatal(err)
 				}
 				b, err := os.ReadFile(filepath.Join(sandbox, filepath.Base(p)))
@@ -266,8 +266,8 @@ func TestCacheConcurrentAndModes(t *testing.T) {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
-	if got := srv.hits["/tool"].Load(); got != 1 {
-		t.Errorf("%d requests for concurrent cached fetches, want 1", got)
+	if got := srv.hits["/tool"].Load(); got != 2 {
+		t.Errorf("%d requests for concurrent cached fetches, want 2 (one per mode)", got)
 	}
 	for i, sb := range sandboxes {
 		fi, err := os.Stat(filepath.Join(sb, "tool"))

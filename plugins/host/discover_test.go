@@ -54,6 +54,27 @@ func TestNotExecutableIsNotAPlugin(t *testing.T) {
 	}
 }
 
+// TestTaskProgramIsNotAPlugin: a plugin's task program (batchd-task-*)
+// sits in the plugin folder but is no plugin file at all, not even an
+// unusable one.
+func TestTaskProgramIsNotAPlugin(t *testing.T) {
+	dir := pluginDir(t, map[string]string{
+		"batchd-workload-good": "batchd-workload-good",
+		"batchd-task-good":     "silent",
+		"batchd-task-":         "silent",
+	})
+	h := newHost(t, Config{Dirs: []string{dir}})
+	got := h.List(context.Background())
+	if len(got) != 1 || got[0].Name != "good" || got[0].Kind != KindWorkload || got[0].Err != nil {
+		t.Errorf("List = %+v, want only the workload plugin good", got)
+	}
+	for _, k := range []Kind{KindWorkload, KindFetcher} {
+		if _, err := h.find(k, "task-good"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("find(%s, task-good): %v, want ErrNotFound", k, err)
+		}
+	}
+}
+
 func TestStartFailuresNameThePath(t *testing.T) {
 	dir := pluginDir(t, map[string]string{
 		"batchd-workload-badproto":  "batchd-workload-badproto",

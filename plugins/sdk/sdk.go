@@ -1,8 +1,10 @@
 // Package sdk is the one package a batchd plugin author imports: the
 // contract types, the Serve helpers a plugin's main calls, helpers for a
 // plugin's Configure (DecodeSettings and the Setting functions) and for
-// errors that name a URI (RedactURI, URLErrorCause), and the task-side
-// Report helper a task program uses to post its result.
+// errors that name a URI (RedactURI, URLErrorCause), and Report, the
+// task-side helper that posts a task's result. A task program should import
+// plugins/report (Report is its Post) rather than sdk: that package needs
+// only the standard library, so the task program stays small.
 package sdk
 
 import (

@@ -26,16 +26,20 @@ type batcher[T proto.Message] struct {
 }
 
 // add appends m, flushing first if m would make the batch too big. It
-// returns an error for an item that can never fit in a message.
-func (b *batcher[T]) add(m T, what string) error {
+// returns an error for an item that can never fit in a message, naming it
+// as what (kind and id) says: "task spec" and "7" read `task spec "7"`.
+func (b *batcher[T]) add(m T, kind, id string) error {
 	n := proto.Size(m)
 	if n > maxItemBytes {
-		return &tooBigError{what: what, size: n}
+		return &tooBigError{what: fmt.Sprintf("%s %q", kind, id), size: n}
 	}
 	if len(b.items) > 0 && (b.size+n > batchBytes || len(b.items) >= batchItems) {
 		if err := b.send(); err != nil {
 			return err
 		}
+	}
+	if b.items == nil {
+		b.items = make([]T, 0, batchItems)
 	}
 	b.items = append(b.items, m)
 	b.size += n + 8

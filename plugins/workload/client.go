@@ -3,7 +3,6 @@ package workload
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 
 	pb "github.com/batchd/batchd/plugins/workload/proto"
@@ -87,7 +86,7 @@ func (c *client) Reduce(ctx context.Context, job Job, next func() (Result, error
 		if err != nil {
 			return Summary{}, err
 		}
-		sendErr = b.add(resultToProto(r), fmt.Sprintf("result of task %q", r.TaskID))
+		sendErr = b.add(resultToProto(r), "result of task", r.TaskID)
 	}
 	if sendErr == nil && (!sent || len(b.items) > 0) {
 		sendErr = b.send()

@@ -38,7 +38,7 @@ func (s *server) Plan(req *pb.PlanRequest, stream grpc.ServerStreamingServer[pb.
 		return stream.Send(&pb.PlanResponse{Tasks: tasks})
 	}}
 	err = s.impl.Plan(stream.Context(), job, func(t TaskSpec) error {
-		return b.add(specToProto(t), fmt.Sprintf("task spec %q", t.ID))
+		return b.add(specToProto(t), "task spec", t.ID)
 	})
 	if err == nil && len(b.items) > 0 {
 		err = b.send()

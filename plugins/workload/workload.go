@@ -13,6 +13,8 @@ import (
 	"encoding/json"
 	"errors"
 	"time"
+
+	"github.com/batchd/batchd/plugins/report"
 )
 
 // ProtocolVersion is the go-plugin protocol version of this contract.
@@ -147,23 +149,20 @@ type Summary struct {
 	Output json.RawMessage
 }
 
-// The task protocol: how a task program reports its result. batchd sets
-// these variables in every task's environment; the task POSTs one JSON
-// TaskReport to EnvCollectorURL with the header
-// "Authorization: Bearer $BATCHD_TASK_TOKEN". Any language can do it with curl.
+// The task protocol: how a task program reports its result, defined in
+// plugins/report (standard library only, so task programs stay small) and
+// re-exported here. batchd sets these variables in every task's
+// environment; the task POSTs one JSON TaskReport to EnvCollectorURL with
+// the header "Authorization: Bearer $BATCHD_TASK_TOKEN". Any language can
+// do it with curl.
 const (
 	// EnvCollectorURL is the full URL the task POSTs its result to.
-	EnvCollectorURL = "BATCHD_COLLECTOR_URL"
+	EnvCollectorURL = report.EnvCollectorURL
 	// EnvTaskID is the task's id (job-scoped id plus attempt, as batchd launched it).
-	EnvTaskID = "BATCHD_TASK_ID"
+	EnvTaskID = report.EnvTaskID
 	// EnvTaskToken is the task's bearer token.
-	EnvTaskToken = "BATCHD_TASK_TOKEN"
+	EnvTaskToken = report.EnvTaskToken
 )
 
 // TaskReport is the JSON body a task POSTs to the collector.
-type TaskReport struct {
-	// Output is the task's result, any JSON value.
-	Output json.RawMessage `json:"output"`
-	// Display is the line batchd prints when the result arrives.
-	Display string `json:"display,omitempty"`
-}
+type TaskReport = report.Body

@@ -3,19 +3,17 @@ package sum
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"math/big"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/batchd/batchd/plugins/workload"
+	"github.com/batchd/batchd/workloads/sum/task"
 )
 
 // maxLine bounds one line of an input file (a group of very big numbers).
@@ -32,12 +30,12 @@ func (w *Workload) Plan(ctx context.Context, job workload.Job, emit func(workloa
 	if err != nil {
 		return err
 	}
-	prog, err := program()
-	if err != nil {
-		return fmt.Errorf("sum: planning %s: %w", job.Name, err)
-	}
 	if err := src(ctx, func([]*big.Int) error { return nil }); err != nil {
 		return err
+	}
+	prog, err := w.program()
+	if err != nil {
+		return fmt.Errorf("sum: planning %s: %w", job.Name, err)
 	}
 	i := 0
 	return src(ctx, func(nums []*big.Int) error {
@@ -114,9 +112,9 @@ func listSource(list []string) source {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			nums, err := parseGroup(g)
+			nums, err := task.ParseGroup(g)
 			if err != nil {
-				return invalid("param %q: group %d %s: %w", ParamGroups, i+1, quote(g), err)
+				return invalid("param %q: group %d %s: %w", ParamGroups, i+1, task.Quote(g), err)
 			}
 			if err := fn(nums); err != nil {
 				return err
@@ -199,9 +197,9 @@ func readGroups(ctx context.Context, path, name string, fn func([]*big.Int) erro
 		if strings.TrimSpace(text) == "" {
 			continue
 		}
-		nums, err := parseGroup(text)
+		nums, err := task.ParseGroup(text)
 		if err != nil {
-			return groups, invalid("param %q: %s %s: %w", ParamInput, where(line), quote(strings.TrimSpace(text)), err)
+			return groups, invalid("param %q: %s %s: %w", ParamInput, where(line), task.Quote(strings.TrimSpace(text)), err)
 		}
 		groups++
 		if err := fn(nums); err != nil {
@@ -217,37 +215,4 @@ func readGroups(ctx context.Context, path, name string, fn func([]*big.Int) erro
 // invalid returns an error wrapping workload.ErrInvalidParams.
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("sum: %w: %w", workload.ErrInvalidParams, fmt.Errorf(format, args...))
-}
-
-// taskProgram is the task program: this plugin's own executable, staged
-// to agents as an executable artifact.
-type taskProgram struct {
-	uri  string // file:// URI of the executable
-	base string // its file name in the sandbox
-}
-
-// program finds this process's executable, symlinks resolved.
-func program() (taskProgram, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return taskProgram{}, fmt.Errorf("finding the task program: %w", err)
-	}
-	if exe, err = filepath.EvalSymlinks(exe); err != nil {
-		return taskProgram{}, fmt.Errorf("finding the task program: %w", err)
-	}
-	return taskProgram{uri: (&url.URL{Scheme: "file", Path: exe}).String(), base: filepath.Base(exe)}, nil
-}
-
-// spec is the task for group number i (from 0).
-func (p taskProgram) spec(i int, nums []*big.Int) workload.TaskSpec {
-	ds := decimals(nums)
-	group := strings.Join(ds, " ")
-	data, _ := json.Marshal(group) // a string always marshals
-	return workload.TaskSpec{
-		ID:        strconv.Itoa(i),
-		Name:      "sum " + strings.Trim(quote(group), `"`),
-		Command:   slices.Concat([]string{"./" + p.base, "task"}, ds),
-		Artifacts: []workload.Artifact{{URI: p.uri, Executable: true, Cache: true}},
-		Data:      data,
-	}
 }

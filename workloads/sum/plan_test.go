@@ -13,23 +13,26 @@ import (
 	"github.com/batchd/batchd/plugins/workload"
 )
 
-// testProgram is what Plan should stage: the running test binary.
-func testProgram(t *testing.T) (uri, base string) {
+// newWorkload returns a sum workload staging a stand-in task program, and
+// the program's file URI and file name.
+func newWorkload(t *testing.T) (w *Workload, uri, base string) {
 	t.Helper()
-	exe, err := os.Executable()
+	prog := filepath.Join(t.TempDir(), TaskProgramName)
+	if err := os.WriteFile(prog, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	prog, err := filepath.EvalSymlinks(prog) // as Plan resolves it
 	if err != nil {
 		t.Fatal(err)
 	}
-	if exe, err = filepath.EvalSymlinks(exe); err != nil {
-		t.Fatal(err)
-	}
-	return "file://" + exe, filepath.Base(exe)
+	return &Workload{TaskProgram: prog}, "file://" + prog, TaskProgramName
 }
 
 func plan(t *testing.T, job workload.Job) ([]workload.TaskSpec, error) {
 	t.Helper()
+	w, _, _ := newWorkload(t)
 	var specs []workload.TaskSpec
-	err := New().Plan(context.Background(), job, func(s workload.TaskSpec) error {
+	err := w.Plan(context.Background(), job, func(s workload.TaskSpec) error {
 		specs = append(specs, s)
 		return nil
 	})
@@ -74,10 +77,14 @@ func TestPlan(t *testing.T) {
 		{"input folder", workload.Job{Params: map[string]any{"input": "x.tar.gz"}, Files: map[string]string{"input": folder}},
 			[][]string{{"1"}, {"2", "3"}, {"4", "5"}, {"6"}}},
 	}
-	uri, base := testProgram(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			specs, err := plan(t, tt.job)
+			w, uri, base := newWorkload(t)
+			var specs []workload.TaskSpec
+			err := w.Plan(context.Background(), tt.job, func(s workload.TaskSpec) error {
+				specs = append(specs, s)
+				return nil
+			})
 			if err != nil {
 				t.Fatalf("Plan: %v", err)
 			}
@@ -88,7 +95,7 @@ func TestPlan(t *testing.T) {
 				if s.ID != strconv.Itoa(i) {
 					t.Errorf("task %d: ID = %q", i, s.ID)
 				}
-				wantCmd := slices.Concat([]string{"./" + base, "task"}, tt.want[i])
+				wantCmd := slices.Concat([]string{"./" + base}, tt.want[i])
 				if !slices.Equal(s.Command, wantCmd) {
 					t.Errorf("task %d: Command = %q, want %q", i, s.Command, wantCmd)
 				}
@@ -145,10 +152,11 @@ func TestPlanInvalidParams(t *testing.T) {
 
 func TestPlanStops(t *testing.T) {
 	job := workload.Job{Params: map[string]any{"groups": []any{"1", "2", "3"}}}
+	w, _, _ := newWorkload(t)
 	t.Run("emit error", func(t *testing.T) {
 		stop := errors.New("queue full")
 		calls := 0
-		err := New().Plan(context.Background(), job, func(workload.TaskSpec) error {
+		err := w.Plan(context.Background(), job, func(workload.TaskSpec) error {
 			calls++
 			return stop
 		})
@@ -159,7 +167,7 @@ func TestPlanStops(t *testing.T) {
 	t.Run("cancelled", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		calls := 0
-		err := New().Plan(ctx, job, func(workload.TaskSpec) error {
+		err := w.Plan(ctx, job, func(workload.TaskSpec) error {
 			calls++
 			cancel()
 			return nil

@@ -9,13 +9,8 @@ import (
 	"math/big"
 
 	"github.com/batchd/batchd/plugins/workload"
+	"github.com/batchd/batchd/workloads/sum/task"
 )
-
-// taskOutput is what a sum task reports.
-type taskOutput struct {
-	Numbers []string `json:"numbers"`
-	Sum     *string  `json:"sum"`
-}
 
 // jobOutput is the job's machine-readable result.
 type jobOutput struct {
@@ -57,25 +52,25 @@ func (w *Workload) Reduce(ctx context.Context, job workload.Job, next func() (wo
 
 // resultSum checks one task's output and returns its sum.
 func resultSum(raw json.RawMessage) (*big.Int, error) {
-	var out taskOutput
+	var out task.Output
 	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, fmt.Errorf("output %s: %w", quote(string(raw)), err)
+		return nil, fmt.Errorf("output %s: %w", task.Quote(string(raw)), err)
 	}
 	if out.Sum == nil {
-		return nil, fmt.Errorf("output %s has no \"sum\"", quote(string(raw)))
+		return nil, fmt.Errorf("output %s has no \"sum\"", task.Quote(string(raw)))
 	}
-	s, err := parseInt(*out.Sum)
+	s, err := task.ParseInt(*out.Sum)
 	if err != nil {
 		return nil, fmt.Errorf("sum: %w", err)
 	}
 	if len(out.Numbers) > 0 {
 		nums := make([]*big.Int, len(out.Numbers))
 		for i, n := range out.Numbers {
-			if nums[i], err = parseInt(n); err != nil {
+			if nums[i], err = task.ParseInt(n); err != nil {
 				return nil, fmt.Errorf("numbers: %w", err)
 			}
 		}
-		if want := sum(nums); want.Cmp(s) != 0 {
+		if want := task.Sum(nums); want.Cmp(s) != 0 {
 			return nil, fmt.Errorf("sum %s of numbers %v, want %s", s, out.Numbers, want)
 		}
 	}

@@ -1,11 +1,11 @@
 // Package sum is batchd's reference workload: it adds up groups of
 // integers, one task per group, and reduces the tasks' sums to a total.
 //
-// The plugin binary is also the task program: run as
-// "batchd-workload-sum task 1 2 3" it prints "sum of 1 2 3 = 6" and posts
-// the result to batchd's collector (RunTask). Numbers are arbitrary-size
-// integers (math/big); sums travel as decimal strings, so nothing overflows
-// or rounds.
+// Each task runs the small task program batchd-task-sum (cmd/batchd-task-sum,
+// staged to agents as the task's executable artifact): "batchd-task-sum
+// 1 2 3" prints "sum of 1 2 3 = 6" and posts the result to batchd's
+// collector (task.Run). Numbers are arbitrary-size integers (math/big);
+// sums travel as decimal strings, so nothing overflows or rounds.
 package sum
 
 import (
@@ -25,7 +25,11 @@ const (
 
 // Workload is the sum workload. It holds no state and is safe for
 // concurrent use.
-type Workload struct{}
+type Workload struct {
+	// TaskProgram is the path of the task program Plan stages; empty means
+	// TaskProgramName next to this process's executable.
+	TaskProgram string
+}
 
 var _ workload.Workload = (*Workload)(nil)
 

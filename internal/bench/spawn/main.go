@@ -4,9 +4,11 @@
 // to the collector. It is what batchd's task throughput is compared with:
 // the same processes and the same posts, with no framework in between.
 //
-//	spawn -n 2000 -parallel 20 -program bin/plugins/batchd-workload-sum
+//	spawn -n 2000 -parallel 20 -program bin/plugins/batchd-task-sum
 //
-// runs "batchd-workload-sum task i i+1" for i in [0, N) with
+// runs "batchd-task-sum i i+1" for i in [0, N) (arguments after the flags
+// come first: "spawn -program batchd-workload-sum task" runs
+// "batchd-workload-sum task i i+1") with
 // BATCHD_COLLECTOR_URL, BATCHD_TASK_ID and BATCHD_TASK_TOKEN set, each in its
 // own empty working folder, and prints one line with the wall time and
 // tasks/s. It exits 1 unless every task exited 0 and every result arrived.
@@ -32,19 +34,19 @@ import (
 func main() {
 	n := flag.Int("n", 2000, "tasks to run")
 	parallel := flag.Int("parallel", 20, "tasks running at a time")
-	program := flag.String("program", "", "task program, run as PROGRAM task I I+1 (required)")
+	program := flag.String("program", "bin/plugins/batchd-task-sum", "task program, run as PROGRAM [ARG...] I I+1")
 	flag.Parse()
 	if *program == "" || *n < 1 || *parallel < 1 {
-		fmt.Fprintln(os.Stderr, "usage: spawn -program PATH [-n N] [-parallel P]")
+		fmt.Fprintln(os.Stderr, "usage: spawn [-program PATH] [-n N] [-parallel P] [ARG...]")
 		os.Exit(2)
 	}
-	if err := run(*program, *n, *parallel); err != nil {
+	if err := run(*program, flag.Args(), *n, *parallel); err != nil {
 		fmt.Fprintln(os.Stderr, "spawn:", err)
 		os.Exit(1)
 	}
 }
 
-func run(program string, n, parallel int) error {
+func run(program string, args []string, n, parallel int) error {
 	program, err := filepath.Abs(program)
 	if err != nil {
 		return err
@@ -77,7 +79,7 @@ func run(program string, n, parallel int) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				if err := task(program, dir, url, i); err != nil {
+				if err := task(program, args, dir, url, i); err != nil {
 					mu.Lock()
 					failed = append(failed, err)
 					mu.Unlock()
@@ -103,13 +105,13 @@ func run(program string, n, parallel int) error {
 }
 
 // task runs task i in its own working folder and waits for it.
-func task(program, dir, url string, i int) error {
+func task(program string, args []string, dir, url string, i int) error {
 	wd := filepath.Join(dir, strconv.Itoa(i))
 	if err := os.Mkdir(wd, 0o755); err != nil {
 		return err
 	}
 	defer os.RemoveAll(wd)
-	cmd := exec.CommandContext(context.Background(), program, "task", strconv.Itoa(i), strconv.Itoa(i+1))
+	cmd := exec.CommandContext(context.Background(), program, append(args[:len(args):len(args)], strconv.Itoa(i), strconv.Itoa(i+1))...)
 	cmd.Dir = wd
 	cmd.Env = append(os.Environ(),
 		"BATCHD_COLLECTOR_URL="+url,

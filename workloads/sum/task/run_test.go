@@ -1,4 +1,4 @@
-package sum
+package task
 
 import (
 	"bytes"
@@ -10,14 +10,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/batchd/batchd/plugins/sdk"
-	"github.com/batchd/batchd/plugins/workload"
+	"github.com/batchd/batchd/plugins/report"
 )
 
 // collector is a stand-in for batchd's collector: it checks the bearer
 // token and records the reports it accepts.
 type collector struct {
-	reports chan workload.TaskReport
+	reports chan report.Body
 	status  int // answer to a good post; 0 means 200
 }
 
@@ -30,7 +29,7 @@ func (c *collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad token", http.StatusUnauthorized)
 		return
 	}
-	var rep workload.TaskReport
+	var rep report.Body
 	if err := json.NewDecoder(r.Body).Decode(&rep); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -44,16 +43,16 @@ func (c *collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func startCollector(t *testing.T, status int) *collector {
 	t.Helper()
-	c := &collector{reports: make(chan workload.TaskReport, 1), status: status}
+	c := &collector{reports: make(chan report.Body, 1), status: status}
 	srv := httptest.NewServer(c)
 	t.Cleanup(srv.Close)
-	t.Setenv(workload.EnvCollectorURL, srv.URL+"/results")
-	t.Setenv(workload.EnvTaskToken, "tok-42")
-	t.Setenv(workload.EnvTaskID, "0.1")
+	t.Setenv(report.EnvCollectorURL, srv.URL+"/results")
+	t.Setenv(report.EnvTaskToken, "tok-42")
+	t.Setenv(report.EnvTaskID, "0.1")
 	return c
 }
 
-func TestRunTask(t *testing.T) {
+func TestRun(t *testing.T) {
 	const huge = "340282366920938463463374607431768211456" // 2^128
 	tests := []struct {
 		name       string
@@ -74,8 +73,8 @@ func TestRunTask(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := startCollector(t, 0)
 			var stdout bytes.Buffer
-			if err := RunTask(context.Background(), tt.args, &stdout); err != nil {
-				t.Fatalf("RunTask: %v", err)
+			if err := Run(context.Background(), tt.args, &stdout); err != nil {
+				t.Fatalf("Run: %v", err)
 			}
 			if got := stdout.String(); got != tt.wantLine+"\n" {
 				t.Errorf("stdout = %q, want %q", got, tt.wantLine+"\n")
@@ -91,7 +90,7 @@ func TestRunTask(t *testing.T) {
 	}
 }
 
-func TestRunTaskErrors(t *testing.T) {
+func TestRunErrors(t *testing.T) {
 	tests := []struct {
 		name    string
 		args    []string
@@ -108,15 +107,15 @@ func TestRunTaskErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := startCollector(t, tt.status)
 			if tt.noEnv {
-				t.Setenv(workload.EnvCollectorURL, "")
+				t.Setenv(report.EnvCollectorURL, "")
 			}
 			var stdout bytes.Buffer
-			err := RunTask(context.Background(), tt.args, &stdout)
+			err := Run(context.Background(), tt.args, &stdout)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("RunTask error = %v, want one containing %q", err, tt.wantErr)
+				t.Fatalf("Run error = %v, want one containing %q", err, tt.wantErr)
 			}
-			if tt.noEnv && !errors.Is(err, sdk.ErrNoCollector) {
-				t.Errorf("RunTask error = %v, want sdk.ErrNoCollector", err)
+			if tt.noEnv && !errors.Is(err, report.ErrNoCollector) {
+				t.Errorf("Run error = %v, want report.ErrNoCollector", err)
 			}
 			select {
 			case rep := <-c.reports:

@@ -1,4 +1,4 @@
-package sum
+package task
 
 import (
 	"math/big"
@@ -12,20 +12,20 @@ func FuzzParseGroup(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		nums, err := parseGroup(s)
+		nums, err := ParseGroup(s)
 		if err != nil {
 			if nums != nil {
-				t.Fatalf("parseGroup(%q) returned numbers and error %v", s, err)
+				t.Fatalf("ParseGroup(%q) returned numbers and error %v", s, err)
 			}
 			return
 		}
 		fields := strings.Fields(s)
 		if len(nums) != len(fields) || len(nums) == 0 {
-			t.Fatalf("parseGroup(%q) = %d numbers from %d fields", s, len(nums), len(fields))
+			t.Fatalf("ParseGroup(%q) = %d numbers from %d fields", s, len(nums), len(fields))
 		}
 		for i, f := range fields {
 			if strings.TrimLeft(f, "+-0123456789") != "" {
-				t.Fatalf("parseGroup(%q) accepted field %q", s, f)
+				t.Fatalf("ParseGroup(%q) accepted field %q", s, f)
 			}
 			n := new(big.Int)
 			if _, ok := n.SetString(nums[i].String(), 10); !ok || n.Cmp(nums[i]) != 0 {
@@ -33,16 +33,16 @@ func FuzzParseGroup(f *testing.F) {
 			}
 		}
 		// The normalised form parses to the same numbers.
-		again, err := parseGroup(strings.Join(decimals(nums), " "))
+		again, err := ParseGroup(strings.Join(Decimals(nums), " "))
 		if err != nil || len(again) != len(nums) {
-			t.Fatalf("normalised %q does not re-parse: %v", decimals(nums), err)
+			t.Fatalf("normalised %q does not re-parse: %v", Decimals(nums), err)
 		}
 		for i := range nums {
 			if again[i].Cmp(nums[i]) != 0 {
 				t.Fatalf("normalised number %d changed: %s != %s", i, again[i], nums[i])
 			}
 		}
-		if got, want := sum(again), sum(nums); got.Cmp(want) != 0 {
+		if got, want := Sum(again), Sum(nums); got.Cmp(want) != 0 {
 			t.Fatalf("sum changed after normalising: %s != %s", got, want)
 		}
 	})
@@ -50,10 +50,10 @@ func FuzzParseGroup(f *testing.F) {
 
 func TestQuote(t *testing.T) {
 	long := strings.Repeat("9", 1000)
-	if q := quote(long); len(q) > 100 || !strings.Contains(q, "1000 bytes") {
-		t.Errorf("quote(long) = %q", q)
+	if q := Quote(long); len(q) > 100 || !strings.Contains(q, "1000 bytes") {
+		t.Errorf("Quote(long) = %q", q)
 	}
-	if q := quote("4 x 6"); q != `"4 x 6"` {
+	if q := Quote("4 x 6"); q != `"4 x 6"` {
 		t.Errorf("quote = %s", q)
 	}
 }
