@@ -75,6 +75,7 @@ type Collector struct {
 	tasks    map[string]*task
 	closed   bool
 	broken   error
+	line     []byte         // writeLocked's buffer, reused
 	inflight sync.WaitGroup // results waiting for their fsync; Close waits for them
 
 	// Group commit (commit.go).

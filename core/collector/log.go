@@ -107,11 +107,11 @@ func (c *Collector) apply(line []byte) error {
 // writeLocked appends rec to the log (without syncing). A failed write
 // breaks the collector: the log may now end in a partial line. c.mu must be held.
 func (c *Collector) writeLocked(rec record) error {
-	line, err := json.Marshal(rec)
+	line, err := appendRecord(c.line[:0], rec)
 	if err != nil {
 		return fmt.Errorf("encoding record: %w", err)
 	}
-	line = append(line, '\n')
+	c.line = line
 	if _, err := c.f.Write(line); err != nil {
 		c.broken = err
 		return fmt.Errorf("appending to results log %s: %w", c.path, err)
