@@ -6,10 +6,10 @@ PLUGINS  := $(BIN)/plugins
 # (batchd-task-*; plugin discovery ignores those names).
 PLUGIN_MAINS := $(notdir $(wildcard cmd/batchd-workload-* cmd/batchd-fetcher-* cmd/batchd-task-*))
 # N and RUNS for internal/bench/mesos.sh (2,000 tasks x 3 runs takes about
-# 80 minutes on 2 cores; e.g. make bench MESOS_BENCH="500 3").
+# 80 minutes on 2 cores; e.g. make bench-mesos MESOS_BENCH="500 3").
 MESOS_BENCH ?= 2000 3
 
-.PHONY: all build demo demo-hdfs test vet race bench fuzz proto clean
+.PHONY: all build demo demo-hdfs test vet race bench-once bench-smoke bench bench-go bench-parts bench-mesos fuzz proto clean
 
 all: build
 
@@ -32,16 +32,37 @@ vet:
 race:
 	$(GO) test -race -count=1 -timeout 15m ./...
 
-# The README's test command; .ci/run calls exactly this.
-test: vet race
+# Every Go benchmark once, at its -short size, so none can rot.
+bench-once:
+	$(GO) test -run '^$$' -bench . -benchtime 1x -short ./...
 
+# The bench suite's every row once at a tiny size (no timing asserted).
+bench-smoke: build
+	internal/bench/suite.sh --smoke
+
+# The README's test command; .ci/run calls exactly this.
+test: vet race bench-once bench-smoke
+
+# The bench suite: one table of batchd against its baselines, also written
+# to bench/results.md (sizes: see internal/bench/suite.sh; BENCH_QUICK=1
+# skips the 100,000-task job).
 bench: build
-	internal/bench/jobs.sh 1000 3
-	internal/bench/fetch.sh 1024 3
-	internal/bench/taskprog.sh 200 3
-	internal/bench/mesos.sh $(MESOS_BENCH)
-	internal/bench/offers.sh 400 3
+	internal/bench/suite.sh
+
+# The Go micro-benchmarks (fetchers, staging, collector, archive).
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./fetchers/... ./core/... ./internal/archive
+
+# Two focused comparisons: the task program's size and start cost against
+# the plugin binary's, and the embedded allocator's task throughput against
+# a base revision (see each script's header).
+bench-parts: build
+	internal/bench/taskprog.sh 200 3
+	internal/bench/offers.sh 400 3
+
+# Task throughput on real Apache Mesos (long; needs the Mesos kit).
+bench-mesos: build
+	internal/bench/mesos.sh $(MESOS_BENCH)
 
 # Short fuzzing passes over the parsers that take hostile input.
 fuzz:

@@ -8,7 +8,7 @@
 # alternate batchd and the baseline; each run extracts into a fresh folder,
 # after a `sync` so one run's write-back does not slow the next. Prints the
 # median of RUNS runs and the ratio baseline/batchd (1.0 = as fast, above 1 =
-# batchd faster).
+# batchd faster) on stderr, and the suite's ROW lines on stdout.
 # Needs: tar, gzip, zip, unzip. Usage: internal/bench/extract.sh [MIB] [RUNS] [FILES]
 # (defaults 1024 3 20000; `internal/bench/extract.sh 8 1 200` is a smoke test).
 set -euo pipefail
@@ -48,9 +48,10 @@ row() { # label what baseline-label baseline-cmd -- batchd-cmd
 	local tb to
 	tb=$(median <"$work/tb"); to=$(median <"$work/to")
 	awk -v l="$label" -v w="$what" -v b="$blabel" -v tb="$tb" -v to="$to" 'BEGIN {
-		printf "%-7s %-34s batchd %6.2fs   %-9s %6.2fs   ratio %.2f\n", l, w, to, b, tb, tb/to }'
+		printf "%-7s %-34s batchd %6.2fs   %-9s %6.2fs   ratio %.2f\n", l, w, to, b, tb, tb/to }' >&2
+	printf 'ROW|extraction %s|%s|%s|s|%s; baseline %s\n' "$label" "$to" "$tb" "$what" "$blabel"
 }
 tgz=$(du -m "$work/big.tar.gz" | cut -f1); zsz=$(du -m "$work/small.zip" | cut -f1)
-echo "extraction, median of $RUNS runs (ratio = baseline time / batchd time; target >= 0.8)"
+echo "extraction, median of $RUNS runs (ratio = baseline time / batchd time; target >= 0.8)" >&2
 row tar.gz "$MIB MiB in files (${tgz} MiB archive)" "tar -xzf" tar -xzf "$work/big.tar.gz" -C "$work/out" -- "$X" unpack "$work/big.tar.gz" "$work/out"
 row zip "$FILES small files (${zsz} MiB archive)" "unzip -q" unzip -q "$work/small.zip" -d "$work/out" -- "$X" unpack "$work/small.zip" "$work/out"

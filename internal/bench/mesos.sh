@@ -24,6 +24,7 @@
 # prints the machine's CPU time by command.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. internal/bench/lib.sh
 N=${1:-2000}
 RUNS=${2:-3}
 CPUS=${CPUS:-0.1}
@@ -43,7 +44,7 @@ trap cleanup EXIT
 
 go build -o "$work/spawn" ./internal/bench/spawn
 go build -o "$work/mesoslog" ./internal/bench/mesoslog
-program=$PWD/bin/plugins/batchd-task-sum
+mapfile -t prog < <(task_program)
 groups=$(awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++) printf "%s\"%d %d\"", (i ? ", " : ""), i, i+1 }')
 
 # config FILE STATE [MASTER]: the N-task sum job, on the embedded cluster
@@ -73,7 +74,6 @@ TOML
 
 # busy: the machine's busy CPU time so far, in clock ticks (all cores).
 busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
-now() { date +%s.%N; }
 
 # timed LABEL CMD...: runs CMD, appends "LABEL wall cpu_seconds" to results.
 timed() {
@@ -126,7 +126,7 @@ mesos() {
 echo "$N-task sum job, $SLOTS tasks at a time (cpus = $CPUS per task on 2 cpus), $RUNS runs" >&2
 for run in $(seq "$RUNS"); do
 	echo "run $run: spawn" >&2
-	timed spawn "$work/spawn" -n "$N" -parallel "$SLOTS" -program "$program" >/dev/null
+	timed spawn "$work/spawn" -n "$N" -parallel "$SLOTS" "${prog[@]}" >/dev/null
 	echo "run $run: embedded" >&2
 	config "$work/e.toml" "$work/state-e-$run"
 	timed embedded batchd "$work/e.toml"

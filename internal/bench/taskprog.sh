@@ -31,7 +31,7 @@ if command -v perf >/dev/null && perf stat -e task-clock true >/dev/null 2>&1; t
 wall() {
 	local label=$1 parallel=$2
 	shift 2
-	"$work/spawn" -n "$N" -parallel "$parallel" -program "$@" |
+	"$work/spawn" -n "$N" -parallel "$parallel" "$@" |
 		awk -v l="$label" -v n="$N" '{ sub("s,", "", $8); printf "%s %.3f\n", l, $8 * 1000 / n }' >>"$work/wall"
 }
 # start LABEL PROGRAM ARG...: appends "LABEL cpu_ms faults" of one start (perf stat -r 50).

@@ -4,14 +4,14 @@
 // to the collector. It is what batchd's task throughput is compared with:
 // the same processes and the same posts, with no framework in between.
 //
-//	spawn -n 2000 -parallel 20 -program bin/plugins/batchd-task-sum
+//	spawn -n 2000 -parallel 20 bin/plugins/batchd-task-sum
+//	spawn -n 2000 -parallel 20 bin/plugins/batchd-workload-sum task
 //
-// runs "batchd-task-sum i i+1" for i in [0, N) (arguments after the flags
-// come first: "spawn -program batchd-workload-sum task" runs
-// "batchd-workload-sum task i i+1") with
+// runs "PROGRAM [ARG...] i i+1" for i in [0, N) with
 // BATCHD_COLLECTOR_URL, BATCHD_TASK_ID and BATCHD_TASK_TOKEN set, each in its
 // own empty working folder, and prints one line with the wall time and
 // tasks/s. It exits 1 unless every task exited 0 and every result arrived.
+// The older form "-program P" means "P task", the sum plugin's task mode.
 package main
 
 import (
@@ -34,23 +34,28 @@ import (
 func main() {
 	n := flag.Int("n", 2000, "tasks to run")
 	parallel := flag.Int("parallel", 20, "tasks running at a time")
-	program := flag.String("program", "bin/plugins/batchd-task-sum", "task program, run as PROGRAM [ARG...] I I+1")
+	program := flag.String("program", "", "task program run as PROGRAM task I I+1 (the older form of the arguments PROGRAM task)")
 	flag.Parse()
-	if *program == "" || *n < 1 || *parallel < 1 {
-		fmt.Fprintln(os.Stderr, "usage: spawn [-program PATH] [-n N] [-parallel P] [ARG...]")
+	argv := flag.Args()
+	if *program != "" {
+		argv = append([]string{*program, "task"}, argv...)
+	}
+	if len(argv) == 0 || *n < 1 || *parallel < 1 {
+		fmt.Fprintln(os.Stderr, "usage: spawn [-n N] [-parallel P] PROGRAM [ARG...]")
 		os.Exit(2)
 	}
-	if err := run(*program, flag.Args(), *n, *parallel); err != nil {
+	if err := run(argv, *n, *parallel); err != nil {
 		fmt.Fprintln(os.Stderr, "spawn:", err)
 		os.Exit(1)
 	}
 }
 
-func run(program string, args []string, n, parallel int) error {
-	program, err := filepath.Abs(program)
+func run(argv []string, n, parallel int) error {
+	program, err := filepath.Abs(argv[0])
 	if err != nil {
 		return err
 	}
+	argv = append([]string{program}, argv[1:]...)
 	dir, err := os.MkdirTemp("", "spawn-")
 	if err != nil {
 		return err
@@ -79,7 +84,7 @@ func run(program string, args []string, n, parallel int) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				if err := task(program, args, dir, url, i); err != nil {
+				if err := task(argv, dir, url, i); err != nil {
 					mu.Lock()
 					failed = append(failed, err)
 					mu.Unlock()
@@ -104,14 +109,16 @@ func run(program string, args []string, n, parallel int) error {
 	return nil
 }
 
-// task runs task i in its own working folder and waits for it.
-func task(program string, args []string, dir, url string, i int) error {
+// task runs argv with the numbers of task i appended, in its own working
+// folder, and waits for it.
+func task(argv []string, dir, url string, i int) error {
 	wd := filepath.Join(dir, strconv.Itoa(i))
 	if err := os.Mkdir(wd, 0o755); err != nil {
 		return err
 	}
 	defer os.RemoveAll(wd)
-	cmd := exec.CommandContext(context.Background(), program, append(args[:len(args):len(args)], strconv.Itoa(i), strconv.Itoa(i+1))...)
+	args := append(argv[1:len(argv):len(argv)], strconv.Itoa(i), strconv.Itoa(i+1))
+	cmd := exec.CommandContext(context.Background(), argv[0], args...)
 	cmd.Dir = wd
 	cmd.Env = append(os.Environ(),
 		"BATCHD_COLLECTOR_URL="+url,
