@@ -135,7 +135,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 	scheduler := sched.New(engine, sched.Config{ResultGrace: 5 * time.Second, Logger: m.log.With("component", "sched")})
 	runner = jobs.New(jobs.Config{
 		Plugins: plugins, Store: store, Collector: coll, Scheduler: scheduler,
-		Advertise: advertise, InputDir: filepath.Join(cfg.State.Dir, "inputs"), Out: m.Stdout, Log: m.log,
+		Advertise: advertise, InputDir: filepath.Join(cfg.State.Dir, "inputs"), PlanDir: runDir, Out: m.Stdout, Log: m.log,
 	})
 
 	runCtx, cancel := context.WithCancel(ctx)

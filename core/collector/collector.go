@@ -6,6 +6,7 @@
 // workload.TaskReport to /v1/results/<taskID> with that token. A result is
 // appended to a JSON-lines log and fsync'd before the task gets its 200, and
 // a restarted Collector reloads the log, so no acknowledged result is lost.
+// Concurrent posts share fsyncs (group commit, commit.go).
 package collector
 
 import (
@@ -74,7 +75,15 @@ type Collector struct {
 	tasks    map[string]*task
 	closed   bool
 	broken   error
-	inflight sync.WaitGroup // writes whose fsync is under way; Close waits for them
+	line     []byte         // writeLocked's buffer, reused
+	inflight sync.WaitGroup // results waiting for their fsync; Close waits for them
+
+	// Group commit (commit.go).
+	syncer  syncer        // the log file, unless a test wraps it
+	cur     *batch        // the batch records written now join (c.mu)
+	kick    chan struct{} // cap 1: the current batch has waiters
+	stop    chan struct{} // closed by Close: the committer returns
+	stopped chan struct{} // closed when the committer has returned
 }
 
 // task is what the collector knows of one task.
@@ -84,11 +93,11 @@ type task struct {
 	res        *pending // nil until a result is posted
 }
 
-// pending is a result written to the log, durable once done is closed with err nil.
+// pending is a result written to the log, durable once its batch is done
+// with err nil.
 type pending struct {
 	result Result
-	done   chan struct{}
-	err    error // set before done is closed
+	batch  *batch
 }
 
 // Open opens (creating it if needed) the results log at path and reloads the
@@ -117,7 +126,11 @@ func Open(path string, opts Options) (*Collector, error) {
 		f.Close()
 		return nil, fmt.Errorf("opening results log %s: %w", path, err)
 	}
-	c.f = f
+	c.f, c.syncer = f, f
+	c.cur = newBatch()
+	c.kick = make(chan struct{}, 1)
+	c.stop, c.stopped = make(chan struct{}), make(chan struct{})
+	go c.commitLoop()
 	return c, nil
 }
 
@@ -132,6 +145,8 @@ func (c *Collector) Close() error {
 	c.closed = true
 	c.mu.Unlock()
 	c.inflight.Wait()
+	close(c.stop)
+	<-c.stopped
 	if err := c.f.Sync(); err != nil {
 		c.f.Close()
 		return fmt.Errorf("syncing results log %s: %w", c.path, err)
@@ -197,8 +212,8 @@ func (c *Collector) Result(taskID string) (Result, bool) {
 		return Result{}, false
 	}
 	select {
-	case <-p.done:
-		return p.result, p.err == nil
+	case <-p.batch.done:
+		return p.result, p.batch.err == nil
 	default:
 		return Result{}, false
 	}
@@ -217,8 +232,8 @@ func (c *Collector) Results() []Result {
 	var out []Result
 	for _, p := range ps {
 		select {
-		case <-p.done:
-			if p.err == nil {
+		case <-p.batch.done:
+			if p.batch.err == nil {
 				out = append(out, p.result)
 			}
 		default:
@@ -248,4 +263,13 @@ func (c *Collector) usableLocked() error {
 		return fmt.Errorf("%w: %v", ErrBroken, c.broken)
 	}
 	return nil
+}
+
+// Forget drops what the Collector holds of a task whose outcome its owner
+// has settled, so memory follows the tasks in flight. A later post for the
+// task is refused as unknown; its result stays in the log.
+func (c *Collector) Forget(taskID string) {
+	c.mu.Lock()
+	delete(c.tasks, taskID)
+	c.mu.Unlock()
 }

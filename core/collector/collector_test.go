@@ -215,3 +215,21 @@ func TestRegister(t *testing.T) {
 		t.Errorf("Register after Close = %v, want ErrClosed", err)
 	}
 }
+
+func TestForget(t *testing.T) {
+	fx := newFixture(t, t.TempDir(), Options{})
+	tok := fx.register(t, "task-1")
+	postOK(`{"output":1}`)(t, fx, tok)
+	fx.c.Forget("task-1")
+	if _, ok := fx.c.Result("task-1"); ok {
+		t.Error("Result of a forgotten task is still there")
+	}
+	resp, body := fx.do(t, request{auth: "Bearer " + tok, ctype: jsonCT, body: `{"output":1}`})
+	if resp.StatusCode != 404 || !strings.Contains(body, "unknown or finished task") {
+		t.Errorf("post for a forgotten task: %d %q, want 404", resp.StatusCode, body)
+	}
+	data, err := os.ReadFile(filepath.Join(fx.dir, "results.jsonl"))
+	if err != nil || !bytes.Contains(data, []byte(`"type":"result","task_id":"task-1"`)) {
+		t.Errorf("the log lost the forgotten task's result (err %v):\n%s", err, data)
+	}
+}

@@ -22,7 +22,7 @@ const resultsPrefix = "/v1/results/"
 //	400 the body is not one JSON object with an "output"
 //	401 no or malformed "Authorization: Bearer <token>"
 //	403 the token is not the task's
-//	404 unknown task, or a path other than /v1/results/<taskID>
+//	404 unknown or finished task, or a path other than /v1/results/<taskID>
 //	405 a method other than POST
 //	409 the task already has a different result
 //	413 the body is larger than Options.MaxBody
@@ -60,7 +60,7 @@ func (c *Collector) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	c.mu.Unlock()
 	if !known {
-		refuse(w, http.StatusNotFound, "unknown task "+strconv.Quote(taskID))
+		refuse(w, http.StatusNotFound, "unknown or finished task "+strconv.Quote(taskID))
 		return
 	}
 	hash := sha256.Sum256([]byte(token))
@@ -129,11 +129,11 @@ func (c *Collector) store(r *http.Request, taskID string, t *task, res Result) (
 			return http.StatusConflict, "task " + strconv.Quote(taskID) + " already has a different result"
 		}
 		select {
-		case <-p.done:
+		case <-p.batch.done:
 		case <-r.Context().Done():
 			return http.StatusServiceUnavailable, "request ended while the result was being stored"
 		}
-		if p.err != nil {
+		if p.batch.err != nil {
 			return http.StatusInternalServerError, "storing result failed"
 		}
 		return http.StatusOK, "result already stored"
@@ -144,16 +144,16 @@ func (c *Collector) store(r *http.Request, taskID string, t *task, res Result) (
 		c.log.Error("collector: storing result", "task", taskID, "err", err)
 		return http.StatusInternalServerError, "storing result failed"
 	}
-	p := &pending{result: res, done: make(chan struct{})}
+	p := &pending{result: res, batch: c.joinLocked()}
 	t.res = p
 	c.inflight.Add(1)
 	c.mu.Unlock()
 
-	err := c.sync()
+	// The answer waits for the batch's fsync (commit.go); a client gone
+	// meanwhile does not matter: the result is stored either way.
+	<-p.batch.done
 	c.inflight.Done()
-	p.err = err
-	close(p.done)
-	if err != nil {
+	if err := p.batch.err; err != nil {
 		c.log.Error("collector: storing result", "task", taskID, "err", err)
 		return http.StatusInternalServerError, "storing result failed"
 	}

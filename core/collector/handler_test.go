@@ -36,7 +36,7 @@ func TestHandlerStatuses(t *testing.T) {
 		}, wantStatus: 409, wantReason: "different result", wantStored: true, wantCalls: 1},
 		{name: "unknown task", rq: func(tok string) request {
 			return request{path: "/v1/results/task-2", auth: "Bearer " + tok, ctype: jsonCT, body: good}
-		}, wantStatus: 404, wantReason: `unknown task "task-2"`},
+		}, wantStatus: 404, wantReason: `unknown or finished task "task-2"`},
 		{name: "no task id", rq: func(tok string) request {
 			return request{path: "/v1/results/", auth: "Bearer " + tok, ctype: jsonCT, body: good}
 		}, wantStatus: 404},

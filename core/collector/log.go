@@ -94,11 +94,9 @@ func (c *Collector) apply(line []byte) error {
 		if len(rec.Output) == 0 {
 			return fmt.Errorf("task %s: result without output", rec.TaskID)
 		}
-		done := make(chan struct{})
-		close(done)
 		t.res = &pending{
 			result: Result{TaskID: rec.TaskID, Output: rec.Output, Display: rec.Display, Received: rec.Received},
-			done:   done,
+			batch:  committed,
 		}
 	default:
 		return fmt.Errorf("unknown record type %q", rec.Type)
@@ -109,29 +107,14 @@ func (c *Collector) apply(line []byte) error {
 // writeLocked appends rec to the log (without syncing). A failed write
 // breaks the collector: the log may now end in a partial line. c.mu must be held.
 func (c *Collector) writeLocked(rec record) error {
-	line, err := json.Marshal(rec)
+	line, err := appendRecord(c.line[:0], rec)
 	if err != nil {
 		return fmt.Errorf("encoding record: %w", err)
 	}
-	line = append(line, '\n')
+	c.line = line
 	if _, err := c.f.Write(line); err != nil {
 		c.broken = err
 		return fmt.Errorf("appending to results log %s: %w", c.path, err)
-	}
-	return nil
-}
-
-// sync makes every write so far durable. A failure breaks the collector.
-// Concurrent callers may share one fsync's work; each returns only once its
-// own write is on disk.
-func (c *Collector) sync() error {
-	if err := c.f.Sync(); err != nil {
-		c.mu.Lock()
-		if c.broken == nil {
-			c.broken = err
-		}
-		c.mu.Unlock()
-		return fmt.Errorf("syncing results log %s: %w", c.path, err)
 	}
 	return nil
 }

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
 	"github.com/batchd/batchd/core"
-	"github.com/batchd/batchd/core/sched"
 	"github.com/batchd/batchd/core/staging"
 	"github.com/batchd/batchd/core/staging/fetchsrc"
 	"github.com/batchd/batchd/plugins/sdk"
@@ -30,14 +28,6 @@ type Spec struct {
 	// Artifacts are added to every task of the job.
 	Artifacts []workload.Artifact
 }
-
-// jobState gathers a running job's outcomes.
-type jobState struct {
-	spec     Spec
-	outcomes chan sched.Outcome
-}
-
-func (j *jobState) outcome(o sched.Outcome) { j.outcomes <- o }
 
 // ErrJobFailed is wrapped by the error of a job some of whose tasks failed.
 var ErrJobFailed = errors.New("jobs: job failed")
@@ -87,139 +77,70 @@ func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 		}
 	}
 
-	var specs []workload.TaskSpec
-	seen := map[string]bool{}
+	// Check and stage the whole plan before the first launch: a repeated
+	// id, a missing artifact or a checksum mismatch fails the job here, not
+	// thousands of tasks later. The checked plan waits on disk (spool.go).
+	plan, err := newSpool[planned](r.cfg.PlanDir, "plan")
+	if err != nil {
+		return rep, fmt.Errorf("job %s: %w", spec.Name, err)
+	}
+	defer plan.Close()
+	arts := newJobArtifacts()
+	seen := map[string]struct{}{}
 	planCtx, cancel := r.pluginCtx(ctx, spec)
 	defer cancel()
 	err = wl.Plan(planCtx, job, func(ts workload.TaskSpec) error {
-		if ts.ID == "" || seen[ts.ID] {
+		if _, dup := seen[ts.ID]; ts.ID == "" || dup {
 			return fmt.Errorf("task id %q is empty or repeated", ts.ID)
 		}
-		seen[ts.ID] = true
+		seen[ts.ID] = struct{}{}
 		if len(ts.Command) == 0 {
 			return fmt.Errorf("task %s has no command", ts.ID)
 		}
-		specs = append(specs, ts)
-		return nil
+		return plan.add(&planned{
+			ID: ts.ID, Command: ts.Command, Env: ts.Env, CPUs: ts.CPUs, MemMB: ts.MemMB,
+			Timeout: ts.Timeout, Data: ts.Data, URIs: arts.add(ts.ID, spec.Artifacts, ts.Artifacts),
+		})
 	})
+	seen = nil // the ids are checked; the spool holds the plan
 	if err != nil {
 		return rep, fmt.Errorf("job %s: planning with workload %s: %w", spec.Name, spec.Workload, pluginErr(planCtx, ctx, spec, err))
 	}
-	rep.Tasks = len(specs)
-	if len(specs) == 0 {
-		return r.reduce(ctx, wl, job, spec, rep, nil)
+	uris, err := arts.stage(ctx, r, lease)
+	if err != nil {
+		return rep, fmt.Errorf("job %s: %w", spec.Name, err)
 	}
-
-	// Stage every artifact before the first launch: a missing artifact or a
-	// checksum mismatch fails the job here, not thousands of tasks later.
-	js := &jobState{spec: spec, outcomes: make(chan sched.Outcome, len(specs))}
-	tasks := make([]sched.Task, 0, len(specs))
-	states := make([]*taskState, 0, len(specs))
-	for _, ts := range specs {
-		uris, err := r.uris(ctx, lease, append(append([]workload.Artifact(nil), spec.Artifacts...), ts.Artifacts...))
-		if err != nil {
-			return rep, fmt.Errorf("job %s: task %s: %w", spec.Name, ts.ID, err)
-		}
-		st := &taskState{job: js, spec: ts}
-		states = append(states, st)
-		tasks = append(tasks, r.task(spec, st, uris))
+	rep.Tasks = plan.n
+	results, err := newSpool[workload.Result](r.cfg.PlanDir, "results")
+	if err != nil {
+		return rep, fmt.Errorf("job %s: %w", spec.Name, err)
 	}
-	r.mu.Lock()
-	for i, t := range tasks {
-		r.tasks[t.Key] = states[i]
+	defer results.Close()
+	if plan.n > 0 {
+		if err := r.runPlan(ctx, spec, plan, uris, results, &rep); err != nil {
+			return rep, err
+		}
 	}
-	r.mu.Unlock()
-	defer r.forget(tasks)
-	r.cfg.Scheduler.Submit(tasks...)
-
-	var results []workload.Result
-	for range tasks {
-		var o sched.Outcome
-		select {
-		case <-ctx.Done():
-			return rep, fmt.Errorf("job %s: %w", spec.Name, ctx.Err())
-		case o = <-js.outcomes:
-		}
-		if o.Err != nil {
-			rep.Failures = append(rep.Failures, fmt.Errorf("task %s: %w", o.Key, o.Err))
-			continue
-		}
-		r.mu.Lock()
-		st := r.tasks[o.Key]
-		res := st.result
-		r.mu.Unlock()
-		if res == nil {
-			rep.Failures = append(rep.Failures, fmt.Errorf("task %s: finished without a result", o.Key))
-			continue
-		}
-		rep.Finished++
-		results = append(results, *res)
-	}
-	if len(rep.Failures) > 0 {
-		r.printf("job %s: %d of %d tasks failed", spec.Name, len(rep.Failures), rep.Tasks)
-		return rep, fmt.Errorf("job %s: %w: %d of %d tasks failed, first: %w", spec.Name, ErrJobFailed, len(rep.Failures), rep.Tasks, rep.Failures[0])
+	if rep.Failed > 0 {
+		r.printf("job %s: %d of %d tasks failed", spec.Name, rep.Failed, rep.Tasks)
+		return rep, fmt.Errorf("job %s: %w: %d of %d tasks failed, first: %w", spec.Name, ErrJobFailed, rep.Failed, rep.Tasks, rep.Failures[0])
 	}
 	return r.reduce(ctx, wl, job, spec, rep, results)
 }
 
-func (r *Runner) reduce(ctx context.Context, wl workload.Workload, job workload.Job, spec Spec, rep Report, results []workload.Result) (Report, error) {
-	i := 0
+func (r *Runner) reduce(ctx context.Context, wl workload.Workload, job workload.Job, spec Spec, rep Report, results *resultSpool) (Report, error) {
+	if err := results.rewind(); err != nil {
+		return rep, fmt.Errorf("job %s: %w", spec.Name, err)
+	}
 	redCtx, cancel := r.pluginCtx(ctx, spec)
 	defer cancel()
-	sum, err := wl.Reduce(redCtx, job, func() (workload.Result, error) {
-		if i == len(results) {
-			return workload.Result{}, io.EOF
-		}
-		i++
-		return results[i-1], nil
-	})
+	sum, err := wl.Reduce(redCtx, job, results.next)
 	if err != nil {
 		return rep, fmt.Errorf("job %s: reducing with workload %s: %w", spec.Name, spec.Workload, pluginErr(redCtx, ctx, spec, err))
 	}
 	rep.Summary = sum
 	r.printf("job %s: %d tasks finished, %s", spec.Name, rep.Finished, sum.Text)
 	return rep, nil
-}
-
-// task turns a planned task into the scheduler's task.
-func (r *Runner) task(spec Spec, st *taskState, uris []core.URI) sched.Task {
-	ts := st.spec
-	key := spec.Name + "/" + ts.ID
-	cpus, mem, timeout := spec.CPUs, spec.MemMB, spec.Timeout
-	if ts.CPUs > 0 {
-		cpus = ts.CPUs
-	}
-	if ts.MemMB > 0 {
-		mem = ts.MemMB
-	}
-	if ts.Timeout > 0 {
-		timeout = ts.Timeout
-	}
-	return sched.Task{
-		Key: key, Job: spec.Name, CPUs: cpus, MemMB: mem, Retries: spec.Retries, Timeout: timeout,
-		Prepare: func(attempt int) (core.Launch, error) {
-			id := sched.AttemptID(key, attempt)
-			token, err := r.cfg.Collector.Register(id)
-			if err != nil {
-				return core.Launch{}, fmt.Errorf("registering task %s with the collector: %w", id, err)
-			}
-			r.mu.Lock()
-			r.attempts[id] = st
-			st.attempts = append(st.attempts, id)
-			r.mu.Unlock()
-			env := map[string]string{}
-			for k, v := range ts.Env {
-				env[k] = v
-			}
-			env[workload.EnvCollectorURL] = r.cfg.Collector.URL(r.cfg.Advertise, id)
-			env[workload.EnvTaskID] = id
-			env[workload.EnvTaskToken] = token
-			return core.Launch{
-				TaskID: id, Name: key, Command: ts.Command, Env: env,
-				CPUs: cpus, MemMB: mem, URIs: uris,
-			}, nil
-		},
-	}
 }
 
 // uris stages artifacts and returns the URIs agents fetch them from.
@@ -279,19 +200,4 @@ func pluginErr(callCtx, ctx context.Context, spec Spec, err error) error {
 		return fmt.Errorf("plugin did not answer within plugin_timeout %v: %w", spec.PluginTimeout, err)
 	}
 	return err
-}
-
-// forget drops a finished job's tasks and attempts, so a long-lived Runner
-// does not grow with every job it ran.
-func (r *Runner) forget(tasks []sched.Task) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, t := range tasks {
-		if st := r.tasks[t.Key]; st != nil {
-			for _, id := range st.attempts {
-				delete(r.attempts, id)
-			}
-		}
-		delete(r.tasks, t.Key)
-	}
 }

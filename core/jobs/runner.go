@@ -43,6 +43,12 @@ type Config struct {
 	// InputDir holds archives given as workload inputs, extracted (one
 	// folder per archive digest).
 	InputDir string
+	// PlanDir holds each running job's checked plan and its results until
+	// the job ends (the system's temporary folder when empty).
+	PlanDir string
+	// Window is how many of a job's tasks are in the scheduler at once
+	// (DefaultWindow when 0): more are read from the plan as tasks end.
+	Window int
 	// Out receives result lines and job summaries; Log receives diagnostics.
 	Out io.Writer
 	Log *slog.Logger
@@ -73,13 +79,15 @@ func New(cfg Config) *Runner {
 	return &Runner{cfg: cfg, attempts: map[string]*taskState{}, tasks: map[string]*taskState{}}
 }
 
-// taskState tracks one planned task across its attempts.
+// taskState tracks one task in the scheduler across its attempts; it is
+// forgotten when the task ends.
 type taskState struct {
 	job    *jobState
-	spec   workload.TaskSpec
+	key    string
+	plan   *planned
 	result *workload.Result
 	done   bool
-	// attempts are the task ids of its attempts, forgotten with the job.
+	// attempts are the task ids of its attempts.
 	attempts []string
 }
 
@@ -88,7 +96,9 @@ type Report struct {
 	Job      string
 	Tasks    int
 	Finished int
+	Failed   int
 	Summary  workload.Summary
+	// Failures are the first 100 failed tasks' errors, in the order they ended.
 	Failures []error
 }
 
@@ -108,7 +118,7 @@ func (r *Runner) Result(res collector.Result) {
 	t := r.attempts[res.TaskID]
 	first := t != nil && !t.done && t.result == nil
 	if first {
-		t.result = &workload.Result{TaskID: t.spec.ID, Output: res.Output, Display: res.Display, Data: t.spec.Data}
+		t.result = &workload.Result{TaskID: t.plan.ID, Output: res.Output, Display: res.Display, Data: t.plan.Data}
 	}
 	r.mu.Unlock()
 	if t == nil {

@@ -46,11 +46,15 @@ type fakeScheduler struct {
 	attempts int                       // attempts run per task, each to its end; 0 means 1
 	mu       sync.Mutex
 	submits  int
+	inflight int // submitted, outcome not yet sent
+	most     int // the largest inflight seen
 }
 
 func (s *fakeScheduler) Submit(tasks ...sched.Task) {
 	s.mu.Lock()
 	s.submits += len(tasks)
+	s.inflight += len(tasks)
+	s.most = max(s.most, s.inflight)
 	s.mu.Unlock()
 	n := max(s.attempts, 1)
 	for _, t := range tasks {
@@ -62,6 +66,9 @@ func (s *fakeScheduler) Submit(tasks ...sched.Task) {
 					err = s.run(l)
 				}
 			}
+			s.mu.Lock()
+			s.inflight--
+			s.mu.Unlock()
 			s.done <- sched.Outcome{Key: t.Key, TaskID: l.TaskID, Attempts: n, Err: err}
 		}()
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"slices"
 	"strings"
@@ -20,7 +21,9 @@ const fitSlack = 1e-9
 func (s *Scheduler) onOffers(ctx context.Context, offers []core.Offer) {
 	var decline []string
 	for _, o := range offers {
-		s.log.Debug("offer", "id", o.ID, "agent", o.AgentID, "cpus", o.CPUs, "mem", o.MemMB, "pending", len(s.st.pending))
+		if s.log.Enabled(ctx, slog.LevelDebug) {
+			s.log.Debug("offer", "id", o.ID, "agent", o.AgentID, "cpus", o.CPUs, "mem", o.MemMB, "pending", len(s.st.pending))
+		}
 		if !s.launchOn(ctx, o) {
 			decline = append(decline, o.ID)
 		}
@@ -34,29 +37,47 @@ func (s *Scheduler) onOffers(ctx context.Context, offers []core.Offer) {
 	}
 }
 
+// prepFailure is a task whose Prepare failed in launchOn.
+type prepFailure struct {
+	t   *task
+	err error
+}
+
 // launchOn launches what fits on o and reports whether it used o.
 func (s *Scheduler) launchOn(ctx context.Context, o core.Offer) bool {
 	cpus, mem := o.CPUs, o.MemMB
+	// Filter pending in place; once the offer is used up the rest stays as
+	// it is, so an offer costs the tasks it fits, not the whole queue.
 	list := s.st.pending
-	s.st.pending = nil
+	kept := list[:0]
 	var (
 		chosen   []*task
 		launches []core.Launch
+		failed   []prepFailure
 	)
-	for _, t := range list {
+	for i, t := range list {
+		if cpus <= fitSlack && mem <= fitSlack {
+			kept = append(kept, list[i:]...)
+			break
+		}
 		if t.CPUs > cpus+fitSlack || t.MemMB > mem+fitSlack {
-			s.st.pending = append(s.st.pending, t)
+			kept = append(kept, t)
 			continue
 		}
 		l, err := s.prepare(t, o.AgentID)
 		if err != nil {
-			s.fail(t, ErrPrepare, "", err.Error())
+			failed = append(failed, prepFailure{t, err})
 			continue
 		}
 		cpus -= t.CPUs
 		mem -= t.MemMB
 		chosen = append(chosen, t)
 		launches = append(launches, l)
+	}
+	clear(list[len(kept):]) // no stale pointers past the end
+	s.st.pending = kept
+	for _, f := range failed { // fail may append to pending: after it is settled
+		s.fail(f.t, ErrPrepare, "", f.err.Error())
 	}
 	if len(launches) == 0 {
 		return false
@@ -73,7 +94,10 @@ func (s *Scheduler) launchOn(ctx context.Context, o core.Offer) bool {
 		return true
 	}
 	if err != nil {
-		// The engine may or may not have the tasks: ask it.
+		// The engine may or may not have the tasks: ask it. Nor may it have
+		// the ACCEPT: decline the offer too, or a master without an offer
+		// timeout keeps its resources offered to no one (a used offer's
+		// decline is ignored).
 		s.log.Warn("launching tasks; reconciling them", "offer", o.ID, "tasks", len(launches), "err", err)
 		refs := make([]core.TaskRef, len(launches))
 		for i, l := range launches {
@@ -82,9 +106,15 @@ func (s *Scheduler) launchOn(ctx context.Context, o core.Offer) bool {
 		if err := s.cl.Reconcile(ctx, refs); err != nil {
 			s.log.Warn("reconciling tasks", "tasks", len(refs), "err", err)
 		}
+		if err := s.cl.Decline(ctx, []string{o.ID}, 0); err != nil {
+			s.log.Warn("declining an offer whose ACCEPT failed", "offer", o.ID, "err", err)
+		}
 	}
+	debug := s.log.Enabled(ctx, slog.LevelDebug) // per task: no arguments built for nothing
 	for i, t := range chosen {
-		s.log.Debug("launched", "key", t.Key, "task_id", launches[i].TaskID, "agent", o.AgentID)
+		if debug {
+			s.log.Debug("launched", "key", t.Key, "task_id", launches[i].TaskID, "agent", o.AgentID)
+		}
 		if s.cfg.OnLaunch != nil {
 			s.cfg.OnLaunch(t.Key, t.cur.n, launches[i])
 		}
@@ -109,9 +139,10 @@ func (s *Scheduler) prepare(t *task, agentID string) (core.Launch, error) {
 	if l.Name == "" {
 		l.Name = t.Key
 	}
-	a := &attempt{id: l.TaskID, agentID: agentID, n: n, uris: redactURIs(l.URIs)}
+	a := &attempt{id: l.TaskID, agentID: agentID, n: n, uris: l.URIs}
 	if t.Timeout > 0 {
 		a.deadline = time.Now().Add(t.Timeout)
+		s.st.due(a.deadline)
 	}
 	t.cur = a
 	s.st.byAttempt[a.id] = t
@@ -140,6 +171,7 @@ func (s *Scheduler) onUpdate(ctx context.Context, u core.Update) {
 			return
 		}
 		a.grace = time.Now().Add(s.cfg.ResultGrace)
+		s.st.due(a.grace)
 	case core.TaskKilled:
 		if a.killReason != "" {
 			s.fail(t, ErrTimedOut, u.State, a.killReason)
@@ -182,8 +214,11 @@ func describe(u core.Update, a *attempt) string {
 	if u.Reason != "" {
 		msg += " (" + u.Reason + ")"
 	}
-	if u.Reason == reasonLaunchFailed && len(a.uris) > 0 && !slices.ContainsFunc(a.uris, func(uri string) bool { return strings.Contains(u.Message, uri) }) {
-		msg += "; the task's URIs: " + strings.Join(a.uris, ", ")
+	if u.Reason != reasonLaunchFailed || len(a.uris) == 0 {
+		return msg
+	}
+	if uris := redactURIs(a.uris); !slices.ContainsFunc(uris, func(uri string) bool { return strings.Contains(u.Message, uri) }) {
+		msg += "; the task's URIs: " + strings.Join(uris, ", ")
 	}
 	return msg
 }

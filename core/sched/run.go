@@ -27,12 +27,17 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}()
 
 	timer := time.NewTimer(time.Hour)
+	timer.Stop()
 	defer timer.Stop()
+	var armed time.Time // what timer is set for; zero when stopped
 	for {
-		if next, ok := s.st.nextDeadline(); ok {
-			timer.Reset(time.Until(next))
-		} else {
-			timer.Stop()
+		if w := s.st.wake; !w.Equal(armed) {
+			if w.IsZero() {
+				timer.Stop()
+			} else {
+				timer.Reset(time.Until(w))
+			}
+			armed = w
 		}
 		var out chan<- Outcome
 		var head Outcome
@@ -56,6 +61,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		case <-s.wake:
 			s.drain(ctx)
 		case now := <-timer.C:
+			armed = time.Time{}
 			s.tick(ctx, now)
 		case out <- head:
 			s.st.outbox[0] = Outcome{}
@@ -145,6 +151,7 @@ func (s *Scheduler) adjustOffers(ctx context.Context) {
 // answer arrives (onUpdate), so it neither holds resources nor reports twice.
 func (s *Scheduler) reconcile(ctx context.Context, now time.Time) {
 	s.st.reconcileAt = now.Add(s.cfg.ReconcileEvery)
+	s.st.due(s.st.reconcileAt)
 	if refs := s.st.inFlight(); len(refs) > 0 {
 		if err := s.cl.Reconcile(ctx, refs); err != nil {
 			s.log.Warn("reconciling tasks", "tasks", len(refs), "err", err)
@@ -156,8 +163,11 @@ func (s *Scheduler) reconcile(ctx context.Context, now time.Time) {
 }
 
 // tick kills attempts past their timeout, fails finished attempts whose
-// result did not arrive in time and reconciles periodically.
+// result did not arrive in time and reconciles periodically. It is the one
+// place that scans every attempt for its deadlines (st.wake is only ever
+// brought forward between ticks).
 func (s *Scheduler) tick(ctx context.Context, now time.Time) {
+	defer func() { s.st.wake, _ = s.st.nextDeadline() }()
 	if s.st.connected && !now.Before(s.st.reconcileAt) {
 		s.reconcile(ctx, now)
 	}
@@ -178,6 +188,7 @@ func (s *Scheduler) tick(ctx context.Context, now time.Time) {
 func (s *Scheduler) kill(ctx context.Context, t *task, now time.Time) {
 	a := t.cur
 	a.killAt = now.Add(s.cfg.KillRetry)
+	s.st.due(a.killAt)
 	s.log.Info("killing task", "key", t.Key, "task_id", a.id, "reason", a.killReason)
 	if err := s.cl.Kill(ctx, a.id, a.agentID); err != nil && !errors.Is(err, context.Canceled) {
 		s.log.Warn("killing task", "task_id", a.id, "err", err)

@@ -265,6 +265,25 @@ func TestLaunchNotConnectedKeepsTaskPending(t *testing.T) {
 	}
 }
 
+// TestLaunchErrorReconcilesAndDeclines: an ACCEPT that failed on the way
+// (the connection dropped) may or may not have reached the master: the
+// scheduler asks for the tasks' state and declines the offer, so its
+// resources come back if the master never saw the ACCEPT.
+func TestLaunchErrorReconcilesAndDeclines(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.fc.launch = func(string, []core.Launch) error { return errors.New("EOF") }
+	h.subscribe()
+	h.s.Submit(newTask("job/a", 1, 10))
+	h.offer("o1", 1, 10)
+	h.next("Launch") // skips the subscription's reconciliation
+	if c := h.next("Reconcile"); !reflect.DeepEqual(c.Refs, []core.TaskRef{{TaskID: "job.a.1", AgentID: "a1"}}) {
+		t.Fatalf("reconciled %+v, want the launched attempt", c.Refs)
+	}
+	if c := h.next("Decline"); !reflect.DeepEqual(c.OfferIDs, []string{"o1"}) || c.Refuse != 0 {
+		t.Fatalf("declined %v with refuse %v, want o1 with none", c.OfferIDs, c.Refuse)
+	}
+}
+
 func TestResume(t *testing.T) {
 	h := newHarness(t, Config{})
 	tk := newTask("job/a", 1, 10)

@@ -17,6 +17,11 @@ type state struct {
 	connected   bool
 	suppressed  bool
 	reconcileAt time.Time // next periodic reconciliation, while connected
+	// wake is when Run next calls tick: no later than the earliest
+	// deadline (due brings it forward as deadlines are set; tick recomputes
+	// it), zero for none. An attempt ending early leaves it early: one tick
+	// with nothing to do.
+	wake time.Time
 }
 
 // task is an active Task and its attempts.
@@ -34,9 +39,9 @@ type attempt struct {
 	finished    bool      // TASK_FINISHED seen
 	grace       time.Time // when a finished attempt without result fails
 	resultIn    bool
-	killReason  string    // set once the scheduler decided to kill
-	killAt      time.Time // when to repeat an unanswered kill
-	uris        []string  // the launch's URIs, redacted: named when the agent cannot fetch them
+	killReason  string     // set once the scheduler decided to kill
+	killAt      time.Time  // when to repeat an unanswered kill
+	uris        []core.URI // the launch's URIs (shared, not copied): named, redacted, when the agent cannot fetch them
 }
 
 func newState() state {
@@ -63,6 +68,7 @@ func (st *state) add(t Task) (core.TaskRef, bool) {
 	tk.cur = &attempt{id: r.TaskID, agentID: r.AgentID, n: tk.attempts}
 	if t.Timeout > 0 && !r.LaunchedAt.IsZero() {
 		tk.cur.deadline = r.LaunchedAt.Add(t.Timeout)
+		st.due(tk.cur.deadline)
 	}
 	st.byAttempt[r.TaskID] = tk
 	return core.TaskRef{TaskID: r.TaskID, AgentID: r.AgentID}, true
@@ -75,6 +81,13 @@ func (st *state) inFlight() []core.TaskRef {
 		refs = append(refs, core.TaskRef{TaskID: id, AgentID: t.cur.agentID})
 	}
 	return refs
+}
+
+// due brings wake forward to t.
+func (st *state) due(t time.Time) {
+	if !t.IsZero() && (st.wake.IsZero() || t.Before(st.wake)) {
+		st.wake = t
+	}
 }
 
 // nextDeadline is the earliest time tick has something to do.
