@@ -134,6 +134,7 @@ type agent struct {
 	ports   mesos.Ranges // free ports
 	offered *offer       // the one outstanding offer of this agent's free resources
 	fetcher *fetch.Fetcher
+	spares  spares // recycled sandboxes (recycle.go)
 }
 
 func (a *agent) free() res { return a.total.minus(a.used) }

@@ -216,6 +216,9 @@ func (c *Cluster) Close() error {
 		err = c.srv.Close()
 	}
 	c.wg.Wait()
+	for _, a := range c.state.agents {
+		os.RemoveAll(a.spares.dir) // recycled sandboxes, all empty
+	}
 	if c.tmpDir != "" {
 		if rerr := os.RemoveAll(c.tmpDir); rerr != nil && err == nil {
 			err = rerr

@@ -23,21 +23,21 @@ import (
 // STARTING, RUNNING and the terminal state as the Mesos command executor does.
 func (c *Cluster) runTask(t *task) {
 	defer c.wg.Done()
-	var remove string // a finished task's sandbox, removed once its resources are back
+	var remove string // a finished task's sandbox, recycled once its resources are back
 	defer func() {
 		c.release(t)
 		if remove != "" {
-			removeSandbox(c.log, remove)
+			t.agent.recycleSandbox(c.log, remove)
 		}
 	}()
 	fw := t.fw.id
 	// The run's id names its sandbox and is its container id, as in Mesos.
 	run := newUUID()
-	sandbox := t.agent.sandbox(fw, t.id, run)
+	sandbox, err := t.agent.makeSandbox(fw, t.id, run)
 	c.mu.Lock()
 	t.sandbox, t.containerID = sandbox, run
 	c.mu.Unlock()
-	if err := os.MkdirAll(sandbox, 0o755); err != nil {
+	if err != nil {
 		c.launchFailed(t, fmt.Errorf("creating sandbox: %w", err))
 		return
 	}

@@ -62,6 +62,7 @@ func (m *master) init(cfg Config, host string) {
 				CacheDir:   filepath.Join(dir, "fetch-cache"),
 				CacheBytes: cfg.FetchCacheBytes,
 			}),
+			spares: spares{dir: filepath.Join(dir, "spare")},
 		})
 	}
 }
