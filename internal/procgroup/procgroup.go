@@ -87,6 +87,11 @@ func KillAll() {
 	}
 }
 
+// SpawnerFunc names the function of the goroutines Start runs for the life
+// of the process, for goroutine leak checks to ignore
+// (goleak.IgnoreTopFunction(procgroup.SpawnerFunc)).
+const SpawnerFunc = "github.com/batchd/batchd/internal/procgroup.spawner"
+
 // spawnReq asks a spawner to start cmd.
 type spawnReq struct {
 	cmd  *exec.Cmd
