@@ -1,0 +1,311 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// envRunAsBatchd makes the test binary run batchd's main instead of the
+// tests, so a test can signal and SIGKILL a real batchd process.
+const envRunAsBatchd = "BATCHD_TEST_RUN_AS_BATCHD"
+
+// batchdProcess is batchd running as a child process of the test.
+type batchdProcess struct {
+	cmd    *exec.Cmd
+	stdout syncBuffer
+	stderr syncBuffer
+	done   chan struct{}
+	err    error
+}
+
+// startBatchdProcess starts batchd with args as a process of its own; it
+// is SIGKILLed when the test ends if still running.
+func startBatchdProcess(t *testing.T, args ...string) *batchdProcess {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &batchdProcess{done: make(chan struct{})}
+	p.cmd = exec.Command(exe, args...)
+	p.cmd.Env = append(os.Environ(), envRunAsBatchd+"=1")
+	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		p.err = p.cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		p.cmd.Process.Kill()
+		<-p.done
+	})
+	return p
+}
+
+// exited reports whether batchd has exited.
+func (p *batchdProcess) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// wait waits at most d for batchd to exit and returns its exit code.
+func (p *batchdProcess) wait(t *testing.T, d time.Duration) int {
+	t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(d):
+		t.Fatalf("batchd did not exit within %v\nstderr:\n%s", d, tail(p.stderr.String()))
+	}
+	var ee *exec.ExitError
+	if errors.As(p.err, &ee) {
+		return ee.ExitCode() // -1 if a signal ended it
+	}
+	if p.err != nil {
+		t.Fatal(p.err)
+	}
+	return 0
+}
+
+// proc is one process, told from a later one with the same pid by its start time.
+type proc struct {
+	pid     int
+	start   string
+	cmdline string
+}
+
+// readProc reads process pid from /proc; ok is false if it is gone or a zombie.
+func readProc(pid int) (p proc, ppid int, ok bool) {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return proc{}, 0, false
+	}
+	// pid (comm) state ppid pgrp ... starttime (field 22): comm may hold spaces.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 20 || f[0] == "Z" {
+		return proc{}, 0, false
+	}
+	ppid, _ = strconv.Atoi(f[1])
+	cmd, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+	return proc{pid: pid, start: f[19], cmdline: strings.TrimSpace(strings.ReplaceAll(string(cmd), "\x00", " "))}, ppid, true
+}
+
+// alive reports whether p is still running (not a zombie, not a new process with its pid).
+func (p proc) alive() bool {
+	q, _, ok := readProc(p.pid)
+	return ok && q.start == p.start
+}
+
+// descendants lists the live processes below root.
+func descendants(t *testing.T, root int) []proc {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	kids := map[int][]proc{}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if p, ppid, ok := readProc(pid); ok {
+			kids[ppid] = append(kids[ppid], p)
+		}
+	}
+	var out []proc
+	for queue := kids[root]; len(queue) > 0; queue = queue[1:] {
+		out = append(out, queue[0])
+		queue = append(queue, kids[queue[0].pid]...)
+	}
+	return out
+}
+
+// poll calls cond every 20 ms until it holds or d has passed.
+func poll(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return true
+}
+
+// hangJob is a config whose job runs n testwork tasks that never end, on
+// the embedded cluster.
+func hangJob(t *testing.T, n int) string {
+	return writeConfig(t, fmt.Sprintf("[state]\ndir = %q\n\n[local]\ncpus = 4\nmem = \"1GiB\"\n\n%s",
+		t.TempDir(), testworkJob("hang", "hang", n, 0, "")))
+}
+
+// waitForWork waits until batchd runs the testwork plugin and n of its
+// tasks, and returns every process below batchd then.
+func waitForWork(t *testing.T, b *batchdProcess, n int) (all []proc, plugin proc) {
+	t.Helper()
+	ok := poll(time.Minute, func() bool {
+		if b.exited() {
+			t.Fatalf("batchd exited before its tasks ran\nstderr:\n%s", tail(b.stderr.String()))
+		}
+		all = descendants(t, b.cmd.Process.Pid)
+		tasks := 0
+		plugin = proc{}
+		for _, p := range all {
+			switch {
+			case strings.Contains(p.cmdline, "batchd-workload-testwork task hang"):
+				tasks++
+			case strings.HasSuffix(p.cmdline, "/batchd-workload-testwork"):
+				plugin = p
+			}
+		}
+		return tasks == n && plugin.pid != 0
+	})
+	if !ok {
+		t.Fatalf("batchd did not run the plugin and %d tasks within a minute; its processes: %v\nstderr:\n%s", n, all, tail(b.stderr.String()))
+	}
+	return all, plugin
+}
+
+// wantGone fails the test unless every process of all is gone within a few seconds.
+func wantGone(t *testing.T, all []proc) {
+	t.Helper()
+	var left []proc
+	poll(30*time.Second, func() bool {
+		left = left[:0]
+		for _, p := range all {
+			if p.alive() {
+				left = append(left, p)
+			}
+		}
+		return len(left) == 0
+	})
+	for _, p := range left {
+		t.Errorf("process %d (%s) outlived batchd", p.pid, p.cmdline)
+		syscall.Kill(p.pid, syscall.SIGKILL)
+	}
+}
+
+// TestSIGKILLLeavesNothingBehind kills batchd with SIGKILL while its
+// plugins and embedded-cluster tasks run: none of them may survive it.
+func TestSIGKILLLeavesNothingBehind(t *testing.T) {
+	b := startBatchdProcess(t, "--config", hangJob(t, 3))
+	all, _ := waitForWork(t, b, 3)
+	b.cmd.Process.Kill()
+	if code := b.wait(t, time.Minute); code != -1 {
+		t.Errorf("exit code %d, want death by SIGKILL", code)
+	}
+	wantGone(t, all)
+}
+
+// TestInterruptStopsEverything sends SIGINT or SIGTERM to a running batchd.
+func TestInterruptStopsEverything(t *testing.T) {
+	tests := []struct {
+		name string
+		sig  syscall.Signal
+		code int
+	}{
+		{name: "SIGINT", sig: syscall.SIGINT, code: 130},
+		{name: "SIGTERM", sig: syscall.SIGTERM, code: 143},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := startBatchdProcess(t, "--config", hangJob(t, 2))
+			all, _ := waitForWork(t, b, 2)
+			b.cmd.Process.Signal(tc.sig)
+			code := b.wait(t, time.Minute)
+			errOut := b.stderr.String()
+			if code != tc.code {
+				t.Errorf("exit code %d, want %d\nstderr:\n%s", code, tc.code, tail(errOut))
+			}
+			if !strings.Contains(errOut, "interrupted, stopping") {
+				t.Errorf("stderr does not say \"interrupted, stopping\":\n%s", tail(errOut))
+			}
+			wantGone(t, all)
+		})
+	}
+}
+
+// TestSecondInterruptKillsAtOnce interrupts batchd while its plugin cannot
+// answer (stopped), which holds up the orderly stop; a second SIGINT kills
+// every plugin and task at once.
+func TestSecondInterruptKillsAtOnce(t *testing.T) {
+	b := startBatchdProcess(t, "--config", hangJob(t, 2))
+	all, plugin := waitForWork(t, b, 2)
+	if err := syscall.Kill(plugin.pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	b.cmd.Process.Signal(syscall.SIGINT)
+	if !poll(time.Minute, func() bool { return strings.Contains(b.stderr.String(), "interrupted, stopping") }) {
+		t.Fatalf("batchd did not say it stops\nstderr:\n%s", tail(b.stderr.String()))
+	}
+	b.cmd.Process.Signal(syscall.SIGINT)
+	code := b.wait(t, time.Minute)
+	errOut := b.stderr.String()
+	if code != 130 {
+		t.Errorf("exit code %d, want 130\nstderr:\n%s", code, tail(errOut))
+	}
+	if !strings.Contains(errOut, "interrupted again") {
+		t.Errorf("the second SIGINT was not handled during the stop:\n%s", tail(errOut))
+	}
+	wantGone(t, all)
+}
+
+// TestPluginChildHoldingPipes runs a workload plugin that never handshakes
+// and leaves a child holding its stdout and stderr: batchd fails naming the
+// plugin once the start timeout has passed, and leaves no process behind.
+func TestPluginChildHoldingPipes(t *testing.T) {
+	dir := t.TempDir()
+	pids := filepath.Join(dir, "pids")
+	script := "#!/bin/sh\nsleep 1e5 &\necho $! >> " + pids + "\necho $$ >> " + pids + "\nexec sleep 1e5\n"
+	plugin := filepath.Join(dir, "batchd-workload-stuck")
+	if err := os.WriteFile(plugin, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "cluster.toml")
+	body := fmt.Sprintf("[plugins]\ndirs = [%q, %q]\n\n[state]\ndir = %q\n\n[[job]]\nname = \"stuck\"\nworkload = \"stuck\"\ncpus = 0.1\nmem = \"16MiB\"\n",
+		pluginDir, dir, t.TempDir())
+	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := run(t, time.Minute, "--config", cfg)
+	if code == 0 || !strings.Contains(errOut, plugin) || !strings.Contains(errOut, "timeout") {
+		t.Errorf("exit %d, want a failure naming %s and the timeout\nstderr:\n%s", code, plugin, tail(errOut))
+	}
+	b, err := os.ReadFile(pids)
+	if err != nil {
+		t.Fatalf("the plugin script did not run: %v", err)
+	}
+	fields := strings.Fields(string(b))
+	if len(fields) != 2 {
+		t.Fatalf("the plugin script wrote %q, want two pids", b)
+	}
+	var left []string
+	poll(30*time.Second, func() bool {
+		left = left[:0]
+		for _, f := range fields {
+			pid, _ := strconv.Atoi(f)
+			if _, _, ok := readProc(pid); ok {
+				left = append(left, f)
+			}
+		}
+		return len(left) == 0
+	})
+	if len(left) > 0 {
+		t.Errorf("processes %v of the stuck plugin outlived batchd", left)
+	}
+}
