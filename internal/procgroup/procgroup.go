@@ -12,12 +12,14 @@
 // returns without unlocking. Start therefore forks from goroutines locked
 // to threads that live as long as the process: they never return.
 //
-// What the parent-death signal does not reach are grandchildren: a child's
-// own children survive a SIGKILL of this process unless the child kills
-// them. While this process lives, Done and KillAll kill whole groups.
-// Other systems have no parent-death signal: there, children outlive a
-// SIGKILL of this process, while orderly exits and signals still kill
-// their groups.
+// The parent-death signal does not reach grandchildren, and other systems
+// have none. So the first Start also starts a watchdog: a detached /bin/sh
+// that keeps the list of live groups (Start adds, Done removes) from a pipe
+// whose write end only this process holds. However this process ends,
+// SIGKILL included, the pipe closes and the watchdog kills every group
+// left, grandchildren and all, on any Unix. If /bin/sh cannot be started,
+// WatchdogErr says so and only the parent-death signal remains. While this
+// process lives, Done and KillAll kill whole groups themselves.
 package procgroup
 
 import (
@@ -72,6 +74,7 @@ func Done(pgid int) {
 	if groups[pgid] {
 		syscall.Kill(-pgid, syscall.SIGKILL)
 		delete(groups, pgid)
+		tellWatchdog('-', pgid)
 	}
 }
 
@@ -106,6 +109,9 @@ var (
 // startSpawners starts one spawner per CPU Go may use (at least two), so
 // starts do not queue behind one another more than they would without.
 func startSpawners() {
+	mu.Lock()
+	startWatchdog()
+	mu.Unlock()
 	n := max(runtime.GOMAXPROCS(0), 2)
 	for range n {
 		go spawner()
@@ -124,6 +130,7 @@ func spawner() {
 		if err == nil {
 			mu.Lock()
 			groups[req.cmd.Process.Pid] = true
+			tellWatchdog('+', req.cmd.Process.Pid)
 			mu.Unlock()
 		}
 		starting.RUnlock()
