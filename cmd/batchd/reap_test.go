@@ -147,33 +147,36 @@ func poll(d time.Duration, cond func() bool) bool {
 	return true
 }
 
-// hangJob is a config whose job runs n testwork tasks that never end, on
-// the embedded cluster.
-func hangJob(t *testing.T, n int) string {
+// hangJob is a config whose job runs n testwork tasks in mode "hang" or
+// "hangchild" (never ending), on the embedded cluster.
+func hangJob(t *testing.T, mode string, n int) string {
 	return writeConfig(t, fmt.Sprintf("[state]\ndir = %q\n\n[local]\ncpus = 4\nmem = \"1GiB\"\n\n%s",
-		t.TempDir(), testworkJob("hang", "hang", n, 0, "")))
+		t.TempDir(), testworkJob("hang", mode, n, 0, "")))
 }
 
 // waitForWork waits until batchd runs the testwork plugin and n of its
-// tasks, and returns every process below batchd then.
-func waitForWork(t *testing.T, b *batchdProcess, n int) (all []proc, plugin proc) {
+// tasks (and, if children, each task's child), and returns every process
+// below batchd then.
+func waitForWork(t *testing.T, b *batchdProcess, n int, children bool) (all []proc, plugin proc) {
 	t.Helper()
 	ok := poll(time.Minute, func() bool {
 		if b.exited() {
 			t.Fatalf("batchd exited before its tasks ran\nstderr:\n%s", tail(b.stderr.String()))
 		}
 		all = descendants(t, b.cmd.Process.Pid)
-		tasks := 0
+		tasks, kids := 0, 0
 		plugin = proc{}
 		for _, p := range all {
 			switch {
 			case strings.Contains(p.cmdline, "batchd-workload-testwork task hang"):
 				tasks++
+			case p.cmdline == "sleep 1e5":
+				kids++
 			case strings.HasSuffix(p.cmdline, "/batchd-workload-testwork"):
 				plugin = p
 			}
 		}
-		return tasks == n && plugin.pid != 0
+		return tasks == n && (!children || kids == n) && plugin.pid != 0
 	})
 	if !ok {
 		t.Fatalf("batchd did not run the plugin and %d tasks within a minute; its processes: %v\nstderr:\n%s", n, all, tail(b.stderr.String()))
@@ -201,10 +204,11 @@ func wantGone(t *testing.T, all []proc) {
 }
 
 // TestSIGKILLLeavesNothingBehind kills batchd with SIGKILL while its
-// plugins and embedded-cluster tasks run: none of them may survive it.
+// plugins and embedded-cluster tasks run, each task with a child of its
+// own: none of them may survive it.
 func TestSIGKILLLeavesNothingBehind(t *testing.T) {
-	b := startBatchdProcess(t, "--config", hangJob(t, 3))
-	all, _ := waitForWork(t, b, 3)
+	b := startBatchdProcess(t, "--config", hangJob(t, "hangchild", 3))
+	all, _ := waitForWork(t, b, 3, true)
 	b.cmd.Process.Kill()
 	if code := b.wait(t, time.Minute); code != -1 {
 		t.Errorf("exit code %d, want death by SIGKILL", code)
@@ -224,8 +228,8 @@ func TestInterruptStopsEverything(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			b := startBatchdProcess(t, "--config", hangJob(t, 2))
-			all, _ := waitForWork(t, b, 2)
+			b := startBatchdProcess(t, "--config", hangJob(t, "hangchild", 2))
+			all, _ := waitForWork(t, b, 2, true)
 			b.cmd.Process.Signal(tc.sig)
 			code := b.wait(t, time.Minute)
 			errOut := b.stderr.String()
@@ -244,8 +248,8 @@ func TestInterruptStopsEverything(t *testing.T) {
 // answer (stopped), which holds up the orderly stop; a second SIGINT kills
 // every plugin and task at once.
 func TestSecondInterruptKillsAtOnce(t *testing.T) {
-	b := startBatchdProcess(t, "--config", hangJob(t, 2))
-	all, plugin := waitForWork(t, b, 2)
+	b := startBatchdProcess(t, "--config", hangJob(t, "hangchild", 2))
+	all, plugin := waitForWork(t, b, 2, true)
 	if err := syscall.Kill(plugin.pid, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
