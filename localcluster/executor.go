@@ -22,8 +22,8 @@ import (
 // runTask is the agent side of one command task: it fetches the URIs into a
 // fresh sandbox, runs the command in its own process group and reports
 // STARTING, RUNNING and the terminal state as the Mesos command executor does.
-// The command dies with the cluster's process even on SIGKILL on Linux (a
-// parent-death signal, see internal/procgroup); Close kills its whole group.
+// The command's whole group dies with the cluster's process, even on
+// SIGKILL (see internal/procgroup), and when Close kills it.
 func (c *Cluster) runTask(t *task) {
 	defer c.wg.Done()
 	var remove string // a finished task's sandbox, recycled once its resources are back

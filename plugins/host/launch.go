@@ -64,8 +64,8 @@ func (h *Host) launch(ctx context.Context, k Kind, name string) (*instance, erro
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig: hs,
 		Plugins:         set,
-		// The plugin leads its own process group and, on Linux, dies with
-		// batchd; Kill kills the group (see procRunner).
+		// The plugin leads its own process group and dies with batchd;
+		// Kill kills the group (see procRunner).
 		RunnerFunc:       proc.runnerFunc,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Managed:          true,

@@ -25,9 +25,9 @@ import (
 const pipeDelay = 2 * time.Second
 
 // procRunner runs a plugin executable for go-plugin as the leader of its
-// own process group (internal/procgroup): on Linux it dies with batchd even
-// on SIGKILL, and Kill, or the plugin's own exit, kills the whole group, so
-// a child the plugin left behind cannot keep batchd waiting on its pipes.
+// own process group (internal/procgroup), so it dies with batchd even on
+// SIGKILL, and Kill, or the plugin's own exit, kills the whole group: a
+// child the plugin left behind cannot keep batchd waiting on its pipes.
 type procRunner struct {
 	cmd            *exec.Cmd
 	stdout, stderr *os.File // batchd's ends of the pipes
