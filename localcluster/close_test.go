@@ -9,6 +9,8 @@ import (
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	"go.uber.org/goleak"
+
+	"github.com/batchd/batchd/internal/procgroup"
 )
 
 func TestClose(t *testing.T) {
@@ -22,6 +24,7 @@ func TestClose(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			before := goleak.IgnoreCurrent()
+			spawners := goleak.IgnoreTopFunction(procgroup.SpawnerFunc)
 			cfg := Config{CPUs: 2}
 			if !tc.workDir {
 				cfg.WorkDir = t.TempDir()
@@ -47,7 +50,7 @@ func TestClose(t *testing.T) {
 				t.Errorf("event stream after Close: %v", err)
 			}
 			f.close()
-			goleak.VerifyNone(t, before)
+			goleak.VerifyNone(t, before, spawners)
 		})
 	}
 }

@@ -15,12 +15,15 @@ import (
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 
+	"github.com/batchd/batchd/internal/procgroup"
 	"github.com/batchd/batchd/localcluster/fetch"
 )
 
 // runTask is the agent side of one command task: it fetches the URIs into a
 // fresh sandbox, runs the command in its own process group and reports
 // STARTING, RUNNING and the terminal state as the Mesos command executor does.
+// The command's whole group dies with the cluster's process, even on
+// SIGKILL (see internal/procgroup), and when Close kills it.
 func (c *Cluster) runTask(t *task) {
 	defer c.wg.Done()
 	var remove string // a finished task's sandbox, recycled once its resources are back
@@ -91,23 +94,23 @@ func (c *Cluster) wait(t *task, cmd *exec.Cmd) (wasKilled, closing bool, err err
 	for {
 		select {
 		case err = <-done:
-			syscall.Kill(-pgid, syscall.SIGKILL)
+			procgroup.Done(pgid)
 			return wasKilled, closing, err
 		case <-killCh:
 			killCh, wasKilled = nil, true
 			c.mu.Lock()
 			g := t.killGrace
 			c.mu.Unlock()
-			syscall.Kill(-pgid, syscall.SIGTERM)
+			procgroup.Signal(pgid, syscall.SIGTERM)
 			timer := time.NewTimer(g)
 			defer timer.Stop()
 			grace = timer.C
 		case <-grace:
 			grace = nil
-			syscall.Kill(-pgid, syscall.SIGKILL)
+			procgroup.Signal(pgid, syscall.SIGKILL)
 		case <-ctxDone:
 			ctxDone, closing = nil, true
-			syscall.Kill(-pgid, syscall.SIGKILL)
+			procgroup.Signal(pgid, syscall.SIGKILL)
 		}
 	}
 }
@@ -163,7 +166,7 @@ func (c *Cluster) fetchAll(t *task, sandbox string) error {
 // otherwise value is executed with arguments as its argv.
 func (c *Cluster) command(t *task, sandbox string) (*exec.Cmd, error) {
 	ci := t.info.Command
-	cmd := &exec.Cmd{Dir: sandbox, SysProcAttr: &syscall.SysProcAttr{Setpgid: true}}
+	cmd := &exec.Cmd{Dir: sandbox} // procgroup.Start makes it a process group
 	if ci.GetShell() {
 		cmd.Path, cmd.Args = "/bin/sh", []string{"sh", "-c", ci.GetValue()}
 	} else {
@@ -289,7 +292,7 @@ func (c *Cluster) start(t *task, sandbox string) (*exec.Cmd, error) {
 		if err != nil {
 			return nil, err
 		}
-		err = cmd.Start()
+		err = procgroup.Start(cmd)
 		if err == nil {
 			return cmd, nil
 		}

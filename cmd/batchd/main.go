@@ -6,17 +6,14 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, interrupted := notifyInterrupts(context.Background(), os.Stderr)
 	m := NewMain(os.Stdout, os.Stderr)
 	code := m.Main(ctx, os.Args[1:])
-	stop()
 	if err := m.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, "batchd:", err)
 	}
-	os.Exit(code)
+	os.Exit(interrupted.done(code))
 }

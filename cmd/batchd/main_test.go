@@ -24,6 +24,10 @@ import (
 var pluginDir string
 
 func TestMain(m *testing.M) {
+	if os.Getenv(envRunAsBatchd) == "1" {
+		main() // the test binary re-run as batchd itself (see startBatchdProcess)
+		return
+	}
 	dir, err := os.MkdirTemp("", "batchd-e2e-plugins-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -167,10 +167,14 @@ func (m *Main) runJobs(ctx context.Context) error {
 		return fmt.Errorf("cluster at %s: %w", master, err)
 	}
 
-	tctx, tcancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer tcancel()
-	if err := engine.Teardown(tctx); err != nil && !errors.Is(err, context.Canceled) {
-		m.log.Warn("teardown", "err", err)
+	// Interrupted, batchd leaves the framework registered (its subscription
+	// ended with ctx): a real master keeps its tasks for failover_timeout.
+	if ctx.Err() == nil {
+		tctx, tcancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer tcancel()
+		if err := engine.Teardown(tctx); err != nil && !errors.Is(err, context.Canceled) {
+			m.log.Warn("teardown", "err", err)
+		}
 	}
 	cancel()
 	<-schedErr

@@ -16,9 +16,12 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/batchd/batchd/core"
+	"github.com/batchd/batchd/internal/procgroup"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction(procgroup.SpawnerFunc))
+}
 
 // running is a Cluster under test with its Run goroutine.
 type running struct {

@@ -9,9 +9,12 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/batchd/batchd/core"
+	"github.com/batchd/batchd/internal/procgroup"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction(procgroup.SpawnerFunc))
+}
 
 func launchedIDs(c call) []string {
 	var ids []string

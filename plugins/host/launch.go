@@ -2,12 +2,9 @@ package host
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"os/exec"
 	"sync/atomic"
 	"time"
 
@@ -23,6 +20,7 @@ type instance struct {
 	name   string
 	path   string
 	client *plugin.Client
+	proc   *procRunner
 	// broken is set when a call found the connection lost: the process is
 	// dying or dead even if go-plugin has not noticed yet.
 	broken atomic.Bool
@@ -45,27 +43,30 @@ func (h *Host) launch(ctx context.Context, k Kind, name string) (*instance, erro
 	if err != nil {
 		return nil, err
 	}
-	var secure *plugin.SecureConfig
 	if pin != nil {
+		// go-plugin's SecureConfig cannot be used with a RunnerFunc; this
+		// check is the same, made just before the start.
 		if err := checkPin(path, pin); err != nil {
 			return nil, err
 		}
-		secure = &plugin.SecureConfig{Checksum: pin, Hash: sha256.New()}
 	}
 	hs, set := workload.Handshake, workload.PluginSet(nil)
 	dispense := workload.PluginName
 	if k == KindFetcher {
 		hs, set, dispense = fetcher.Handshake, fetcher.PluginSet(nil), fetcher.PluginName
 	}
-	cmd := exec.Command(path)
 	// go-plugin adds batchd's own environment after this.
-	cmd.Env = []string{sdk.EnvLogLevel + "=" + h.pluginLevel()}
+	proc, err := newRunner(path, []string{sdk.EnvLogLevel + "=" + h.pluginLevel()})
+	if err != nil {
+		return nil, fmt.Errorf("starting %s plugin %q (%s): %w", k, name, path, err)
+	}
 	log := h.log.With("kind", string(k), "plugin", name)
 	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  hs,
-		Plugins:          set,
-		Cmd:              cmd,
-		SecureConfig:     secure,
+		HandshakeConfig: hs,
+		Plugins:         set,
+		// The plugin leads its own process group and dies with batchd;
+		// Kill kills the group (see procRunner).
+		RunnerFunc:       proc.runnerFunc,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Managed:          true,
 		StartTimeout:     h.cfg.StartTimeout,
@@ -75,9 +76,10 @@ func (h *Host) launch(ctx context.Context, k Kind, name string) (*instance, erro
 		SyncStdout: &slogWriter{log: log.With("stream", "stdout")},
 		SyncStderr: &slogWriter{log: log.With("stream", "stderr")},
 	})
-	inst := &instance{kind: k, name: name, path: path, client: client}
+	inst := &instance{kind: k, name: name, path: path, client: client, proc: proc}
 	fail := func(what string, err error) (*instance, error) {
 		inst.kill(h.killGrace)
+		proc.release()
 		if errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("no answer within %v: %w", h.cfg.CallTimeout, err)
 		}
@@ -108,7 +110,7 @@ func (h *Host) launch(ctx context.Context, k Kind, name string) (*instance, erro
 			return fail("configuring", err)
 		}
 	}
-	log.Debug("plugin started", "path", path, "pid", client.ReattachConfig().Pid)
+	log.Debug("plugin started", "path", path, "pid", inst.pid())
 	return inst, nil
 }
 
@@ -125,18 +127,13 @@ func (h *Host) pluginLevel() string {
 func (i *instance) exited() bool { return i.broken.Load() || i.client.Exited() }
 
 // pid is the plugin's process id, 0 if it never started.
-func (i *instance) pid() int {
-	if rc := i.client.ReattachConfig(); rc != nil {
-		return rc.Pid
-	}
-	return 0
-}
+func (i *instance) pid() int { return int(i.proc.pid.Load()) }
 
 // kill ends the plugin process and waits for it. go-plugin asks the plugin
-// to stop and kills it if it does not; if even that does not finish within
-// grace (a plugin too stuck to answer), the process is killed directly.
+// to stop and kills its process group if it does not; if even that does not
+// finish within grace (a plugin too stuck to answer), the group is killed
+// directly.
 func (i *instance) kill(grace time.Duration) {
-	pid := i.pid()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -149,10 +146,6 @@ func (i *instance) kill(grace time.Duration) {
 		return
 	case <-timer.C:
 	}
-	if pid > 0 {
-		if p, err := os.FindProcess(pid); err == nil {
-			_ = p.Kill()
-		}
-	}
+	i.proc.killGroup()
 	<-done
 }

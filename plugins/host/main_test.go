@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/batchd/batchd/internal/procgroup"
 )
 
 // bins holds the test plugins, built once by TestMain from testdata.
@@ -44,7 +46,7 @@ func TestMain(m *testing.M) {
 		// VerifyTestMain would exit before the deferred cleanup; check leaks by hand.
 		code = m.Run()
 		if code == 0 {
-			if err := goleak.Find(); err != nil {
+			if err := goleak.Find(goleak.IgnoreTopFunction(procgroup.SpawnerFunc)); err != nil {
 				fmt.Fprintln(os.Stderr, "goroutine leak:", err)
 				code = 1
 			}

@@ -5,6 +5,7 @@
 //	mode  = "ok"       each task reports {"n": i}
 //	mode  = "flaky"    each task's first attempt exits 1, the next reports
 //	mode  = "hang"     tasks sleep until killed
+//	mode  = "hangchild" tasks start a child "sleep 1e5", then sleep until killed
 //	mode  = "crash"    the plugin process exits during Plan
 //	mode  = "hangplan" the plugin never answers Plan
 //	mode  = "silent"   tasks exit 0 without reporting a result
@@ -24,6 +25,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -109,6 +111,11 @@ func task(mode, i string) error {
 			return errors.New("failing the first attempt on purpose")
 		}
 	case "hang":
+		time.Sleep(time.Hour)
+	case "hangchild":
+		if err := exec.Command("sleep", "1e5").Start(); err != nil {
+			return err
+		}
 		time.Sleep(time.Hour)
 	case "silent":
 		return nil
