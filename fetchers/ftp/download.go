@@ -10,14 +10,13 @@ import (
 	"time"
 
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk/writeback"
 )
 
 // Progress is reported at most every progressBytes or progressTime.
 const (
 	progressBytes = 1 << 20
 	progressTime  = 250 * time.Millisecond
-	// writebackBytes is how much is written between writeback hints.
-	writebackBytes = 16 << 20
 )
 
 // download is one Fetch: the destination file and running hash survive
@@ -30,7 +29,7 @@ type download struct {
 	progress func(fetcher.Progress)
 
 	written  int64   // bytes in out and in hash
-	flushed  int64   // bytes handed to startWriteback
+	flushed  int64   // bytes handed to writeback.Start
 	total    int64   // from SIZE, or -1 when unknown
 	sized    bool    // the version was asked
 	before   version // the file's version before the first byte was read
@@ -199,8 +198,8 @@ func (d *download) write(p []byte) error {
 	}
 	d.hash.Write(p)
 	d.written += int64(len(p))
-	if d.written-d.flushed >= writebackBytes {
-		startWriteback(d.out, d.flushed, d.written-d.flushed)
+	if d.written-d.flushed >= writeback.Every {
+		writeback.Start(d.out, d.flushed, d.written-d.flushed)
 		d.flushed = d.written
 	}
 	if d.written-d.reported >= progressBytes || time.Since(d.reportedAt) >= progressTime {

@@ -4,6 +4,8 @@ import (
 	"hash"
 	"io"
 	"os"
+
+	"github.com/batchd/batchd/plugins/sdk/writeback"
 )
 
 // asyncWriter writes the destination file as the bytes arrive and hashes
@@ -13,7 +15,7 @@ import (
 // client checked its CRCs), as `hdfs get` does, and gathers the pieces in a
 // few pooled buffers of asyncBufSize that the hashing goroutine takes whole:
 // ReadFrom reads straight into them, Write copies into them (the tar stream
-// of a directory). Every writebackBytes it asks the kernel to start writing
+// of a directory). Every writeback.Every bytes it asks the kernel to start writing
 // the file out, so the fsync that ends the fetch has little left to do and
 // the disk works while the network does. Failures to write the file are
 // returned as *writeError.
@@ -29,9 +31,8 @@ type asyncWriter struct {
 }
 
 const (
-	asyncBuffers   = 4
-	asyncBufSize   = 1 << 20
-	writebackBytes = 16 << 20
+	asyncBuffers = 4
+	asyncBufSize = 1 << 20
 )
 
 // newAsyncWriter writes to out, positioned at offset off, and to h, which
@@ -79,8 +80,8 @@ func (a *asyncWriter) add(b []byte, n int) (int, error) {
 	if err != nil {
 		return k, &writeError{err}
 	}
-	if a.written-a.flushed >= writebackBytes {
-		startWriteback(a.out, a.flushed, a.written-a.flushed)
+	if a.written-a.flushed >= writeback.Every {
+		writeback.Start(a.out, a.flushed, a.written-a.flushed)
 		a.flushed = a.written
 	}
 	return k, nil

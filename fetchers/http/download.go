@@ -17,6 +17,7 @@ import (
 	"github.com/batchd/batchd/internal/validator"
 	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
+	"github.com/batchd/batchd/plugins/sdk/writeback"
 )
 
 // errIdle is the cause of an attempt cancelled for want of body bytes.
@@ -48,6 +49,7 @@ type download struct {
 
 	reported   int64
 	reportedAt time.Time
+	flushed    int64 // bytes whose write-out to disk has been started
 }
 
 // run makes attempts until one succeeds, one fails for good, the retries
@@ -210,7 +212,7 @@ func (d *download) restart() error {
 		return err
 	}
 	d.hash = sha256.New()
-	d.written, d.total, d.reported = 0, -1, 0
+	d.written, d.total, d.reported, d.flushed = 0, -1, 0, 0
 	d.version = ""
 	d.prefixTime = time.Time{}
 	return nil
@@ -223,6 +225,10 @@ func (d *download) write(p []byte) error {
 	}
 	d.hash.Write(p)
 	d.written += int64(len(p))
+	if d.written-d.flushed >= writeback.Every {
+		writeback.Start(d.out, d.flushed, d.written-d.flushed)
+		d.flushed = d.written
+	}
 	if d.written-d.reported >= progressBytes || time.Since(d.reportedAt) >= progressTime {
 		d.progress(fetcher.Progress{Bytes: d.written, Total: d.total})
 		d.reported, d.reportedAt = d.written, time.Now()

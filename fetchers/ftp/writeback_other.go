@@ -1,8 +1,0 @@
-//go:build !linux
-
-package ftpfetch
-
-import "os"
-
-// startWriteback does nothing where sync_file_range does not exist.
-func startWriteback(*os.File, int64, int64) {}
