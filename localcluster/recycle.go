@@ -52,8 +52,12 @@ func (s *spares) park(exec string) bool {
 	s.next++
 	dst := filepath.Join(s.dir, strconv.Itoa(s.next))
 	s.mu.Unlock()
-	if err := os.MkdirAll(s.dir, 0o755); err != nil || os.Rename(exec, dst) != nil {
-		return false
+	if err := os.Rename(exec, dst); err != nil {
+		// The pool's folder is made on first use (an agent that never
+		// recycles leaves none behind).
+		if !os.IsNotExist(err) || os.MkdirAll(s.dir, 0o755) != nil || os.Rename(exec, dst) != nil {
+			return false
+		}
 	}
 	s.mu.Lock()
 	s.free = append(s.free, dst)

@@ -1,6 +1,7 @@
 package localcluster
 
 import (
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -125,7 +126,7 @@ func TestRecycleSandbox(t *testing.T) {
 		a := newAgent(t)
 		var sandboxes []string
 		for i := range maxSpares + 3 {
-			sandboxes = append(sandboxes, finished(t, a, "T"+string(rune('a'+i%26))+string(rune('a'+i/26)), "r"))
+			sandboxes = append(sandboxes, finished(t, a, fmt.Sprintf("T%d", i), "r"))
 		}
 		for _, sb := range sandboxes {
 			a.recycleSandbox(log, sb)

@@ -98,9 +98,10 @@ batchd() {
 
 # mesos LABEL RUN [MASTER FLAGS [WRAPPER...]]: the job on a fresh real master
 # and agent, batchd run under WRAPPER when given.
-# The agent's sandboxes (each holds a copy of the 20 MB task program) are
-# collected 10 s after their executor exits, so a run needs ~1-2 GB of disk,
-# not N x 20 MB; its fetch cache is its own.
+# The agent's sandboxes (each holds a copy of the ~9 MB task program: a
+# Mesos agent copies from its fetch cache) are collected 10 s after their
+# executor exits, so a run needs ~1 GB of disk, not N x 9 MB; its fetch
+# cache is its own.
 mesos() {
 	local label=$1 run=$2 flags=${3:-} dir=$work/mesos-$1
 	shift 3 || shift $#

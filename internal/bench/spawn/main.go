@@ -11,7 +11,6 @@
 // BATCHD_COLLECTOR_URL, BATCHD_TASK_ID and BATCHD_TASK_TOKEN set, each in its
 // own empty working folder, and prints one line with the wall time and
 // tasks/s. It exits 1 unless every task exited 0 and every result arrived.
-// The older form "-program P" means "P task", the sum plugin's task mode.
 package main
 
 import (
@@ -34,12 +33,8 @@ import (
 func main() {
 	n := flag.Int("n", 2000, "tasks to run")
 	parallel := flag.Int("parallel", 20, "tasks running at a time")
-	program := flag.String("program", "", "task program run as PROGRAM task I I+1 (the older form of the arguments PROGRAM task)")
 	flag.Parse()
 	argv := flag.Args()
-	if *program != "" {
-		argv = append([]string{*program, "task"}, argv...)
-	}
 	if len(argv) == 0 || *n < 1 || *parallel < 1 {
 		fmt.Fprintln(os.Stderr, "usage: spawn [-n N] [-parallel P] PROGRAM [ARG...]")
 		os.Exit(2)
