@@ -1,0 +1,85 @@
+package state
+
+import (
+	"fmt"
+	"sort"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// NewResult is a result to commit for task Seq of Job.
+type NewResult struct {
+	Job    string
+	Seq    uint64
+	Result Result
+}
+
+// CommitResults stores results and returns once they are durable (one
+// transaction, shared with whatever else was queued). A task keeps the
+// first result committed for it: kept[i] says whether rs[i] was stored
+// (false when its task already had a result, or failed, or its job is gone).
+// Each stored result gets its Order.
+func (s *Store) CommitResults(rs []NewResult) (kept []bool, err error) {
+	kept = make([]bool, len(rs))
+	err = s.w.wait(func(tx *bolt.Tx) error {
+		jobs := map[string]*Job{}
+		for i, r := range rs {
+			j, ok := jobs[r.Job]
+			if !ok {
+				if b := jobBucket(tx, r.Job); b != nil {
+					j = new(Job)
+					if err := readJob(b, j); err != nil {
+						return fmt.Errorf("job %s: %w", r.Job, err)
+					}
+				}
+				jobs[r.Job] = j
+			}
+			if j == nil {
+				continue
+			}
+			err := updateTask(tx, r.Job, r.Seq, func(_ *bolt.Bucket, t *Task) bool {
+				if t.Result != nil || t.State == TaskFailed {
+					return false
+				}
+				j.Results++
+				res := r.Result
+				res.Order = j.Results
+				t.Result, t.State, t.Error = &res, TaskDone, ""
+				kept[i] = true
+				return true
+			})
+			if err != nil {
+				return err
+			}
+		}
+		for name, j := range jobs {
+			if j != nil {
+				if err := writeJob(jobBucket(tx, name), j); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("committing %d results: %w", len(rs), err)
+	}
+	return kept, nil
+}
+
+// Results returns the named job's committed results with their tasks, in
+// the order they were committed.
+func (s *Store) Results(job string) ([]Task, error) {
+	var out []Task
+	_, err := s.Tasks(job, 0, 0, func(t Task) error {
+		if t.Result != nil {
+			out = append(out, t)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Result.Order < out[j].Result.Order })
+	return out, nil
+}
