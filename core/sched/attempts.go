@@ -163,13 +163,18 @@ func (s *Scheduler) onUpdate(ctx context.Context, u core.Update) {
 	if u.AgentID != "" {
 		a.agentID = u.AgentID
 	}
+	if a.resultIn && u.State.Terminal() {
+		// The result is kept (durably, before the task got its answer):
+		// however the attempt ended after posting it, the task is done.
+		if u.State != core.TaskFinished {
+			s.log.Info("attempt ended after reporting its result; keeping the result", "key", t.Key, "task_id", a.id, "state", u.State)
+		}
+		s.succeed(t)
+		return
+	}
 	switch u.State {
 	case core.TaskFinished:
 		a.finished = true
-		if a.resultIn {
-			s.succeed(t)
-			return
-		}
 		a.grace = time.Now().Add(s.cfg.ResultGrace)
 		s.st.due(a.grace)
 	case core.TaskKilled:
@@ -239,12 +244,18 @@ func redactURIs(uris []core.URI) []string {
 // attempts remain, else reports it failed.
 func (s *Scheduler) fail(t *task, kind error, st core.TaskState, msg string) {
 	id := AttemptID(t.Key, t.attempts)
-	if t.cur != nil {
-		id = t.cur.id
-		delete(s.st.byAttempt, t.cur.id)
+	if a := t.cur; a != nil {
+		id = a.id
+		delete(s.st.byAttempt, a.id)
 		t.cur = nil
+		s.abandon(a.id)
+		if a.resumed && lostWithBatchd(st) {
+			// Launched before batchd restarted and gone since (an
+			// embedded cluster dies with batchd): not the task's fault.
+			t.free++
+		}
 	}
-	if t.attempts <= t.Retries {
+	if t.attempts-t.free <= t.Retries {
 		s.log.Info("attempt failed; retrying", "key", t.Key, "task_id", id, "attempt", t.attempts, "state", st, "msg", msg)
 		s.st.pending = append(s.st.pending, t)
 		return
@@ -255,7 +266,7 @@ func (s *Scheduler) fail(t *task, kind error, st core.TaskState, msg string) {
 	}
 	s.finish(t, Outcome{
 		Key: t.Key, TaskID: id, Attempts: t.attempts, State: st, Message: msg,
-		Err: fmt.Errorf("%w: %s: attempt %d of %d: %s", kind, t.Key, t.attempts, t.Retries+1, what),
+		Err: fmt.Errorf("%w: %s: attempt %d of %d: %s", kind, t.Key, t.attempts-t.free, t.Retries+1, what),
 	})
 }
 
@@ -270,4 +281,14 @@ func (s *Scheduler) succeed(t *task) {
 func (s *Scheduler) finish(t *task, o Outcome) {
 	delete(s.st.tasks, t.Key)
 	s.st.outbox = append(s.st.outbox, o)
+}
+
+// lostWithBatchd reports whether a resumed attempt in state st vanished
+// with the cluster rather than failed.
+func lostWithBatchd(st core.TaskState) bool {
+	switch st {
+	case core.TaskLost, core.TaskGone, core.TaskUnknown, core.TaskDropped:
+		return true
+	}
+	return false
 }

@@ -77,6 +77,9 @@ func (s *Scheduler) handle(ctx context.Context, ev core.Event) {
 	case ev.Subscribed != nil:
 		s.st.connected = true
 		s.st.suppressed = false // a (re)subscription starts with offers on
+		if s.cfg.OnSubscribed != nil {
+			s.cfg.OnSubscribed(ev.Subscribed.FrameworkID)
+		}
 		s.reconcile(ctx, time.Now())
 	case ev.Offers != nil:
 		s.onOffers(ctx, ev.Offers)
@@ -178,6 +181,7 @@ func (s *Scheduler) tick(ctx context.Context, now time.Time) {
 			s.fail(t, ErrNoResult, core.TaskFinished, "finished without reporting a result")
 		case !a.finished && a.killReason == "" && !a.deadline.IsZero() && !now.Before(a.deadline):
 			a.killReason = fmt.Sprintf("timed out after %s", t.Timeout)
+			s.abandon(a.id)
 			s.kill(ctx, t, now)
 		case a.killReason != "" && !a.finished && !now.Before(a.killAt):
 			s.kill(ctx, t, now)
@@ -192,5 +196,12 @@ func (s *Scheduler) kill(ctx context.Context, t *task, now time.Time) {
 	s.log.Info("killing task", "key", t.Key, "task_id", a.id, "reason", a.killReason)
 	if err := s.cl.Kill(ctx, a.id, a.agentID); err != nil && !errors.Is(err, context.Canceled) {
 		s.log.Warn("killing task", "task_id", a.id, "err", err)
+	}
+}
+
+// abandon tells the owner an attempt's result no longer counts.
+func (s *Scheduler) abandon(taskID string) {
+	if s.cfg.OnAbandon != nil {
+		s.cfg.OnAbandon(taskID)
 	}
 }

@@ -39,7 +39,8 @@ type Task struct {
 	Resume *Resume
 }
 
-// Resume names an attempt launched by an earlier run.
+// Resume names an attempt launched by an earlier run. With TaskID empty
+// the task waits for a new attempt, numbered after the Attempt earlier ones.
 type Resume struct {
 	TaskID     string
 	AgentID    string
@@ -74,6 +75,14 @@ type Config struct {
 	// run on the scheduler's goroutine and must not block.
 	OnLaunch func(key string, attempt int, l core.Launch)
 	OnUpdate func(key string, attempt int, u core.Update)
+	// OnAbandon is called with an attempt's task id when the scheduler
+	// stops waiting for its result: the attempt failed, was lost, or is
+	// being killed (timed out). Its result must no longer count. It runs on
+	// the scheduler's goroutine and must not block.
+	OnAbandon func(taskID string)
+	// OnSubscribed is called with the framework id after each
+	// (re)subscription, to keep it for the next run.
+	OnSubscribed func(frameworkID string)
 }
 
 // Scheduler runs Tasks on a core.Cluster. Submit and ResultArrived may be

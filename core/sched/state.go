@@ -28,6 +28,7 @@ type state struct {
 type task struct {
 	Task
 	attempts int      // attempts started so far
+	free     int      // of those, attempts lost with a restarted batchd: not charged to Retries
 	cur      *attempt // the attempt in flight, or nil while pending
 }
 
@@ -39,6 +40,7 @@ type attempt struct {
 	finished    bool      // TASK_FINISHED seen
 	grace       time.Time // when a finished attempt without result fails
 	resultIn    bool
+	resumed     bool       // launched by an earlier run of batchd
 	killReason  string     // set once the scheduler decided to kill
 	killAt      time.Time  // when to repeat an unanswered kill
 	uris        []core.URI // the launch's URIs (shared, not copied): named, redacted, when the agent cannot fetch them
@@ -61,11 +63,14 @@ func (st *state) add(t Task) (core.TaskRef, bool) {
 	st.tasks[t.Key] = tk
 	r := t.Resume
 	if r == nil || r.TaskID == "" {
+		if r != nil {
+			tk.attempts = r.Attempt
+		}
 		st.pending = append(st.pending, tk)
 		return core.TaskRef{}, false
 	}
 	tk.attempts = max(r.Attempt, 1)
-	tk.cur = &attempt{id: r.TaskID, agentID: r.AgentID, n: tk.attempts}
+	tk.cur = &attempt{id: r.TaskID, agentID: r.AgentID, n: tk.attempts, resumed: true}
 	if t.Timeout > 0 && !r.LaunchedAt.IsZero() {
 		tk.cur.deadline = r.LaunchedAt.Add(t.Timeout)
 		st.due(tk.cur.deadline)
