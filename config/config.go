@@ -76,6 +76,10 @@ type Server struct {
 type State struct {
 	Dir        string // absolute folder for batchd's state and staged artifacts
 	StagingMax Size   // bound on staged bytes; 0 means unbounded
+	// Sync (default true) makes every commit to the state store durable
+	// (fsync'd) before a task's result is acknowledged. false is faster; a
+	// crash of the machine (not of batchd) may then lose the last results.
+	Sync bool
 }
 
 // Plugins is the [plugins] table.
@@ -96,6 +100,9 @@ type Job struct {
 	PluginTimeout Duration
 	Params        map[string]any // [job.params], handed to the workload plugin as-is
 	Artifacts     []Artifact
+	// Output is an absolute JSON-lines file each committed result is
+	// appended to; "" for none.
+	Output string
 }
 
 // Artifact is one [[job.artifacts]] table.
@@ -152,7 +159,7 @@ func Default() *Config {
 			Disk:   DefaultLocalDisk,
 		},
 		Server: Server{Listen: DefaultListen},
-		State:  State{Dir: DefaultStateDir},
+		State:  State{Dir: DefaultStateDir, Sync: true},
 	}
 }
 

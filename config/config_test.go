@@ -59,7 +59,7 @@ func TestDefaults(t *testing.T) {
 			Disk:   10 * GiB,
 		},
 		Server:  Server{Listen: "127.0.0.1:0"},
-		State:   State{Dir: filepath.Join(dir, ".batchd")},
+		State:   State{Dir: filepath.Join(dir, ".batchd"), Sync: true},
 		Plugins: Plugins{Dirs: []string{filepath.Join(filepath.Dir(exe), "plugins"), filepath.Join(dir, "bin", "plugins")}},
 		Jobs: []Job{{
 			Name: "a", Workload: "w", CPUs: 1, Mem: 64 * MiB, Retries: 2, Timeout: Duration(10 * time.Minute), PluginTimeout: Duration(10 * time.Minute),

@@ -16,6 +16,9 @@ import (
 // plugin folders and reads the framework secret.
 func (c *Config) resolve(p *problems) {
 	c.State.Dir = c.abs(c.State.Dir)
+	for i := range c.Jobs {
+		c.Jobs[i].Output = c.abs(c.Jobs[i].Output)
+	}
 	if len(c.Plugins.Dirs) == 0 {
 		exe, _ := os.Executable() // without it only the config-relative folder is searched
 		c.Plugins.Dirs = DefaultPluginDirs(exe, c.Dir)

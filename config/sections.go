@@ -38,6 +38,7 @@ func (d *decoder) config(c *Config, doc map[string]any) {
 			d.table(path, v, fields{
 				"dir":         d.str(&c.State.Dir),
 				"staging_max": d.size(&c.State.StagingMax),
+				"sync":        d.boolean(&c.State.Sync),
 			})
 		},
 		"plugins": func(path string, v any) {
@@ -67,6 +68,7 @@ func (d *decoder) job(path string, v any) Job {
 		"timeout":        d.duration(&j.Timeout),
 		"plugin_timeout": d.duration(&j.PluginTimeout),
 		"params":         d.raw(&j.Params),
+		"output":         d.str(&j.Output),
 		"artifacts": func(path string, v any) {
 			d.tables(path, v, "[[job.artifacts]] tables", func(path string, v any) {
 				j.Artifacts = append(j.Artifacts, d.artifact(path, v))

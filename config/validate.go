@@ -129,6 +129,13 @@ func (c *Config) validateJob(p *problems, i int, seen map[string]int) {
 			seen[j.Name] = i
 		}
 	}
+	if j.Output != "" {
+		if first, dup := seen["output "+j.Output]; dup {
+			p.addf(joinKey(path, "output"), "file %s is already the output of job[%d]", j.Output, first)
+		} else {
+			seen["output "+j.Output] = i
+		}
+	}
 	switch {
 	case j.Workload == "":
 		p.addf(joinKey(path, "workload"), "required")

@@ -40,6 +40,7 @@ type Main struct {
 	listen     string
 	agents     int
 	workDir    string
+	fresh      bool
 	extraDirs  stringList
 	args       []string
 	logLevel   slog.Level
@@ -60,8 +61,8 @@ func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 const usage = `usage:
-  batchd --config cluster.toml                    run the config's jobs, then exit
-  batchd run --config cluster.toml                the same
+  batchd --config cluster.toml [--fresh]          run the config's jobs (resuming unfinished ones), then exit
+  batchd run --config cluster.toml [--fresh]      the same
   batchd validate --config cluster.toml           check a config and its plugins; run nothing
   batchd plugins [--config cluster.toml] [--plugin-dir D]...
                                                   list the plugins found
@@ -84,7 +85,10 @@ func (m *Main) ParseFlags(args []string) error {
 	verbose := false
 	fs.BoolVar(&verbose, "v", false, "log debug messages")
 	switch m.cmd {
-	case "run", "validate":
+	case "run":
+		fs.StringVar(&m.configPath, "config", "", "path of cluster.toml")
+		fs.BoolVar(&m.fresh, "fresh", false, "discard the jobs' stored state and start them over")
+	case "validate":
 		fs.StringVar(&m.configPath, "config", "", "path of cluster.toml")
 	case "plugins", "fetch":
 		fs.StringVar(&m.configPath, "config", "", "path of cluster.toml (for its plugin folders and fetcher settings)")

@@ -13,11 +13,13 @@ import (
 	"time"
 
 	"github.com/batchd/batchd/config"
+	"github.com/batchd/batchd/core"
 	"github.com/batchd/batchd/core/collector"
 	"github.com/batchd/batchd/core/jobs"
 	mesoscluster "github.com/batchd/batchd/core/mesos"
 	"github.com/batchd/batchd/core/sched"
 	"github.com/batchd/batchd/core/staging"
+	"github.com/batchd/batchd/core/state"
 	"github.com/batchd/batchd/internal/archive"
 	"github.com/batchd/batchd/localcluster"
 	"github.com/batchd/batchd/plugins/host"
@@ -68,6 +70,7 @@ func (m *Main) pluginHost(cfg *config.Config) *host.Host {
 }
 
 // runJobs runs every job of the config and returns an error if any failed.
+// Jobs the state store holds resume where an earlier run stopped.
 func (m *Main) runJobs(ctx context.Context) error {
 	cfg, err := m.loadConfig()
 	if err != nil {
@@ -75,6 +78,38 @@ func (m *Main) runJobs(ctx context.Context) error {
 	}
 	if err := cfg.RequireJobs(); err != nil {
 		return usagef("%w", err)
+	}
+	db, err := state.Open(cfg.State.Dir, state.Options{NoSync: !cfg.State.Sync})
+	if err != nil {
+		return err
+	}
+	m.onClose(db.Close)
+	// Jobs an earlier run finished print their stored line; nothing starts
+	// unless some job is left to run.
+	var todo []jobs.Spec
+	var errs []error
+	for _, j := range cfg.Jobs {
+		spec := jobSpec(j)
+		spec.Fresh = m.fresh
+		line, settled, err := jobs.Settled(db, spec)
+		switch {
+		case errors.Is(err, jobs.ErrChanged):
+			return usagef("%w", err)
+		case settled:
+			fmt.Fprintln(m.Stdout, line)
+			errs = append(errs, err)
+		case err != nil:
+			return err
+		default:
+			todo = append(todo, spec)
+		}
+	}
+	if len(todo) == 0 {
+		return errors.Join(errs...)
+	}
+	meta, err := db.Meta()
+	if err != nil {
+		return err
 	}
 	runDir := filepath.Join(cfg.State.Dir, "runs", time.Now().UTC().Format("20060102T150405.000000000"))
 	if err := os.MkdirAll(runDir, 0o755); err != nil {
@@ -92,18 +127,25 @@ func (m *Main) runJobs(ctx context.Context) error {
 	}
 	m.onClose(store.Close)
 
-	// The runner is created before the collector so the collector can hand it results.
+	// The runner is created after the collector, which hands it results:
+	// it commits them to the store, then sees each one.
 	var runner *jobs.Runner
-	coll, err := collector.Open(filepath.Join(runDir, "results.jsonl"), collector.Options{
-		OnResult: func(r collector.Result) { runner.Result(r) },
+	coll, err := collector.New(collector.Options{
+		TokenKey:  meta.TokenKey, // a resumed task's token stays valid
+		Committer: commitFunc(func(rs []collector.Result) error { return runner.Commit(rs) }),
+		OnResult:  func(r collector.Result) { runner.Result(r) },
+		Logger:    m.log.With("component", "collector"),
 	})
 	if err != nil {
-		return fmt.Errorf("opening result log: %w", err)
+		return fmt.Errorf("starting the collector: %w", err)
 	}
 	m.onClose(coll.Close)
 
-	advertise, err := m.serve(ctx, cfg, store, coll)
+	listen, advertise, err := m.serve(ctx, cfg, meta.Listen, store, coll)
 	if err != nil {
+		return err
+	}
+	if err := db.SetServer(listen, coll.TokenKey()); err != nil {
 		return err
 	}
 
@@ -130,12 +172,32 @@ func (m *Main) runJobs(ctx context.Context) error {
 		ConnectTimeout: cfg.Cluster.ConnectTimeout.Std(), HeartbeatTimeout: cfg.Cluster.HeartbeatTimeout.Std(),
 		Logger: m.log.With("component", "mesos"),
 	})
+	if meta.FrameworkID != "" {
+		// Re-register as the framework an earlier run was: a real master
+		// kept its tasks for failover_timeout.
+		engine.SetFrameworkID(meta.FrameworkID)
+		m.log.Info("re-registering with the stored framework id", "framework_id", meta.FrameworkID)
+	}
 	// A task posts its result before it exits, so FINISHED rarely beats the
 	// result by more than a moment: a short grace finds silent tasks quickly.
-	scheduler := sched.New(engine, sched.Config{ResultGrace: 5 * time.Second, Logger: m.log.With("component", "sched")})
+	frameworkID := meta.FrameworkID
+	scheduler := sched.New(engine, sched.Config{
+		ResultGrace: 5 * time.Second, Logger: m.log.With("component", "sched"),
+		OnLaunch:  func(key string, n int, l core.Launch) { runner.Launched(key, n, l) },
+		OnUpdate:  func(key string, n int, u core.Update) { runner.Updated(key, n, u) },
+		OnAbandon: func(taskID string) { runner.Abandoned(taskID) },
+		OnSubscribed: func(id string) {
+			if id != frameworkID {
+				frameworkID = id
+				if err := db.SetFrameworkID(id); err != nil {
+					m.log.Warn("keeping the framework id", "err", err)
+				}
+			}
+		},
+	})
 	runner = jobs.New(jobs.Config{
-		Plugins: plugins, Store: store, Collector: coll, Scheduler: scheduler,
-		Advertise: advertise, InputDir: filepath.Join(cfg.State.Dir, "inputs"), PlanDir: runDir, Out: m.Stdout, Log: m.log,
+		Plugins: plugins, Store: store, Collector: coll, Scheduler: scheduler, State: db,
+		Advertise: advertise, InputDir: filepath.Join(cfg.State.Dir, "inputs"), Out: m.Stdout, Log: m.log,
 	})
 
 	runCtx, cancel := context.WithCancel(ctx)
@@ -146,14 +208,14 @@ func (m *Main) runJobs(ctx context.Context) error {
 	wg.Add(1)
 	go func() { defer wg.Done(); runner.Dispatch(runCtx) }()
 
-	errs := make([]error, len(cfg.Jobs))
+	runErrs := make([]error, len(todo))
 	jobsDone := make(chan struct{})
 	var jwg sync.WaitGroup
-	for i, j := range cfg.Jobs {
+	for i, spec := range todo {
 		jwg.Add(1)
 		go func() {
 			defer jwg.Done()
-			_, errs[i] = runner.Run(runCtx, jobSpec(j)) // returned joined, printed once by Main
+			_, runErrs[i] = runner.Run(runCtx, spec) // returned joined, printed once by Main
 		}()
 	}
 	go func() { jwg.Wait(); close(jobsDone) }()
@@ -168,25 +230,47 @@ func (m *Main) runJobs(ctx context.Context) error {
 	}
 
 	// Interrupted, batchd leaves the framework registered (its subscription
-	// ended with ctx): a real master keeps its tasks for failover_timeout.
+	// ended with ctx): a real master keeps its tasks for failover_timeout,
+	// and the next run resumes as the same framework.
 	if ctx.Err() == nil {
 		tctx, tcancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer tcancel()
-		if err := engine.Teardown(tctx); err != nil && !errors.Is(err, context.Canceled) {
+		err := engine.Teardown(tctx)
+		if err != nil && !errors.Is(err, context.Canceled) {
 			m.log.Warn("teardown", "err", err)
+		} else if err := db.SetFrameworkID(""); err != nil { // a torn-down id cannot be reused
+			m.log.Warn("forgetting the framework id", "err", err)
 		}
 	}
 	cancel()
 	<-schedErr
 	wg.Wait()
-	return errors.Join(errs...)
+	return errors.Join(append(errs, runErrs...)...)
 }
 
-// serve starts the artifact server and collector and returns the URL base tasks reach them at.
-func (m *Main) serve(ctx context.Context, cfg *config.Config, store *staging.Store, coll *collector.Collector) (string, error) {
-	ln, err := net.Listen("tcp", cfg.Server.Listen)
-	if err != nil {
-		return "", usagef("[server] listen %q: %w", cfg.Server.Listen, err)
+// commitFunc adapts a function to collector.Committer.
+type commitFunc func([]collector.Result) error
+
+func (f commitFunc) Commit(rs []collector.Result) error { return f(rs) }
+
+// serve starts the artifact server and collector and returns the address
+// they listen on and the URL base tasks reach them at. With the default
+// listen address (port 0) it first tries the address an earlier run used,
+// so tasks still running can post to this run.
+func (m *Main) serve(ctx context.Context, cfg *config.Config, earlier string, store *staging.Store, coll *collector.Collector) (string, string, error) {
+	var ln net.Listener
+	if _, port, _ := net.SplitHostPort(cfg.Server.Listen); port == "0" && earlier != "" {
+		var err error
+		if ln, err = net.Listen("tcp", earlier); err != nil {
+			m.log.Warn("cannot listen where the earlier run did; tasks still running there cannot post to this run and will be run again",
+				"address", earlier, "err", err)
+		}
+	}
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", cfg.Server.Listen); err != nil {
+			return "", "", usagef("[server] listen %q: %w", cfg.Server.Listen, err)
+		}
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/artifacts/", store.Handler())
@@ -206,7 +290,7 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, store *staging.Sto
 		advertise = "http://" + ln.Addr().String()
 	}
 	m.log.Debug("serving artifacts and results", "listen", ln.Addr().String(), "advertise", advertise)
-	return advertise, nil
+	return ln.Addr().String(), advertise, nil
 }
 
 // jobSpec converts a config job into the runner's spec.
@@ -231,5 +315,6 @@ func jobSpec(j config.Job) jobs.Spec {
 			Immutable: a.Immutable,
 		})
 	}
+	s.Output = j.Output
 	return s
 }

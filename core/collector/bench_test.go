@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -12,7 +11,7 @@ import (
 // BenchmarkPost measures one stored result end to end through the handler,
 // fsync included.
 func BenchmarkPost(b *testing.B) {
-	c, err := Open(filepath.Join(b.TempDir(), "r.jsonl"), Options{})
+	c, err := New(Options{Committer: newFileCommitter(b)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,15 +1,18 @@
 // Package collector is the HTTP endpoint batchd's tasks post their results
-// to, and the durable log those results are kept in.
+// to.
 //
-// batchd registers each task before launching it and gets back a bearer
-// token to put in the task's environment. The task POSTs one JSON
-// workload.TaskReport to /v1/results/<taskID> with that token. A result is
-// appended to a JSON-lines log and fsync'd before the task gets its 200, and
-// a restarted Collector reloads the log, so no acknowledged result is lost.
-// Concurrent posts share fsyncs (group commit, commit.go).
+// batchd registers each attempt of a task before launching it and gets back
+// a bearer token to put in the attempt's environment. The token is an HMAC
+// of the attempt's id under the collector's key, so a collector created
+// later with the same key (a restarted batchd) accepts it again once the
+// attempt is registered there. The attempt POSTs one JSON
+// workload.TaskReport to /v1/results/<attempt id> with that token. The
+// collector hands accepted results to its Committer in batches (group
+// commit, commit.go) and answers 200 only once they are durable.
 package collector
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,99 +21,118 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"os"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 )
 
-// Sentinel errors, compared with errors.Is.
-var (
-	// ErrDuplicate means Register was called twice for one task id.
-	ErrDuplicate = errors.New("collector: task already registered")
-	// ErrClosed means the Collector has been closed.
-	ErrClosed = errors.New("collector: closed")
-	// ErrBroken means an earlier write or fsync of the log failed; the
-	// Collector accepts nothing more, since it can no longer promise durability.
-	ErrBroken = errors.New("collector: results log unusable")
-)
+// ErrClosed means the Collector has been closed.
+var ErrClosed = errors.New("collector: closed")
 
 // DefaultMaxBody is the default bound on a posted report's size.
 const DefaultMaxBody = 1 << 20
 
-// Options tunes a Collector. The zero value is valid.
+// TokenKeySize is the size of a generated token key, and the least a given
+// one may have.
+const TokenKeySize = 32
+
+// Committer makes results durable. The collector calls Commit from one
+// goroutine with every result accepted since the previous call, in order,
+// and answers those posts only after it returns: 200 on nil, 503 (with the
+// error's text) otherwise.
+type Committer interface {
+	Commit(results []Result) error
+}
+
+// Options configures a Collector. Committer is required.
 type Options struct {
+	// Committer makes accepted results durable.
+	Committer Committer
+	// TokenKey signs the attempts' tokens. A collector given the key an
+	// earlier one used accepts that one's tokens. Nil means a new random
+	// key (see Collector.TokenKey); otherwise at least TokenKeySize bytes.
+	TokenKey []byte
 	// MaxBody bounds a report's size in bytes; larger posts get 413.
 	// Zero means DefaultMaxBody.
 	MaxBody int64
-	// OnResult, when set, is called once per task when its result has been
-	// stored durably, before the task gets its answer. It may be called
-	// concurrently for different tasks and should return quickly. It is not
-	// called for results reloaded by Open.
+	// OnResult, when set, is called once per attempt when its result has
+	// been committed, before the attempt gets its answer. It may be called
+	// concurrently for different attempts and should return quickly.
 	OnResult func(Result)
 	// Logger receives warnings and refusals. Nil discards them. Tokens are
 	// never logged.
 	Logger *slog.Logger
 }
 
-// Result is one task's stored result.
+// Result is one attempt's result, as accepted.
 type Result struct {
-	TaskID   string
+	TaskID   string // the attempt's id
 	Output   json.RawMessage
 	Display  string
 	Received time.Time
 }
 
-// Collector stores task results posted over HTTP. Its methods are safe for
+// Collector accepts task results posted over HTTP. Its methods are safe for
 // concurrent use. The owner calls Close when done.
 type Collector struct {
-	path     string
-	maxBody  int64
-	onResult func(Result)
-	log      *slog.Logger
+	key       []byte
+	committer Committer
+	maxBody   int64
+	onResult  func(Result)
+	log       *slog.Logger
 
 	mu       sync.Mutex
-	f        *os.File
-	tasks    map[string]*task
+	current  map[string]*attempt // attempts that may post, by id
 	closed   bool
-	broken   error
-	line     []byte         // writeLocked's buffer, reused
-	inflight sync.WaitGroup // results waiting for their fsync; Close waits for them
+	inflight sync.WaitGroup // posts waiting for their commit; Close waits for them
 
 	// Group commit (commit.go).
-	syncer  syncer        // the log file, unless a test wraps it
-	cur     *batch        // the batch records written now join (c.mu)
+	cur     *batch        // the batch accepted results join (c.mu)
 	kick    chan struct{} // cap 1: the current batch has waiters
-	stop    chan struct{} // closed by Close: the committer returns
-	stopped chan struct{} // closed when the committer has returned
+	stop    chan struct{} // closed by Close: the commit loop returns
+	stopped chan struct{} // closed when the commit loop has returned
 }
 
-// task is what the collector knows of one task.
-type task struct {
-	registered bool
-	tokenHash  [sha256.Size]byte
-	res        *pending // nil until a result is posted
+// attempt is a current attempt: one that may post its result.
+type attempt struct {
+	res *pending // nil until a result is accepted (again nil if its commit failed)
 }
 
-// pending is a result written to the log, durable once its batch is done
-// with err nil.
+// pending is an accepted result, durable once its batch is done with err nil.
 type pending struct {
+	att    *attempt
 	result Result
 	batch  *batch
 }
 
-// Open opens (creating it if needed) the results log at path and reloads the
-// registrations and results it holds. A torn last line, left by a crash in
-// the middle of a write, is dropped with a warning; any other unreadable
-// line is an error.
-func Open(path string, opts Options) (*Collector, error) {
+// New returns a Collector committing results through opts.Committer.
+func New(opts Options) (*Collector, error) {
+	if opts.Committer == nil {
+		return nil, errors.New("creating collector: Options.Committer is required")
+	}
+	key := opts.TokenKey
+	switch {
+	case key == nil:
+		key = make([]byte, TokenKeySize)
+		if _, err := rand.Read(key); err != nil {
+			return nil, fmt.Errorf("creating collector: generating token key: %w", err)
+		}
+	case len(key) < TokenKeySize:
+		return nil, fmt.Errorf("creating collector: Options.TokenKey has %d bytes, want at least %d", len(key), TokenKeySize)
+	default:
+		key = append([]byte(nil), key...)
+	}
 	c := &Collector{
-		path:     path,
-		maxBody:  opts.MaxBody,
-		onResult: opts.OnResult,
-		log:      opts.Logger,
-		tasks:    make(map[string]*task),
+		key:       key,
+		committer: opts.Committer,
+		maxBody:   opts.MaxBody,
+		onResult:  opts.OnResult,
+		log:       opts.Logger,
+		current:   make(map[string]*attempt),
+		cur:       newBatch(),
+		kick:      make(chan struct{}, 1),
+		stop:      make(chan struct{}),
+		stopped:   make(chan struct{}),
 	}
 	if c.maxBody <= 0 {
 		c.maxBody = DefaultMaxBody
@@ -118,24 +140,12 @@ func Open(path string, opts Options) (*Collector, error) {
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("opening results log %s: %w", path, err)
-	}
-	if err := c.load(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("opening results log %s: %w", path, err)
-	}
-	c.f, c.syncer = f, f
-	c.cur = newBatch()
-	c.kick = make(chan struct{}, 1)
-	c.stop, c.stopped = make(chan struct{}), make(chan struct{})
 	go c.commitLoop()
 	return c, nil
 }
 
-// Close stops accepting registrations and results, waits for writes under
-// way, and closes the log. Close is idempotent.
+// Close stops accepting results and waits for the commits under way.
+// Close is idempotent and always returns nil.
 func (c *Collector) Close() error {
 	c.mu.Lock()
 	if c.closed {
@@ -147,105 +157,43 @@ func (c *Collector) Close() error {
 	c.inflight.Wait()
 	close(c.stop)
 	<-c.stopped
-	if err := c.f.Sync(); err != nil {
-		c.f.Close()
-		return fmt.Errorf("syncing results log %s: %w", c.path, err)
-	}
-	if err := c.f.Close(); err != nil {
-		return fmt.Errorf("closing results log %s: %w", c.path, err)
-	}
 	return nil
 }
 
-// Register records a task that may post a result and returns its bearer
-// token: 32 random bytes, hex-encoded. Only the token's SHA-256 is kept (in
-// memory and in the log), so a restarted Collector still accepts it.
-// Register does not fsync: a scheduler registers a whole offer's tasks in a
-// row, and an fsync each would throttle launches. The registration becomes
-// durable with the log's next fsync (every accepted result, and Close).
-// Registering a task id twice fails with ErrDuplicate.
+// TokenKey returns (a copy of) the key the tokens are signed with, for the
+// owner to keep so that a later Collector accepts the same tokens.
+func (c *Collector) TokenKey() []byte {
+	return append([]byte(nil), c.key...)
+}
+
+// Register makes taskID a current attempt, one whose result is accepted,
+// and returns its bearer token: hex(HMAC-SHA256(key, taskID)). It does no
+// I/O. Registering a current attempt again changes nothing and returns the
+// same token.
 func (c *Collector) Register(taskID string) (string, error) {
 	if taskID == "" {
 		return "", errors.New("registering task: empty task id")
 	}
-	var raw [32]byte
-	if _, err := rand.Read(raw[:]); err != nil {
-		return "", fmt.Errorf("registering task %s: generating token: %w", taskID, err)
-	}
-	token := hex.EncodeToString(raw[:])
-	hash := sha256.Sum256([]byte(token))
-
 	c.mu.Lock()
-	if err := c.usableLocked(); err != nil {
-		c.mu.Unlock()
-		return "", fmt.Errorf("registering task %s: %w", taskID, err)
+	defer c.mu.Unlock()
+	if c.closed {
+		return "", fmt.Errorf("registering task %s: %w", taskID, ErrClosed)
 	}
-	t, ok := c.tasks[taskID]
-	if ok && t.registered {
-		c.mu.Unlock()
-		return "", fmt.Errorf("registering task %s: %w", taskID, ErrDuplicate)
+	if c.current[taskID] == nil {
+		c.current[taskID] = &attempt{}
 	}
-	rec := record{Type: typeRegister, TaskID: taskID, TokenSHA256: hex.EncodeToString(hash[:])}
-	if err := c.writeLocked(rec); err != nil {
-		c.mu.Unlock()
-		return "", fmt.Errorf("registering task %s: %w", taskID, err)
-	}
-	if !ok {
-		t = &task{}
-		c.tasks[taskID] = t
-	}
-	t.registered, t.tokenHash = true, hash
-	c.mu.Unlock()
-	return token, nil
+	return hex.EncodeToString(c.mac(taskID)), nil
 }
 
-// Result returns the task's durably stored result, if it has one.
-func (c *Collector) Result(taskID string) (Result, bool) {
+// Forget ends attempt taskID's right to post and drops what the Collector
+// holds of it: its owner calls it when the attempt's task is settled, or
+// when the attempt ends without success (killed, timed out, lost,
+// superseded by a new attempt). A later post with the attempt's token is
+// refused with 409. A result already accepted stays committed.
+func (c *Collector) Forget(taskID string) {
 	c.mu.Lock()
-	t, ok := c.tasks[taskID]
-	var p *pending
-	if ok {
-		p = t.res
-	}
+	delete(c.current, taskID)
 	c.mu.Unlock()
-	if p == nil {
-		return Result{}, false
-	}
-	select {
-	case <-p.batch.done:
-		return p.result, p.batch.err == nil
-	default:
-		return Result{}, false
-	}
-}
-
-// Results returns every durably stored result, oldest first.
-func (c *Collector) Results() []Result {
-	c.mu.Lock()
-	var ps []*pending
-	for _, t := range c.tasks {
-		if t.res != nil {
-			ps = append(ps, t.res)
-		}
-	}
-	c.mu.Unlock()
-	var out []Result
-	for _, p := range ps {
-		select {
-		case <-p.batch.done:
-			if p.batch.err == nil {
-				out = append(out, p.result)
-			}
-		default:
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].Received.Equal(out[j].Received) {
-			return out[i].Received.Before(out[j].Received)
-		}
-		return out[i].TaskID < out[j].TaskID
-	})
-	return out
 }
 
 // URL returns the full URL a task posts its result to, given the
@@ -254,22 +202,15 @@ func (c *Collector) URL(base string, taskID string) string {
 	return strings.TrimRight(base, "/") + resultsPrefix + url.PathEscape(taskID)
 }
 
-// usableLocked says why nothing can be written, if so. c.mu must be held.
-func (c *Collector) usableLocked() error {
-	if c.closed {
-		return ErrClosed
-	}
-	if c.broken != nil {
-		return fmt.Errorf("%w: %v", ErrBroken, c.broken)
-	}
-	return nil
+// mac is the HMAC-SHA256 of taskID under the collector's key.
+func (c *Collector) mac(taskID string) []byte {
+	h := hmac.New(sha256.New, c.key)
+	h.Write([]byte(taskID))
+	return h.Sum(nil)
 }
 
-// Forget drops what the Collector holds of a task whose outcome its owner
-// has settled, so memory follows the tasks in flight. A later post for the
-// task is refused as unknown; its result stays in the log.
-func (c *Collector) Forget(taskID string) {
-	c.mu.Lock()
-	delete(c.tasks, taskID)
-	c.mu.Unlock()
+// validToken reports, in constant time, whether token is taskID's.
+func (c *Collector) validToken(taskID, token string) bool {
+	got, err := hex.DecodeString(token)
+	return err == nil && hmac.Equal(got, c.mac(taskID))
 }

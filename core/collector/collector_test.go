@@ -4,192 +4,54 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 )
 
-func TestConcurrentPosts(t *testing.T) {
-	fx := newFixture(t, t.TempDir(), Options{})
-	const tasks = 100
-	tokens := make([]string, tasks)
-	for i := range tasks {
-		tokens[i] = fx.register(t, fmt.Sprintf("task-%d", i))
-	}
-	// Every task posts twice at once (a retry racing the first attempt).
-	var wg sync.WaitGroup
-	statuses := make([]int, 2*tasks)
-	for i := range 2 * tasks {
-		wg.Go(func() {
-			id := i % tasks
-			resp, _ := fx.do(t, request{
-				path:  fmt.Sprintf("/v1/results/task-%d", id),
-				auth:  "Bearer " + tokens[id],
-				ctype: jsonCT,
-				body:  fmt.Sprintf(`{"output": %d, "display": "task %d"}`, id, id),
-			})
-			statuses[i] = resp.StatusCode
-		})
-	}
-	wg.Wait()
-	for i, s := range statuses {
-		if s != 200 {
-			t.Errorf("post %d: status %d, want 200", i, s)
-		}
-	}
-	if n := fx.onResultCalls(); n != tasks {
-		t.Errorf("OnResult called %d times, want %d", n, tasks)
-	}
-	// Each 200 came after the result reached the log: it is there before Close.
-	data, err := os.ReadFile(filepath.Join(fx.dir, "results.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := bytes.Count(data, []byte(`"type":"result"`)); n != tasks {
-		t.Errorf("log holds %d results, want %d", n, tasks)
-	}
-	if n := len(fx.c.Results()); n != tasks {
-		t.Errorf("Results has %d entries, want %d", n, tasks)
-	}
-	for i := range tasks {
-		r, ok := fx.c.Result(fmt.Sprintf("task-%d", i))
-		if !ok || string(r.Output) != fmt.Sprint(i) {
-			t.Errorf("task-%d: Result = %+v, %v", i, r, ok)
-		}
-	}
-}
-
-func TestReopenKeepsResultsAndTokens(t *testing.T) {
-	dir := t.TempDir()
-	fx := newFixture(t, dir, Options{})
-	tok := fx.register(t, "done")
-	tokPending := fx.register(t, "pending")
-	postOKFor("done", `{"output":[1,2,3],"display":"six"}`)(t, fx, tok)
-	want, _ := fx.c.Result("done")
-	fx.srv.Close()
-	if err := fx.c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if data, _ := os.ReadFile(filepath.Join(dir, "results.jsonl")); bytes.Contains(data, []byte(tok)) {
-		t.Fatalf("results log holds a token:\n%s", data)
-	}
-
-	fx2 := newFixture(t, dir, Options{})
-	got, ok := fx2.c.Result("done")
-	if !ok || got.TaskID != want.TaskID || string(got.Output) != string(want.Output) ||
-		got.Display != want.Display || !got.Received.Equal(want.Received) {
-		t.Fatalf("after reopen Result = %+v, %v; want %+v", got, ok, want)
-	}
+func TestNew(t *testing.T) {
+	key := bytes.Repeat([]byte{7}, TokenKeySize)
 	tests := []struct {
-		name   string
-		path   string
-		tok    string
-		body   string
-		status int
+		name    string
+		opts    Options
+		wantErr string
 	}{
-		{"identical repost of a stored result", "/v1/results/done", tok, `{"output":[1,2,3],"display":"six"}`, 200},
-		{"different repost of a stored result", "/v1/results/done", tok, `{"output":[1]}`, 409},
-		{"wrong token still refused", "/v1/results/pending", tok, `{"output":1}`, 403},
-		{"token issued before the restart", "/v1/results/pending", tokPending, `{"output":1}`, 200},
+		{"generated key", Options{Committer: &memCommitter{}}, ""},
+		{"given key", Options{Committer: &memCommitter{}, TokenKey: key}, ""},
+		{"longer key", Options{Committer: &memCommitter{}, TokenKey: append(key, 1)}, ""},
+		{"no committer", Options{TokenKey: key}, "Options.Committer is required"},
+		{"short key", Options{Committer: &memCommitter{}, TokenKey: key[:16]}, "TokenKey has 16 bytes, want at least 32"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := fx2.do(t, request{path: tt.path, auth: "Bearer " + tt.tok, ctype: jsonCT, body: tt.body})
-			if resp.StatusCode != tt.status {
-				t.Fatalf("status %d %q, want %d", resp.StatusCode, body, tt.status)
+			c, err := New(tt.opts)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("New = %v, want an error containing %q", err, tt.wantErr)
+				}
+				return
 			}
-		})
-	}
-	if n := fx2.onResultCalls(); n != 1 {
-		t.Errorf("OnResult called %d times after reopen, want 1 (the new result only)", n)
-	}
-	if _, err := fx2.c.Register("done"); !errors.Is(err, ErrDuplicate) {
-		t.Errorf("Register of a reloaded task = %v, want ErrDuplicate", err)
-	}
-}
-
-func TestTornLastLine(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "results.jsonl")
-	fx := newFixture(t, dir, Options{})
-	postOK(`{"output":1}`)(t, fx, fx.register(t, "task-1"))
-	tok2 := fx.register(t, "task-2")
-	fx.srv.Close()
-	fx.c.Close()
-
-	tests := []struct {
-		name string
-		torn string
-	}{
-		{"half a record", `{"type":"result","task_id":"task-2","out`},
-		{"complete record without newline", `{"type":"result","task_id":"task-2","output":5}`},
-		{"garbage line", "\x00\x00\x00\n"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			before, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(path, append(before, tt.torn...), 0o600); err != nil {
-				t.Fatal(err)
+			defer c.Close()
+			got := c.TokenKey()
+			switch {
+			case tt.opts.TokenKey != nil && !bytes.Equal(got, tt.opts.TokenKey):
+				t.Errorf("TokenKey = %x, want the given %x", got, tt.opts.TokenKey)
+			case tt.opts.TokenKey == nil && (len(got) != TokenKeySize || bytes.Equal(got, make([]byte, TokenKeySize))):
+				t.Errorf("generated TokenKey = %x, want %d random bytes", got, TokenKeySize)
 			}
-			var logs bytes.Buffer
-			c, err := Open(path, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-			if err != nil {
-				t.Fatalf("Open with a torn last line: %v", err)
-			}
-			if !strings.Contains(logs.String(), "torn last line") {
-				t.Errorf("no warning logged; log: %q", logs.String())
-			}
-			if _, ok := c.Result("task-1"); !ok {
-				t.Error("result before the torn line lost")
-			}
-			if _, ok := c.Result("task-2"); ok {
-				t.Error("torn result was loaded")
-			}
-			c.Close()
-			after, _ := os.ReadFile(path)
-			if !bytes.Equal(after, before) {
-				t.Errorf("log not cut back to its last full line:\n%q\nwant\n%q", after, before)
+			got[0]++ // a copy: the collector's key does not change
+			if bytes.Equal(c.TokenKey(), got) {
+				t.Error("TokenKey returned the collector's own slice")
 			}
 		})
-	}
-
-	// Appends after a torn line start on a line of their own.
-	fx2 := newFixture(t, dir, Options{})
-	postOKFor("task-2", `{"output":2}`)(t, fx2, tok2)
-	fx2.srv.Close()
-	fx2.c.Close()
-	c, err := Open(path, Options{})
-	if err != nil {
-		t.Fatalf("reopen after appending: %v", err)
-	}
-	defer c.Close()
-	if n := len(c.Results()); n != 2 {
-		t.Fatalf("Results = %d, want 2", n)
-	}
-}
-
-func TestCorruptMiddleLine(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "results.jsonl")
-	data := `{"type":"register","task_id":"a","token_sha256":"` + strings.Repeat("0", 64) + "\"}\n" +
-		"not json\n" +
-		`{"type":"result","task_id":"a","output":1}` + "\n"
-	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	_, err := Open(path, Options{})
-	if err == nil || !strings.Contains(err.Error(), "line 2") {
-		t.Fatalf("Open = %v, want an error naming line 2", err)
 	}
 }
 
 func TestRegister(t *testing.T) {
-	c, err := Open(filepath.Join(t.TempDir(), "r.jsonl"), Options{})
+	c, err := New(Options{Committer: &memCommitter{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,8 +66,16 @@ func TestRegister(t *testing.T) {
 	if len(a) != 64 || a == b {
 		t.Errorf("tokens %q, %q: want distinct 64-hex-digit tokens", a, b)
 	}
-	if _, err := c.Register("a"); !errors.Is(err, ErrDuplicate) {
-		t.Errorf("second Register = %v, want ErrDuplicate", err)
+	if again, err := c.Register("a"); err != nil || again != a {
+		t.Errorf("second Register = %q, %v; want the same token %q", again, err, a)
+	}
+	other, err := New(Options{Committer: &memCommitter{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if tok, _ := other.Register("a"); tok == a {
+		t.Error("collectors with different keys gave the same token")
 	}
 	if _, err := c.Register(""); err == nil {
 		t.Error("Register of an empty id succeeded")
@@ -216,20 +86,113 @@ func TestRegister(t *testing.T) {
 	}
 }
 
+// TestRestartKeepsTokens: a collector created with an earlier one's key
+// accepts that one's tokens for the attempts registered with it again, and
+// only for those.
+func TestRestartKeepsTokens(t *testing.T) {
+	first := newFixture(t, Options{})
+	key := first.c.TokenKey()
+	tokDone := first.register(t, "done")
+	tokRunning := first.register(t, "running")
+	tokOld := first.register(t, "superseded")
+	postOKFor("done", `{"output":1}`)(t, first, tokDone)
+	first.srv.Close()
+	first.c.Close()
+
+	second := newFixture(t, Options{TokenKey: key})
+	if tok := second.register(t, "running"); tok != tokRunning {
+		t.Fatalf("Register after the restart gave token %q, want the first collector's %q", tok, tokRunning)
+	}
+	tests := []struct {
+		name   string
+		id     string
+		tok    string
+		status int
+		reason string
+	}{
+		{"attempt not registered again", "superseded", tokOld, 409, "no longer current"},
+		{"settled attempt not registered again", "done", tokDone, 409, "no longer current"},
+		{"another attempt's token", "running", tokOld, 403, "wrong token"},
+		{"token issued before the restart", "running", tokRunning, 200, "result stored"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, msg := second.post(t, tt.id, tt.tok, `{"output":2}`)
+			if status != tt.status || !strings.Contains(msg, tt.reason) {
+				t.Fatalf("post = %d %q, want %d %q", status, msg, tt.status, tt.reason)
+			}
+		})
+	}
+	if n := second.onResultCalls(); n != 1 {
+		t.Errorf("OnResult called %d times after the restart, want 1", n)
+	}
+	third := newFixture(t, Options{}) // a new key: the old tokens mean nothing
+	third.register(t, "running")
+	if status, _ := third.post(t, "running", tokRunning, `{"output":2}`); status != 403 {
+		t.Errorf("post to a collector with another key = %d, want 403", status)
+	}
+}
+
 func TestForget(t *testing.T) {
-	fx := newFixture(t, t.TempDir(), Options{})
+	fx := newFixture(t, Options{})
 	tok := fx.register(t, "task-1")
-	postOK(`{"output":1}`)(t, fx, tok)
 	fx.c.Forget("task-1")
-	if _, ok := fx.c.Result("task-1"); ok {
-		t.Error("Result of a forgotten task is still there")
+	status, msg := fx.post(t, "task-1", tok, `{"output":1}`)
+	want := `attempt "task-1" is no longer current (superseded, killed, timed out, or its task already has a result); result not kept` + "\n"
+	if status != 409 || msg != want {
+		t.Errorf("post for a forgotten attempt: %d %q, want 409 %q", status, msg, want)
 	}
-	resp, body := fx.do(t, request{auth: "Bearer " + tok, ctype: jsonCT, body: `{"output":1}`})
-	if resp.StatusCode != 404 || !strings.Contains(body, "unknown or finished task") {
-		t.Errorf("post for a forgotten task: %d %q, want 404", resp.StatusCode, body)
+	if _, ok := fx.com.result("task-1"); ok || fx.onResultCalls() != 0 {
+		t.Error("a forgotten attempt's result was kept")
 	}
-	data, err := os.ReadFile(filepath.Join(fx.dir, "results.jsonl"))
-	if err != nil || !bytes.Contains(data, []byte(`"type":"result","task_id":"task-1"`)) {
-		t.Errorf("the log lost the forgotten task's result (err %v):\n%s", err, data)
+	if again := fx.register(t, "task-1"); again != tok {
+		t.Errorf("registered again: token %q, want %q", again, tok)
+	}
+	if status, msg := fx.post(t, "task-1", tok, `{"output":1}`); status != 200 {
+		t.Errorf("post after registering again: %d %q, want 200", status, msg)
+	}
+	fx.c.Forget("task-1")
+	fx.c.Forget("never registered") // a no-op
+	fx.c.mu.Lock()
+	n := len(fx.c.current)
+	fx.c.mu.Unlock()
+	if n != 0 {
+		t.Errorf("collector holds %d attempts after forgetting them all", n)
+	}
+}
+
+func TestConcurrentPosts(t *testing.T) {
+	fx := newFixture(t, Options{})
+	const tasks = 100
+	tokens := make([]string, tasks)
+	for i := range tasks {
+		tokens[i] = fx.register(t, fmt.Sprintf("task-%d", i))
+	}
+	// Every task posts twice at once (a retry racing the first attempt);
+	// each 200 comes after the result's Commit returned.
+	var wg sync.WaitGroup
+	for i := range 2 * tasks {
+		wg.Go(func() {
+			id := fmt.Sprintf("task-%d", i%tasks)
+			status, msg := fx.post(t, id, tokens[i%tasks], fmt.Sprintf(`{"output": %d, "display": "task %d"}`, i%tasks, i%tasks))
+			if status != 200 {
+				t.Errorf("post %d: %d %s, want 200", i, status, msg)
+				return
+			}
+			if r, ok := fx.com.result(id); !ok || string(r.Output) != fmt.Sprint(i%tasks) {
+				t.Errorf("%s answered 200 before its result was committed (%+v, %v)", id, r, ok)
+			}
+		})
+	}
+	wg.Wait()
+	if n := fx.onResultCalls(); n != tasks {
+		t.Errorf("OnResult called %d times, want %d", n, tasks)
+	}
+	total := 0
+	for _, n := range fx.com.batchSizes() {
+		total += n
+	}
+	if total != tasks {
+		t.Errorf("Committer was handed %d results, want each of the %d once", total, tasks)
 	}
 }

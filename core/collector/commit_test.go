@@ -1,135 +1,169 @@
 package collector
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
+	"time"
 )
 
-// durableSyncer records, at each successful fsync, how many bytes of the
-// log it made durable: the file's size before the fsync started (records
-// written later may or may not be covered, so they do not count).
-type durableSyncer struct {
-	f       *os.File
-	durable atomic.Int64
-	syncs   atomic.Int64
+var errDiskGone = errors.New("disk gone")
+
+// waitBatch waits until the collector's next batch holds n results.
+func waitBatch(t *testing.T, c *Collector, n int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c.mu.Lock()
+		got := len(c.cur.pending)
+		c.mu.Unlock()
+		if got == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the next batch holds %d results, want %d", got, n)
+		}
+		runtime.Gosched()
+	}
 }
 
-func (s *durableSyncer) Sync() error {
-	fi, err := s.f.Stat()
-	if err != nil {
-		return err
+// TestGroupCommit holds the first Commit while the other posts arrive:
+// they share the second Commit, and are answered with its outcome. When it
+// fails, each gets 503 with the error, OnResult is not called for them,
+// and posting again stores them.
+func TestGroupCommit(t *testing.T) {
+	tests := []struct {
+		name       string
+		failSecond bool
+	}{
+		{"commit succeeds", false},
+		{"commit fails, posts retried", true},
 	}
-	if err := s.f.Sync(); err != nil {
-		return err
-	}
-	s.syncs.Add(1)
-	s.durable.Store(fi.Size())
-	return nil
-}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			const posts = 16
+			entered, release := make(chan struct{}), make(chan struct{})
+			com := &memCommitter{
+				hold: func(n int) {
+					if n == 1 {
+						close(entered)
+						<-release
+					}
+				},
+				fail: func(n int) error {
+					if tt.failSecond && n == 2 {
+						return errDiskGone
+					}
+					return nil
+				},
+			}
+			fx := newFixture(t, Options{Committer: com})
+			tokens := make([]string, posts)
+			for i := range posts {
+				tokens[i] = fx.register(t, fmt.Sprintf("task-%d", i))
+			}
+			statuses, answers := make([]int, posts), make([]string, posts)
+			post := func(i int) {
+				statuses[i], answers[i] = fx.post(t, fmt.Sprintf("task-%d", i), tokens[i], fmt.Sprintf(`{"output":%d}`, i))
+			}
+			var wg sync.WaitGroup
+			wg.Go(func() { post(0) })
+			<-entered
+			for i := 1; i < posts; i++ {
+				wg.Go(func() { post(i) })
+			}
+			waitBatch(t, fx.c, posts-1)
+			close(release)
+			wg.Wait()
 
-// TestAnswerFollowsFsync posts from many concurrent clients over HTTP and
-// checks, at every 200, that the task's result lies in the part of the log
-// an fsync has covered; and that the posts shared fsyncs.
-func TestAnswerFollowsFsync(t *testing.T) {
-	dir := t.TempDir()
-	fx := newFixture(t, dir, Options{})
-	ds := &durableSyncer{f: fx.c.f}
-	fx.c.syncer = ds // before any post: the committer reads it after a wake-up
-	const clients, perClient = 16, 8
-	tokens := map[string]string{}
-	for i := range clients * perClient {
-		id := fmt.Sprintf("task-%d", i)
-		tokens[id] = fx.register(t, id)
-	}
-	var wg sync.WaitGroup
-	for c := range clients {
-		wg.Go(func() {
-			for k := range perClient {
-				id := fmt.Sprintf("task-%d", c*perClient+k)
-				resp, msg := fx.do(t, request{
-					path: "/v1/results/" + id, auth: "Bearer " + tokens[id], ctype: jsonCT,
-					body: fmt.Sprintf(`{"output":%d}`, c*perClient+k),
-				})
-				if resp.StatusCode != http.StatusOK {
-					t.Errorf("%s: status %d %s", id, resp.StatusCode, msg)
-					return
+			if got, want := com.batchSizes(), []int{1, posts - 1}; !slices.Equal(got, want) {
+				t.Fatalf("Commit batch sizes %v, want %v", got, want)
+			}
+			wantStatus, wantCalls := http.StatusOK, posts
+			if tt.failSecond {
+				wantStatus, wantCalls = http.StatusServiceUnavailable, 1
+			}
+			if statuses[0] != http.StatusOK {
+				t.Errorf("task-0: %d %q, want 200", statuses[0], answers[0])
+			}
+			for i := 1; i < posts; i++ {
+				if statuses[i] != wantStatus || (tt.failSecond && !strings.Contains(answers[i], "disk gone")) {
+					t.Errorf("task-%d: %d %q, want %d", i, statuses[i], answers[i], wantStatus)
 				}
-				durable := ds.durable.Load()
-				data, err := os.ReadFile(filepath.Join(dir, "results.jsonl"))
-				if err != nil {
-					t.Error(err)
-					return
+			}
+			if n := fx.onResultCalls(); n != wantCalls {
+				t.Errorf("OnResult called %d times, want %d", n, wantCalls)
+			}
+			if !tt.failSecond {
+				return
+			}
+			for i := 1; i < posts; i++ {
+				if status, msg := fx.post(t, fmt.Sprintf("task-%d", i), tokens[i], fmt.Sprintf(`{"output":%d}`, i)); status != 200 {
+					t.Errorf("task-%d posted again: %d %q, want 200", i, status, msg)
 				}
-				line := fmt.Appendf(nil, `{"type":"result","task_id":%q`, id)
-				at := bytes.Index(data, line)
-				if at < 0 || int64(at+len(line)) > durable {
-					t.Errorf("%s answered 200 with its result at offset %d, beyond the %d bytes fsync'd", id, at, durable)
+			}
+			if n := fx.onResultCalls(); n != posts {
+				t.Errorf("OnResult called %d times after the retries, want %d", n, posts)
+			}
+			for i := range posts {
+				if _, ok := com.result(fmt.Sprintf("task-%d", i)); !ok {
+					t.Errorf("task-%d: result not committed", i)
 				}
 			}
 		})
 	}
-	wg.Wait()
-	t.Logf("%d results, %d fsyncs", clients*perClient, ds.syncs.Load())
-	if n := ds.syncs.Load(); n == 0 || n > clients*perClient {
-		t.Errorf("%d fsyncs for %d results", n, clients*perClient)
-	}
 }
 
-// failingSyncer fails every fsync.
-type failingSyncer struct{ calls atomic.Int64 }
-
-var errDiskGone = errors.New("disk gone")
-
-func (s *failingSyncer) Sync() error {
-	s.calls.Add(1)
-	return errDiskGone
-}
-
-// TestFsyncErrorReachesEveryWaiter makes the fsync fail under concurrent
-// posts: none of them is answered 200, OnResult never runs, and the
-// collector then refuses registrations as broken.
-func TestFsyncErrorReachesEveryWaiter(t *testing.T) {
-	fx := newFixture(t, t.TempDir(), Options{})
-	fs := &failingSyncer{}
-	fx.c.syncer = fs
-	const tasks = 16
-	tokens := make([]string, tasks)
-	for i := range tasks {
-		tokens[i] = fx.register(t, fmt.Sprintf("task-%d", i))
-	}
-	statuses := make([]int, tasks)
-	var wg sync.WaitGroup
-	for i := range tasks {
-		wg.Go(func() {
-			resp, _ := fx.do(t, request{
-				path: fmt.Sprintf("/v1/results/task-%d", i), auth: "Bearer " + tokens[i], ctype: jsonCT, body: `{"output":1}`,
-			})
-			statuses[i] = resp.StatusCode
+// TestRepostWaitsForCommit: an identical re-post while the first post's
+// Commit runs gets that Commit's outcome; a different one gets 409 at once.
+func TestRepostWaitsForCommit(t *testing.T) {
+	for _, fail := range []bool{false, true} {
+		t.Run(fmt.Sprintf("commit fails %v", fail), func(t *testing.T) {
+			entered, release := make(chan struct{}), make(chan struct{})
+			com := &memCommitter{
+				hold: func(n int) {
+					if n == 1 {
+						close(entered)
+						<-release
+					}
+				},
+				fail: func(n int) error {
+					if fail && n == 1 {
+						return errDiskGone
+					}
+					return nil
+				},
+			}
+			fx := newFixture(t, Options{Committer: com})
+			tok := fx.register(t, "task-1")
+			var wg sync.WaitGroup
+			var first, repost int
+			wg.Go(func() { first, _ = fx.post(t, "task-1", tok, `{"output":1}`) })
+			<-entered
+			if status, msg := fx.post(t, "task-1", tok, `{"output":2}`); status != http.StatusConflict {
+				t.Errorf("different post during the commit: %d %q, want 409", status, msg)
+			}
+			wg.Go(func() { repost, _ = fx.post(t, "task-1", tok, `{"output":1}`) })
+			close(release)
+			wg.Wait()
+			want := http.StatusOK
+			if fail {
+				want = http.StatusServiceUnavailable
+			}
+			if first != want || (repost != want && repost != http.StatusOK) {
+				t.Errorf("post %d, re-post %d; want %d", first, repost, want)
+			}
+			if status, msg := fx.post(t, "task-1", tok, `{"output":1}`); status != 200 {
+				t.Errorf("post after the commit: %d %q, want 200", status, msg)
+			}
+			if n := fx.onResultCalls(); n != 1 {
+				t.Errorf("OnResult called %d times, want 1", n)
+			}
 		})
-	}
-	wg.Wait()
-	for i, s := range statuses {
-		if s != http.StatusInternalServerError {
-			t.Errorf("task-%d: status %d, want 500", i, s)
-		}
-	}
-	if n := fx.onResultCalls(); n != 0 {
-		t.Errorf("OnResult called %d times for results never made durable", n)
-	}
-	if n := fs.calls.Load(); n != 1 {
-		t.Errorf("%d fsyncs tried, want 1: a broken log is not synced again", n)
-	}
-	if _, ok := fx.c.Result("task-0"); ok {
-		t.Error("Result reports a result whose fsync failed")
-	}
-	if _, err := fx.c.Register("late"); !errors.Is(err, ErrBroken) {
-		t.Errorf("Register after a failed fsync = %v, want ErrBroken", err)
 	}
 }

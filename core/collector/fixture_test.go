@@ -4,33 +4,94 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 )
 
+// memCommitter is a test Committer: it keeps what it committed, in order,
+// and can be made to fail or to hold a Commit until released.
+type memCommitter struct {
+	mu        sync.Mutex
+	batches   [][]Result
+	committed map[string]Result
+	// fail, when set, is asked before each Commit (numbered from 1) and
+	// may return the error that Commit returns.
+	fail func(n int) error
+	// hold, when set, is called at the start of each Commit (numbered
+	// from 1) outside the lock, and may block.
+	hold func(n int)
+}
+
+func (m *memCommitter) Commit(results []Result) error {
+	m.mu.Lock()
+	n := len(m.batches) + 1
+	m.batches = append(m.batches, append([]Result(nil), results...))
+	m.mu.Unlock()
+	if m.hold != nil {
+		m.hold(n)
+	}
+	if m.fail != nil {
+		if err := m.fail(n); err != nil {
+			return err
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.committed == nil {
+		m.committed = map[string]Result{}
+	}
+	for _, r := range results {
+		m.committed[r.TaskID] = r
+	}
+	return nil
+}
+
+// result returns the committed result of attempt id.
+func (m *memCommitter) result(id string) (Result, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.committed[id]
+	return r, ok
+}
+
+// batchSizes returns the size of each Commit's batch, in order.
+func (m *memCommitter) batchSizes() []int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	sizes := make([]int, len(m.batches))
+	for i, b := range m.batches {
+		sizes[i] = len(b)
+	}
+	return sizes
+}
+
 // fixture is a collector behind a real HTTP server, counting OnResult calls.
 type fixture struct {
 	c   *Collector
 	srv *httptest.Server
-	dir string
+	com *memCommitter
 
 	mu      sync.Mutex
 	results []Result
 }
 
-func newFixture(t testing.TB, dir string, opts Options) *fixture {
+// newFixture starts a collector; opts.Committer defaults to a new memCommitter.
+func newFixture(t testing.TB, opts Options) *fixture {
 	t.Helper()
-	fx := &fixture{dir: dir}
+	fx := &fixture{}
+	if opts.Committer == nil {
+		opts.Committer = &memCommitter{}
+	}
+	fx.com, _ = opts.Committer.(*memCommitter)
 	opts.OnResult = func(r Result) {
 		fx.mu.Lock()
 		fx.results = append(fx.results, r)
 		fx.mu.Unlock()
 	}
-	c, err := Open(filepath.Join(dir, "results.jsonl"), opts)
+	c, err := New(opts)
 	if err != nil {
-		t.Fatalf("Open: %v", err)
+		t.Fatalf("New: %v", err)
 	}
 	fx.c = c
 	fx.srv = httptest.NewServer(c.Handler())
@@ -95,6 +156,13 @@ func (fx *fixture) do(t testing.TB, rq request) (*http.Response, string) {
 	return resp, string(body)
 }
 
+// post posts body for attempt id with token tok and returns the status and answer.
+func (fx *fixture) post(t testing.TB, id, tok, body string) (int, string) {
+	t.Helper()
+	resp, msg := fx.do(t, request{path: "/v1/results/" + id, auth: "Bearer " + tok, ctype: jsonCT, body: body})
+	return resp.StatusCode, msg
+}
+
 const jsonCT = "application/json"
 
 // postOK returns a before step posting body successfully for task-1.
@@ -106,9 +174,8 @@ func postOK(body string) func(*testing.T, *fixture, string) {
 func postOKFor(id, body string) func(*testing.T, *fixture, string) {
 	return func(t *testing.T, fx *fixture, tok string) {
 		t.Helper()
-		rq := request{path: "/v1/results/" + id, auth: "Bearer " + tok, ctype: jsonCT, body: body}
-		if resp, msg := fx.do(t, rq); resp.StatusCode != 200 {
-			t.Fatalf("first post: %d %s", resp.StatusCode, msg)
+		if status, msg := fx.post(t, id, tok, body); status != 200 {
+			t.Fatalf("first post: %d %s", status, msg)
 		}
 	}
 }

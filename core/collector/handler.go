@@ -1,8 +1,7 @@
 package collector
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
+	"bytes"
 	"errors"
 	"io"
 	"mime"
@@ -16,18 +15,22 @@ import (
 // resultsPrefix is the URL path under which tasks post results.
 const resultsPrefix = "/v1/results/"
 
-// Handler serves POST /v1/results/<taskID>. The answers:
+// Handler serves POST /v1/results/<attempt id>. The answers:
 //
-//	200 the result is stored (or is an identical re-post of the stored one)
+//	200 the result is committed (or is an identical re-post of the
+//	    attempt's committed result)
 //	400 the body is not one JSON object with an "output"
 //	401 no or malformed "Authorization: Bearer <token>"
-//	403 the token is not the task's
-//	404 unknown or finished task, or a path other than /v1/results/<taskID>
+//	403 the token is not the attempt's
+//	404 a path other than /v1/results/<attempt id>
 //	405 a method other than POST
-//	409 the task already has a different result
+//	409 the attempt is not current (never registered with this collector,
+//	    or forgotten: superseded, killed, timed out, or its task settled),
+//	    or it already posted a different result
 //	413 the body is larger than Options.MaxBody
 //	415 the Content-Type is not application/json
-//	500 the log could not be written; 503 the collector is closed
+//	503 the Committer failed (the reason is its error; post again), or the
+//	    collector is closed
 //
 // Every refusal carries a one-line plain-text reason.
 func (c *Collector) Handler() http.Handler {
@@ -51,22 +54,13 @@ func (c *Collector) serve(w http.ResponseWriter, r *http.Request) {
 		refuse(w, http.StatusUnauthorized, "missing or malformed Authorization header; want \"Bearer <task token>\"")
 		return
 	}
-	c.mu.Lock()
-	t := c.tasks[taskID]
-	var want [sha256.Size]byte
-	known := t != nil && t.registered
-	if known {
-		want = t.tokenHash
-	}
-	c.mu.Unlock()
-	if !known {
-		refuse(w, http.StatusNotFound, "unknown or finished task "+strconv.Quote(taskID))
-		return
-	}
-	hash := sha256.Sum256([]byte(token))
-	if subtle.ConstantTimeCompare(hash[:], want[:]) != 1 {
+	if !c.validToken(taskID, token) {
 		c.log.Warn("collector: wrong token", "task", taskID, "remote", r.RemoteAddr)
 		refuse(w, http.StatusForbidden, "wrong token for task "+strconv.Quote(taskID))
+		return
+	}
+	if !c.isCurrent(taskID) {
+		refuse(w, http.StatusConflict, notCurrent(taskID))
 		return
 	}
 	if !isJSON(r.Header.Get("Content-Type")) {
@@ -83,7 +77,7 @@ func (c *Collector) serve(w http.ResponseWriter, r *http.Request) {
 		refuse(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	status, reason = c.store(r, taskID, t, Result{
+	status, reason = c.store(r, Result{
 		TaskID: taskID, Output: rep.Output, Display: rep.Display, Received: time.Now().UTC(),
 	})
 	if status != http.StatusOK {
@@ -113,54 +107,69 @@ func (c *Collector) readBody(w http.ResponseWriter, r *http.Request) ([]byte, in
 	return body, 0, ""
 }
 
-// store keeps res as the task's result, unless it already has one.
-func (c *Collector) store(r *http.Request, taskID string, t *task, res Result) (int, string) {
+// isCurrent reports whether attempt taskID may post.
+func (c *Collector) isCurrent(taskID string) bool {
 	c.mu.Lock()
-	if err := c.usableLocked(); err != nil {
+	defer c.mu.Unlock()
+	return c.current[taskID] != nil
+}
+
+// notCurrent is the reason a post from an attempt that is not current is refused.
+func notCurrent(taskID string) string {
+	return "attempt " + strconv.Quote(taskID) + " is no longer current (superseded, killed, timed out, " +
+		"or its task already has a result); result not kept"
+}
+
+// store accepts res as its attempt's result, unless the attempt has one.
+func (c *Collector) store(r *http.Request, res Result) (int, string) {
+	c.mu.Lock()
+	if c.closed {
 		c.mu.Unlock()
-		if errors.Is(err, ErrClosed) {
-			return http.StatusServiceUnavailable, "collector is shutting down"
-		}
-		return http.StatusInternalServerError, "results log unusable"
+		return http.StatusServiceUnavailable, "collector is shutting down"
 	}
-	if p := t.res; p != nil {
+	a := c.current[res.TaskID]
+	if a == nil { // forgotten since the check in serve
+		c.mu.Unlock()
+		return http.StatusConflict, notCurrent(res.TaskID)
+	}
+	if p := a.res; p != nil {
 		c.mu.Unlock()
 		if !sameReport(p.result, res.Output, res.Display) {
-			return http.StatusConflict, "task " + strconv.Quote(taskID) + " already has a different result"
+			return http.StatusConflict, "task " + strconv.Quote(res.TaskID) + " already has a different result"
 		}
 		select {
 		case <-p.batch.done:
 		case <-r.Context().Done():
 			return http.StatusServiceUnavailable, "request ended while the result was being stored"
 		}
-		if p.batch.err != nil {
-			return http.StatusInternalServerError, "storing result failed"
+		if err := p.batch.err; err != nil {
+			return http.StatusServiceUnavailable, "storing result: " + err.Error()
 		}
 		return http.StatusOK, "result already stored"
 	}
-	rec := record{Type: typeResult, TaskID: taskID, Output: res.Output, Display: res.Display, Received: res.Received}
-	if err := c.writeLocked(rec); err != nil {
-		c.mu.Unlock()
-		c.log.Error("collector: storing result", "task", taskID, "err", err)
-		return http.StatusInternalServerError, "storing result failed"
-	}
-	p := &pending{result: res, batch: c.joinLocked()}
-	t.res = p
+	p := &pending{att: a, result: res}
+	a.res = p
+	c.joinLocked(p)
 	c.inflight.Add(1)
 	c.mu.Unlock()
 
-	// The answer waits for the batch's fsync (commit.go); a client gone
+	// The answer waits for the batch's commit (commit.go); a client gone
 	// meanwhile does not matter: the result is stored either way.
 	<-p.batch.done
 	c.inflight.Done()
 	if err := p.batch.err; err != nil {
-		c.log.Error("collector: storing result", "task", taskID, "err", err)
-		return http.StatusInternalServerError, "storing result failed"
+		c.log.Error("collector: storing result", "task", res.TaskID, "err", err)
+		return http.StatusServiceUnavailable, "storing result: " + err.Error()
 	}
 	if c.onResult != nil {
 		c.onResult(res)
 	}
 	return http.StatusOK, "result stored"
+}
+
+// sameReport reports whether a re-post carries the accepted result.
+func sameReport(r Result, output []byte, display string) bool {
+	return r.Display == display && bytes.Equal(r.Output, output)
 }
 
 // parseResultPath extracts the task id from /v1/results/<escaped id>.

@@ -10,6 +10,7 @@ import (
 	"github.com/batchd/batchd/core"
 	"github.com/batchd/batchd/core/staging"
 	"github.com/batchd/batchd/core/staging/fetchsrc"
+	"github.com/batchd/batchd/core/state"
 	"github.com/batchd/batchd/plugins/sdk"
 	"github.com/batchd/batchd/plugins/workload"
 )
@@ -27,6 +28,11 @@ type Spec struct {
 	Params        map[string]any
 	// Artifacts are added to every task of the job.
 	Artifacts []workload.Artifact
+	// Output, when set, is a JSON-lines file every committed result is
+	// appended to (rewritten from the store when the job resumes).
+	Output string
+	// Fresh discards what the store holds of the job and starts it over.
+	Fresh bool
 }
 
 // ErrJobFailed is wrapped by the error of a job some of whose tasks failed.
@@ -34,9 +40,25 @@ var ErrJobFailed = errors.New("jobs: job failed")
 
 // Run runs one job to its end: plan, stage, schedule, collect, reduce. It
 // prints each result's display line as it arrives and, on success,
-// "job NAME: N tasks finished, SUMMARY".
+// "job NAME: N tasks finished, SUMMARY". A job the store holds resumes
+// where it stopped; a finished one prints its stored summary.
 func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 	rep := Report{Job: spec.Name}
+	stored, resume, err := r.open(spec)
+	if err != nil {
+		return rep, err
+	}
+	switch stored.State {
+	case state.JobDone:
+		rep.Tasks, rep.Finished = stored.Tasks, stored.Tasks
+		r.printf("%s", stored.Summary)
+		return rep, nil
+	case state.JobFailed:
+		rep.Tasks = stored.Tasks
+		line, _, err := Settled(r.cfg.State, spec)
+		r.printf("%s", line)
+		return rep, err
+	}
 	// The job holds its staged artifacts until it ends, so the store's
 	// size bound never evicts what its tasks may still fetch.
 	lease := r.cfg.Store.Lease()
@@ -45,11 +67,52 @@ func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 	if err != nil {
 		return rep, fmt.Errorf("job %s: %w", spec.Name, err)
 	}
+	job, inputs, err := r.inputs(ctx, lease, wl, spec)
+	if err != nil {
+		return rep, err
+	}
+	var uris [][]core.URI
+	if resume {
+		uris, rep.Tasks, err = r.restage(ctx, lease, spec, stored, inputs)
+	} else {
+		uris, rep.Tasks, err = r.plan(ctx, lease, wl, job, spec, inputs)
+	}
+	if err != nil {
+		return rep, err
+	}
+	out, err := r.openOutput(spec)
+	if err != nil {
+		return rep, err
+	}
+	defer func() {
+		if err := out.close(); err != nil {
+			r.cfg.Log.Warn("job output file incomplete; `batchd results` reads the store", "job", spec.Name, "err", err)
+		}
+	}()
+	if rep.Tasks > 0 {
+		if err := r.runPlan(ctx, spec, uris, out, &rep); err != nil {
+			return rep, err
+		}
+	}
+	if rep.Failed > 0 {
+		line := fmt.Sprintf("job %s: %d of %d tasks failed", spec.Name, rep.Failed, rep.Tasks)
+		r.printf("%s", line)
+		err := fmt.Errorf("job %s: %w: %d of %d tasks failed, first: %w", spec.Name, ErrJobFailed, rep.Failed, rep.Tasks, rep.Failures[0])
+		r.end(spec.Name, state.JobFailed, line, err)
+		return rep, err
+	}
+	return r.reduce(ctx, wl, job, spec, rep)
+}
+
+// inputs describes the workload and stages the params it takes as URIs;
+// it returns the job as the workload sees it and each input's digest.
+func (r *Runner) inputs(ctx context.Context, lease *staging.Lease, wl workload.Workload, spec Spec) (workload.Job, map[string]string, error) {
+	job := workload.Job{Name: spec.Name, Params: spec.Params, Files: map[string]string{}}
 	info, err := wl.Describe(ctx)
 	if err != nil {
-		return rep, fmt.Errorf("job %s: describing workload %s: %w", spec.Name, spec.Workload, err)
+		return job, nil, fmt.Errorf("job %s: describing workload %s: %w", spec.Name, spec.Workload, err)
 	}
-	job := workload.Job{Name: spec.Name, Params: spec.Params, Files: map[string]string{}}
+	digests := map[string]string{}
 	for _, p := range info.Params {
 		if p.Type != workload.ParamURI {
 			continue
@@ -60,36 +123,49 @@ func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 		}
 		uri, ok := v.(string)
 		if !ok {
-			return rep, fmt.Errorf("job %s: params.%s: want a URI string, got %T", spec.Name, p.Name, v)
+			return job, nil, fmt.Errorf("job %s: params.%s: want a URI string, got %T", spec.Name, p.Name, v)
 		}
 		blob, err := r.stage(ctx, lease, workload.Artifact{URI: uri})
 		if err != nil {
-			return rep, fmt.Errorf("job %s: params.%s: %w", spec.Name, p.Name, err)
+			return job, nil, fmt.Errorf("job %s: params.%s: %w", spec.Name, p.Name, err)
 		}
 		job.Files[p.Name] = blob.Path
+		digests[p.Name] = blob.Digest
 		// An archive given as input reaches the workload extracted.
 		dir, isArchive, err := r.extractInput(ctx, blob, blob.Name)
 		if err != nil {
-			return rep, fmt.Errorf("job %s: params.%s: %w", spec.Name, p.Name, err)
+			return job, nil, fmt.Errorf("job %s: params.%s: %w", spec.Name, p.Name, err)
 		}
 		if isArchive {
 			job.Files[p.Name] = dir
 		}
 	}
+	return job, digests, nil
+}
 
-	// Check and stage the whole plan before the first launch: a repeated
-	// id, a missing artifact or a checksum mismatch fails the job here, not
-	// thousands of tasks later. The checked plan waits on disk (spool.go).
-	plan, err := newSpool[planned](r.cfg.PlanDir, "plan")
-	if err != nil {
-		return rep, fmt.Errorf("job %s: %w", spec.Name, err)
-	}
-	defer plan.Close()
+// planChunk is how many checked tasks go to the store in one commit.
+const planChunk = 1024
+
+// plan asks the workload for the job's tasks, checks each and stores the
+// plan, stages every artifact, and marks the job running: a repeated id, a
+// missing artifact or a checksum mismatch fails the job here, not
+// thousands of tasks later.
+func (r *Runner) plan(ctx context.Context, lease *staging.Lease, wl workload.Workload, job workload.Job, spec Spec, inputs map[string]string) ([][]core.URI, int, error) {
 	arts := newJobArtifacts()
 	seen := map[string]struct{}{}
+	var chunk []state.Planned
+	var n uint64
+	flush := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		err := r.cfg.State.AddPlan(spec.Name, chunk)
+		chunk = chunk[:0]
+		return err
+	}
 	planCtx, cancel := r.pluginCtx(ctx, spec)
 	defer cancel()
-	err = wl.Plan(planCtx, job, func(ts workload.TaskSpec) error {
+	err := wl.Plan(planCtx, job, func(ts workload.TaskSpec) error {
 		if _, dup := seen[ts.ID]; ts.ID == "" || dup {
 			return fmt.Errorf("task id %q is empty or repeated", ts.ID)
 		}
@@ -97,41 +173,82 @@ func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 		if len(ts.Command) == 0 {
 			return fmt.Errorf("task %s has no command", ts.ID)
 		}
-		return plan.add(&planned{
+		raw, err := encodePlanned(&planned{
 			ID: ts.ID, Command: ts.Command, Env: ts.Env, CPUs: ts.CPUs, MemMB: ts.MemMB,
 			Timeout: ts.Timeout, Data: ts.Data, URIs: arts.add(ts.ID, spec.Artifacts, ts.Artifacts),
 		})
+		if err != nil {
+			return err
+		}
+		chunk = append(chunk, state.Planned{Seq: n, ID: ts.ID, Spec: raw})
+		n++
+		if len(chunk) == planChunk {
+			return flush()
+		}
+		return nil
 	})
-	seen = nil // the ids are checked; the spool holds the plan
+	if err == nil {
+		err = flush()
+	}
+	seen = nil // the ids are checked; the store holds the plan
 	if err != nil {
-		return rep, fmt.Errorf("job %s: planning with workload %s: %w", spec.Name, spec.Workload, pluginErr(planCtx, ctx, spec, err))
+		return nil, 0, fmt.Errorf("job %s: planning with workload %s: %w", spec.Name, spec.Workload, pluginErr(planCtx, ctx, spec, err))
 	}
 	uris, err := arts.stage(ctx, r, lease)
 	if err != nil {
-		return rep, fmt.Errorf("job %s: %w", spec.Name, err)
+		return nil, 0, fmt.Errorf("job %s: %w", spec.Name, err)
 	}
-	rep.Tasks = plan.n
-	results, err := newSpool[workload.Result](r.cfg.PlanDir, "results")
+	raw, err := encodeStaged(staged{Inputs: inputs, Lists: arts.lists, URIs: uris})
 	if err != nil {
-		return rep, fmt.Errorf("job %s: %w", spec.Name, err)
+		return nil, 0, fmt.Errorf("job %s: %w", spec.Name, err)
 	}
-	defer results.Close()
-	if plan.n > 0 {
-		if err := r.runPlan(ctx, spec, plan, uris, results, &rep); err != nil {
-			return rep, err
-		}
+	err = r.cfg.State.UpdateJob(spec.Name, func(j *state.Job) {
+		j.State, j.Tasks, j.Staged = state.JobRunning, int(n), raw
+	})
+	if err != nil {
+		return nil, 0, err
 	}
-	if rep.Failed > 0 {
-		r.printf("job %s: %d of %d tasks failed", spec.Name, rep.Failed, rep.Tasks)
-		return rep, fmt.Errorf("job %s: %w: %d of %d tasks failed, first: %w", spec.Name, ErrJobFailed, rep.Failed, rep.Tasks, rep.Failures[0])
-	}
-	return r.reduce(ctx, wl, job, spec, rep, results)
+	return uris, int(n), nil
 }
 
-func (r *Runner) reduce(ctx context.Context, wl workload.Workload, job workload.Job, spec Spec, rep Report, results *resultSpool) (Report, error) {
-	if err := results.rewind(); err != nil {
-		return rep, fmt.Errorf("job %s: %w", spec.Name, err)
+// restage stages a resumed job's artifacts again (the staging store
+// usually still has them) and checks that neither they nor its inputs
+// changed since it started.
+func (r *Runner) restage(ctx context.Context, lease *staging.Lease, spec Spec, stored state.Job, inputs map[string]string) ([][]core.URI, int, error) {
+	old, err := decodeStaged(stored.Staged)
+	if err != nil {
+		return nil, 0, fmt.Errorf("job %s: %w", spec.Name, err)
 	}
+	arts := newJobArtifacts()
+	for _, l := range old.Lists {
+		arts.add("", l, nil)
+	}
+	uris, err := arts.stage(ctx, r, lease)
+	if err != nil {
+		return nil, 0, fmt.Errorf("job %s: %w", spec.Name, err)
+	}
+	if err := checkStaged(spec, old, staged{Inputs: inputs, Lists: arts.lists, URIs: uris}); err != nil {
+		return nil, 0, err
+	}
+	r.cfg.Log.Info("resuming job", "job", spec.Name, "tasks", stored.Tasks, "results_kept", stored.Results)
+	return uris, stored.Tasks, nil
+}
+
+// end records how the job ended; the store keeps the line to print again.
+func (r *Runner) end(name string, st state.JobState, line string, cause error) {
+	err := r.cfg.State.UpdateJob(name, func(j *state.Job) {
+		j.State, j.Summary, j.Ended = st, line, time.Now().UTC()
+		if cause != nil {
+			j.Error = cause.Error()
+		}
+	})
+	if err != nil {
+		r.cfg.Log.Warn("storing how the job ended", "job", name, "err", err)
+	}
+}
+
+func (r *Runner) reduce(ctx context.Context, wl workload.Workload, job workload.Job, spec Spec, rep Report) (Report, error) {
+	results := r.storedResults(spec.Name)
 	redCtx, cancel := r.pluginCtx(ctx, spec)
 	defer cancel()
 	sum, err := wl.Reduce(redCtx, job, results.next)
@@ -139,7 +256,9 @@ func (r *Runner) reduce(ctx context.Context, wl workload.Workload, job workload.
 		return rep, fmt.Errorf("job %s: reducing with workload %s: %w", spec.Name, spec.Workload, pluginErr(redCtx, ctx, spec, err))
 	}
 	rep.Summary = sum
-	r.printf("job %s: %d tasks finished, %s", spec.Name, rep.Finished, sum.Text)
+	line := fmt.Sprintf("job %s: %d tasks finished, %s", spec.Name, rep.Finished, sum.Text)
+	r.end(spec.Name, state.JobDone, line, nil)
+	r.printf("%s", line)
 	return rep, nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/batchd/batchd/core/collector"
 	"github.com/batchd/batchd/core/sched"
 	"github.com/batchd/batchd/core/staging"
+	"github.com/batchd/batchd/core/state"
 	"github.com/batchd/batchd/plugins/workload"
 )
 
@@ -92,9 +93,14 @@ func BenchmarkJobMemory(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		db, err := state.Open(filepath.Join(dir, "state"), state.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
 		var r *Runner
-		coll, err := collector.Open(filepath.Join(dir, "results.jsonl"), collector.Options{
-			OnResult: func(res collector.Result) { r.Result(res) },
+		coll, err := collector.New(collector.Options{
+			Committer: committer(func(rs []collector.Result) error { return r.Commit(rs) }),
+			OnResult:  func(res collector.Result) { r.Result(res) },
 		})
 		if err != nil {
 			b.Fatal(err)
@@ -120,7 +126,7 @@ func BenchmarkJobMemory(b *testing.B) {
 		r = New(Config{
 			Plugins: fakePlugins{wl: wl, f: writingFetcher("#!/bin/sh\n", &fetches)}, Store: store,
 			Collector: coll, Scheduler: s, Advertise: "http://batchd.test:1234", InputDir: filepath.Join(dir, "inputs"),
-			PlanDir: filepath.Join(dir, "plans"),
+			State: db,
 		})
 		ctx, cancel := context.WithCancel(context.Background())
 		var wg sync.WaitGroup
@@ -138,6 +144,7 @@ func BenchmarkJobMemory(b *testing.B) {
 		wg.Wait()
 		coll.Close()
 		store.Close()
+		db.Close()
 		if err != nil {
 			b.Fatalf("Run: %v", err)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/batchd/batchd/core/collector"
 	"github.com/batchd/batchd/core/sched"
 	"github.com/batchd/batchd/core/staging"
+	"github.com/batchd/batchd/core/state"
 	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/workload"
 )
@@ -38,14 +39,13 @@ type Config struct {
 	Store     *staging.Store
 	Collector *collector.Collector
 	Scheduler Scheduler
+	// State keeps every job's plan, tasks and results.
+	State *state.Store
 	// Advertise is the base URL (scheme://host:port) agents use to reach batchd.
 	Advertise string
 	// InputDir holds archives given as workload inputs, extracted (one
 	// folder per archive digest).
 	InputDir string
-	// PlanDir holds each running job's checked plan and its results until
-	// the job ends (the system's temporary folder when empty).
-	PlanDir string
 	// Window is how many of a job's tasks are in the scheduler at once
 	// (DefaultWindow when 0): more are read from the plan as tasks end.
 	Window int
@@ -61,7 +61,7 @@ type Runner struct {
 	outMu sync.Mutex
 
 	mu       sync.Mutex
-	attempts map[string]*taskState // attempt task id -> task
+	attempts map[string]attemptRef // attempt task id -> its task
 	tasks    map[string]*taskState // task key -> task
 
 	archives archives
@@ -76,19 +76,27 @@ func New(cfg Config) *Runner {
 	if cfg.Out == nil {
 		cfg.Out = io.Discard
 	}
-	return &Runner{cfg: cfg, attempts: map[string]*taskState{}, tasks: map[string]*taskState{}}
+	return &Runner{cfg: cfg, attempts: map[string]attemptRef{}, tasks: map[string]*taskState{}}
 }
 
 // taskState tracks one task in the scheduler across its attempts; it is
 // forgotten when the task ends.
 type taskState struct {
-	job    *jobState
-	key    string
-	plan   *planned
-	result *workload.Result
-	done   bool
+	job   *jobState
+	key   string
+	seq   uint64 // position in the stored plan
+	label string
+	plan  *planned
+	// kept: the store holds the task's result; printed: its line is out.
+	kept, printed bool
 	// attempts are the task ids of its attempts.
 	attempts []string
+}
+
+// attemptRef is one attempt of a task.
+type attemptRef struct {
+	t *taskState
+	n int
 }
 
 // Report is how a job ended.
@@ -109,30 +117,6 @@ func (r *Runner) printf(format string, args ...any) {
 	fmt.Fprintf(r.cfg.Out, format+"\n", args...)
 }
 
-// Result is the collector's OnResult hook: it keeps and prints a task's first
-// result, and tells the scheduler the attempt has reported. A later attempt's
-// result for the same task (an attempt reported lost that was still running,
-// as after a master failover) is not printed or kept again.
-func (r *Runner) Result(res collector.Result) {
-	r.mu.Lock()
-	t := r.attempts[res.TaskID]
-	first := t != nil && !t.done && t.result == nil
-	if first {
-		t.result = &workload.Result{TaskID: t.plan.ID, Output: res.Output, Display: res.Display, Data: t.plan.Data}
-	}
-	r.mu.Unlock()
-	if t == nil {
-		r.cfg.Log.Warn("result for unknown task", "task", res.TaskID)
-		return
-	}
-	if !first {
-		r.cfg.Log.Info("task already has a result; keeping the first", "task", res.TaskID)
-	} else if res.Display != "" {
-		r.printf("%s", res.Display)
-	}
-	r.cfg.Scheduler.ResultArrived(res.TaskID)
-}
-
 // Dispatch routes the scheduler's outcomes to their jobs until ctx ends.
 func (r *Runner) Dispatch(ctx context.Context) {
 	for {
@@ -145,9 +129,6 @@ func (r *Runner) Dispatch(ctx context.Context) {
 			}
 			r.mu.Lock()
 			t := r.tasks[o.Key]
-			if t != nil {
-				t.done = true
-			}
 			r.mu.Unlock()
 			if t == nil {
 				r.cfg.Log.Warn("outcome for unknown task", "task", o.Key)

@@ -5,9 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +23,7 @@ import (
 	"github.com/batchd/batchd/core/collector"
 	"github.com/batchd/batchd/core/sched"
 	"github.com/batchd/batchd/core/staging"
+	"github.com/batchd/batchd/core/state"
 	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/workload"
 )
@@ -83,6 +87,7 @@ type harness struct {
 	out   bytes.Buffer
 	sched *fakeScheduler
 	coll  *collector.Collector
+	db    *state.Store
 	env   sync.Map // task id -> launch env
 }
 
@@ -95,8 +100,15 @@ func newHarness(t *testing.T, wl workload.Workload, f *fetcher.Fake, run func(h 
 	}
 	t.Cleanup(func() { store.Close() })
 	h := &harness{}
-	coll, err := collector.Open(filepath.Join(dir, "results.jsonl"), collector.Options{
-		OnResult: func(res collector.Result) { h.r.Result(res) },
+	db, err := state.Open(filepath.Join(dir, "state"), state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	h.db = db
+	coll, err := collector.New(collector.Options{
+		Committer: committer(func(rs []collector.Result) error { return h.r.Commit(rs) }),
+		OnResult:  func(res collector.Result) { h.r.Result(res) },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +120,7 @@ func newHarness(t *testing.T, wl workload.Workload, f *fetcher.Fake, run func(h 
 		return run(h, l)
 	}}
 	h.r = New(Config{
-		Plugins: fakePlugins{wl: wl, f: f}, Store: store, Collector: coll, Scheduler: h.sched,
+		Plugins: fakePlugins{wl: wl, f: f}, Store: store, Collector: coll, Scheduler: h.sched, State: db,
 		Advertise: "http://batchd.test:1234", InputDir: filepath.Join(dir, "inputs"), Out: &h.out,
 	})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -118,10 +130,26 @@ func newHarness(t *testing.T, wl workload.Workload, f *fetcher.Fake, run func(h 
 	return h
 }
 
-// post delivers a task's result the way the collector's handler does.
-func (h *harness) post(l core.Launch, display string) {
-	h.r.Result(collector.Result{TaskID: l.TaskID, Output: []byte(`{"ok":true}`), Display: display})
+// post delivers a task's result through the collector's handler, as the
+// task would, and returns the status code.
+func (h *harness) post(l core.Launch, display string) int {
+	return h.postOutput(l, `{"ok":true}`, display)
 }
+
+func (h *harness) postOutput(l core.Launch, output, display string) int {
+	body, _ := json.Marshal(map[string]any{"output": json.RawMessage(output), "display": display})
+	req := httptest.NewRequest(http.MethodPost, "/v1/results/"+l.TaskID, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+l.Env[workload.EnvTaskToken])
+	req.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	h.coll.Handler().ServeHTTP(w, req)
+	return w.Code
+}
+
+// committer adapts a function to collector.Committer.
+type committer func([]collector.Result) error
+
+func (f committer) Commit(rs []collector.Result) error { return f(rs) }
 
 // counting is a workload of n tasks, each fetching one shared artifact.
 func counting(n int, uri string) *workload.Fake {

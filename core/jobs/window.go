@@ -2,12 +2,11 @@ package jobs
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 
 	"github.com/batchd/batchd/core"
 	"github.com/batchd/batchd/core/sched"
+	"github.com/batchd/batchd/core/state"
 	"github.com/batchd/batchd/plugins/workload"
 )
 
@@ -22,52 +21,32 @@ const maxFailures = 100
 type jobState struct {
 	spec     Spec
 	outcomes chan sched.Outcome
+	out      *output
 }
 
 func (j *jobState) outcome(o sched.Outcome) { j.outcomes <- o }
 
-// runPlan feeds the scheduler from the plan spool, keeping at most a
-// window of tasks in it, and settles each outcome as it arrives: a result
-// goes to the result spool, and the task is forgotten.
-func (r *Runner) runPlan(ctx context.Context, spec Spec, plan *planSpool, uris [][]core.URI, results *resultSpool, rep *Report) error {
-	if err := plan.rewind(); err != nil {
-		return fmt.Errorf("job %s: %w", spec.Name, err)
-	}
+// runPlan feeds the scheduler from the stored plan, keeping at most a
+// window of tasks in it, and settles each outcome as it arrives. Tasks a
+// resumed job already finished are counted, not run again; a task whose
+// attempt was running when batchd stopped resumes that attempt.
+func (r *Runner) runPlan(ctx context.Context, spec Spec, uris [][]core.URI, out *output, rep *Report) error {
 	window := r.cfg.Window
 	if window <= 0 {
 		window = DefaultWindow
 	}
-	js := &jobState{spec: spec, outcomes: make(chan sched.Outcome, window)}
+	js := &jobState{spec: spec, outcomes: make(chan sched.Outcome, window), out: out}
 	live := make(map[string]*taskState, window) // this job's tasks in the scheduler
 	defer func() { r.forget(live) }()
+	var from uint64
 	more := true
 	for more || len(live) > 0 {
-		var (
-			batch  []sched.Task
-			states []*taskState
-		)
-		for more && len(live)+len(batch) < window {
-			p, err := plan.next()
-			if errors.Is(err, io.EOF) {
-				more = false
-				break
-			}
+		for more && len(live) < window {
+			next, n, err := r.feed(js, from, window-len(live), uris, live, rep)
 			if err != nil {
 				return fmt.Errorf("job %s: %w", spec.Name, err)
 			}
-			st := &taskState{job: js, plan: &p}
-			t := r.task(spec, st, uris[p.URIs])
-			st.key = t.Key
-			batch, states = append(batch, t), append(states, st)
-		}
-		if len(batch) > 0 {
-			r.mu.Lock()
-			for _, st := range states {
-				r.tasks[st.key] = st
-				live[st.key] = st
-			}
-			r.mu.Unlock()
-			r.cfg.Scheduler.Submit(batch...)
+			from, more = next, n > 0
 		}
 		if len(live) == 0 {
 			break
@@ -78,40 +57,96 @@ func (r *Runner) runPlan(ctx context.Context, spec Spec, plan *planSpool, uris [
 			return fmt.Errorf("job %s: %w", spec.Name, ctx.Err())
 		case o = <-js.outcomes:
 		}
-		if err := r.settle(o, live, results, rep); err != nil {
-			return fmt.Errorf("job %s: %w", spec.Name, err)
-		}
+		r.settle(js, o, live, rep)
 	}
 	return nil
 }
 
-// settle records one task's outcome and forgets the task.
-func (r *Runner) settle(o sched.Outcome, live map[string]*taskState, results *resultSpool, rep *Report) error {
-	st := live[o.Key]
-	delete(live, o.Key)
+// feed reads up to limit stored tasks from seq from on, counts those
+// already settled and submits the others; it returns the seq to read next
+// and how many tasks it read.
+func (r *Runner) feed(js *jobState, from uint64, limit int, uris [][]core.URI, live map[string]*taskState, rep *Report) (uint64, int, error) {
+	var todo []state.Task
+	n := 0
+	next, err := r.cfg.State.Tasks(js.spec.Name, from, limit, func(t state.Task) error {
+		n++
+		switch t.State {
+		case state.TaskDone:
+			rep.Finished++
+		case state.TaskFailed:
+			failed(rep, fmt.Errorf("task %s/%s: %s", js.spec.Name, t.ID, t.Error))
+		default:
+			todo = append(todo, t)
+		}
+		return nil
+	})
+	if err != nil || len(todo) == 0 {
+		return next, n, err
+	}
+	specs, err := r.specs(js.spec.Name, todo)
+	if err != nil {
+		return next, n, err
+	}
+	batch := make([]sched.Task, len(todo))
 	r.mu.Lock()
-	var res *workload.Result
-	if st != nil {
-		res = st.result
-		r.forgetLocked(st)
+	for i, t := range todo {
+		st := &taskState{job: js, seq: t.Seq, label: t.Label, plan: &specs[i]}
+		batch[i] = r.task(js.spec, st, uris[specs[i].URIs])
+		st.key = batch[i].Key
+		if k := len(t.Attempts); k > 0 {
+			a := t.Attempts[k-1]
+			batch[i].Resume = &sched.Resume{Attempt: a.N}
+			if t.State == state.TaskRunning && a.End.IsZero() {
+				// Still running when batchd stopped: its post must be accepted.
+				if _, err := r.cfg.Collector.Register(a.TaskID); err != nil {
+					r.mu.Unlock()
+					return next, n, fmt.Errorf("resuming task %s: %w", a.TaskID, err)
+				}
+				r.attempts[a.TaskID] = attemptRef{st, a.N}
+				st.attempts = append(st.attempts, a.TaskID)
+				batch[i].Resume = &sched.Resume{TaskID: a.TaskID, AgentID: a.Agent, Attempt: a.N, LaunchedAt: a.Start}
+			}
+		}
+		r.tasks[st.key] = st
+		live[st.key] = st
 	}
 	r.mu.Unlock()
-	fail := func(err error) {
-		rep.Failed++
-		if len(rep.Failures) < maxFailures {
-			rep.Failures = append(rep.Failures, err)
-		}
+	r.cfg.Scheduler.Submit(batch...)
+	return next, n, nil
+}
+
+// failed counts a failed task in rep.
+func failed(rep *Report, err error) {
+	rep.Failed++
+	if len(rep.Failures) < maxFailures {
+		rep.Failures = append(rep.Failures, err)
 	}
+}
+
+// settle records one task's outcome and forgets the task. A task whose
+// result the store kept is done, whatever the attempt's end.
+func (r *Runner) settle(js *jobState, o sched.Outcome, live map[string]*taskState, rep *Report) {
+	st := live[o.Key]
+	delete(live, o.Key)
+	if st == nil {
+		return
+	}
+	r.mu.Lock()
+	kept := st.kept
+	r.forgetLocked(st)
+	r.mu.Unlock()
+	var err error
 	switch {
-	case o.Err != nil:
-		fail(fmt.Errorf("task %s: %w", o.Key, o.Err))
-	case res == nil:
-		fail(fmt.Errorf("task %s: finished without a result", o.Key))
-	default:
+	case kept:
 		rep.Finished++
-		return results.add(res)
+		return
+	case o.Err != nil:
+		err = fmt.Errorf("task %s: %w", o.Key, o.Err)
+	default:
+		err = fmt.Errorf("task %s: finished without a result", o.Key)
 	}
-	return nil
+	failed(rep, err)
+	r.cfg.State.Failed(js.spec.Name, st.seq, err.Error())
 }
 
 // task turns a planned task into the scheduler's task.
@@ -137,7 +172,7 @@ func (r *Runner) task(spec Spec, st *taskState, uris []core.URI) sched.Task {
 				return core.Launch{}, fmt.Errorf("registering task %s with the collector: %w", id, err)
 			}
 			r.mu.Lock()
-			r.attempts[id] = st
+			r.attempts[id] = attemptRef{st, attempt}
 			st.attempts = append(st.attempts, id)
 			r.mu.Unlock()
 			env := make(map[string]string, len(p.Env)+3)

@@ -7,22 +7,19 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/batchd/batchd/core"
-	"github.com/batchd/batchd/core/collector"
 	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/workload"
 )
 
 // TestRunKeepsAWindowInTheScheduler runs more tasks than the window: no
 // more than the window is ever in the scheduler, every result reaches
-// Reduce with its task's Data, and the job's spools are gone afterwards.
+// Reduce with its task's Data.
 func TestRunKeepsAWindowInTheScheduler(t *testing.T) {
 	const tasks, window = 50, 4
 	var fetches atomic.Int32
@@ -40,11 +37,10 @@ func TestRunKeepsAWindowInTheScheduler(t *testing.T) {
 		}
 	}
 	h := newHarness(t, wl, writingFetcher("x", &fetches), func(h *harness, l core.Launch) error {
-		h.r.Result(collector.Result{TaskID: l.TaskID, Output: fmt.Appendf(nil, `{"args":%q}`, strings.Join(l.Command[2:], " "))})
+		h.postOutput(l, fmt.Sprintf(`{"args":%q}`, strings.Join(l.Command[2:], " ")), "")
 		return nil
 	})
 	h.r.cfg.Window = window
-	h.r.cfg.PlanDir = t.TempDir()
 	rep, err := h.r.Run(context.Background(), Spec{Name: "j", Workload: "sum", CPUs: 0.1, MemMB: 32})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
@@ -66,9 +62,6 @@ func TestRunKeepsAWindowInTheScheduler(t *testing.T) {
 	}
 	if n := fetches.Load(); n != 1 {
 		t.Errorf("the shared program was fetched %d times, want 1", n)
-	}
-	if left, _ := os.ReadDir(h.r.cfg.PlanDir); len(left) != 0 {
-		t.Errorf("spools left after the job: %v", left)
 	}
 }
 
@@ -123,7 +116,7 @@ func TestBadPlanLaunchesNothing(t *testing.T) {
 }
 
 // TestFinishedTaskForgotten: once a task has ended, the collector refuses
-// a further post for it as unknown, and holds nothing of it.
+// a further post from its attempt (409: no longer current).
 func TestFinishedTaskForgotten(t *testing.T) {
 	var fetches atomic.Int32
 	var (
@@ -140,22 +133,12 @@ func TestFinishedTaskForgotten(t *testing.T) {
 	if _, err := h.r.Run(context.Background(), Spec{Name: "j", Workload: "count"}); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	srv := httptest.NewServer(h.coll.Handler())
-	defer srv.Close()
 	for _, l := range launched {
-		if _, ok := h.coll.Result(l.TaskID); ok {
-			t.Errorf("collector still holds %s's result", l.TaskID)
+		if code := h.post(l, "again"); code != http.StatusConflict {
+			t.Errorf("post for finished %s: status %d, want 409", l.TaskID, code)
 		}
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/results/"+l.TaskID, strings.NewReader(`{"output":1}`))
-		req.Header.Set("Authorization", "Bearer "+l.Env[workload.EnvTaskToken])
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusNotFound {
-			t.Errorf("post for finished %s: status %d, want 404", l.TaskID, resp.StatusCode)
-		}
+	}
+	if strings.Contains(h.out.String(), "again") {
+		t.Errorf("a post after the task ended was printed:\n%s", h.out.String())
 	}
 }
