@@ -60,6 +60,7 @@ func (c *Collector) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !c.isCurrent(taskID) {
+		c.log.Info("collector: refused a post from an attempt no longer current", "task", taskID)
 		refuse(w, http.StatusConflict, notCurrent(taskID))
 		return
 	}
