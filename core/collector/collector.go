@@ -98,11 +98,13 @@ type attempt struct {
 	res *pending // nil until a result is accepted (again nil if its commit failed)
 }
 
-// pending is an accepted result, durable once its batch is done with err nil.
+// pending is an accepted result, durable once its batch is done with err
+// nil, unless it was found stale.
 type pending struct {
 	att    *attempt
 	result Result
 	batch  *batch
+	stale  bool // its attempt was forgotten before the commit; set before batch.done is closed
 }
 
 // New returns a Collector committing results through opts.Committer.
@@ -189,7 +191,8 @@ func (c *Collector) Register(taskID string) (string, error) {
 // holds of it: its owner calls it when the attempt's task is settled, or
 // when the attempt ends without success (killed, timed out, lost,
 // superseded by a new attempt). A later post with the attempt's token is
-// refused with 409. A result already accepted stays committed.
+// refused with 409, and so is a post still waiting for its commit to begin;
+// a result whose commit has begun is kept.
 func (c *Collector) Forget(taskID string) {
 	c.mu.Lock()
 	delete(c.current, taskID)

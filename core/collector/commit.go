@@ -1,9 +1,9 @@
 package collector
 
 // Group commit. An accepted result joins the current batch and its post
-// waits. The commit loop takes the batch, hands its results to the
-// Committer in one call, and wakes all the batch's waiters with the
-// outcome. While one Commit runs, the posts arriving meanwhile gather into
+// waits. The commit loop takes the batch, drops the results of attempts
+// forgotten meanwhile, hands the rest to the Committer in one call, and
+// wakes all the batch's waiters with the outcome. While one Commit runs, the posts arriving meanwhile gather into
 // the next batch, so 32 concurrent posts cost a handful of commits, not 32.
 
 // batch is one group commit.
@@ -38,8 +38,9 @@ func (c *Collector) commitLoop() {
 		c.mu.Lock()
 		b := c.cur
 		c.cur = newBatch()
+		c.dropStaleLocked(b)
 		c.mu.Unlock()
-		if len(b.pending) == 0 { // its results went with the previous wake-up
+		if len(b.pending) == 0 { // its results went with the previous wake-up, or are stale
 			close(b.done)
 			continue
 		}
@@ -60,4 +61,20 @@ func (c *Collector) commitLoop() {
 		}
 		close(b.done)
 	}
+}
+
+// dropStaleLocked takes out of b the results of attempts forgotten since
+// they were accepted: an attempt forgotten before its batch's Commit begins
+// never has its result committed. c.mu must be held.
+func (c *Collector) dropStaleLocked(b *batch) {
+	kept := b.pending[:0]
+	for _, p := range b.pending {
+		if c.current[p.result.TaskID] == p.att {
+			kept = append(kept, p)
+		} else {
+			p.stale = true
+		}
+	}
+	clear(b.pending[len(kept):])
+	b.pending = kept
 }

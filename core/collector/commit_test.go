@@ -167,3 +167,44 @@ func TestRepostWaitsForCommit(t *testing.T) {
 		})
 	}
 }
+
+// TestForgetBeforeCommit: a result waiting for its commit when its attempt
+// is forgotten is not committed, and its post (and an identical re-post
+// waiting with it) gets 409; a result whose commit has begun is kept.
+func TestForgetBeforeCommit(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	com := &memCommitter{hold: func(n int) {
+		if n == 1 {
+			close(entered)
+			<-release
+		}
+	}}
+	fx := newFixture(t, Options{Committer: com})
+	tok1, tok2 := fx.register(t, "task-1"), fx.register(t, "task-2")
+	var wg sync.WaitGroup
+	var status1, status2 int
+	var msg2 string
+	wg.Go(func() { status1, _ = fx.post(t, "task-1", tok1, `{"output":1}`) })
+	<-entered
+	wg.Go(func() { status2, msg2 = fx.post(t, "task-2", tok2, `{"output":2}`) })
+	waitBatch(t, fx.c, 1)
+	fx.c.Forget("task-1") // its commit has begun
+	fx.c.Forget("task-2") // its commit has not
+	close(release)
+	wg.Wait()
+	if status1 != http.StatusOK {
+		t.Errorf("task-1, forgotten during its commit: %d, want 200", status1)
+	}
+	if status2 != http.StatusConflict || !strings.Contains(msg2, "no longer current") {
+		t.Errorf("task-2, forgotten before its commit: %d %q, want 409", status2, msg2)
+	}
+	if _, ok := com.result("task-2"); ok {
+		t.Error("task-2's result was committed")
+	}
+	if got := com.batchSizes(); !slices.Equal(got, []int{1}) {
+		t.Errorf("Commit batch sizes %v, want [1]", got)
+	}
+	if n := fx.onResultCalls(); n != 1 {
+		t.Errorf("OnResult called %d times, want 1", n)
+	}
+}

@@ -24,9 +24,10 @@ const resultsPrefix = "/v1/results/"
 //	403 the token is not the attempt's
 //	404 a path other than /v1/results/<attempt id>
 //	405 a method other than POST
-//	409 the attempt is not current (never registered with this collector,
-//	    or forgotten: superseded, killed, timed out, or its task settled),
-//	    or it already posted a different result
+//	409 the attempt is not current: never registered with this collector,
+//	    or forgotten (superseded, killed, timed out, or its task settled)
+//	    before its result's commit began; or it already posted a
+//	    different result
 //	413 the body is larger than Options.MaxBody
 //	415 the Content-Type is not application/json
 //	503 the Committer failed (the reason is its error; post again), or the
@@ -143,6 +144,9 @@ func (c *Collector) store(r *http.Request, res Result) (int, string) {
 		case <-r.Context().Done():
 			return http.StatusServiceUnavailable, "request ended while the result was being stored"
 		}
+		if p.stale {
+			return http.StatusConflict, notCurrent(res.TaskID)
+		}
 		if err := p.batch.err; err != nil {
 			return http.StatusServiceUnavailable, "storing result: " + err.Error()
 		}
@@ -158,6 +162,9 @@ func (c *Collector) store(r *http.Request, res Result) (int, string) {
 	// meanwhile does not matter: the result is stored either way.
 	<-p.batch.done
 	c.inflight.Done()
+	if p.stale {
+		return http.StatusConflict, notCurrent(res.TaskID)
+	}
 	if err := p.batch.err; err != nil {
 		c.log.Error("collector: storing result", "task", res.TaskID, "err", err)
 		return http.StatusServiceUnavailable, "storing result: " + err.Error()
