@@ -23,7 +23,8 @@ import (
 // TestChangedInputGivesNewResult runs the same config three times, with the
 // input unchanged and then changed between the runs, for each way batchd can
 // tell: a file's metadata or content, an HTTP ETag, Last-Modified, or no
-// validator at all (fetched every run).
+// validator at all (fetched every run). The finished job is not run again
+// while its input is unchanged; a changed input runs it anew.
 func TestChangedInputGivesNewResult(t *testing.T) {
 	hourAgo := time.Now().Add(-time.Hour)
 	tests := []struct {
@@ -89,7 +90,7 @@ func TestChangedInputGivesNewResult(t *testing.T) {
 			path := writeConfig(t, sumConfig(filepath.Join(dir, "state"), fmt.Sprintf("input = %q", uri), ""))
 			for i, step := range []struct{ change, want string }{
 				{"", "sum of 1 2 3 = 6"},
-				{"", "sum of 1 2 3 = 6"},
+				{"", "job s: 1 tasks finished, total 6"}, // unchanged: the stored result, not run again
 				{"10 20 30\n", "sum of 10 20 30 = 60"},
 			} {
 				if step.change != "" {
@@ -292,7 +293,7 @@ func TestChangedInputOverFTPAndHDFS(t *testing.T) {
 				wantTransfers int // since the first run started
 			}{
 				{"", "sum of 1 2 3 = 6", 1},
-				{"", "sum of 1 2 3 = 6", 1},
+				{"", "job s: 1 tasks finished, total 6", 1}, // unchanged: the stored result, not run again
 				{"10 20 30\n", "sum of 10 20 30 = 60", 2},
 			} {
 				if step.change != "" {

@@ -84,28 +84,18 @@ func (m *Main) runJobs(ctx context.Context) error {
 		return err
 	}
 	m.onClose(db.Close)
-	// Jobs an earlier run finished print their stored line; nothing starts
-	// unless some job is left to run.
-	var todo []jobs.Spec
-	var errs []error
-	for _, j := range cfg.Jobs {
-		spec := jobSpec(j)
-		spec.Fresh = m.fresh
-		line, settled, err := jobs.Settled(db, spec)
-		switch {
-		case errors.Is(err, jobs.ErrChanged):
-			return usagef("%w", err)
-		case settled:
-			fmt.Fprintln(m.Stdout, line)
-			errs = append(errs, err)
-		case err != nil:
+	// An unfinished job whose definition changed is refused before
+	// anything starts.
+	todo := make([]jobs.Spec, len(cfg.Jobs))
+	for i, j := range cfg.Jobs {
+		todo[i] = jobSpec(j)
+		todo[i].Fresh = m.fresh
+		if err := jobs.Check(db, todo[i]); err != nil {
+			if errors.Is(err, jobs.ErrChanged) {
+				return usagef("%w", err)
+			}
 			return err
-		default:
-			todo = append(todo, spec)
 		}
-	}
-	if len(todo) == 0 {
-		return errors.Join(errs...)
 	}
 	meta, err := db.Meta()
 	if err != nil {
@@ -134,6 +124,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 		TokenKey:  meta.TokenKey, // a resumed task's token stays valid
 		Committer: commitFunc(func(rs []collector.Result) error { return runner.Commit(rs) }),
 		OnResult:  func(r collector.Result) { runner.Result(r) },
+		Hold:      true, // until every job has registered the attempts it resumes
 		Logger:    m.log.With("component", "collector"),
 	})
 	if err != nil {
@@ -195,8 +186,12 @@ func (m *Main) runJobs(ctx context.Context) error {
 			}
 		},
 	})
+	var fed sync.WaitGroup
+	fed.Add(len(todo))
+	go func() { fed.Wait(); coll.Release() }()
 	runner = jobs.New(jobs.Config{
 		Plugins: plugins, Store: store, Collector: coll, Scheduler: scheduler, State: db,
+		Fed: func(string) { fed.Done() },
 		Advertise: advertise, InputDir: filepath.Join(cfg.State.Dir, "inputs"), Out: m.Stdout, Log: m.log,
 	})
 
@@ -245,7 +240,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 	cancel()
 	<-schedErr
 	wg.Wait()
-	return errors.Join(append(errs, runErrs...)...)
+	return errors.Join(runErrs...)
 }
 
 // commitFunc adapts a function to collector.Committer.

@@ -23,6 +23,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -59,6 +60,11 @@ type Options struct {
 	// been committed, before the attempt gets its answer. It may be called
 	// concurrently for different attempts and should return quickly.
 	OnResult func(Result)
+	// Hold makes a post from an attempt that is not current get 503 with
+	// Retry-After (not 409) until Release: a restarted batchd holds while
+	// it registers the attempts its earlier run left running, so their
+	// posts are not refused for good in the meantime.
+	Hold bool
 	// Logger receives warnings and refusals. Nil discards them. Tokens are
 	// never logged.
 	Logger *slog.Logger
@@ -80,6 +86,8 @@ type Collector struct {
 	maxBody   int64
 	onResult  func(Result)
 	log       *slog.Logger
+
+	held atomic.Bool // Options.Hold until Release
 
 	mu       sync.Mutex
 	current  map[string]*attempt // attempts that may post, by id
@@ -143,6 +151,7 @@ func New(opts Options) (*Collector, error) {
 		c.log = slog.New(slog.DiscardHandler)
 	}
 	go c.commitLoop()
+	c.held.Store(opts.Hold)
 	return c, nil
 }
 
@@ -161,6 +170,10 @@ func (c *Collector) Close() error {
 	<-c.stopped
 	return nil
 }
+
+// Release ends Options.Hold: from now on a post from an attempt that is
+// not current gets 409.
+func (c *Collector) Release() { c.held.Store(false) }
 
 // TokenKey returns (a copy of) the key the tokens are signed with, for the
 // owner to keep so that a later Collector accepts the same tokens.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -194,5 +195,33 @@ func TestConcurrentPosts(t *testing.T) {
 	}
 	if total != tasks {
 		t.Errorf("Committer was handed %d results, want each of the %d once", total, tasks)
+	}
+}
+
+// TestHoldUntilRelease: a restarted collector that holds answers a valid
+// token of an attempt it does not know yet with 503 and Retry-After, so the
+// task posts again; once released, the same post is refused for good.
+func TestHoldUntilRelease(t *testing.T) {
+	first := newFixture(t, Options{})
+	tok := first.register(t, "early")
+	key := first.c.TokenKey()
+	first.srv.Close()
+	first.c.Close()
+
+	second := newFixture(t, Options{TokenKey: key, Hold: true})
+	req, _ := http.NewRequest(http.MethodPost, second.srv.URL+"/v1/results/early", strings.NewReader(`{"output":1}`))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "1" {
+		t.Fatalf("held: %d Retry-After %q, want 503 with Retry-After 1", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	second.c.Release()
+	if status, msg := second.post(t, "early", tok, `{"output":1}`); status != http.StatusConflict {
+		t.Fatalf("released: %d %q, want 409", status, msg)
 	}
 }

@@ -61,6 +61,13 @@ func (c *Collector) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !c.isCurrent(taskID) {
+		if c.held.Load() {
+			// Its owner may not know the attempt yet (resuming): ask the
+			// task to come back rather than refuse it for good.
+			w.Header().Set("Retry-After", "1")
+			refuse(w, http.StatusServiceUnavailable, "batchd is resuming its jobs; post again shortly")
+			return
+		}
 		c.log.Info("collector: refused a post from an attempt no longer current", "task", taskID)
 		refuse(w, http.StatusConflict, notCurrent(taskID))
 		return

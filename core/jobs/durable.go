@@ -97,9 +97,12 @@ type staged struct {
 	URIs  [][]core.URI          `json:"uris,omitempty"`
 }
 
-// open finds spec's job in the store and says how to run it: resume is
-// true for a job whose plan is stored whole. A new job, a --fresh one or
-// one whose plan was cut short by a crash is stored anew (planning).
+// open finds spec's job in the store: resume is true for a job whose plan
+// is stored whole and whose definition is unchanged (running, or ended:
+// Run then checks its inputs). A new job, a --fresh one, one whose plan
+// was cut short by a crash, or an ended one whose definition changed is
+// stored anew (planning). An unfinished job whose definition changed is
+// refused: its results would mix two definitions.
 func (r *Runner) open(spec Spec) (job state.Job, resume bool, err error) {
 	def, digest, err := digestOf(spec)
 	if err != nil {
@@ -112,16 +115,29 @@ func (r *Runner) open(spec Spec) (job state.Job, resume bool, err error) {
 		return job, false, fmt.Errorf("job %s: %w", spec.Name, err)
 	case spec.Fresh:
 		r.cfg.Log.Info("discarding the stored job (--fresh)", "job", spec.Name, "state", stored.State, "results", stored.Results)
-	case stored.Digest != digest:
+	case stored.Digest != digest && stored.State == state.JobRunning:
 		return job, false, changedErr(r.cfg.State, spec, stored, def)
+	case stored.Digest != digest && stored.State != state.JobPlanning:
+		r.cfg.Log.Info("the job's definition changed since it ended; running it anew", "job", spec.Name,
+			"changed", strings.Join(changes(stored.Definition, def), ", "), "state", stored.State)
 	case stored.State != state.JobPlanning:
-		return stored, stored.State == state.JobRunning, nil
+		return stored, true, nil
 	}
-	job = state.Job{Name: spec.Name, Digest: digest, Definition: def, State: state.JobPlanning, Created: time.Now().UTC()}
+	job, err = r.create(spec)
+	return job, false, err
+}
+
+// create stores spec's job anew, discarding what the store held of it.
+func (r *Runner) create(spec Spec) (state.Job, error) {
+	def, digest, err := digestOf(spec)
+	if err != nil {
+		return state.Job{}, fmt.Errorf("job %s: %w", spec.Name, err)
+	}
+	job := state.Job{Name: spec.Name, Digest: digest, Definition: def, State: state.JobPlanning, Created: time.Now().UTC()}
 	if err := r.cfg.State.CreateJob(job); err != nil {
-		return job, false, fmt.Errorf("job %s: %w", spec.Name, err)
+		return job, fmt.Errorf("job %s: %w", spec.Name, err)
 	}
-	return job, false, nil
+	return job, nil
 }
 
 func changedErr(db *state.Store, spec Spec, stored state.Job, def json.RawMessage) error {
@@ -135,35 +151,36 @@ func changedErr(db *state.Store, spec Spec, stored state.Job, def json.RawMessag
 		spec.Name, ErrChanged, strings.Join(what, ", "), verb, db.Path(), stored.State, stored.Results)
 }
 
-// Settled says whether the store holds spec's job as ended, so that
-// batchd need not start anything for it: line is the line it printed when
-// it ended, err (wrapping ErrJobFailed) says why a failed job failed. A job
-// whose definition changed is an error wrapping ErrChanged. With
-// spec.Fresh nothing is settled.
-func Settled(db *state.Store, spec Spec) (line string, settled bool, err error) {
+// Check refuses, before anything starts, an unfinished job whose
+// definition changed since it was stored (an error wrapping ErrChanged).
+func Check(db *state.Store, spec Spec) error {
 	if spec.Fresh {
-		return "", false, nil
+		return nil
 	}
 	stored, err := db.Job(spec.Name)
 	if errors.Is(err, state.ErrNotFound) {
-		return "", false, nil
+		return nil
 	}
 	if err != nil {
-		return "", false, fmt.Errorf("job %s: %w", spec.Name, err)
+		return fmt.Errorf("job %s: %w", spec.Name, err)
 	}
 	def, digest, err := digestOf(spec)
 	if err != nil {
-		return "", false, fmt.Errorf("job %s: %w", spec.Name, err)
+		return fmt.Errorf("job %s: %w", spec.Name, err)
 	}
-	switch {
-	case stored.Digest != digest:
-		return "", false, changedErr(db, spec, stored, def)
-	case stored.State == state.JobDone:
-		return stored.Summary, true, nil
-	case stored.State == state.JobFailed:
-		return stored.Summary, true, fmt.Errorf("job %s: %w (stored in %s; run with --fresh to run it again): %s", spec.Name, ErrJobFailed, db.Path(), stored.Error)
+	if stored.Digest != digest && stored.State == state.JobRunning {
+		return changedErr(db, spec, stored, def)
 	}
-	return "", false, nil
+	return nil
+}
+
+// endedLine is the line printed for a job the store holds as ended, and
+// the error of a failed one.
+func endedLine(db *state.Store, stored state.Job) (string, error) {
+	if stored.State == state.JobFailed {
+		return stored.Summary, fmt.Errorf("job %s: %w (stored in %s; run with --fresh to run it again): %s", stored.Name, ErrJobFailed, db.Path(), stored.Error)
+	}
+	return stored.Summary, nil
 }
 
 // checkStaged compares a resumed job's inputs and artifacts, staged again,

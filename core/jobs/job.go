@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/batchd/batchd/core"
@@ -44,19 +45,14 @@ var ErrJobFailed = errors.New("jobs: job failed")
 // where it stopped; a finished one prints its stored summary.
 func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 	rep := Report{Job: spec.Name}
+	fed := sync.OnceFunc(func() {
+		if r.cfg.Fed != nil {
+			r.cfg.Fed(spec.Name)
+		}
+	})
+	defer fed()
 	stored, resume, err := r.open(spec)
 	if err != nil {
-		return rep, err
-	}
-	switch stored.State {
-	case state.JobDone:
-		rep.Tasks, rep.Finished = stored.Tasks, stored.Tasks
-		r.printf("%s", stored.Summary)
-		return rep, nil
-	case state.JobFailed:
-		rep.Tasks = stored.Tasks
-		line, _, err := Settled(r.cfg.State, spec)
-		r.printf("%s", line)
 		return rep, err
 	}
 	// The job holds its staged artifacts until it ends, so the store's
@@ -74,7 +70,33 @@ func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 	var uris [][]core.URI
 	if resume {
 		uris, rep.Tasks, err = r.restage(ctx, lease, spec, stored, inputs)
-	} else {
+		switch {
+		case stored.State == state.JobRunning:
+			if err != nil {
+				return rep, err
+			}
+			r.cfg.Log.Info("resuming job", "job", spec.Name, "tasks", stored.Tasks, "results_kept", stored.Results)
+		case err == nil:
+			// Ended, with the same definition and inputs: not run again.
+			if stored.State == state.JobDone {
+				rep.Finished = rep.Tasks
+			}
+			line, err := endedLine(r.cfg.State, stored)
+			r.printf("%s", line)
+			return rep, err
+		case errors.Is(err, ErrChanged):
+			// Ended, and an input changed since: a changed input must
+			// never give the old result.
+			r.cfg.Log.Info("an input changed since the job ended; running it anew", "job", spec.Name, "err", err)
+			if _, err := r.create(spec); err != nil {
+				return rep, err
+			}
+			resume = false
+		default:
+			return rep, err
+		}
+	}
+	if !resume {
 		uris, rep.Tasks, err = r.plan(ctx, lease, wl, job, spec, inputs)
 	}
 	if err != nil {
@@ -90,7 +112,7 @@ func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 		}
 	}()
 	if rep.Tasks > 0 {
-		if err := r.runPlan(ctx, spec, uris, out, &rep); err != nil {
+		if err := r.runPlan(ctx, spec, uris, out, fed, &rep); err != nil {
 			return rep, err
 		}
 	}
@@ -211,9 +233,9 @@ func (r *Runner) plan(ctx context.Context, lease *staging.Lease, wl workload.Wor
 	return uris, int(n), nil
 }
 
-// restage stages a resumed job's artifacts again (the staging store
+// restage stages a stored job's artifacts again (the staging store
 // usually still has them) and checks that neither they nor its inputs
-// changed since it started.
+// changed since it started (an error wrapping ErrChanged).
 func (r *Runner) restage(ctx context.Context, lease *staging.Lease, spec Spec, stored state.Job, inputs map[string]string) ([][]core.URI, int, error) {
 	old, err := decodeStaged(stored.Staged)
 	if err != nil {
@@ -230,7 +252,6 @@ func (r *Runner) restage(ctx context.Context, lease *staging.Lease, spec Spec, s
 	if err := checkStaged(spec, old, staged{Inputs: inputs, Lists: arts.lists, URIs: uris}); err != nil {
 		return nil, 0, err
 	}
-	r.cfg.Log.Info("resuming job", "job", spec.Name, "tasks", stored.Tasks, "results_kept", stored.Results)
 	return uris, stored.Tasks, nil
 }
 

@@ -49,6 +49,11 @@ type Config struct {
 	// Window is how many of a job's tasks are in the scheduler at once
 	// (DefaultWindow when 0): more are read from the plan as tasks end.
 	Window int
+	// Fed, when set, is called once per Run with the job's name as soon as
+	// the job's first window of tasks, those resumed from an earlier run
+	// included, is in the scheduler (or when Run returns before that): from
+	// then on every attempt that may still post is registered.
+	Fed func(job string)
 	// Out receives result lines and job summaries; Log receives diagnostics.
 	Out io.Writer
 	Log *slog.Logger

@@ -30,7 +30,7 @@ func (j *jobState) outcome(o sched.Outcome) { j.outcomes <- o }
 // window of tasks in it, and settles each outcome as it arrives. Tasks a
 // resumed job already finished are counted, not run again; a task whose
 // attempt was running when batchd stopped resumes that attempt.
-func (r *Runner) runPlan(ctx context.Context, spec Spec, uris [][]core.URI, out *output, rep *Report) error {
+func (r *Runner) runPlan(ctx context.Context, spec Spec, uris [][]core.URI, out *output, fed func(), rep *Report) error {
 	window := r.cfg.Window
 	if window <= 0 {
 		window = DefaultWindow
@@ -48,6 +48,7 @@ func (r *Runner) runPlan(ctx context.Context, spec Spec, uris [][]core.URI, out 
 			}
 			from, more = next, n > 0
 		}
+		fed()
 		if len(live) == 0 {
 			break
 		}

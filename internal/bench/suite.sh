@@ -23,6 +23,7 @@
 #   internal/bench/fetch.sh       staging http / ftp / hdfs
 #   internal/bench/extract.sh     extraction tar.gz / zip
 #   internal/bench/dedup.sh       dedup source fetches / bytes copied
+#   internal/bench/durability.sh  the state store's fsync cost (sync vs no sync)
 # A part whose script is absent prints its rows as "n/a (missing: ...)"; a
 # part that exits non-zero adds a row "n/a (failed: ...)".
 #
@@ -34,7 +35,8 @@
 #   BENCH_STAGING_MIB size of each staging fetch (1024)
 #   BENCH_EXTRACT_MIB size of the extraction tar.gz (1024)
 #   BENCH_DEDUP       "TASKS MIB" of the dedup job ("1000 100")
-#   BENCH_PARTS       parts to run (default all: "throughput gobench fetch extract dedup")
+#   BENCH_DURABLE     size of the durability job (2000)
+#   BENCH_PARTS       parts to run (default all: "throughput durability gobench fetch extract dedup")
 #   BENCH_OUT         results file (bench/results.md; "" for none)
 #   BENCH_SMOKE=1 or --smoke: every part once at a tiny size (tens of seconds),
 #                     no results file, no targets checked; exits 1 if a part
@@ -52,6 +54,7 @@ if [ -n "$SMOKE" ]; then
 	STAGING_MIB=${BENCH_STAGING_MIB:-8}
 	EXTRACT_MIB=${BENCH_EXTRACT_MIB:-8}
 	DEDUP=${BENCH_DEDUP:-20 8}
+	DURABLE=${BENCH_DURABLE:-40}
 	OUT=${BENCH_OUT-}
 	SHORT=-short
 else
@@ -60,6 +63,7 @@ else
 	STAGING_MIB=${BENCH_STAGING_MIB:-1024}
 	EXTRACT_MIB=${BENCH_EXTRACT_MIB:-1024}
 	DEDUP=${BENCH_DEDUP:-1000 100}
+	DURABLE=${BENCH_DURABLE:-2000}
 	OUT=${BENCH_OUT-bench/results.md}
 	SHORT=
 fi
@@ -67,7 +71,7 @@ if [ -n "${BENCH_QUICK:-}" ]; then
 	SIZES=$(for n in $SIZES; do [ "$n" -gt 10000 ] || echo "$n"; done)
 fi
 SIZES=$(printf '%s\n' $SIZES | sort -n -u | paste -sd ' ')
-PARTS=${BENCH_PARTS:-throughput gobench fetch extract dedup}
+PARTS=${BENCH_PARTS:-throughput durability gobench fetch extract dedup}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 : >"$work/rows"
@@ -109,6 +113,7 @@ mine=(.)
 [ -z "$OUT" ] || mine+=(":!$OUT")
 [ -z "$(git status --porcelain -- "${mine[@]}" 2>/dev/null)" ] || commit="$commit (with uncommitted changes)"
 part throughput internal/bench/throughput.sh "$RUNS" $SIZES
+part durability internal/bench/durability.sh "$RUNS" "$DURABLE"
 part gobench internal/bench/gobench.sh "$RUNS" $SHORT
 part fetch internal/bench/fetch.sh "$STAGING_MIB" "$RUNS"
 part extract internal/bench/extract.sh "$EXTRACT_MIB" "$RUNS" ${SMOKE:+200}

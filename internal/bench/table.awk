@@ -35,6 +35,7 @@ function target(name,   n) {
 	else if (name ~ /^dedup source/) { kind = "value=="; limit = 1; text = "one fetch from the source" }
 	else if (name ~ /^dedup bytes/) { kind = "ratio<="; limit = 0.01; text = "≈ 0 (links): ≤ 1% of a copy per task" }
 	else if (name ~ /^collector/) { kind = "value>="; limit = 5000; text = "≥ 5,000 results/s" }
+	else if (name ~ /^durability/) { text = "— (#7: report the ratio)" }
 }
 
 # met: "yes", "NO" or "—" for the current row (v, b, r).

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/batchd/batchd/core/state"
+)
+
+// crashTasks is the size of the job TestKilledAndResumed kills batchd in.
+const crashTasks = 1200
+
+// TestKilledAndResumed kills batchd with SIGKILL five times at random
+// moments of a 1,200-task sum job on the embedded cluster, runs it a sixth
+// time to the end, and checks what a user relies on: every result exactly
+// once with the exact total, no finished task run again, no result line
+// printed twice, the output file whole, and no process left behind.
+func TestKilledAndResumed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills batchd five times in a 1,200-task job; not in -short")
+	}
+	dir := t.TempDir()
+	var groups []string
+	want := 0
+	for i := range crashTasks {
+		groups = append(groups, fmt.Sprintf("%q", fmt.Sprintf("%d 1", i)))
+		want += i + 1
+	}
+	outFile := filepath.Join(dir, "out.jsonl")
+	config := writeConfig(t, fmt.Sprintf(`
+[state]
+dir = %q
+
+[local]
+cpus = 2
+mem = "2GiB"
+
+[[job]]
+name = "crash"
+workload = "sum"
+cpus = 0.1
+mem = "16MiB"
+output = %q
+
+[job.params]
+groups = [%s]
+`, filepath.Join(dir, "state"), outFile, strings.Join(groups, ", ")))
+
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	var stdout strings.Builder
+	progress := make([]int, 0, 5)
+	for kill := range 5 {
+		b := startBatchdProcess(t, "--config", config)
+		// A random moment: from planning to well into the tasks.
+		delay := time.Duration(300+rng.IntN(3000)) * time.Millisecond
+		select {
+		case <-b.done:
+			t.Fatalf("kill %d: batchd ended before it was killed (after %v)\nstderr:\n%s", kill+1, delay, tail(b.stderr.String()))
+		case <-time.After(delay):
+		}
+		all := descendants(t, b.cmd.Process.Pid)
+		b.cmd.Process.Kill()
+		if code := b.wait(t, time.Minute); code != -1 {
+			t.Fatalf("kill %d: exit code %d, want death by SIGKILL", kill+1, code)
+		}
+		wantGone(t, all)
+		stdout.WriteString(b.stdout.String())
+		progress = append(progress, countLines(b.stdout.String(), "sum of "))
+	}
+	b := startBatchdProcess(t, "--config", config)
+	if code := b.wait(t, 5*time.Minute); code != 0 {
+		t.Fatalf("the run after the kills: exit %d\nstderr:\n%s", code, tail(b.stderr.String()))
+	}
+	stdout.WriteString(b.stdout.String())
+	t.Logf("result lines printed by each killed run: %v; by the last: %d", progress, countLines(b.stdout.String(), "sum of "))
+
+	summary := fmt.Sprintf("job crash: %d tasks finished, total %d", crashTasks, want)
+	if !strings.Contains(b.stdout.String(), summary) {
+		t.Errorf("last run's stdout has no %q:\n%s", summary, tail(b.stdout.String()))
+	}
+	// Printed at most once across all runs (a line is printed after its
+	// result is committed; one committed just before a kill is not printed).
+	seen := map[string]int{}
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		if strings.HasPrefix(line, "sum of ") {
+			seen[line]++
+			if seen[line] == 2 {
+				t.Errorf("result line printed twice: %q", line)
+			}
+		}
+	}
+
+	db, err := state.Open(filepath.Join(dir, "state"), state.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	done, rerun := 0, 0
+	if _, err := db.Tasks("crash", 0, 0, func(tk state.Task) error {
+		if tk.Result == nil {
+			t.Errorf("task %s: no result (state %s)", tk.ID, tk.State)
+			return nil
+		}
+		done++
+		var out struct{ Sum string }
+		if err := json.Unmarshal(tk.Result.Output, &out); err != nil || out.Sum != strconv.Itoa(int(tk.Seq)+1) {
+			t.Errorf("task %s: output %s, want sum %d", tk.ID, tk.Result.Output, tk.Seq+1)
+		}
+		for _, a := range tk.Attempts {
+			if a.N > tk.Result.Attempt {
+				rerun++ // an attempt after the one whose result was kept
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if done != crashTasks || rerun != 0 {
+		t.Errorf("%d of %d tasks have their result; %d attempts ran after a task's result was kept, want 0", done, crashTasks, rerun)
+	}
+	lines, tasks := readOutput(t, outFile)
+	if lines != crashTasks || len(tasks) != crashTasks {
+		t.Errorf("output file: %d lines for %d distinct tasks, want %d each", lines, len(tasks), crashTasks)
+	}
+}
+
+func countLines(s, prefix string) int {
+	n := 0
+	for _, line := range strings.Split(s, "\n") {
+		if strings.HasPrefix(line, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// readOutput counts a job output file's lines and distinct tasks.
+func readOutput(t *testing.T, path string) (int, map[string]bool) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tasks := map[string]bool{}
+	n := 0
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var l struct{ Task string }
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			t.Fatalf("output line %d: %v", n+1, err)
+		}
+		n++
+		tasks[l.Task] = true
+	}
+	return n, tasks
+}
