@@ -98,7 +98,7 @@ func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 			return fmt.Errorf("task %s has no command", ts.ID)
 		}
 		return plan.add(&planned{
-			ID: ts.ID, Command: ts.Command, Env: ts.Env, CPUs: ts.CPUs, MemMB: ts.MemMB,
+			ID: ts.ID, Label: ts.Label, Command: ts.Command, Env: ts.Env, CPUs: ts.CPUs, MemMB: ts.MemMB,
 			Timeout: ts.Timeout, Data: ts.Data, URIs: arts.add(ts.ID, spec.Artifacts, ts.Artifacts),
 		})
 	})

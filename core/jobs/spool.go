@@ -23,6 +23,7 @@ import (
 // planned is one checked task as the plan spool keeps it.
 type planned struct {
 	ID      string
+	Label   string // the workload's label for the task (TaskSpec.Label)
 	Command []string
 	Env     map[string]string
 	CPUs    float64

@@ -94,6 +94,11 @@ type TaskSpec struct {
 	ID string
 	// Name is a short human label for logs.
 	Name string
+	// Label is the workload's label for the task, shown with its result by
+	// `batchd results` and kept in batchd's store (for sum: the group,
+	// "1 2 3"). Keep it short and free of secrets; empty means none. A
+	// plugin built before the field existed never sets it.
+	Label string
 	// Command is the argv the agent runs (no shell). A relative Command[0]
 	// names a file fetched into the sandbox, such as an executable artifact.
 	Command []string
