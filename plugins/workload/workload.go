@@ -167,6 +167,10 @@ const (
 	EnvTaskID = report.EnvTaskID
 	// EnvTaskToken is the task's bearer token.
 	EnvTaskToken = report.EnvTaskToken
+	// EnvReportDeadline is not set by batchd: a workload may set it in a
+	// TaskSpec's Env to bound, as a Go duration, how long the task keeps
+	// trying to post its result (report.DefaultDeadline, 2 minutes, if unset).
+	EnvReportDeadline = report.EnvReportDeadline
 )
 
 // TaskReport is the JSON body a task POSTs to the collector.
