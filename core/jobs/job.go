@@ -202,7 +202,7 @@ func (r *Runner) plan(ctx context.Context, lease *staging.Lease, wl workload.Wor
 		if err != nil {
 			return err
 		}
-		chunk = append(chunk, state.Planned{Seq: n, ID: ts.ID, Spec: raw})
+		chunk = append(chunk, state.Planned{Seq: n, ID: ts.ID, Label: ts.Label, Spec: raw})
 		n++
 		if len(chunk) == planChunk {
 			return flush()

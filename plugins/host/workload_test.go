@@ -40,7 +40,7 @@ func TestWorkloadPlanAndReduce(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Plan: %v", err)
 	}
-	if len(specs) != 2 || specs[1].Command[1] != "4 5 6" || string(specs[1].Data) != `"4 5 6"` {
+	if len(specs) != 2 || specs[1].Command[1] != "4 5 6" || string(specs[1].Data) != `"4 5 6"` || specs[1].Label != "4 5 6" {
 		t.Fatalf("specs = %+v", specs)
 	}
 	results := []workload.Result{{TaskID: "0", Output: json.RawMessage("6")}, {TaskID: "1", Output: json.RawMessage("15")}}

@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -31,4 +32,23 @@ func ExamplePost() {
 	}
 	// Output:
 	// POST Bearer token-of-task-0
+}
+
+// A collector that answers 409 Conflict no longer counts this attempt (it
+// was killed, timed out or replaced by a newer one): Post fails at once
+// with ErrSuperseded, and the task can exit, its work done elsewhere.
+func ExamplePost_superseded() {
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `attempt "3.0" is superseded by "3.1"`, http.StatusConflict)
+	}))
+	defer collector.Close()
+	os.Setenv(report.EnvCollectorURL, collector.URL)
+	os.Setenv(report.EnvTaskToken, "token-of-task-3")
+	defer os.Unsetenv(report.EnvCollectorURL)
+	defer os.Unsetenv(report.EnvTaskToken)
+
+	err := report.Post(context.Background(), 6, "sum of 1 2 3 = 6")
+	fmt.Println(errors.Is(err, report.ErrSuperseded))
+	// Output:
+	// true
 }

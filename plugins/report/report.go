@@ -2,28 +2,37 @@
 // environment variables batchd sets in every task and Post, which sends a
 // task's result to the collector they name.
 //
+// Post keeps trying for a bounded time, so that a task outlives a restart
+// of batchd, which comes back on the same collector address with the same
+// tokens. It retries refused, reset and timed-out connections and the
+// answers 408, 429 and 5xx, pausing 200 ms, then twice as long each time
+// up to 5 s, with jitter, and never sooner than a 503 or 429 answer's
+// Retry-After asks (bounded by the same 5 s). It gives up
+// DefaultDeadline (2 minutes) after its first post, or after the Go
+// duration in $BATCHD_REPORT_DEADLINE ("0" posts once), naming the
+// collector and the last error. Any other answer fails at once; 409
+// Conflict means batchd no longer counts this attempt (ErrSuperseded).
+//
 // It imports only the standard library, so a task program that reports its
 // result stays small and starts fast; the plugin SDK re-exports it
 // (sdk.Report). A task in any other language does the same with curl:
 //
-//	curl -fsS -H "Authorization: Bearer $BATCHD_TASK_TOKEN" \
+//	curl -fsS --retry 30 --retry-connrefused --retry-max-time 120 \
+//	    -H "Authorization: Bearer $BATCHD_TASK_TOKEN" \
 //	    -d '{"output":{"sum":"6"},"display":"sum of 1 2 3 = 6"}' "$BATCHD_COLLECTOR_URL"
 package report
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"time"
 )
 
-// The task protocol: batchd sets these variables in every task's
+// The task protocol: batchd sets the first three variables in every task's
 // environment; the task POSTs one JSON Body to EnvCollectorURL with the
 // header "Authorization: Bearer $BATCHD_TASK_TOKEN".
 const (
@@ -33,7 +42,16 @@ const (
 	EnvTaskID = "BATCHD_TASK_ID"
 	// EnvTaskToken is the task's bearer token.
 	EnvTaskToken = "BATCHD_TASK_TOKEN"
+	// EnvReportDeadline, when set, is how long Post keeps trying, as a Go
+	// duration such as "30s" or "5m"; "0" posts once, without retries.
+	// batchd does not set it; a workload may put it in a task's Env.
+	// Unset or empty, Post uses DefaultDeadline.
+	EnvReportDeadline = "BATCHD_REPORT_DEADLINE"
 )
+
+// DefaultDeadline is how long Post keeps trying when EnvReportDeadline is
+// unset: long enough for batchd to be restarted after a crash.
+const DefaultDeadline = 2 * time.Minute
 
 // Body is the JSON body a task POSTs to the collector.
 type Body struct {
@@ -47,99 +65,51 @@ type Body struct {
 // variables are missing from its environment.
 var ErrNoCollector = errors.New("report: no collector in environment")
 
+// ErrSuperseded means the collector answered 409 Conflict: batchd no
+// longer counts this attempt's result, because the attempt was killed,
+// timed out or replaced by a newer one, or its task already has a
+// different result. Posting again cannot help.
+var ErrSuperseded = errors.New("report: attempt superseded")
+
 // Post posts a task's result to the collector named in its environment.
 // output is marshalled as JSON; display is the line batchd prints. It
-// retries connection errors and 5xx answers a few times with a growing
-// pause, fails at once on any other non-2xx answer, and stops when ctx is
-// done. Without the collector variables it returns an error wrapping
-// ErrNoCollector.
+// retries as the package comment says until its deadline, and stops at
+// once when ctx is done, returning ctx's error. Without the collector
+// variables it returns an error wrapping ErrNoCollector; on 409 Conflict
+// one wrapping ErrSuperseded.
 func Post(ctx context.Context, output any, display string) error {
 	return defaultPoster.post(ctx, output, display)
 }
 
-// poster holds Post's retry policy.
-type poster struct {
-	attempts int           // posts at most
-	backoff  time.Duration // pause before the second post, doubled after each
-	timeout  time.Duration // bound on one post
-	// pause waits d or until ctx is done; nil means a timer. Tests replace it.
-	pause func(ctx context.Context, d time.Duration) error
-}
-
-var defaultPoster = poster{attempts: 5, backoff: 200 * time.Millisecond, timeout: 30 * time.Second}
-
-func (p poster) post(ctx context.Context, output any, display string) error {
-	target, token := os.Getenv(EnvCollectorURL), os.Getenv(EnvTaskToken)
+// fromEnv reads the collector's URL, the task's token and Post's
+// deadline from the environment.
+func fromEnv() (target, token string, deadline time.Duration, err error) {
+	target, token = os.Getenv(EnvCollectorURL), os.Getenv(EnvTaskToken)
 	if target == "" || token == "" {
-		return fmt.Errorf("%w: %s and %s must be set", ErrNoCollector, EnvCollectorURL, EnvTaskToken)
+		return "", "", 0, fmt.Errorf("%w: %s and %s must be set", ErrNoCollector, EnvCollectorURL, EnvTaskToken)
 	}
-	out, err := json.Marshal(output)
-	if err != nil {
-		return fmt.Errorf("report: encoding result: %w", err)
+	if u, perr := url.Parse(target); perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", "", 0, fmt.Errorf("report: %s=%s: want an http:// or https:// URL", EnvCollectorURL, redact(target))
 	}
-	body, err := json.Marshal(Body{Output: out, Display: display})
-	if err != nil {
-		return fmt.Errorf("report: encoding report: %w", err)
-	}
-	client := &http.Client{Timeout: p.timeout}
-	backoff, pause := p.backoff, p.pause
-	if pause == nil {
-		pause = sleep
-	}
-	var last error
-	for attempt := 0; attempt < p.attempts; attempt++ {
-		if attempt > 0 {
-			if err := pause(ctx, backoff); err != nil {
-				return fmt.Errorf("report: posting result to %s: %w (after: %w)", redact(target), err, last)
-			}
-			backoff *= 2
-		}
-		retry, err := postOnce(ctx, client, target, token, body)
-		if err == nil {
-			return nil
-		}
-		if !retry {
-			return err
-		}
-		last = err
-	}
-	return last
+	deadline, err = deadlineFromEnv()
+	return target, token, deadline, err
 }
 
-// sleep waits d or until ctx is done, and returns ctx's error if it is.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
+// deadlineFromEnv is EnvReportDeadline as a duration, DefaultDeadline when
+// it is unset.
+func deadlineFromEnv() (time.Duration, error) {
+	v := os.Getenv(EnvReportDeadline)
+	if v == "" {
+		return DefaultDeadline, nil
 	}
-}
-
-// postOnce makes one post and says whether a failure is worth retrying.
-func postOnce(ctx context.Context, client *http.Client, target, token string, body []byte) (retry bool, err error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	d, err := time.ParseDuration(v)
+	if err == nil && d < 0 {
+		err = errors.New("negative")
+	}
 	if err != nil {
-		return false, fmt.Errorf("report: posting result to %s: %w", redact(target), err)
+		return 0, fmt.Errorf("report: %s=%q: want a Go duration such as \"2m\" or \"0\": %w", EnvReportDeadline, v, err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := client.Do(req)
-	if err != nil {
-		return ctx.Err() == nil, fmt.Errorf("report: posting result: %w", err)
-	}
-	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	resp.Body.Close()
-	switch {
-	case resp.StatusCode/100 == 2:
-		return false, nil
-	case resp.StatusCode >= 500:
-		return true, fmt.Errorf("report: collector %s answered %s: %s", redact(target), resp.Status, bytes.TrimSpace(msg))
-	default:
-		return false, fmt.Errorf("report: collector %s refused result: %s: %s", redact(target), resp.Status, bytes.TrimSpace(msg))
-	}
+	return d, nil
 }
 
 // redact returns the collector URL for an error message, without a password.

@@ -52,7 +52,7 @@ func jobFromProto(j *pb.Job) (Job, error) {
 
 func specToProto(s TaskSpec) *pb.TaskSpec {
 	out := &pb.TaskSpec{
-		Id: s.ID, Name: s.Name, Command: s.Command, Env: s.Env, Cpus: s.CPUs, MemMb: s.MemMB,
+		Id: s.ID, Name: s.Name, Label: s.Label, Command: s.Command, Env: s.Env, Cpus: s.CPUs, MemMb: s.MemMB,
 		TimeoutNanos: int64(s.Timeout), Data: s.Data,
 	}
 	for _, a := range s.Artifacts {
@@ -66,7 +66,7 @@ func specToProto(s TaskSpec) *pb.TaskSpec {
 
 func specFromProto(s *pb.TaskSpec) TaskSpec {
 	out := TaskSpec{
-		ID: s.GetId(), Name: s.GetName(), Command: s.GetCommand(), Env: s.GetEnv(), CPUs: s.GetCpus(),
+		ID: s.GetId(), Name: s.GetName(), Label: s.GetLabel(), Command: s.GetCommand(), Env: s.GetEnv(), CPUs: s.GetCpus(),
 		MemMB: s.GetMemMb(), Timeout: time.Duration(s.GetTimeoutNanos()), Data: rawOrNil(s.GetData()),
 	}
 	for _, a := range s.GetArtifacts() {

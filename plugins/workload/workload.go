@@ -94,6 +94,11 @@ type TaskSpec struct {
 	ID string
 	// Name is a short human label for logs.
 	Name string
+	// Label is the workload's label for the task, shown with its result by
+	// `batchd results` and kept in batchd's store (for sum: the group,
+	// "1 2 3"). Keep it short and free of secrets; empty means none. A
+	// plugin built before the field existed never sets it.
+	Label string
 	// Command is the argv the agent runs (no shell). A relative Command[0]
 	// names a file fetched into the sandbox, such as an executable artifact.
 	Command []string
@@ -162,6 +167,10 @@ const (
 	EnvTaskID = report.EnvTaskID
 	// EnvTaskToken is the task's bearer token.
 	EnvTaskToken = report.EnvTaskToken
+	// EnvReportDeadline is not set by batchd: a workload may set it in a
+	// TaskSpec's Env to bound, as a Go duration, how long the task keeps
+	// trying to post its result (report.DefaultDeadline, 2 minutes, if unset).
+	EnvReportDeadline = report.EnvReportDeadline
 )
 
 // TaskReport is the JSON body a task POSTs to the collector.

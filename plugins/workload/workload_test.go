@@ -22,7 +22,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func spec(i int) workload.TaskSpec {
 	id := strconv.Itoa(i)
 	return workload.TaskSpec{
-		ID: id, Name: "task " + id, Command: []string{"./sum", "--task", id},
+		ID: id, Name: "task " + id, Label: "group " + id, Command: []string{"./sum", "--task", id},
 		Env: map[string]string{"N": id}, CPUs: 0.5, MemMB: 64, Timeout: time.Duration(i) * time.Millisecond,
 		Artifacts: []workload.Artifact{{URI: "http://example.com/sum", Executable: true, Cache: true, Checksum: "sha256:ab"}},
 		Data:      json.RawMessage(`{"i":` + id + `}`),
@@ -73,6 +73,53 @@ func TestPlanStreamsManySpecs(t *testing.T) {
 				if !reflect.DeepEqual(got[i], want[i]) {
 					t.Fatalf("spec %d:\n got %+v\nwant %+v", i, got[i], want[i])
 				}
+			}
+		})
+	}
+}
+
+// TestSpecRoundTripsEveryField sends a spec with every field set, Label
+// included, through the real gRPC shims: a field added to TaskSpec or
+// Artifact but not to the conversion code fails here.
+func TestSpecRoundTripsEveryField(t *testing.T) {
+	full := workload.TaskSpec{
+		ID: "7", Name: "sum 1 2 3", Label: "1 2 3", Command: []string{"./sum", "1", "2", "3"},
+		Env: map[string]string{"K": "v"}, CPUs: 0.25, MemMB: 32, Timeout: time.Minute,
+		Artifacts: []workload.Artifact{{
+			URI: "https://example.com/a.tgz", Executable: true, Extract: true, Cache: true,
+			OutputFile: "a.tgz", Checksum: "sha256:ab", Direct: true, Immutable: true,
+		}},
+		Data: json.RawMessage(`"1 2 3"`),
+	}
+	for _, v := range []reflect.Value{reflect.ValueOf(full), reflect.ValueOf(full.Artifacts[0])} {
+		for i := range v.NumField() {
+			if v.Field(i).IsZero() {
+				t.Fatalf("%s.%s is not set in this test", v.Type().Name(), v.Type().Field(i).Name)
+			}
+		}
+	}
+	tests := []struct {
+		name string
+		spec workload.TaskSpec
+	}{
+		{"every field", full},
+		{"no label, as from an older plugin", workload.TaskSpec{ID: "0", Command: []string{"x"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := workloadtest.Conn(t, &workload.Fake{PlanFunc: func(ctx context.Context, job workload.Job, emit func(workload.TaskSpec) error) error {
+				return emit(tt.spec)
+			}})
+			var got []workload.TaskSpec
+			err := w.Plan(context.Background(), workload.Job{Name: "j"}, func(s workload.TaskSpec) error {
+				got = append(got, s)
+				return nil
+			})
+			if err != nil {
+				t.Fatalf("Plan: %v", err)
+			}
+			if len(got) != 1 || !reflect.DeepEqual(got[0], tt.spec) {
+				t.Fatalf("got %+v\nwant %+v", got, tt.spec)
 			}
 		})
 	}

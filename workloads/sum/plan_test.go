@@ -106,6 +106,39 @@ func TestPlan(t *testing.T) {
 				if want := `"` + strings.Join(tt.want[i], " ") + `"`; string(s.Data) != want {
 					t.Errorf("task %d: Data = %s, want %s", i, s.Data, want)
 				}
+				if want := strings.Join(tt.want[i], " "); s.Label != want {
+					t.Errorf("task %d: Label = %q, want %q", i, s.Label, want)
+				}
+			}
+		})
+	}
+}
+
+// TestPlanLabels checks each task's label: its group, normalised, cut to
+// 200 bytes with "…" after the last whole number that fits.
+func TestPlanLabels(t *testing.T) {
+	tests := []struct {
+		name  string
+		group string
+		want  string
+	}{
+		{"short", "1 2 3", "1 2 3"},
+		{"normalised", " +1\t-0  007 ", "1 0 7"},
+		{"200 bytes kept", strings.Repeat("1 ", 99) + "10", strings.Repeat("1 ", 99) + "10"},
+		{"201 bytes cut after a whole number", strings.Repeat("1 ", 100) + "1", strings.Repeat("1 ", 98) + "…"},
+		{"one number too long", strings.Repeat("9", 300), strings.Repeat("9", 197) + "…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			specs, err := plan(t, workload.Job{Params: map[string]any{"groups": []any{tt.group}}})
+			if err != nil {
+				t.Fatalf("Plan: %v", err)
+			}
+			if len(specs) != 1 {
+				t.Fatalf("Plan emitted %d tasks, want 1", len(specs))
+			}
+			if got := specs[0].Label; got != tt.want || len(got) > maxLabel {
+				t.Errorf("Label = %q (%d bytes), want %q (at most %d bytes)", got, len(got), tt.want, maxLabel)
 			}
 		})
 	}

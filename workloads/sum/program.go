@@ -67,7 +67,7 @@ func (w *Workload) program() (taskProgram, error) {
 }
 
 // spec is the task for group number i (from 0): "./batchd-task-sum 1 2 3"
-// with the task program as its one artifact.
+// with the task program as its one artifact, labelled with its group.
 func (p taskProgram) spec(i int, nums []*big.Int) workload.TaskSpec {
 	ds := task.Decimals(nums)
 	group := strings.Join(ds, " ")
@@ -75,8 +75,28 @@ func (p taskProgram) spec(i int, nums []*big.Int) workload.TaskSpec {
 	return workload.TaskSpec{
 		ID:        strconv.Itoa(i),
 		Name:      "sum " + strings.Trim(task.Quote(group), `"`),
+		Label:     label(group),
 		Command:   slices.Concat([]string{"./" + p.base}, ds),
 		Artifacts: []workload.Artifact{{URI: p.uri, Executable: true, Cache: true}},
 		Data:      data,
 	}
+}
+
+// maxLabel bounds a task's label in bytes, "…" included.
+const maxLabel = 200
+
+// label is a task's label: its group, normalised ("1 2 3"). A longer group
+// is cut to maxLabel bytes ending in "…", after its last whole number when
+// one fits, so a cut number is not shown as a smaller one. A group is
+// ASCII, so any byte cut leaves whole characters.
+func label(group string) string {
+	if len(group) <= maxLabel {
+		return group
+	}
+	const more = "…"
+	cut := group[:maxLabel-len(more)]
+	if sp := strings.LastIndexByte(cut, ' '); sp > 0 {
+		cut = cut[:sp+1] // "1 2 …"
+	}
+	return cut + more
 }

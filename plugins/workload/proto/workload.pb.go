@@ -363,7 +363,12 @@ type TaskSpec struct {
 	Artifacts    []*Artifact            `protobuf:"bytes,7,rep,name=artifacts,proto3" json:"artifacts,omitempty"`
 	TimeoutNanos int64                  `protobuf:"varint,8,opt,name=timeout_nanos,json=timeoutNanos,proto3" json:"timeout_nanos,omitempty"`
 	// data is opaque JSON handed back to Reduce.
-	Data          []byte `protobuf:"bytes,9,opt,name=data,proto3" json:"data,omitempty"`
+	Data []byte `protobuf:"bytes,9,opt,name=data,proto3" json:"data,omitempty"`
+	// label is the workload's short human label for the task, shown with
+	// its result by `batchd results` (for sum: the group, "1 2 3"). Added in
+	// protocol version 1 without a version bump; an older plugin never sets
+	// it and batchd shows no label.
+	Label         string `protobuf:"bytes,10,opt,name=label,proto3" json:"label,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -459,6 +464,13 @@ func (x *TaskSpec) GetData() []byte {
 		return x.Data
 	}
 	return nil
+}
+
+func (x *TaskSpec) GetLabel() string {
+	if x != nil {
+		return x.Label
+	}
+	return ""
 }
 
 type Artifact struct {
@@ -765,7 +777,7 @@ const file_workload_proto_rawDesc = "" +
 	"\vPlanRequest\x12)\n" +
 	"\x03job\x18\x01 \x01(\v2\x17.batchd.workload.v1.JobR\x03job\"B\n" +
 	"\fPlanResponse\x122\n" +
-	"\x05tasks\x18\x01 \x03(\v2\x1c.batchd.workload.v1.TaskSpecR\x05tasks\"\xd9\x02\n" +
+	"\x05tasks\x18\x01 \x03(\v2\x1c.batchd.workload.v1.TaskSpecR\x05tasks\"\xef\x02\n" +
 	"\bTaskSpec\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
@@ -775,7 +787,9 @@ const file_workload_proto_rawDesc = "" +
 	"\x06mem_mb\x18\x06 \x01(\x01R\x05memMb\x12:\n" +
 	"\tartifacts\x18\a \x03(\v2\x1c.batchd.workload.v1.ArtifactR\tartifacts\x12#\n" +
 	"\rtimeout_nanos\x18\b \x01(\x03R\ftimeoutNanos\x12\x12\n" +
-	"\x04data\x18\t \x01(\fR\x04data\x1a6\n" +
+	"\x04data\x18\t \x01(\fR\x04data\x12\x14\n" +
+	"\x05label\x18\n" +
+	" \x01(\tR\x05label\x1a6\n" +
 	"\bEnvEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xdf\x01\n" +

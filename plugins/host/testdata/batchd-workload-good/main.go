@@ -48,7 +48,7 @@ func (good) Plan(ctx context.Context, job sdk.Job, emit func(sdk.TaskSpec) error
 			}
 		}
 		data, _ := json.Marshal(s)
-		if err := emit(sdk.TaskSpec{ID: strconv.Itoa(gi), Command: []string{"./sum", s}, Data: data}); err != nil {
+		if err := emit(sdk.TaskSpec{ID: strconv.Itoa(gi), Label: s, Command: []string{"./sum", s}, Data: data}); err != nil {
 			return err
 		}
 	}
