@@ -76,6 +76,11 @@ func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 				return rep, err
 			}
 			r.cfg.Log.Info("resuming job", "job", spec.Name, "tasks", stored.Tasks, "results_kept", stored.Results)
+			// The lines of the results kept come first, so this run's
+			// output is whole, as an uninterrupted run's would be.
+			if err := r.printStored(spec.Name); err != nil {
+				return rep, err
+			}
 		case err == nil:
 			// Ended, with the same definition and inputs: not run again.
 			if stored.State == state.JobDone {

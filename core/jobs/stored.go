@@ -80,3 +80,18 @@ func (r *Runner) specs(job string, tasks []state.Task) ([]planned, error) {
 	}
 	return out, nil
 }
+
+// printStored prints the display lines of a job's stored results, in the
+// order they were committed.
+func (r *Runner) printStored(job string) error {
+	tasks, err := r.cfg.State.Results(job)
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		if t.Result.Display != "" {
+			r.printf("%s", t.Result.Display)
+		}
+	}
+	return nil
+}
