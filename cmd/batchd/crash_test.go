@@ -164,3 +164,77 @@ func readOutput(t *testing.T, path string) (int, map[string]bool) {
 	}
 	return n, tasks
 }
+
+// TestKilledOnStandaloneCluster kills batchd with SIGKILL while its tasks
+// run on a standalone `batchd local-cluster`, which keeps them running. The
+// tasks finish their work while batchd is down and keep posting; batchd
+// started again re-registers as the same framework, on the same collector
+// address with the same tokens, takes their results, and runs nothing again.
+func TestKilledOnStandaloneCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills batchd in a job on a standalone cluster; not in -short")
+	}
+	const n = 6
+	master := startLocalCluster(t)
+	dir := t.TempDir()
+	config := writeConfig(t, fmt.Sprintf("[cluster]\nmaster = %q\n[state]\ndir = %q\n\n%s", master, filepath.Join(dir, "state"),
+		testworkJob("w", "wait", n, 0, fmt.Sprintf("state = %q", dir))))
+	tasks := func() []proc {
+		var out []proc
+		for _, p := range descendants(t, os.Getpid()) {
+			if strings.Contains(p.cmdline, "batchd-workload-testwork task wait") {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+
+	b := startBatchdProcess(t, "--config", config)
+	var running []proc
+	if !poll(time.Minute, func() bool { running = tasks(); return len(running) == n }) {
+		t.Fatalf("%d of %d tasks running after a minute\nstderr:\n%s", len(running), n, tail(b.stderr.String()))
+	}
+	mine := descendants(t, b.cmd.Process.Pid) // its plugins
+	b.cmd.Process.Kill()
+	if code := b.wait(t, time.Minute); code != -1 {
+		t.Fatalf("exit code %d, want death by SIGKILL", code)
+	}
+	wantGone(t, mine)
+	for _, p := range running {
+		if !p.alive() {
+			t.Fatalf("task %d (%s) died with batchd; the standalone cluster should keep it", p.pid, p.cmdline)
+		}
+	}
+	// The tasks finish their work now and post to a batchd that is down:
+	// they retry until it is back.
+	if err := os.WriteFile(filepath.Join(dir, "release"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // let them meet the closed port (no sync: the point is the gap)
+
+	b = startBatchdProcess(t, "--config", config)
+	if code := b.wait(t, 2*time.Minute); code != 0 {
+		t.Fatalf("restarted batchd: exit %d\nstderr:\n%s", code, tail(b.stderr.String()))
+	}
+	if want := fmt.Sprintf("job w: %d tasks finished, reduced %d", n, n); !strings.Contains(b.stdout.String(), want) {
+		t.Errorf("stdout has no %q:\n%s", want, b.stdout.String())
+	}
+	for _, s := range []string{"re-registering with the stored framework id", "resuming job"} {
+		if !strings.Contains(b.stderr.String(), s) {
+			t.Errorf("stderr does not say %q", s)
+		}
+	}
+	db, err := state.Open(filepath.Join(dir, "state"), state.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Tasks("w", 0, 0, func(tk state.Task) error {
+		if tk.Result == nil || len(tk.Attempts) != 1 || tk.Result.Attempt != 1 {
+			t.Errorf("task %s: attempts %+v, result %+v; want its one attempt's result", tk.ID, tk.Attempts, tk.Result)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -11,11 +11,11 @@ import (
 	"time"
 )
 
-// TestStandaloneLocalCluster runs `batchd local-cluster` on its own and
-// points a second batchd at it as at a real Mesos master.
-func TestStandaloneLocalCluster(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+// startLocalCluster runs `batchd local-cluster` in this process until the
+// test ends and returns its master URL.
+func startLocalCluster(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	var stderr syncBuffer
 	lc := NewMain(pw, &stderr)
@@ -26,6 +26,15 @@ func TestStandaloneLocalCluster(t *testing.T) {
 		pw.Close()
 		exited <- code
 	}()
+	t.Cleanup(func() {
+		cancel()
+		if t.Failed() {
+			t.Logf("local-cluster's log:\n%s", stderr.String())
+		}
+		if code := <-exited; code != 0 {
+			t.Errorf("local-cluster exited %d\nstderr:\n%s", code, stderr.String())
+		}
+	})
 	line, err := bufio.NewReader(pr).ReadString('\n')
 	if err != nil {
 		t.Fatalf("reading the local cluster's banner: %v\nstderr:\n%s", err, stderr.String())
@@ -35,7 +44,13 @@ func TestStandaloneLocalCluster(t *testing.T) {
 	if master == "" {
 		t.Fatalf("no master URL in %q", line)
 	}
+	return master
+}
 
+// TestStandaloneLocalCluster runs `batchd local-cluster` on its own and
+// points a second batchd at it as at a real Mesos master.
+func TestStandaloneLocalCluster(t *testing.T) {
+	master := startLocalCluster(t)
 	path := writeConfig(t, fmt.Sprintf(`
 [cluster]
 master = %q
@@ -58,9 +73,5 @@ groups = ["1 2 3", "10 20"]
 	}
 	if strings.Contains(errOut, "embedded cluster started") {
 		t.Errorf("batchd started an embedded cluster although a master was configured")
-	}
-	cancel()
-	if code := <-exited; code != 0 {
-		t.Errorf("local-cluster exited %d\nstderr:\n%s", code, stderr.String())
 	}
 }

@@ -174,6 +174,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 	frameworkID := meta.FrameworkID
 	scheduler := sched.New(engine, sched.Config{
 		ResultGrace: 5 * time.Second, Logger: m.log.With("component", "sched"),
+		Adopting:  true, // until every job has submitted the attempts it resumes
 		OnLaunch:  func(key string, n int, l core.Launch) { runner.Launched(key, n, l) },
 		OnUpdate:  func(key string, n int, u core.Update) { runner.Updated(key, n, u) },
 		OnAbandon: func(taskID string) { runner.Abandoned(taskID) },
@@ -188,10 +189,10 @@ func (m *Main) runJobs(ctx context.Context) error {
 	})
 	var fed sync.WaitGroup
 	fed.Add(len(todo))
-	go func() { fed.Wait(); coll.Release() }()
+	go func() { fed.Wait(); coll.Release(); scheduler.Adopted() }()
 	runner = jobs.New(jobs.Config{
 		Plugins: plugins, Store: store, Collector: coll, Scheduler: scheduler, State: db,
-		Fed: func(string) { fed.Done() },
+		Fed:       func(string) { fed.Done() },
 		Advertise: advertise, InputDir: filepath.Join(cfg.State.Dir, "inputs"), Out: m.Stdout, Log: m.log,
 	})
 

@@ -194,6 +194,10 @@ func (s *Scheduler) onUpdate(ctx context.Context, u core.Update) {
 func (s *Scheduler) stray(ctx context.Context, u core.Update) {
 	switch u.State {
 	case core.TaskStaging, core.TaskStarting, core.TaskRunning:
+		if s.st.adopting {
+			s.log.Debug("leaving an unknown task alone until the owner has resumed its tasks", "task_id", u.TaskID, "state", u.State)
+			return
+		}
 		s.log.Info("killing a task that is no longer in flight", "task_id", u.TaskID, "agent", u.AgentID, "state", u.State)
 		if err := s.cl.Kill(ctx, u.TaskID, u.AgentID); err != nil {
 			s.log.Warn("killing a task that is no longer in flight", "task_id", u.TaskID, "err", err)

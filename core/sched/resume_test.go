@@ -87,3 +87,33 @@ func TestAbandonAndSubscribedHooks(t *testing.T) {
 		t.Fatalf("abandoned %v, subscribed %v", abandoned, ids)
 	}
 }
+
+// TestAdoptingLeavesUnknownTasksAlone: a restarted owner's tasks answer
+// the first reconciliation before the owner has submitted them; they are
+// not killed, and once the owner has adopted what it resumes, a task it
+// still does not know is.
+func TestAdoptingLeavesUnknownTasksAlone(t *testing.T) {
+	h := newHarness(t, Config{Adopting: true})
+	h.subscribe()
+	h.next("Reconcile")
+	h.update("job.a.1", core.TaskRunning, "") // the earlier run's, not submitted yet
+	h.update("job.b.1", core.TaskRunning, "") // a launch the earlier run never recorded
+	tk := newTask("job/a", 1, 10)
+	tk.Resume = &Resume{TaskID: "job.a.1", AgentID: "a1", Attempt: 1}
+	h.s.Submit(tk)
+	h.s.Adopted()
+	if c := h.next("Reconcile", "Kill"); c.Method != "Reconcile" {
+		t.Fatalf("%s %q before the owner adopted its tasks", c.Method, c.TaskID)
+	}
+	h.next("Reconcile") // implicit: everything the cluster runs answers again
+	h.update("job.a.1", core.TaskRunning, "")
+	h.update("job.b.1", core.TaskRunning, "")
+	if c := h.next("Kill"); c.TaskID != "job.b.1" {
+		t.Fatalf("killed %q, want the unknown job.b.1", c.TaskID)
+	}
+	h.update("job.a.1", core.TaskFinished, "")
+	h.s.ResultArrived("job.a.1")
+	if o := h.outcome(); o.Err != nil || o.Attempts != 1 {
+		t.Fatalf("outcome = %+v", o)
+	}
+}

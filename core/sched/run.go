@@ -95,7 +95,7 @@ func (s *Scheduler) handle(ctx context.Context, ev core.Event) {
 
 // drain takes submitted tasks and arrived results.
 func (s *Scheduler) drain(ctx context.Context) {
-	tasks, results := s.takeInbox()
+	tasks, results, adopted := s.takeInbox()
 	var resumed []core.TaskRef
 	for _, t := range tasks {
 		if _, dup := s.st.tasks[t.Key]; dup {
@@ -109,6 +109,14 @@ func (s *Scheduler) drain(ctx context.Context) {
 	if len(resumed) > 0 && s.st.connected {
 		if err := s.cl.Reconcile(ctx, resumed); err != nil {
 			s.log.Warn("reconciling resumed tasks", "tasks", len(resumed), "err", err)
+		}
+	}
+	if adopted && s.st.adopting {
+		s.st.adopting = false
+		if s.st.connected { // strays answer again, and are killed now
+			if err := s.cl.Reconcile(ctx, nil); err != nil {
+				s.log.Warn("reconciling all tasks", "err", err)
+			}
 		}
 	}
 	for _, id := range results {

@@ -80,6 +80,11 @@ type Config struct {
 	// being killed (timed out). Its result must no longer count. It runs on
 	// the scheduler's goroutine and must not block.
 	OnAbandon func(taskID string)
+	// Adopting makes the scheduler leave tasks it does not know alone
+	// until Adopted is called: a restarted owner submits the attempts an
+	// earlier run left running (Task.Resume) only as it reads them back, and
+	// the cluster reports them first.
+	Adopting bool
 	// OnSubscribed is called with the framework id after each
 	// (re)subscription, to keep it for the next run.
 	OnSubscribed func(frameworkID string)
@@ -95,6 +100,7 @@ type Scheduler struct {
 	mu      sync.Mutex
 	inbox   []Task
 	results []string
+	adopted bool          // Adopted was called
 	wake    chan struct{} // cap 1: inbox has something
 	closing chan struct{}
 	once    sync.Once
@@ -128,7 +134,7 @@ func New(cl core.Cluster, cfg Config) *Scheduler {
 		wake:    make(chan struct{}, 1),
 		closing: make(chan struct{}),
 		done:    make(chan Outcome),
-		st:      newState(),
+		st:      newState(cfg.Adopting),
 	}
 }
 
@@ -155,6 +161,16 @@ func (s *Scheduler) poke() {
 	}
 }
 
+// Adopted tells a scheduler configured with Adopting that every task the
+// owner resumes has been submitted: from now on a running task it does not
+// know is a stray, and it reconciles to find them.
+func (s *Scheduler) Adopted() {
+	s.mu.Lock()
+	s.adopted = true
+	s.mu.Unlock()
+	s.poke()
+}
+
 // Done delivers one Outcome per submitted task when it ends for good. It
 // is closed when Run returns; outcomes not yet received then are dropped.
 func (s *Scheduler) Done() <-chan Outcome { return s.done }
@@ -165,11 +181,11 @@ func (s *Scheduler) Close() error {
 	return nil
 }
 
-// takeInbox empties the inbox.
-func (s *Scheduler) takeInbox() ([]Task, []string) {
+// takeInbox empties the inbox and says whether Adopted was called.
+func (s *Scheduler) takeInbox() ([]Task, []string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, r := s.inbox, s.results
 	s.inbox, s.results = nil, nil
-	return t, r
+	return t, r, s.adopted
 }

@@ -16,6 +16,7 @@ type state struct {
 	outbox      []Outcome        // ended tasks not yet received from Done
 	connected   bool
 	suppressed  bool
+	adopting    bool      // strays are left alone until Adopted
 	reconcileAt time.Time // next periodic reconciliation, while connected
 	// wake is when Run next calls tick: no later than the earliest
 	// deadline (due brings it forward as deadlines are set; tick recomputes
@@ -46,8 +47,8 @@ type attempt struct {
 	uris        []core.URI // the launch's URIs (shared, not copied): named, redacted, when the agent cannot fetch them
 }
 
-func newState() state {
-	return state{tasks: make(map[string]*task), byAttempt: make(map[string]*task)}
+func newState(adopting bool) state {
+	return state{tasks: make(map[string]*task), byAttempt: make(map[string]*task), adopting: adopting}
 }
 
 // AttemptID names attempt n of the task with key; Mesos task ids may not
