@@ -105,7 +105,7 @@ func TestFull(t *testing.T) {
 	if c.Server.Listen != "0.0.0.0:8080" || c.Server.Advertise != "http://batchd.example.com:8080" {
 		t.Errorf("server = %+v", c.Server)
 	}
-	if c.State.Dir != "/var/lib/batchd" || c.State.StagingMax != 1536*MiB {
+	if c.State.Dir != "/var/lib/batchd" || c.State.StagingMax != 1536*MiB || c.State.Sync {
 		t.Errorf("state = %+v", c.State)
 	}
 	if want := []string{filepath.Join(base, "plugins"), "/opt/batchd/plugins"}; !reflect.DeepEqual(c.Plugins.Dirs, want) {
@@ -119,7 +119,7 @@ func TestFull(t *testing.T) {
 	}
 	j := c.Jobs[0]
 	if j.Name != "word.count-1" || j.Workload != "word_count" || j.CPUs != 0.5 || j.Mem != 256*MiB ||
-		j.Retries != 0 || j.Timeout.Std() != 90*time.Minute {
+		j.Retries != 0 || j.Timeout.Std() != 90*time.Minute || j.Output != filepath.Join(base, "results", "words.jsonl") {
 		t.Errorf("job = %+v", j)
 	}
 	wantArt := []Artifact{
