@@ -22,8 +22,8 @@ type resultSource interface {
 }
 
 // results prints every task's stored record of the config's jobs (or of
-// --job), read from the state store, or through the running batchd that
-// holds the store locked.
+// --job; or of every stored job when the config has none), read from the
+// state store, or through the running batchd that holds the store locked.
 func (m *Main) results(ctx context.Context) error {
 	w, err := newRowWriter(m.format, m.Stdout)
 	if err != nil {
@@ -43,9 +43,14 @@ func (m *Main) results(ctx context.Context) error {
 		return err
 	}
 	var names []string
-	if m.job != "" {
+	switch {
+	case m.job != "":
 		names = []string{m.job}
-	} else {
+	case len(cfg.Jobs) == 0: // a config only for its [state] dir: every stored job
+		for _, j := range stored {
+			names = append(names, j.Name)
+		}
+	default:
 		for _, j := range cfg.Jobs {
 			names = append(names, j.Name)
 		}

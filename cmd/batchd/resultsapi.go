@@ -209,6 +209,9 @@ func (a *apiSource) rows(ctx context.Context, job string, fn func(resultRow) err
 		} else if err != nil {
 			return fmt.Errorf("reading the results of job %s from %s: %w", job, a.base, err)
 		}
+		if r.outputText() == "" {
+			r.Output = nil // as read from the store
+		}
 		if err := fn(r); err != nil {
 			return err
 		}
