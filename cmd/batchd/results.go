@@ -131,7 +131,7 @@ func (m *Main) openResultSource(ctx context.Context, dir string) (resultSource, 
 		api, retry, err := dialAPI(ctx, dir)
 		if err == nil {
 			m.log.Debug("the state store is held by a running batchd: reading through its state API", "path", path, "url", api.base)
-			return api, func() {}, nil
+			return api, api.close, nil
 		}
 		if !retry || time.Now().After(deadline) {
 			return nil, nil, fmt.Errorf("the state store %s is held by a running batchd, and reading through it failed: %w", path, err)

@@ -175,19 +175,31 @@ func dialAPI(ctx context.Context, dir string) (api *apiSource, retry bool, err e
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.ResponseHeaderTimeout = 30 * time.Second
 	api = &apiSource{base: strings.TrimSuffix(f.URL, "/"), token: f.Token, client: &http.Client{Transport: tr}}
-	body, status, err := api.get(ctx, "/v1/state/jobs")
-	if err != nil {
-		return nil, true, err
-	}
-	defer body.Close()
-	if status != http.StatusOK {
-		return nil, status == http.StatusUnauthorized, api.statusError("/v1/state/jobs", status, body)
-	}
-	if err := json.NewDecoder(body).Decode(&api.stored); err != nil {
-		return nil, false, fmt.Errorf("reading %s/v1/state/jobs: %w", api.base, err)
+	if retry, err := api.listJobs(ctx); err != nil {
+		api.close()
+		return nil, retry, err
 	}
 	return api, false, nil
 }
+
+// listJobs reads the stored jobs into a.stored.
+func (a *apiSource) listJobs(ctx context.Context) (retry bool, err error) {
+	body, status, err := a.get(ctx, "/v1/state/jobs")
+	if err != nil {
+		return true, err
+	}
+	defer body.Close()
+	if status != http.StatusOK {
+		return status == http.StatusUnauthorized, a.statusError("/v1/state/jobs", status, body)
+	}
+	if err := json.NewDecoder(body).Decode(&a.stored); err != nil {
+		return false, fmt.Errorf("reading %s/v1/state/jobs: %w", a.base, err)
+	}
+	return false, nil
+}
+
+// close lets go of the connections kept for reuse.
+func (a *apiSource) close() { a.client.CloseIdleConnections() }
 
 func (a *apiSource) jobs(context.Context) ([]jobInfo, error) { return a.stored, nil }
 
