@@ -37,7 +37,7 @@ func (m *Main) results(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer closeSrc()
+	defer func() { closeSrc() }()
 	stored, err := src.jobs(ctx)
 	if err != nil {
 		return err
@@ -75,6 +75,14 @@ func (m *Main) results(ctx context.Context) error {
 	}
 	for _, name := range missing {
 		fmt.Fprintf(m.Stderr, "batchd: job %s has not run yet (not in the state store %s)\n", name, path)
+	}
+	if _, direct := src.(storeSource); direct { // let go of the store before printing (resultsspool.go)
+		sp, err := spool(ctx, src, todo)
+		if err != nil {
+			return err
+		}
+		closeSrc()
+		src, closeSrc = sp, sp.close
 	}
 	for _, j := range todo {
 		if err := w.startJob(j); err != nil {

@@ -213,13 +213,19 @@ func (a *apiSource) rows(ctx context.Context, job string, fn func(resultRow) err
 	if status != http.StatusOK {
 		return a.statusError(path, status, body)
 	}
-	dec := json.NewDecoder(body)
+	return decodeRows(body, fmt.Sprintf("the results of job %s from %s", job, a.base), fn)
+}
+
+// decodeRows calls fn with each row of a JSON-lines stream; what names
+// the stream in errors.
+func decodeRows(in io.Reader, what string, fn func(resultRow) error) error {
+	dec := json.NewDecoder(in)
 	for {
 		var r resultRow
 		if err := dec.Decode(&r); errors.Is(err, io.EOF) {
 			return nil
 		} else if err != nil {
-			return fmt.Errorf("reading the results of job %s from %s: %w", job, a.base, err)
+			return fmt.Errorf("reading %s: %w", what, err)
 		}
 		if r.outputText() == "" {
 			r.Output = nil // as read from the store
