@@ -123,7 +123,7 @@ func (m *Main) openResultSource(ctx context.Context, dir string) (resultSource, 
 	path := filepath.Join(dir, state.FileName)
 	deadline := time.Now().Add(apiWait)
 	for {
-		db, err := state.Open(dir, state.Options{ReadOnly: true, LockTimeout: 250 * time.Millisecond})
+		db, err := state.Open(dir, state.Options{ReadOnly: true, LockTimeout: 100 * time.Millisecond}) // only a batchd holds it exclusively
 		switch {
 		case err == nil:
 			m.log.Debug("reading the state store", "path", path)

@@ -4,6 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -71,4 +76,67 @@ func TestResultsLetGoOfTheStore(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkResults prints a 20,000-task job as jsonl, read from the store
+// (spooled) and through a running batchd's state API.
+func BenchmarkResults(b *testing.B) {
+	const n = 20000
+	dir := b.TempDir()
+	db, err := state.Open(dir, state.Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := db.CreateJob(state.Job{Name: "j", State: state.JobDone, Tasks: n}); err != nil {
+		b.Fatal(err)
+	}
+	plan := make([]state.Planned, n)
+	res := make([]state.NewResult, n)
+	for i := range plan {
+		plan[i] = state.Planned{Seq: uint64(i), ID: fmt.Sprint(i), Label: "1 2 3"}
+		res[i] = state.NewResult{Job: "j", Seq: uint64(i), Result: state.Result{Attempt: 1,
+			Output: []byte(`{"numbers":["1","2","3"],"sum":"6"}`), Display: "sum of 1 2 3 = 6", Received: time.Now()}}
+	}
+	if err := db.AddPlan("j", plan); err != nil {
+		b.Fatal(err)
+	}
+	for i := range plan {
+		db.Launched("j", uint64(i), state.Attempt{N: 1, TaskID: fmt.Sprint(i), Agent: "agent-S0", Start: time.Now()})
+	}
+	if _, err := db.CommitResults(res); err != nil {
+		b.Fatal(err)
+	}
+	db.Close()
+	cfg := filepath.Join(b.TempDir(), "cluster.toml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("[state]\ndir = %q\n", dir)), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	results := func(b *testing.B) {
+		for b.Loop() {
+			m := NewMain(io.Discard, io.Discard)
+			if code := m.Main(context.Background(), []string{"results", "--config", cfg, "--format", "jsonl"}); code != 0 {
+				b.Fatalf("exit %d", code)
+			}
+			m.Close()
+		}
+	}
+	b.Run("store", results)
+	b.Run("api", func(b *testing.B) {
+		db, err := state.Open(dir, state.Options{NoSync: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		m := NewMain(io.Discard, io.Discard)
+		m.log = slog.New(slog.DiscardHandler)
+		mux := http.NewServeMux()
+		srv := httptest.NewUnstartedServer(mux)
+		if err := m.serveStateAPI(mux, db, dir, srv.Listener.Addr()); err != nil {
+			b.Fatal(err)
+		}
+		srv.Start()
+		defer srv.Close()
+		defer m.Close()
+		results(b)
+	})
 }
