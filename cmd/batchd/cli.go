@@ -41,6 +41,8 @@ type Main struct {
 	agents     int
 	workDir    string
 	fresh      bool
+	job        string // results: --job
+	format     string // results: --format
 	extraDirs  stringList
 	args       []string
 	logLevel   slog.Level
@@ -64,6 +66,8 @@ const usage = `usage:
   batchd --config cluster.toml [--fresh]          run the config's jobs (resuming unfinished ones), then exit
   batchd run --config cluster.toml [--fresh]      the same
   batchd validate --config cluster.toml           check a config and its plugins; run nothing
+  batchd results --config cluster.toml [--job NAME] [--format jsonl|csv|table]
+                                                  print every task's stored record (also while a run goes on)
   batchd plugins [--config cluster.toml] [--plugin-dir D]...
                                                   list the plugins found
   batchd fetch [--config cluster.toml] [--plugin-dir D]... URI DEST
@@ -90,6 +94,10 @@ func (m *Main) ParseFlags(args []string) error {
 		fs.BoolVar(&m.fresh, "fresh", false, "discard the jobs' stored state and start them over")
 	case "validate":
 		fs.StringVar(&m.configPath, "config", "", "path of cluster.toml")
+	case "results":
+		fs.StringVar(&m.configPath, "config", "", "path of cluster.toml (for its [state] dir and jobs)")
+		fs.StringVar(&m.job, "job", "", "print only this job")
+		fs.StringVar(&m.format, "format", "table", "jsonl, csv or table")
 	case "plugins", "fetch":
 		fs.StringVar(&m.configPath, "config", "", "path of cluster.toml (for its plugin folders and fetcher settings)")
 		fs.Var(&m.extraDirs, "plugin-dir", "a plugin folder to search (repeatable)")
@@ -114,7 +122,7 @@ func (m *Main) ParseFlags(args []string) error {
 	} else if fs.NArg() > 0 {
 		return usagef("unexpected arguments %q", fs.Args())
 	}
-	if (m.cmd == "run" || m.cmd == "validate") && m.configPath == "" {
+	if (m.cmd == "run" || m.cmd == "validate" || m.cmd == "results") && m.configPath == "" {
 		return usagef("batchd %s needs --config FILE", m.cmd)
 	}
 	m.logLevel = slog.LevelInfo
@@ -148,6 +156,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return m.runJobs(ctx)
 	case "validate":
 		return m.validate(ctx)
+	case "results":
+		return m.results(ctx)
 	case "plugins":
 		return m.listPlugins(ctx)
 	case "local-cluster":

@@ -84,6 +84,9 @@ func (m *Main) runJobs(ctx context.Context) error {
 		return err
 	}
 	m.onClose(db.Close)
+	if err := removeAPIFile(cfg.State.Dir); err != nil { // left by a killed batchd
+		return err
+	}
 	// An unfinished job whose definition changed is refused before
 	// anything starts.
 	todo := make([]jobs.Spec, len(cfg.Jobs))
@@ -132,7 +135,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 	}
 	m.onClose(coll.Close)
 
-	listen, advertise, err := m.serve(ctx, cfg, meta.Listen, store, coll)
+	listen, advertise, err := m.serve(ctx, cfg, meta.Listen, db, store, coll)
 	if err != nil {
 		return err
 	}
@@ -252,8 +255,9 @@ func (f commitFunc) Commit(rs []collector.Result) error { return f(rs) }
 // serve starts the artifact server and collector and returns the address
 // they listen on and the URL base tasks reach them at. With the default
 // listen address (port 0) it first tries the address an earlier run used,
-// so tasks still running can post to this run.
-func (m *Main) serve(ctx context.Context, cfg *config.Config, earlier string, store *staging.Store, coll *collector.Collector) (string, string, error) {
+// so tasks still running can post to this run. It also serves db's state
+// API for `batchd results` (resultsapi.go).
+func (m *Main) serve(ctx context.Context, cfg *config.Config, earlier string, db *state.Store, store *staging.Store, coll *collector.Collector) (string, string, error) {
 	var ln net.Listener
 	if _, port, _ := net.SplitHostPort(cfg.Server.Listen); port == "0" && earlier != "" {
 		var err error
@@ -271,6 +275,10 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, earlier string, st
 	mux := http.NewServeMux()
 	mux.Handle("/artifacts/", store.Handler())
 	mux.Handle("/v1/results/", coll.Handler())
+	if err := m.serveStateAPI(mux, db, cfg.State.Dir, ln.Addr()); err != nil {
+		ln.Close()
+		return "", "", err
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan struct{})
 	go func() { defer close(done); _ = srv.Serve(ln) }()
