@@ -207,3 +207,59 @@ func wantEachOnce(t *testing.T, out string, n int) {
 		}
 	}
 }
+
+// TestRealMesosKilledAndResumed kills batchd with SIGKILL while its tasks
+// run on a real Mesos agent. The master keeps them (failover_timeout,
+// checkpointed), they finish their work while batchd is down and keep
+// posting; batchd started again re-registers as the same framework on the
+// same collector address, takes their results, and launches nothing again.
+func TestRealMesosKilledAndResumed(t *testing.T) {
+	c := mesoskit.Start(t, realMesosOptions)
+	state := t.TempDir()
+	const n = 3
+	config := realConfig(t, c, "e2e-killed", waitJob("killed", state, n))
+	b := startBatchdProcess(t, "--config", config)
+	waitUntil(t, time.Minute, fmt.Sprintf("%d tasks running", n), func() bool {
+		if b.exited() {
+			t.Fatalf("batchd exited before its tasks ran\nstderr:\n%s", tail(b.stderr.String()))
+		}
+		running := 0
+		for _, tk := range frameworkTasks(t, c, b.stderr.String()) {
+			if tk.State == "TASK_RUNNING" {
+				running++
+			}
+		}
+		return running == n
+	})
+	id := subscribedAs.FindStringSubmatch(b.stderr.String())[1]
+	b.cmd.Process.Kill()
+	if code := b.wait(t, time.Minute); code != -1 {
+		t.Fatalf("exit code %d, want death by SIGKILL", code)
+	}
+	release(t, state) // the tasks finish and post to a batchd that is down
+
+	b = startBatchdProcess(t, "--config", config)
+	if code := b.wait(t, 3*time.Minute); code != 0 {
+		t.Fatalf("restarted batchd: exit %d\nstderr:\n%s", code, tail(b.stderr.String()))
+	}
+	out := b.stdout.String()
+	wantLines(t, "stdout", out, fmt.Sprintf("job killed: %d tasks finished, reduced %d", n, n))
+	wantEachOnce(t, out, n)
+	if again := subscribedAs.FindStringSubmatch(b.stderr.String()); again == nil || again[1] != id {
+		t.Errorf("the restarted batchd subscribed as %v, want the framework %s", again, id)
+	}
+	st, err := c.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := st.Framework(id) // torn down at the end: among the completed frameworks
+	tasks := f.AllTasks()
+	for _, tk := range tasks {
+		if !strings.HasSuffix(tk.ID, ".1") || tk.State != "TASK_FINISHED" {
+			t.Errorf("task %s: %s; want each task's first attempt finished and no other", tk.ID, tk.State)
+		}
+	}
+	if len(tasks) != n {
+		t.Errorf("the master knows %d tasks of the framework, want %d", len(tasks), n)
+	}
+}
