@@ -25,7 +25,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 MIB=${1:-1024}
-RUNS=${2:-3}
+RUNS=${2:-5}
 . internal/bench/lib.sh
 work=$(mktemp -d)
 pids=()
