@@ -1,6 +1,7 @@
 package localcluster
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -61,6 +62,35 @@ func TestOfferOnTaskEnd(t *testing.T) {
 	got, _, _ := parseResources(f.offers()[0].Resources)
 	if got != (res{cpus: 4, mem: 1024, disk: 10240}) {
 		t.Errorf("offered %v after the task ended, want the whole agent", got)
+	}
+}
+
+// TestDeclinedLeftoverHidesNoFreedCPUs follows batchd's pattern at every
+// wave of launches on one agent: it fills the agent's cpus with twenty
+// 0.1-cpu tasks, is offered the leftover (no cpus, some memory), declines
+// it with a long refuse filter as nothing fits, and needs the cpus of the
+// next task to end offered at once. The filter holds back offers within
+// what was declined, never the whole agent.
+func TestDeclinedLeftoverHidesNoFreedCPUs(t *testing.T) {
+	c := startCluster(t, Config{OfferInterval: time.Hour, CPUs: 2})
+	f := subscribe(t, c, protobufCodec(), frameworkInfo("leftover"))
+	o := f.offers()[0]
+	var tasks []mesos.TaskInfo
+	for i := range 20 {
+		ti := commandTask(fmt.Sprintf("t%d", i), 0.1, 32, "sleep", "60")
+		ti.AgentID = o.AgentID
+		tasks = append(tasks, ti)
+	}
+	f.call(calls.Accept(calls.OfferOperations{calls.OpLaunch(tasks...)}.WithOffers(o.ID)).With(calls.RefuseSeconds(0)))
+	left := f.offers()[0]
+	if got, _, _ := parseResources(left.Resources); got.cpus >= 0.01 || got.mem < 32 {
+		t.Fatalf("leftover offer holds %v, want no cpus and some memory", got)
+	}
+	f.call(calls.Decline(left.ID).With(calls.RefuseSeconds(time.Hour)))
+	// The task's end, not its acknowledged update, frees its resources.
+	f.call(calls.Kill("t7", o.AgentID.Value))
+	if got, _, _ := parseResources(f.offers()[0].Resources); got.cpus < 0.1-1e-9 {
+		t.Errorf("offered %v after a task ended, want its 0.1 cpus", got)
 	}
 }
 

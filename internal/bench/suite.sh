@@ -33,6 +33,7 @@
 #   BENCH_SPAWN_MAX   largest size also run by the spawner baseline (10000)
 #   BENCH_RUNS        runs per row, median taken (3)
 #   BENCH_STAGING_MIB size of each staging fetch (1024)
+#   BENCH_STAGING_RUNS runs per staging row (5: the disk is the noisiest part)
 #   BENCH_EXTRACT_MIB size of the extraction tar.gz (1024)
 #   BENCH_DEDUP       "TASKS MIB" of the dedup job ("1000 100")
 #   BENCH_DURABLE     size of the durability job (2000)
@@ -52,6 +53,7 @@ if [ -n "$SMOKE" ]; then
 	SIZES=${BENCH_SIZES:-40}
 	RUNS=${BENCH_RUNS:-1}
 	STAGING_MIB=${BENCH_STAGING_MIB:-8}
+	STAGING_RUNS=${BENCH_STAGING_RUNS:-1}
 	EXTRACT_MIB=${BENCH_EXTRACT_MIB:-8}
 	DEDUP=${BENCH_DEDUP:-20 8}
 	DURABLE=${BENCH_DURABLE:-40}
@@ -61,6 +63,7 @@ else
 	SIZES=${BENCH_SIZES:-1000 2000 10000 100000}
 	RUNS=${BENCH_RUNS:-3}
 	STAGING_MIB=${BENCH_STAGING_MIB:-1024}
+	STAGING_RUNS=${BENCH_STAGING_RUNS:-5}
 	EXTRACT_MIB=${BENCH_EXTRACT_MIB:-1024}
 	DEDUP=${BENCH_DEDUP:-1000 100}
 	DURABLE=${BENCH_DURABLE:-2000}
@@ -115,7 +118,7 @@ mine=(.)
 part throughput internal/bench/throughput.sh "$RUNS" $SIZES
 part durability internal/bench/durability.sh "$RUNS" "$DURABLE"
 part gobench internal/bench/gobench.sh "$RUNS" $SHORT
-part fetch internal/bench/fetch.sh "$STAGING_MIB" "$RUNS"
+part fetch internal/bench/fetch.sh "$STAGING_MIB" "$STAGING_RUNS"
 part extract internal/bench/extract.sh "$EXTRACT_MIB" "$RUNS" ${SMOKE:+200}
 part dedup internal/bench/dedup.sh "$dedup_tasks" "$dedup_mib"
 
@@ -125,7 +128,7 @@ mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 	echo
 	echo "$start, $(nproc) cores, $mem memory, commit $commit$([ -z "$SMOKE" ] || echo ', SMOKE RUN (tiny sizes, targets not checked)')."
 	echo "Sizes: sum jobs of $SIZES tasks; $RUNS runs per row (median, batchd and baseline alternating);"
-	echo "staging $STAGING_MIB MiB; extraction $EXTRACT_MIB MiB; dedup $dedup_tasks tasks x $dedup_mib MiB."
+	echo "staging $STAGING_MIB MiB ($STAGING_RUNS runs); extraction $EXTRACT_MIB MiB; dedup $dedup_tasks tasks x $dedup_mib MiB."
 	echo "Ratio = batchd / baseline (for staging and extraction: batchd's speed / the baseline's). \`internal/bench/suite.sh\` and the README's"
 	echo "\"Measuring\" explain each row; the machine may be shared, so read ratios, not seconds."
 	echo

@@ -13,6 +13,10 @@
 # Prints ROW lines (suite.sh): per size "task throughput N tasks" (median
 # walls, s), "growth N tasks" (batchd's median s per 1,000 tasks against the
 # smallest size's) and "memory N tasks" (median peak RSS, MB).
+# A batchd run slower than twice its size's median is an outlier: its
+# stderr (batchd's INFO and WARN lines; every task's with BENCH_VERBOSE=1,
+# which runs batchd with -v) is printed on stderr and, with BENCH_LOGS=DIR,
+# kept in DIR, so that a one-off stall leaves evidence.
 # Usage: internal/bench/throughput.sh RUNS SIZE...   (needs `make build`)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -31,11 +35,11 @@ echo "throughput: task program ${prog[*]}" >&2
 batchd() {
 	local n=$1 state=$work/state-$2
 	sum_config "$work/job.toml" "$state" "$work/input-$n"
-	if ! /usr/bin/time -f "%e %M" -o "$work/time" bin/batchd --config "$work/job.toml" >"$work/out" 2>"$work/err"; then
-		tail -20 "$work/err" >&2
+	if ! /usr/bin/time -f "%e %M" -o "$work/time" bin/batchd ${BENCH_VERBOSE:+-v} --config "$work/job.toml" >"$work/out" 2>"$work/err-$n-$2"; then
+		tail -20 "$work/err-$n-$2" >&2
 		return 1
 	fi
-	grep -q "^job bench: $n tasks finished" "$work/out" || { tail -3 "$work/out" "$work/err" >&2; return 1; }
+	grep -q "^job bench: $n tasks finished" "$work/out" || { tail -3 "$work/out" "$work/err-$n-$2" >&2; return 1; }
 	cat "$work/time" >>"$work/batchd-$n"
 	rm -rf "$state"
 }
@@ -60,6 +64,24 @@ for n in "$@"; do
 		echo "throughput: $n tasks, run $run: batchd $(tail -1 "$work/batchd-$n" | awk '{ printf "%s s, %.1f MB", $1, $2 / 1024 }')" >&2
 	done
 done
+
+# outliers N: shows the log of every run of size N slower than twice the median.
+outliers() {
+	local n=$1 med run=0 wall
+	med=$(awk '{ print $1 }' "$work/batchd-$n" | median)
+	while read -r wall _; do
+		run=$((run + 1))
+		awk -v w="$wall" -v m="$med" 'BEGIN { exit !(w > 2 * m) }' || continue
+		echo "throughput: $n tasks, run $run took $wall s, over twice the median $med s; its log:" >&2
+		grep -v 'level=DEBUG' "$work/err-$n-$run" | tail -40 >&2 || true
+		if [ -n "${BENCH_LOGS:-}" ]; then
+			mkdir -p "$BENCH_LOGS"
+			cp "$work/err-$n-$run" "$BENCH_LOGS/throughput-$n-run$run.log"
+			echo "throughput: kept as $BENCH_LOGS/throughput-$n-run$run.log" >&2
+		fi
+	done <"$work/batchd-$n"
+}
+for n in "$@"; do outliers "$n"; done
 
 runs() { tr '\n' ' ' <"$1" | sed 's/ $//'; }
 first=""
