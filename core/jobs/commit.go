@@ -90,19 +90,20 @@ func (r *Runner) Launched(key string, n int, l core.Launch) {
 	r.cfg.State.Launched(t.job.spec.Name, t.seq, state.Attempt{N: n, TaskID: l.TaskID, Agent: l.AgentID, Start: time.Now().UTC()})
 }
 
-// Updated is the scheduler's OnUpdate hook: what the cluster said goes to the store.
+// Updated is the scheduler's OnUpdate hook: how an attempt ended goes to
+// the store (the launch record says it runs; STARTING and RUNNING would
+// only add writes).
 func (r *Runner) Updated(key string, n int, u core.Update) {
+	if !u.State.Terminal() {
+		return
+	}
 	r.mu.Lock()
 	t := r.tasks[key]
 	r.mu.Unlock()
 	if t == nil {
 		return
 	}
-	var end time.Time
-	if u.State.Terminal() {
-		end = time.Now().UTC()
-	}
-	r.cfg.State.Updated(t.job.spec.Name, t.seq, n, u.AgentID, string(u.State), u.Reason, u.Message, end)
+	r.cfg.State.Updated(t.job.spec.Name, t.seq, n, u.AgentID, string(u.State), u.Reason, u.Message, time.Now().UTC())
 }
 
 // Abandoned is the scheduler's OnAbandon hook: the attempt may no longer

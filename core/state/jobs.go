@@ -36,8 +36,9 @@ type Job struct {
 	Tasks int `json:"tasks"`
 	// Staged is the runner's record of the job's staged artifacts.
 	Staged json.RawMessage `json:"staged,omitempty"`
-	// Results counts committed results; each result's Order is its rank.
-	Results uint64 `json:"results"`
+	// Results counts committed results (kept apart in the store, filled in
+	// on reading); each result's Order is its rank.
+	Results uint64 `json:"-"`
 	// Summary is the line printed when the job ended, Error why it failed.
 	Summary string    `json:"summary,omitempty"`
 	Error   string    `json:"error,omitempty"`
@@ -161,6 +162,7 @@ func readJob(b *bolt.Bucket, j *Job) error {
 	if err := json.Unmarshal(raw, j); err != nil {
 		return fmt.Errorf("decoding job record: %w", err)
 	}
+	j.Results = resultCount(b)
 	return nil
 }
 

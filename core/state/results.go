@@ -1,6 +1,7 @@
 package state
 
 import (
+	"encoding/binary"
 	"fmt"
 	"sort"
 
@@ -22,28 +23,23 @@ type NewResult struct {
 func (s *Store) CommitResults(rs []NewResult) (kept []bool, err error) {
 	kept = make([]bool, len(rs))
 	err = s.w.wait(func(tx *bolt.Tx) error {
-		jobs := map[string]*Job{}
+		counts := map[string]uint64{} // results per job so far, this transaction's included
 		for i, r := range rs {
-			j, ok := jobs[r.Job]
-			if !ok {
-				if b := jobBucket(tx, r.Job); b != nil {
-					j = new(Job)
-					if err := readJob(b, j); err != nil {
-						return fmt.Errorf("job %s: %w", r.Job, err)
-					}
-				}
-				jobs[r.Job] = j
-			}
-			if j == nil {
+			b := jobBucket(tx, r.Job)
+			if b == nil {
 				continue
+			}
+			n, ok := counts[r.Job]
+			if !ok {
+				n = resultCount(b)
 			}
 			err := updateTask(tx, r.Job, r.Seq, func(_ *bolt.Bucket, t *Task) bool {
 				if t.Result != nil || t.State == TaskFailed {
 					return false
 				}
-				j.Results++
+				n++
 				res := r.Result
-				res.Order = j.Results
+				res.Order = n
 				t.Result, t.State, t.Error = &res, TaskDone, ""
 				kept[i] = true
 				return true
@@ -51,12 +47,11 @@ func (s *Store) CommitResults(rs []NewResult) (kept []bool, err error) {
 			if err != nil {
 				return err
 			}
+			counts[r.Job] = n
 		}
-		for name, j := range jobs {
-			if j != nil {
-				if err := writeJob(jobBucket(tx, name), j); err != nil {
-					return err
-				}
+		for name, n := range counts {
+			if err := jobBucket(tx, name).Put(keyResults, binary.BigEndian.AppendUint64(nil, n)); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -82,4 +77,13 @@ func (s *Store) Results(job string) ([]Task, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Result.Order < out[j].Result.Order })
 	return out, nil
+}
+
+// resultCount reads a job's count of committed results; it is kept apart
+// from the job record, which a commit then need not rewrite.
+func resultCount(b *bolt.Bucket) uint64 {
+	if v := b.Get(keyResults); len(v) == 8 {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 0
 }

@@ -15,6 +15,7 @@
 //	"meta"  version, framework_id, listen, token_key
 //	"jobs"  one bucket per job name:
 //	        "job"    the Job record (JSON)
+//	        "results" how many results are committed (8 bytes, big-endian)
 //	        "plan"   seq -> the runner's encoded task spec (written once)
 //	        "tasks"  seq -> the Task record (JSON): id, label, state, attempts, result
 package state
@@ -54,6 +55,7 @@ var (
 	bucketPlan  = []byte("plan")
 	bucketTasks = []byte("tasks")
 	keyJob      = []byte("job")
+	keyResults  = []byte("results")
 	keyVersion  = []byte("version")
 	keyFramewrk = []byte("framework_id")
 	keyListen   = []byte("listen")
@@ -93,7 +95,10 @@ func Open(dir string, opts Options) (*Store, error) {
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating state folder %s: %w", dir, err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout: opts.LockTimeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync,
+		NoFreelistSync: true, FreelistType: bolt.FreelistMapType,
+	})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("opening state store %s: %w (is another batchd running with this [state] dir?)", path, ErrLocked)
 	}
