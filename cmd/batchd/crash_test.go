@@ -56,15 +56,15 @@ groups = [%s]
 `, filepath.Join(dir, "state"), outFile, strings.Join(groups, ", ")))
 
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
-	progress := make([]int, 0, 5)
+	progress, targets := make([]int, 0, 5), make([]int, 0, 5)
 	for kill := range 5 {
 		b := startBatchdProcess(t, "--config", config)
-		// A random moment: from planning to well into the tasks.
-		delay := time.Duration(300+rng.IntN(3000)) * time.Millisecond
-		select {
-		case <-b.done:
-			t.Fatalf("kill %d: batchd ended before it was killed (after %v)\nstderr:\n%s", kill+1, delay, tail(b.stderr.String()))
-		case <-time.After(delay):
+		// A random moment of the job, never its end: when this run has
+		// printed a random number of result lines (a resumed run prints
+		// those it keeps first), from none (planning) to 1,000 of 1,200.
+		target := kill*200 + rng.IntN(200)
+		if !poll(2*time.Minute, func() bool { return b.exited() || countLines(b.stdout.String(), "sum of ") >= target }) || b.exited() {
+			t.Fatalf("kill %d: batchd ended or stalled before printing %d result lines\nstderr:\n%s", kill+1, target, tail(b.stderr.String()))
 		}
 		all := descendants(t, b.cmd.Process.Pid)
 		b.cmd.Process.Kill()
@@ -73,12 +73,13 @@ groups = [%s]
 		}
 		wantGone(t, all)
 		progress = append(progress, countLines(b.stdout.String(), "sum of "))
+		targets = append(targets, target)
 	}
 	b := startBatchdProcess(t, "--config", config)
 	if code := b.wait(t, 5*time.Minute); code != 0 {
 		t.Fatalf("the run after the kills: exit %d\nstderr:\n%s", code, tail(b.stderr.String()))
 	}
-	t.Logf("result lines printed by each killed run: %v; by the last: %d", progress, countLines(b.stdout.String(), "sum of "))
+	t.Logf("killed after %v result lines (printed by then: %v); the last run printed %d", targets, progress, countLines(b.stdout.String(), "sum of "))
 
 	summary := fmt.Sprintf("job crash: %d tasks finished, total %d", crashTasks, want)
 	if !strings.Contains(b.stdout.String(), summary) {

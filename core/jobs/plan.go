@@ -1,9 +1,15 @@
 package jobs
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/batchd/batchd/core"
+	"github.com/batchd/batchd/core/staging"
+	"github.com/batchd/batchd/core/state"
+	"github.com/batchd/batchd/plugins/workload"
 )
 
 // A job's plan lives in the state store, not in memory: the runner checks
@@ -41,3 +47,133 @@ func decodePlanned(raw []byte) (planned, error) {
 	}
 	return p, nil
 }
+
+// inputs describes the workload and stages the params it takes as URIs;
+// it returns the job as the workload sees it and each input's digest.
+func (r *Runner) inputs(ctx context.Context, lease *staging.Lease, wl workload.Workload, spec Spec) (workload.Job, map[string]string, error) {
+	job := workload.Job{Name: spec.Name, Params: spec.Params, Files: map[string]string{}}
+	info, err := wl.Describe(ctx)
+	if err != nil {
+		return job, nil, fmt.Errorf("job %s: describing workload %s: %w", spec.Name, spec.Workload, err)
+	}
+	digests := map[string]string{}
+	for _, p := range info.Params {
+		if p.Type != workload.ParamURI {
+			continue
+		}
+		v, ok := spec.Params[p.Name]
+		if !ok {
+			continue
+		}
+		uri, ok := v.(string)
+		if !ok {
+			return job, nil, fmt.Errorf("job %s: params.%s: want a URI string, got %T", spec.Name, p.Name, v)
+		}
+		blob, err := r.stage(ctx, lease, workload.Artifact{URI: uri})
+		if err != nil {
+			return job, nil, fmt.Errorf("job %s: params.%s: %w", spec.Name, p.Name, err)
+		}
+		job.Files[p.Name] = blob.Path
+		digests[p.Name] = blob.Digest
+		// An archive given as input reaches the workload extracted.
+		dir, isArchive, err := r.extractInput(ctx, blob, blob.Name)
+		if err != nil {
+			return job, nil, fmt.Errorf("job %s: params.%s: %w", spec.Name, p.Name, err)
+		}
+		if isArchive {
+			job.Files[p.Name] = dir
+		}
+	}
+	return job, digests, nil
+}
+
+// planChunk is how many checked tasks go to the store in one commit.
+const planChunk = 1024
+
+// plan asks the workload for the job's tasks, checks each and stores the
+// plan, stages every artifact, and marks the job running: a repeated id, a
+// missing artifact or a checksum mismatch fails the job here, not
+// thousands of tasks later.
+func (r *Runner) plan(ctx context.Context, lease *staging.Lease, wl workload.Workload, job workload.Job, spec Spec, inputs map[string]string) ([][]core.URI, int, error) {
+	arts := newJobArtifacts()
+	seen := map[string]struct{}{}
+	var chunk []state.Planned
+	var n uint64
+	flush := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		err := r.cfg.State.AddPlan(spec.Name, chunk)
+		chunk = chunk[:0]
+		return err
+	}
+	planCtx, cancel := r.pluginCtx(ctx, spec)
+	defer cancel()
+	err := wl.Plan(planCtx, job, func(ts workload.TaskSpec) error {
+		if _, dup := seen[ts.ID]; ts.ID == "" || dup {
+			return fmt.Errorf("task id %q is empty or repeated", ts.ID)
+		}
+		seen[ts.ID] = struct{}{}
+		if len(ts.Command) == 0 {
+			return fmt.Errorf("task %s has no command", ts.ID)
+		}
+		raw, err := encodePlanned(&planned{
+			ID: ts.ID, Command: ts.Command, Env: ts.Env, CPUs: ts.CPUs, MemMB: ts.MemMB,
+			Timeout: ts.Timeout, Data: ts.Data, URIs: arts.add(ts.ID, spec.Artifacts, ts.Artifacts),
+		})
+		if err != nil {
+			return err
+		}
+		chunk = append(chunk, state.Planned{Seq: n, ID: ts.ID, Label: ts.Label, Spec: raw})
+		n++
+		if len(chunk) == planChunk {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	seen = nil // the ids are checked; the store holds the plan
+	if err != nil {
+		return nil, 0, fmt.Errorf("job %s: planning with workload %s: %w", spec.Name, spec.Workload, pluginErr(planCtx, ctx, spec, err))
+	}
+	uris, err := arts.stage(ctx, r, lease)
+	if err != nil {
+		return nil, 0, fmt.Errorf("job %s: %w", spec.Name, err)
+	}
+	raw, err := encodeStaged(staged{Inputs: inputs, Lists: arts.lists, URIs: uris})
+	if err != nil {
+		return nil, 0, fmt.Errorf("job %s: %w", spec.Name, err)
+	}
+	err = r.cfg.State.UpdateJob(spec.Name, func(j *state.Job) {
+		j.State, j.Tasks, j.Staged = state.JobRunning, int(n), raw
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return uris, int(n), nil
+}
+
+// restage stages a stored job's artifacts again (the staging store
+// usually still has them) and checks that neither they nor its inputs
+// changed since it started (an error wrapping ErrChanged).
+func (r *Runner) restage(ctx context.Context, lease *staging.Lease, spec Spec, stored state.Job, inputs map[string]string) ([][]core.URI, int, error) {
+	old, err := decodeStaged(stored.Staged)
+	if err != nil {
+		return nil, 0, fmt.Errorf("job %s: %w", spec.Name, err)
+	}
+	arts := newJobArtifacts()
+	for _, l := range old.Lists {
+		arts.add("", l, nil)
+	}
+	uris, err := arts.stage(ctx, r, lease)
+	if err != nil {
+		return nil, 0, fmt.Errorf("job %s: %w", spec.Name, err)
+	}
+	if err := checkStaged(spec, old, staged{Inputs: inputs, Lists: arts.lists, URIs: uris}); err != nil {
+		return nil, 0, err
+	}
+	return uris, stored.Tasks, nil
+}
+
