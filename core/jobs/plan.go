@@ -176,4 +176,3 @@ func (r *Runner) restage(ctx context.Context, lease *staging.Lease, spec Spec, s
 	}
 	return uris, stored.Tasks, nil
 }
-
