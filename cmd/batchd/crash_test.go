@@ -239,3 +239,50 @@ func TestKilledOnStandaloneCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestStoredFrameworkRemoved: batchd is killed and stays down longer than
+// its failover_timeout, so the master removes its framework and its tasks.
+// The next run is refused as that framework: it says so, forgets the id,
+// and the run after it resumes the job as a new framework.
+func TestStoredFrameworkRemoved(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills batchd on a standalone cluster; not in -short")
+	}
+	const n = 2
+	master := startLocalCluster(t)
+	dir := t.TempDir()
+	config := writeConfig(t, fmt.Sprintf("[cluster]\nmaster = %q\nfailover_timeout = \"1s\"\n[state]\ndir = %q\n\n%s", master, filepath.Join(dir, "state"),
+		testworkJob("w", "wait", n, 0, fmt.Sprintf("state = %q", dir))))
+	tasks := func() int {
+		k := 0
+		for _, p := range descendants(t, os.Getpid()) {
+			if strings.Contains(p.cmdline, "batchd-workload-testwork task wait") {
+				k++
+			}
+		}
+		return k
+	}
+	b := startBatchdProcess(t, "--config", config)
+	if !poll(time.Minute, func() bool { return tasks() == n }) {
+		t.Fatalf("tasks not running after a minute\nstderr:\n%s", tail(b.stderr.String()))
+	}
+	b.cmd.Process.Kill()
+	b.wait(t, time.Minute)
+	if !poll(time.Minute, func() bool { return tasks() == 0 }) { // torn down after failover_timeout
+		t.Fatal("the cluster did not remove the framework's tasks after its failover timeout")
+	}
+	release(t, dir)
+
+	b = startBatchdProcess(t, "--config", config)
+	if code := b.wait(t, time.Minute); code != 1 || !strings.Contains(b.stderr.String(), "Framework has been removed") ||
+		!strings.Contains(b.stderr.String(), "is forgotten: run again") {
+		t.Fatalf("run as the removed framework: exit %d, want 1 saying the id is forgotten\nstderr:\n%s", code, tail(b.stderr.String()))
+	}
+	b = startBatchdProcess(t, "--config", config)
+	if code := b.wait(t, time.Minute); code != 0 {
+		t.Fatalf("run as a new framework: exit %d\nstderr:\n%s", code, tail(b.stderr.String()))
+	}
+	if want := fmt.Sprintf("job w: %d tasks finished, reduced %d", n, n); !strings.Contains(b.stdout.String(), want) {
+		t.Errorf("stdout has no %q:\n%s", want, b.stdout.String())
+	}
+}

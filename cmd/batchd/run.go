@@ -225,6 +225,17 @@ func (m *Main) runJobs(ctx context.Context) error {
 		cancel()
 		jwg.Wait()
 		wg.Wait()
+		var merr *mesoscluster.MasterError
+		if errors.As(err, &merr) && meta.FrameworkID != "" {
+			// The master removed the framework an earlier run was (its
+			// failover_timeout passed): its id is of no more use, and its
+			// tasks are gone. The next run resumes as a new framework.
+			if cerr := db.SetFrameworkID(""); cerr != nil {
+				m.log.Warn("forgetting the framework id", "err", cerr)
+			}
+			return fmt.Errorf("cluster at %s: %w; the stored framework id %s is forgotten: run again to resume the jobs as a new framework (their results are kept; tasks that ran there are run again)",
+				master, err, meta.FrameworkID)
+		}
 		return fmt.Errorf("cluster at %s: %w", master, err)
 	}
 
