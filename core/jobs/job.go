@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 	"time"
 
 	"github.com/batchd/batchd/core"
@@ -153,7 +155,7 @@ func (r *Runner) reduce(ctx context.Context, wl workload.Workload, job workload.
 		return rep, fmt.Errorf("job %s: reducing with workload %s: %w", spec.Name, spec.Workload, pluginErr(redCtx, ctx, spec, err))
 	}
 	rep.Summary = sum
-	line := fmt.Sprintf("job %s: %d tasks finished, %s", spec.Name, rep.Finished, sum.Text)
+	line := fmt.Sprintf("job %s: %d tasks finished, %s", spec.Name, rep.Finished, printable(sum.Text))
 	r.end(spec.Name, state.JobDone, line, nil)
 	r.printf("%s", line)
 	return rep, nil
@@ -216,4 +218,23 @@ func pluginErr(callCtx, ctx context.Context, spec Spec, err error) error {
 		return fmt.Errorf("plugin did not answer within plugin_timeout %v: %w", spec.PluginTimeout, err)
 	}
 	return err
+}
+
+// printable escapes the control characters of a plugin's text (as Go
+// would quote them), so a line batchd prints stays one line and cannot
+// drive the terminal.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
