@@ -85,8 +85,10 @@ var badFixtures = map[string][]wantErr{
 		{29, 3, "job[0].artifacts[0].output_file", "plain file name"},
 		{30, 3, "job[0].artifacts[0].checksum", "64 hex digits"},
 		{31, 3, "job[0].artifacts[0].mode", `got "lazy"`},
-		{39, 1, "job[2].name", `duplicate job name "dup" (first used by job[1])`},
-		{41, 1, "job[2].output", "is already the output of job[1]"},
+		{37, 1, "job[1].retries", "must be <= 100, got 9223372036854775807"},
+		{38, 1, "job[1].retry_backoff", "must not be negative"},
+		{41, 1, "job[2].name", `duplicate job name "dup" (first used by job[1])`},
+		{43, 1, "job[2].output", "is already the output of job[1]"},
 	},
 }
 

@@ -146,6 +146,12 @@ func (c *Config) validateJob(p *problems, i int, seen map[string]int) {
 	if j.Mem <= 0 {
 		p.addf(joinKey(path, "mem"), "must be > 0")
 	}
+	if j.RetryBackoff < 0 {
+		p.addf(joinKey(path, "retry_backoff"), "must not be negative")
+	}
+	if j.Retries > MaxJobRetries {
+		p.addf(joinKey(path, "retries"), "must be <= %d, got %d", MaxJobRetries, j.Retries)
+	}
 	if j.Retries < 0 {
 		p.addf(joinKey(path, "retries"), "must be >= 0")
 	}

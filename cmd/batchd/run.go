@@ -312,7 +312,7 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, earlier string, db
 func jobSpec(j config.Job) jobs.Spec {
 	s := jobs.Spec{
 		Name: j.Name, Workload: j.Workload, CPUs: j.CPUs, MemMB: j.Mem.MiB(),
-		Retries: j.Retries, Timeout: j.Timeout.Std(), PluginTimeout: j.PluginTimeout.Std(), Params: j.Params,
+		Retries: j.Retries, RetryBackoff: j.RetryBackoff.Std(), Timeout: j.Timeout.Std(), PluginTimeout: j.PluginTimeout.Std(), Params: j.Params,
 	}
 	for _, a := range j.Artifacts {
 		extract := a.Extract

@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode"
 	"time"
+	"unicode"
 
 	"github.com/batchd/batchd/core"
 	"github.com/batchd/batchd/core/staging"
@@ -25,7 +25,9 @@ type Spec struct {
 	CPUs     float64
 	MemMB    float64
 	Retries  int
-	Timeout  time.Duration
+	// RetryBackoff is the pause before a failed task's first retry (doubled after).
+	RetryBackoff time.Duration
+	Timeout      time.Duration
 	// PluginTimeout bounds each of the workload's Plan and Reduce calls (0: none).
 	PluginTimeout time.Duration
 	Params        map[string]any
