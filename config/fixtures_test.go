@@ -24,6 +24,10 @@ var badFixtures = map[string][]wantErr{
 	"notarray.bad.toml": {
 		{1, 2, "job", "expected [[job]] tables, got table"},
 	},
+	"fit.bad.toml": {
+		{8, 1, "job[0].cpus", "4 per task is more than an embedded agent has ([local] cpus = 2): no task of this job could ever run"},
+		{9, 1, "job[0].mem", "more than an embedded agent has ([local] mem = "},
+	},
 	"masters.bad.toml": {
 		{2, 1, "cluster.master", "port"},
 	},
