@@ -227,6 +227,7 @@ func (c *Cluster) handle(ctx context.Context, events chan<- core.Event, ev *sche
 			o := &ev.Offers.Offers[i]
 			offers = append(offers, offerFromProto(o, role))
 			c.pools[o.ID.Value] = &resourcePool{pieces: usableResources(o, role), role: role}
+			c.agents[o.AgentID.Value] = agentBase(o)
 		}
 		c.mu.Unlock()
 		deliver(ctx, events, core.Event{Offers: offers})
