@@ -28,7 +28,8 @@ import (
 // modified last, where Mesos follows a symlink it rewrites at each launch;
 // for a command task (one run per executor id) they agree.
 //
-// Departures: a resolved path must lie inside its run folder, component by
+// The conformance suite's "files" scenario compares these answers with a
+// real Mesos 1.11.1 agent's. Departures: a resolved path must lie inside its run folder, component by
 // component (Mesos compares string prefixes, so a sibling run whose name
 // extends the container id would pass); no authentication or authorization;
 // no jsonp; /files/download and /files/debug are not served.

@@ -188,6 +188,9 @@ func TestRealMesos(t *testing.T) {
 		// The command executor writes lines of its own to the sandbox's
 		// stderr too: the task's last lines must be in it, in order.
 		want := strings.Join(strings.Split(wantStderr("0"), "\n")[15:], "\n")
+		if len(rows) == 1 {
+			t.Logf("stderr kept on real Mesos:\n%s", rows[0].Stderr)
+		}
 		if len(rows) != 1 || !strings.Contains(rows[0].Stderr, want) {
 			t.Errorf("results: %s\nwant a stderr holding:\n%s", out, want)
 		}

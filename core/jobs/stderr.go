@@ -42,8 +42,14 @@ type stderrFetch struct {
 
 // queueStderr asks for the end of the attempt's stderr, without blocking.
 func (r *Runner) queueStderr(st *taskState, n int, u core.Update) {
-	if r.sandbox == nil || u.AgentID == "" {
+	if r.sandbox == nil {
 		return
+	}
+	r.mu.Lock()
+	st.stderr, st.stderrDone = "", nil // an earlier attempt's are not this one's
+	r.mu.Unlock()
+	if u.AgentID == "" {
+		return // never reached an agent
 	}
 	f := stderrFetch{job: st.job.spec.Name, seq: st.seq, n: n, taskID: u.TaskID, agent: u.AgentID, st: st, done: make(chan struct{})}
 	r.mu.Lock()
@@ -95,7 +101,9 @@ func (r *Runner) fetchStderr(ctx context.Context, f stderrFetch) {
 	}
 	r.cfg.State.Stderr(f.job, f.seq, f.n, text)
 	r.mu.Lock()
-	f.st.stderr = text
+	if f.st.stderrDone == f.done { // still the task's last failed attempt
+		f.st.stderr = text
+	}
 	r.mu.Unlock()
 }
 
