@@ -122,4 +122,3 @@ func (x *run) get(u string) (int, string, string) {
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
 }
-
