@@ -44,6 +44,7 @@ func secondsToDuration(s float64) time.Duration { return time.Duration(s * float
 // master never reached answered nothing for ConnectTimeout.
 func (c *Cluster) Run(ctx context.Context, events chan<- core.Event) error {
 	defer c.transport.CloseIdleConnections()
+	defer c.files.CloseIdleConnections()
 	start := time.Now()
 	backoff := c.minBackoff
 	everSubscribed := false
