@@ -35,6 +35,17 @@ type Cluster interface {
 	Teardown(ctx context.Context) error
 }
 
+// SandboxReader is an optional interface of a Cluster whose agents serve
+// the files of a task's sandbox (a Mesos agent's /files/read). The
+// scheduling core finds it with a type assertion.
+type SandboxReader interface {
+	// ReadTail returns at most max bytes from the end of the file named
+	// name (e.g. "stderr") in the sandbox of task taskID on agent agentID.
+	// It gives up when ctx ends, and fails when the engine does not know
+	// the agent's address or the agent no longer has the file.
+	ReadTail(ctx context.Context, taskID, agentID, name string, max int) ([]byte, error)
+}
+
 // Event is one thing the engine tells the scheduling core. Exactly one field is set.
 type Event struct {
 	Subscribed *Subscribed

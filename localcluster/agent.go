@@ -2,6 +2,8 @@ package localcluster
 
 import (
 	"fmt"
+	"net"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"time"
@@ -129,6 +131,9 @@ type agent struct {
 	id      string
 	path    string // the URL path a Mesos agent would have, /slave(N)
 	dir     string
+	absDir  string       // dir made absolute, as the files API names it
+	ln      net.Listener // the agent's own HTTP address (files API)
+	srv     *http.Server
 	total   res
 	used    res          // by tasks not yet terminal
 	ports   mesos.Ranges // free ports
@@ -173,6 +178,34 @@ type task struct {
 
 	killCh    chan struct{} // closed by the first KILL
 	killGrace time.Duration
+
+	// forgotten: the master no longer tracks the task (its terminal update
+	// was acknowledged, or its framework torn down); acked, made on demand,
+	// is closed then.
+	forgotten bool
+	acked     chan struct{}
+}
+
+// ackedLocked returns a channel closed once the master forgets the task.
+func (t *task) ackedLocked() <-chan struct{} {
+	if t.acked == nil {
+		t.acked = make(chan struct{})
+		if t.forgotten {
+			close(t.acked)
+		}
+	}
+	return t.acked
+}
+
+// forgetLocked notes that the master forgot the task.
+func (t *task) forgetLocked() {
+	if t.forgotten {
+		return
+	}
+	t.forgotten = true
+	if t.acked != nil {
+		close(t.acked)
+	}
 }
 
 func (t *task) terminal() bool { return isTerminal(t.state) }

@@ -147,8 +147,15 @@ func (c *Cluster) Start(ctx context.Context) error {
 		return fmt.Errorf("local cluster listening on %s: %w", c.cfg.Listen, err)
 	}
 	c.ln = ln
-	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.state.init(c.cfg, advertisedHost(ln.Addr()))
+	if err := c.listenAgents(ctx); err != nil {
+		ln.Close()
+		if c.tmpDir != "" {
+			os.RemoveAll(c.tmpDir)
+		}
+		return err
+	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/v1/scheduler", c.serveScheduler)
@@ -162,7 +169,36 @@ func (c *Cluster) Start(ctx context.Context) error {
 	}()
 	go c.allocateLoop()
 	go c.retryLoop()
+	for _, a := range c.state.agents {
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			if err := a.srv.Serve(a.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				c.log.Error("local cluster agent stopped serving", "agent", a.id, "err", err)
+			}
+		}()
+	}
 	c.log.Info("local Mesos cluster started", "url", c.URL(), "agents", c.cfg.Agents, "workdir", c.cfg.WorkDir)
+	return nil
+}
+
+// listenAgents gives each agent its own HTTP address, on the master's
+// host, as each Mesos agent has one: offers carry it in their url, and the
+// agent serves its files API there (files.go).
+func (c *Cluster) listenAgents(ctx context.Context) error {
+	host, _, _ := net.SplitHostPort(c.ln.Addr().String())
+	var lc net.ListenConfig
+	for i, a := range c.state.agents {
+		ln, err := lc.Listen(ctx, "tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			for _, b := range c.state.agents[:i] {
+				b.ln.Close()
+			}
+			return fmt.Errorf("local cluster agent %s listening on %s: %w", a.id, host, err)
+		}
+		a.ln = ln
+		a.srv = &http.Server{Handler: a.serveFiles(), ReadHeaderTimeout: 10 * time.Second}
+	}
 	return nil
 }
 
@@ -214,6 +250,11 @@ func (c *Cluster) Close() error {
 	err := c.srv.Shutdown(shut)
 	if err != nil {
 		err = c.srv.Close()
+	}
+	for _, a := range c.state.agents {
+		if a.srv.Shutdown(shut) != nil {
+			a.srv.Close()
+		}
 	}
 	c.wg.Wait()
 	for _, a := range c.state.agents {

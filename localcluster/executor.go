@@ -26,10 +26,24 @@ import (
 // SIGKILL (see internal/procgroup), and when Close kills it.
 func (c *Cluster) runTask(t *task) {
 	defer c.wg.Done()
-	var remove string // a finished task's sandbox, recycled once its resources are back
+	// remove is a finished task's sandbox, recycled once its resources are
+	// back and its terminal update is acknowledged: until then its stdout
+	// and stderr stay readable through the files API, as a framework that
+	// looks at them on seeing the update expects (Mesos keeps them for
+	// --gc_delay). Waiting costs the launch path nothing: resources are
+	// offered again at once, and an agent's next task takes a sandbox
+	// parked earlier, or makes one when none is.
+	var remove string
 	defer func() {
 		c.release(t)
 		if remove != "" {
+			c.mu.Lock()
+			acked := t.ackedLocked()
+			c.mu.Unlock()
+			select {
+			case <-acked:
+			case <-c.ctx.Done():
+			}
 			t.agent.recycleSandbox(c.log, remove)
 		}
 	}()

@@ -50,11 +50,16 @@ func (m *master) init(cfg Config, host string) {
 	for i := 0; i < cfg.Agents; i++ {
 		id := fmt.Sprintf("%s-S%d", m.id, i)
 		dir := filepath.Join(cfg.WorkDir, "agents", id)
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			abs = dir
+		}
 		m.agents = append(m.agents, &agent{
-			id:    id,
-			path:  fmt.Sprintf("/slave(%d)", i+1),
-			dir:   dir,
-			total: res{cpus: cfg.CPUs, mem: cfg.MemMB, disk: cfg.DiskMB},
+			id:     id,
+			path:   fmt.Sprintf("/slave(%d)", i+1),
+			dir:    dir,
+			absDir: abs,
+			total:  res{cpus: cfg.CPUs, mem: cfg.MemMB, disk: cfg.DiskMB},
 			// Agents share one machine, so each gets its own slice of
 			// ports; the first has Mesos's default, [31000-32000].
 			ports: mesos.Ranges{{Begin: uint64(31000 + 1001*i), End: uint64(32000 + 1001*i)}},

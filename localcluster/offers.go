@@ -2,6 +2,7 @@ package localcluster
 
 import (
 	"fmt"
+	"net"
 	"sort"
 	"time"
 
@@ -153,12 +154,13 @@ func (c *Cluster) offerProto(o *offer) mesos.Offer {
 		Hostname:    c.state.hostname,
 		Resources:   withPorts(o.res, o.ports, role),
 	}
-	// Mesos always sets the agent's URL, and frameworks read it. The
-	// embedded agents live in the master's process and serve no endpoints
-	// of their own, so it names the master's address with the agent's
-	// libprocess path, as a Mesos agent's would.
-	if addr := c.masterInfo().Address; addr != nil {
-		p.URL = &mesos.URL{Scheme: "http", Address: *addr, Path: &o.agent.path}
+	// Mesos always sets the agent's URL, and frameworks read it: the
+	// agent's own address (where it serves /files/read) and its
+	// libprocess path.
+	if addr, ok := o.agent.ln.Addr().(*net.TCPAddr); ok {
+		ip := addr.IP.String()
+		p.URL = &mesos.URL{Scheme: "http", Path: &o.agent.path,
+			Address: mesos.Address{Hostname: &c.state.hostname, IP: &ip, Port: int32(addr.Port)}}
 	}
 	if role != "" {
 		p.AllocationInfo = &mesos.Resource_AllocationInfo{Role: &role}

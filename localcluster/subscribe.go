@@ -160,6 +160,7 @@ func (c *Cluster) teardownLocked(fw *framework, why string) {
 	c.recoverOffersLocked(fw)
 	for _, t := range fw.tasks {
 		t.pending = nil
+		t.forgetLocked()
 		if !t.terminal() {
 			t.kill(c.cfg.KillGracePeriod)
 		}

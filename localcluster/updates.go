@@ -102,6 +102,7 @@ func (c *Cluster) acknowledgeLocked(fw *framework, ack *scheduler.Call_Acknowled
 		// Acknowledged to the end: the master forgets the task, as Mesos
 		// moves it to its completed tasks, which reconciliation ignores.
 		delete(fw.tasks, t.id)
+		t.forgetLocked()
 	}
 }
 

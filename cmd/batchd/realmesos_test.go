@@ -177,6 +177,24 @@ func TestRealMesos(t *testing.T) {
 		waitUntil(t, 30*time.Second, "the hung task's process ends", func() bool { return len(c.Processes("task hang")) == 0 })
 	})
 
+	t.Run("failed task's stderr", func(t *testing.T) {
+		stateDir := t.TempDir()
+		path := realConfig(t, c, "e2e-stderr", fmt.Sprintf("[state]\ndir = %q\n\n%s", stateDir, testworkJob("errs", "stderr", 1, 0, "")))
+		if code, out, errOut := run(t, 2*time.Minute, "--config", path); code != 1 {
+			t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out, tail(errOut))
+		}
+		out, _ := runOK(t, time.Minute, "results", "--config", path, "--format", "jsonl")
+		rows := jsonlRows(t, out)
+		// The command executor writes lines of its own to the sandbox's
+		// stderr too: the task's last lines must be in it, in order.
+		want := strings.Join(strings.Split(wantStderr("0"), "\n")[15:], "\n")
+		if len(rows) == 1 {
+			t.Logf("stderr kept on real Mesos:\n%s", rows[0].Stderr)
+		}
+		if len(rows) != 1 || !strings.Contains(rows[0].Stderr, want) {
+			t.Errorf("results: %s\nwant a stderr holding:\n%s", out, want)
+		}
+	})
 	t.Run("artifacts", func(t *testing.T) { testRealArtifacts(t, c) })
 	t.Run("direct URIs", func(t *testing.T) { testRealDirect(t, c) })
 }

@@ -32,6 +32,9 @@ type resultRow struct {
 	Output   json.RawMessage `json:"output"`  // the committed result's, else null
 	Display  string          `json:"display"` // the committed result's
 	Error    string          `json:"error"`   // why a failed task failed
+	// Stderr is the last lines of the last attempt's stderr, kept when it
+	// ended other than FINISHED (jsonl and csv only, not in the table).
+	Stderr string `json:"stderr"`
 }
 
 // rowOf turns a stored task of job into a row.
@@ -39,7 +42,7 @@ func rowOf(job string, t state.Task) resultRow {
 	r := resultRow{Job: job, Task: t.ID, Label: t.Label, State: t.State, Attempts: len(t.Attempts), Error: t.Error}
 	if n := len(t.Attempts); n > 0 {
 		first, last := t.Attempts[0], t.Attempts[n-1]
-		r.Agent = last.Agent
+		r.Agent, r.Stderr = last.Agent, last.Stderr
 		if !first.Start.IsZero() {
 			r.Start = &first.Start
 		}
@@ -113,7 +116,7 @@ func (w *jsonlWriter) row(r resultRow) error {
 }
 
 // csvColumns is the csv header, in the order of resultRow's fields.
-var csvColumns = []string{"job", "task", "label", "state", "attempts", "agent", "start", "end", "output", "display", "error"}
+var csvColumns = []string{"job", "task", "label", "state", "attempts", "agent", "start", "end", "output", "display", "error", "stderr"}
 
 // csvWriter prints a header row, then one record per row.
 type csvWriter struct {
@@ -131,7 +134,7 @@ func (w *csvWriter) row(r resultRow) error {
 		}
 	}
 	return w.w.Write([]string{r.Job, r.Task, r.Label, string(r.State), strconv.Itoa(r.Attempts), r.Agent,
-		timeText(r.Start, time.RFC3339Nano), timeText(r.End, time.RFC3339Nano), r.outputText(), r.Display, r.Error})
+		timeText(r.Start, time.RFC3339Nano), timeText(r.End, time.RFC3339Nano), r.outputText(), r.Display, r.Error, r.Stderr})
 }
 
 func (w *csvWriter) flush() error {

@@ -21,7 +21,7 @@ func fmtTasks() []state.Task {
 			Attempts: []state.Attempt{{N: 1, TaskID: "c-0", Agent: "a1", Start: t0, End: t1}},
 			Result:   &state.Result{Attempt: 1, Output: json.RawMessage(`{ "sum": "6" }`), Display: "sum of 1 2 3 = 6"}},
 		{ID: "1", State: state.TaskFailed, Error: "exit 1:\ttoo bad\nreally",
-			Attempts: []state.Attempt{{N: 1, Agent: "a1", Start: t0, End: t1}, {N: 2, Agent: "a2", Start: t1, End: t2}}},
+			Attempts: []state.Attempt{{N: 1, Agent: "a1", Start: t0, End: t1}, {N: 2, Agent: "a2", Start: t1, End: t2, Stderr: "oops\nline 2"}}},
 		{ID: "2", State: state.TaskRunning, Attempts: []state.Attempt{{N: 1, Agent: "a2", Start: t1}},
 			Result: nil},
 		{ID: "3", State: state.TaskPending,
@@ -36,20 +36,21 @@ func TestResultsFormat(t *testing.T) {
 	}{
 		{
 			format: "jsonl",
-			want: `{"job":"j","task":"0","label":"1 2 3","state":"done","attempts":1,"agent":"a1","start":"2026-01-02T03:04:05.0000006Z","end":"2026-01-02T03:04:07.0000006Z","output":{"sum":"6"},"display":"sum of 1 2 3 = 6","error":""}
-{"job":"j","task":"1","label":"","state":"failed","attempts":2,"agent":"a2","start":"2026-01-02T03:04:05.0000006Z","end":"2026-01-02T03:04:10.0000006Z","output":null,"display":"","error":"exit 1:\ttoo bad\nreally"}
-{"job":"j","task":"2","label":"","state":"running","attempts":1,"agent":"a2","start":"2026-01-02T03:04:07.0000006Z","end":null,"output":null,"display":"","error":""}
-{"job":"j","task":"3","label":"","state":"pending","attempts":0,"agent":"","start":null,"end":null,"output":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","display":"","error":""}
+			want: `{"job":"j","task":"0","label":"1 2 3","state":"done","attempts":1,"agent":"a1","start":"2026-01-02T03:04:05.0000006Z","end":"2026-01-02T03:04:07.0000006Z","output":{"sum":"6"},"display":"sum of 1 2 3 = 6","error":"","stderr":""}
+{"job":"j","task":"1","label":"","state":"failed","attempts":2,"agent":"a2","start":"2026-01-02T03:04:05.0000006Z","end":"2026-01-02T03:04:10.0000006Z","output":null,"display":"","error":"exit 1:\ttoo bad\nreally","stderr":"oops\nline 2"}
+{"job":"j","task":"2","label":"","state":"running","attempts":1,"agent":"a2","start":"2026-01-02T03:04:07.0000006Z","end":null,"output":null,"display":"","error":"","stderr":""}
+{"job":"j","task":"3","label":"","state":"pending","attempts":0,"agent":"","start":null,"end":null,"output":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","display":"","error":"","stderr":""}
 `,
 		},
 		{
 			format: "csv",
-			want: `job,task,label,state,attempts,agent,start,end,output,display,error
-j,0,1 2 3,done,1,a1,2026-01-02T03:04:05.0000006Z,2026-01-02T03:04:07.0000006Z,"{""sum"":""6""}",sum of 1 2 3 = 6,
+			want: `job,task,label,state,attempts,agent,start,end,output,display,error,stderr
+j,0,1 2 3,done,1,a1,2026-01-02T03:04:05.0000006Z,2026-01-02T03:04:07.0000006Z,"{""sum"":""6""}",sum of 1 2 3 = 6,,
 j,1,,failed,2,a2,2026-01-02T03:04:05.0000006Z,2026-01-02T03:04:10.0000006Z,,,"exit 1:	too bad
-really"
-j,2,,running,1,a2,2026-01-02T03:04:07.0000006Z,,,,
-j,3,,pending,0,,,,"""xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx""",,
+really","oops
+line 2"
+j,2,,running,1,a2,2026-01-02T03:04:07.0000006Z,,,,,
+j,3,,pending,0,,,,"""xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx""",,,
 `,
 		},
 		{

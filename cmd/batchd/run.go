@@ -197,6 +197,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 	runner = jobs.New(jobs.Config{
 		Plugins: plugins, Store: store, Collector: coll, Scheduler: scheduler, State: db,
 		Fed:       func(string) { fed.Done() },
+		Sandbox:   engine, // reads failed attempts' stderr from their agents
 		Advertise: advertise, InputDir: filepath.Join(cfg.State.Dir, "inputs"), Out: m.Stdout, Log: m.log,
 	})
 

@@ -92,7 +92,7 @@ func (r *Runner) Launched(key string, n int, l core.Launch) {
 
 // Updated is the scheduler's OnUpdate hook: how an attempt ended goes to
 // the store (the launch record says it runs; STARTING and RUNNING would
-// only add writes).
+// only add writes), and the end of a failed attempt's stderr is asked for.
 func (r *Runner) Updated(key string, n int, u core.Update) {
 	if !u.State.Terminal() {
 		return
@@ -104,6 +104,9 @@ func (r *Runner) Updated(key string, n int, u core.Update) {
 		return
 	}
 	r.cfg.State.Updated(t.job.spec.Name, t.seq, n, u.AgentID, string(u.State), u.Reason, u.Message, time.Now().UTC())
+	if u.State != core.TaskFinished {
+		r.queueStderr(t, n, u)
+	}
 }
 
 // Abandoned is the scheduler's OnAbandon hook: the attempt may no longer

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/batchd/batchd/core"
 	"github.com/batchd/batchd/core/collector"
 	"github.com/batchd/batchd/core/sched"
 	"github.com/batchd/batchd/core/staging"
@@ -54,6 +55,9 @@ type Config struct {
 	// included, is in the scheduler (or when Run returns before that): from
 	// then on every attempt that may still post is registered.
 	Fed func(job string)
+	// Sandbox, when set, reads the end of a failed attempt's stderr from
+	// its agent (the cluster engine, if it is a core.SandboxReader).
+	Sandbox core.SandboxReader
 	// Out receives result lines and job summaries; Log receives diagnostics.
 	Out io.Writer
 	Log *slog.Logger
@@ -70,6 +74,9 @@ type Runner struct {
 	tasks    map[string]*taskState // task key -> task
 
 	archives archives
+
+	sandbox core.SandboxReader
+	stderrQ chan stderrFetch // stderr.go
 }
 
 // New returns a Runner. Call Dispatch in its own goroutine, and wire the
@@ -81,7 +88,8 @@ func New(cfg Config) *Runner {
 	if cfg.Out == nil {
 		cfg.Out = io.Discard
 	}
-	return &Runner{cfg: cfg, attempts: map[string]attemptRef{}, tasks: map[string]*taskState{}}
+	return &Runner{cfg: cfg, attempts: map[string]attemptRef{}, tasks: map[string]*taskState{},
+		sandbox: cfg.Sandbox, stderrQ: make(chan stderrFetch, stderrQueue)}
 }
 
 // taskState tracks one task in the scheduler across its attempts; it is
@@ -96,6 +104,10 @@ type taskState struct {
 	kept, printed bool
 	// attempts are the task ids of its attempts.
 	attempts []string
+	// stderr is the end of its last failed attempt's stderr; stderrDone is
+	// closed once the read for it is over (stderr.go).
+	stderr     string
+	stderrDone chan struct{}
 }
 
 // attemptRef is one attempt of a task.
@@ -122,8 +134,13 @@ func (r *Runner) printf(format string, args ...any) {
 	fmt.Fprintf(r.cfg.Out, format+"\n", args...)
 }
 
-// Dispatch routes the scheduler's outcomes to their jobs until ctx ends.
+// Dispatch routes the scheduler's outcomes to their jobs, and reads failed
+// attempts' stderr, until ctx ends.
 func (r *Runner) Dispatch(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); r.readStderr(ctx) }()
+	defer wg.Wait()
 	for {
 		select {
 		case <-ctx.Done():

@@ -58,7 +58,7 @@ func (r *Runner) runPlan(ctx context.Context, spec Spec, uris [][]core.URI, out 
 			return fmt.Errorf("job %s: %w", spec.Name, ctx.Err())
 		case o = <-js.outcomes:
 		}
-		r.settle(js, o, live, rep)
+		r.settle(ctx, js, o, live, rep)
 	}
 	return nil
 }
@@ -124,9 +124,10 @@ func failed(rep *Report, err error) {
 	}
 }
 
-// settle records one task's outcome and forgets the task. A task whose
+// settle records one task's outcome and forgets the task. The job's first
+// failure waits for its stderr lines (a bounded while). A task whose
 // result the store kept is done, whatever the attempt's end.
-func (r *Runner) settle(js *jobState, o sched.Outcome, live map[string]*taskState, rep *Report) {
+func (r *Runner) settle(ctx context.Context, js *jobState, o sched.Outcome, live map[string]*taskState, rep *Report) {
 	st := live[o.Key]
 	delete(live, o.Key)
 	if st == nil {
@@ -143,6 +144,9 @@ func (r *Runner) settle(js *jobState, o sched.Outcome, live map[string]*taskStat
 		return
 	case o.Err != nil:
 		err = fmt.Errorf("task %s: %w", o.Key, o.Err)
+		if rep.Failed == 0 {
+			err = withStderr(err, r.firstStderr(ctx, st))
+		}
 	default:
 		err = fmt.Errorf("task %s: finished without a result", o.Key)
 	}

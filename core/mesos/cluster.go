@@ -75,6 +75,8 @@ type Cluster struct {
 	tornDown    bool
 	stopSession context.CancelFunc
 	pools       map[string]*resourcePool // by offer id
+	agents      map[string]string        // agent id -> base URL of its HTTP API, from its offers
+	files       *http.Client             // reads sandbox files from agents (sandbox.go)
 }
 
 var _ core.Cluster = (*Cluster)(nil)
@@ -114,6 +116,8 @@ func New(cfg Config) *Cluster {
 		hbSlack:           5 * time.Second,
 		firstEventTimeout: 30 * time.Second,
 		pools:             make(map[string]*resourcePool),
+		agents:            make(map[string]string),
+		files:             &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2, IdleConnTimeout: 30 * time.Second}},
 	}
 	c.caller = httpsched.NewCaller(c.httpClient(),
 		// Report an unreachable master to Run at once; Run does the backoff.

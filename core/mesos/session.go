@@ -44,6 +44,7 @@ func secondsToDuration(s float64) time.Duration { return time.Duration(s * float
 // master never reached answered nothing for ConnectTimeout.
 func (c *Cluster) Run(ctx context.Context, events chan<- core.Event) error {
 	defer c.transport.CloseIdleConnections()
+	defer c.files.CloseIdleConnections()
 	start := time.Now()
 	backoff := c.minBackoff
 	everSubscribed := false
@@ -227,6 +228,7 @@ func (c *Cluster) handle(ctx context.Context, events chan<- core.Event, ev *sche
 			o := &ev.Offers.Offers[i]
 			offers = append(offers, offerFromProto(o, role))
 			c.pools[o.ID.Value] = &resourcePool{pieces: usableResources(o, role), role: role}
+			c.agents[o.AgentID.Value] = agentBase(o)
 		}
 		c.mu.Unlock()
 		deliver(ctx, events, core.Event{Offers: offers})

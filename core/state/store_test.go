@@ -58,6 +58,10 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if err != nil || !kept[0] {
 		t.Fatalf("commit: kept %v, err %v", kept, err)
 	}
+	s.Launched("sum", 2, Attempt{N: 1, TaskID: "sum.t2.1", Agent: "a1", Start: time.Now()})
+	s.Updated("sum", 2, 1, "", "TASK_FAILED", "", "exit 1", time.Now())
+	s.Stderr("sum", 2, 1, "oops")
+	s.Stderr("sum", 2, 7, "no such attempt")
 	s.Failed("sum", 2, "exit 1")
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
@@ -73,15 +77,19 @@ func TestReopenKeepsEverything(t *testing.T) {
 	}
 	var got []string
 	if _, err := s.Tasks("sum", 0, 0, func(tk Task) error {
-		got = append(got, fmt.Sprintf("%d %s %s attempts=%d result=%v err=%q", tk.Seq, tk.ID, tk.State, len(tk.Attempts), tk.Result != nil, tk.Error))
+		line := fmt.Sprintf("%d %s %s attempts=%d result=%v err=%q", tk.Seq, tk.ID, tk.State, len(tk.Attempts), tk.Result != nil, tk.Error)
+		for _, a := range tk.Attempts {
+			line += fmt.Sprintf(" %d:%s:%q", a.N, a.State, a.Stderr)
+		}
+		got = append(got, line)
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
 		`0 t0 pending attempts=0 result=false err=""`,
-		`1 t1 done attempts=1 result=true err=""`,
-		`2 t2 failed attempts=0 result=false err="exit 1"`,
+		`1 t1 done attempts=1 result=true err="" 1:TASK_RUNNING:""`,
+		`2 t2 failed attempts=1 result=false err="exit 1" 1:TASK_FAILED:"oops"`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("tasks:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -46,6 +46,10 @@ type Attempt struct {
 	Message string    `json:"message,omitempty"`
 	Start   time.Time `json:"start"`
 	End     time.Time `json:"end,omitzero"`
+	// Stderr is the end of the sandbox's stderr of an attempt that ended
+	// other than FINISHED: its last lines, valid UTF-8 with control
+	// characters escaped, when the agent could be asked in time.
+	Stderr string `json:"stderr,omitempty"`
 }
 
 // Result is a task's committed result.
@@ -186,6 +190,20 @@ func (s *Store) Updated(job string, seq uint64, n int, agent, st, reason, msg st
 			if !end.IsZero() {
 				a.End = end
 			}
+			return true
+		})
+	})
+}
+
+// Stderr records the end of attempt n's stderr (it commits with the next write).
+func (s *Store) Stderr(job string, seq uint64, n int, text string) {
+	s.w.async(func(tx *bolt.Tx) error {
+		return updateTask(tx, job, seq, func(_ *bolt.Bucket, t *Task) bool {
+			i := attemptIndex(t, n)
+			if i < 0 {
+				return false
+			}
+			t.Attempts[i].Stderr = text
 			return true
 		})
 	})

@@ -30,6 +30,7 @@ var scenarios = []scenario{
 	{"reconcile", reconcile},
 	{"launch-invalid", launchInvalid},
 	{"fetch", func(x *run) { fetching(x, fetchTasks(x.artifacts)) }},
+	{"files", filesAPI},
 }
 
 // uuidV4 is a well-formed version 4 uuid no update carries.

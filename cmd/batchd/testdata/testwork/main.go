@@ -11,6 +11,8 @@
 //	mode  = "silent"   tasks exit 0 without reporting a result
 //	mode  = "wait"     tasks wait until the file "release" is in the state folder, then report
 //	mode  = "ls"       tasks report their sandbox as "path:perm:size:sha256[:8]" entries
+//	mode  = "stderr"   tasks write 30 numbered lines ("stderr line N of task I", the
+//	                   last with an escape character) to stderr and exit 1
 //	mode  = "build"    each task reports which build of this program it is
 //	                   (set with -ldflags "-X main.build=...")
 //	state = "/dir"     where flaky tasks keep their markers
@@ -119,6 +121,12 @@ func task(mode, i string) error {
 		time.Sleep(time.Hour)
 	case "silent":
 		return nil
+	case "stderr":
+		for k := 1; k <= 30; k++ {
+			fmt.Fprintf(os.Stderr, "stderr line %d of task %s\n", k, i)
+		}
+		fmt.Fprintln(os.Stderr, "colour \x1b[31mred\x1b[0m")
+		return errors.New("failing with stderr on purpose")
 	case "wait":
 		release := filepath.Join(os.Getenv("TESTWORK_STATE"), "release")
 		for {
