@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -74,20 +73,11 @@ func retryAfter(v string) time.Duration {
 	return 0
 }
 
-// wait is the pause before retry number n (from 1): Backoff doubled n-1
-// times, capped at MaxBackoff, with "equal jitter" (between half and all
-// of it). A server's Retry-After is honoured up to MaxBackoff.
-func (c Config) wait(n int, after time.Duration) time.Duration {
-	d := c.Backoff
-	for i := 1; i < n && d < c.MaxBackoff; i++ {
-		d *= 2
-	}
-	d = min(d, c.MaxBackoff)
-	d = d/2 + rand.N(d/2+1)
-	if after > d {
-		d = min(after, c.MaxBackoff)
-	}
-	return d
+// backoff paces the retries of one fetch: Backoff doubled on each retry
+// up to MaxBackoff, with jitter; a server's Retry-After is honoured up to
+// MaxBackoff.
+func (c Config) backoff() *sdk.Backoff {
+	return &sdk.Backoff{Base: c.Backoff, Max: c.MaxBackoff, Retries: c.Retries}
 }
 
 // parseContentRange parses "bytes START-END/SIZE" (SIZE may be "*", then -1).

@@ -35,7 +35,7 @@ func (b *Backoff) Next(ctx context.Context) bool {
 		if b.failed > b.Retries {
 			return false
 		}
-		d := max(b.Delay(b.failed), min(b.floor, b.cap()))
+		d := b.pause()
 		b.floor = 0
 		if Sleep(ctx, d) != nil {
 			return false
@@ -69,6 +69,12 @@ func (b *Backoff) Delay(n int) time.Duration {
 		return 0
 	}
 	return d/2 + rand.N(d/2+1)
+}
+
+// pause is the wait before the next retry: Delay, or the RetryAfter floor
+// when that is longer.
+func (b *Backoff) pause() time.Duration {
+	return max(b.Delay(b.failed), min(b.floor, b.cap()))
 }
 
 func (b *Backoff) cap() time.Duration { return max(b.Max, b.Base) }

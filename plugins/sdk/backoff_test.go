@@ -36,6 +36,28 @@ func TestBackoffDelay(t *testing.T) {
 	}
 }
 
+func TestBackoffRetryAfterFloor(t *testing.T) {
+	tests := []struct {
+		after    time.Duration
+		min, max time.Duration
+	}{
+		{0, 50 * time.Millisecond, 100 * time.Millisecond},
+		{700 * time.Millisecond, 700 * time.Millisecond, 700 * time.Millisecond},
+		{time.Hour, time.Second, time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.after.String(), func(t *testing.T) {
+			for range 100 {
+				b := Backoff{Base: 100 * time.Millisecond, Max: time.Second, failed: 1}
+				b.RetryAfter(tt.after)
+				if d := b.pause(); d < tt.min || d > tt.max {
+					t.Fatalf("pause = %s, want within [%s, %s]", d, tt.min, tt.max)
+				}
+			}
+		})
+	}
+}
+
 func TestBackoffNext(t *testing.T) {
 	tests := []struct {
 		name     string
