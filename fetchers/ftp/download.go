@@ -2,84 +2,64 @@ package ftpfetch
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
-	"hash"
 	"io"
-	"os"
 	"time"
 
 	"github.com/batchd/batchd/plugins/fetcher"
-	"github.com/batchd/batchd/plugins/sdk/writeback"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
-// Progress is reported at most every progressBytes or progressTime. Each
-// report is a gRPC message to batchd: at loopback speed (1 GiB/s) a
-// progressBytes of 1 MiB meant a thousand a second for nothing.
-const (
-	progressBytes = 16 << 20
-	progressTime  = 250 * time.Millisecond
-)
-
-// download is one Fetch: the destination file and running hash survive
-// across attempts, so a retry continues with REST where the last one
-// stopped instead of starting over.
+// download is one Fetch: the destination survives across attempts, so a
+// retry continues with REST where the last one stopped instead of starting
+// over.
 type download struct {
 	remote
-	out      *os.File
-	hash     hash.Hash
-	progress func(fetcher.Progress)
+	dest *sdk.Dest
 
-	written  int64   // bytes in out and in hash
-	flushed  int64   // bytes handed to writeback.Start
-	total    int64   // from SIZE, or -1 when unknown
 	sized    bool    // the version was asked
 	before   version // the file's version before the first byte was read
 	noResume bool    // the server refused REST: every retry starts over
 	// prefixTime is when the prefix from an earlier fetch was last written
-	// (see adopt); zero once checked.
+	// (sdk.Dest.PrefixTime); zero once checked.
 	prefixTime time.Time
-	// resumed says out holds bytes of an earlier fetch, read at a time
+	// resumed says dest holds bytes of an earlier fetch, read at a time
 	// nobody knows: the result then has no validator.
 	resumed   bool
 	validator string // for the result, set when the whole file is on disk
-
-	reported   int64
-	reportedAt time.Time
 }
 
 // run makes attempts until one succeeds, one fails for good, the retries
 // are spent or ctx ends.
 func (d *download) run(ctx context.Context) (fetcher.Result, error) {
-	d.total = -1
-	d.progress(fetcher.Progress{Bytes: d.written, Total: -1})
-	d.reportedAt = time.Now()
+	d.prefixTime = d.dest.PrefixTime()
+	d.resumed = !d.prefixTime.IsZero()
+	d.dest.Report()
+	b := sdk.Backoff{Base: d.cfg.Backoff, Max: d.cfg.MaxBackoff, Retries: d.cfg.Retries}
 	var last *attemptError
-	for attempt := 0; attempt <= d.cfg.Retries; attempt++ {
-		if attempt > 0 {
-			t := time.NewTimer(d.cfg.wait(attempt))
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return fetcher.Result{}, fmt.Errorf("fetching %s: %w", d.t.redacted, ctx.Err())
-			case <-t.C:
-			}
-		}
+	for b.Next(ctx) {
 		err := d.attempt(ctx)
 		if err == nil {
-			d.progress(fetcher.Progress{Bytes: d.written, Total: d.total})
-			return fetcher.Result{Size: d.written, SHA256: hex.EncodeToString(d.hash.Sum(nil)), Validator: d.validator}, nil
+			res, cerr := d.dest.Commit()
+			if cerr != nil {
+				return fetcher.Result{}, fmt.Errorf("fetching %s: %w", d.t.redacted, cerr)
+			}
+			res.Validator = d.validator
+			return res, nil
 		}
 		if ctx.Err() != nil {
-			return fetcher.Result{}, fmt.Errorf("fetching %s: %w", d.t.redacted, ctx.Err())
+			break
 		}
 		if !err.retry {
 			return fetcher.Result{}, fmt.Errorf("fetching %s: %w", d.t.redacted, err.err)
 		}
 		last = err
 	}
+	if ctx.Err() != nil {
+		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", d.t.redacted, ctx.Err())
+	}
 	return fetcher.Result{}, fmt.Errorf("fetching %s: %w: gave up after %d attempts: %w",
-		d.t.redacted, fetcher.ErrUnavailable, d.cfg.Retries+1, last.err)
+		d.t.redacted, fetcher.ErrUnavailable, b.Attempts(), last.err)
 }
 
 // attempt opens a session, asks for the file's version once, and
@@ -96,7 +76,8 @@ func (d *download) attempt(ctx context.Context) *attemptError {
 		if aerr != nil {
 			return aerr
 		}
-		d.before, d.total, d.sized = v, v.size, true
+		d.before, d.sized = v, true
+		d.dest.SetTotal(v.size)
 	}
 	if whole, err := d.checkPrefix(); err != nil {
 		return permanent(err)
@@ -104,12 +85,12 @@ func (d *download) attempt(ctx context.Context) *attemptError {
 		d.finish(s)
 		return nil
 	}
-	if d.noResume && d.written > 0 {
+	if d.noResume && d.dest.Written() > 0 {
 		if err := d.restart(); err != nil {
 			return permanent(err)
 		}
 	}
-	offset := d.written
+	offset := d.dest.Written()
 	resp, err := s.sc.RetrFrom(d.t.path, uint64(offset))
 	if err != nil {
 		if offset > 0 && ftpCode(err) >= 500 && ftpCode(err) != 550 && ftpCode(err) != 530 {
@@ -130,7 +111,7 @@ func (d *download) attempt(ctx context.Context) *attemptError {
 	for {
 		c := p.Next()
 		if c.n > 0 {
-			if err := d.write(c.buf[:c.n]); err != nil {
+			if _, err := d.dest.Write(c.buf[:c.n]); err != nil {
 				s.abort()
 				p.Close()
 				resp.Close()
@@ -145,15 +126,15 @@ func (d *download) attempt(ctx context.Context) *attemptError {
 			s.abort()
 			p.Close()
 			resp.Close()
-			return d.classify(fmt.Errorf("reading data after %d bytes (resumed at %d): %w", d.written, offset, c.err))
+			return d.classify(fmt.Errorf("reading data after %d bytes (resumed at %d): %w", d.dest.Written(), offset, c.err))
 		}
 	}
 	p.Close()
 	if err := resp.Close(); err != nil {
-		return d.classify(fmt.Errorf("finishing the transfer after %d bytes: %w", d.written, err))
+		return d.classify(fmt.Errorf("finishing the transfer after %d bytes: %w", d.dest.Written(), err))
 	}
-	if d.total >= 0 && d.written < d.total {
-		return retryable(fmt.Errorf("transfer ended at %d of %d bytes: %w", d.written, d.total, io.ErrUnexpectedEOF))
+	if total := d.dest.Total(); total >= 0 && d.dest.Written() < total {
+		return retryable(fmt.Errorf("transfer ended at %d of %d bytes: %w", d.dest.Written(), total, io.ErrUnexpectedEOF))
 	}
 	d.finish(s)
 	return nil
@@ -179,34 +160,8 @@ func (r *remote) missing(s *session, err error) *attemptError {
 	return permanent(fmt.Errorf("%w: %w", fetcher.ErrNotFound, err))
 }
 
-// restart empties the destination and the hash.
+// restart empties the destination.
 func (d *download) restart() error {
-	if _, err := d.out.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	if err := d.out.Truncate(0); err != nil {
-		return err
-	}
-	d.hash.Reset()
-	d.written, d.reported, d.flushed = 0, 0, 0
 	d.resumed = false
-	return nil
-}
-
-// write appends p to the file and hash and reports progress from time to time.
-func (d *download) write(p []byte) error {
-	if _, err := d.out.Write(p); err != nil {
-		return fmt.Errorf("writing %s: %w", d.out.Name(), err)
-	}
-	d.hash.Write(p)
-	d.written += int64(len(p))
-	if d.written-d.flushed >= writeback.Every {
-		writeback.Start(d.out, d.flushed, d.written-d.flushed)
-		d.flushed = d.written
-	}
-	if d.written-d.reported >= progressBytes || time.Since(d.reportedAt) >= progressTime {
-		d.progress(fetcher.Progress{Bytes: d.written, Total: d.total})
-		d.reported, d.reportedAt = d.written, time.Now()
-	}
-	return nil
+	return d.dest.Restart()
 }

@@ -6,12 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/textproto"
 	"os"
 	"syscall"
-	"time"
 
 	"github.com/batchd/batchd/plugins/fetcher"
 )
@@ -81,16 +79,4 @@ func isNetError(err error) bool {
 	var oe *os.SyscallError
 	return errors.As(err, &ne) || errors.As(err, &oe) || errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, syscall.EPIPE) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed)
-}
-
-// wait is the pause before retry number n (from 1): Backoff doubled n-1
-// times, capped at MaxBackoff, with "equal jitter" (between half and all
-// of it).
-func (c Config) wait(n int) time.Duration {
-	d := c.Backoff
-	for i := 1; i < n && d < c.MaxBackoff; i++ {
-		d *= 2
-	}
-	d = min(d, c.MaxBackoff)
-	return d/2 + rand.N(d/2+1)
 }

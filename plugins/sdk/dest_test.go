@@ -264,6 +264,7 @@ func TestDestProgress(t *testing.T) {
 		{"every interval", []step{{10, ProgressInterval}, {10, ProgressInterval / 2}, {10, ProgressInterval / 2}}, []int64{0, 10, 30}},
 		{"every ProgressBytes", []step{{ProgressBytes - 1, 0}, {1, 0}, {ProgressBytes / 2, 0}}, []int64{0, ProgressBytes, ProgressBytes * 3 / 2}},
 		{"no repeat at the end", []step{{5, ProgressInterval}}, []int64{0, 5}},
+		{"a new total at the end", []step{{0, 0}}, []int64{0, 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -282,6 +283,9 @@ func TestDestProgress(t *testing.T) {
 				if _, err := d.Write(make([]byte, s.write)); err != nil {
 					t.Fatal(err)
 				}
+			}
+			if tt.steps[0].write == 0 {
+				d.SetTotal(0)
 			}
 			if _, err := d.Commit(); err != nil {
 				t.Fatal(err)

@@ -22,6 +22,7 @@ type throttle struct {
 	now    func() time.Time
 
 	reported int64 // bytes in the last report, -1 before the first
+	total    int64 // total in the last report
 	at       time.Time
 }
 
@@ -43,12 +44,12 @@ func (t *throttle) maybe(p fetcher.Progress) {
 // force reports p now.
 func (t *throttle) force(p fetcher.Progress) {
 	t.report(p)
-	t.reported, t.at = p.Bytes, t.now()
+	t.reported, t.total, t.at = p.Bytes, p.Total, t.now()
 }
 
-// last reports p unless the last report already said as much.
+// last reports p unless the last report said the same.
 func (t *throttle) last(p fetcher.Progress) {
-	if p.Bytes != t.reported {
+	if p.Bytes != t.reported || p.Total != t.total {
 		t.force(p)
 	}
 }
