@@ -80,8 +80,7 @@ func (s *session) copyFrom(w io.Writer, p string, off, size int64) (int64, error
 	src := io.LimitReader(ctxReader{s.ctx, f}, size-off)
 	var n int64
 	if rf, ok := w.(io.ReaderFrom); ok {
-		r := &readErr{r: src}
-		if n, err = rf.ReadFrom(r); err != nil && r.err == nil {
+		if n, err = rf.ReadFrom(src); errors.As(err, new(*sdk.WriteError)) {
 			err = &writeError{err}
 		}
 	} else {
@@ -114,21 +113,6 @@ func (m markWrites) Write(b []byte) (int, error) {
 	var we *writeError
 	if err != nil && !errors.As(err, &we) {
 		err = &writeError{err}
-	}
-	return n, err
-}
-
-// readErr keeps the error of r, so that a failure to write can be told
-// from a failure to read.
-type readErr struct {
-	r   io.Reader
-	err error
-}
-
-func (e *readErr) Read(b []byte) (int, error) {
-	n, err := e.r.Read(b)
-	if err != nil && err != io.EOF {
-		e.err = err
 	}
 	return n, err
 }

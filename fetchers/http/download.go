@@ -101,8 +101,8 @@ func (d *download) attempt(ctx context.Context) *attemptError {
 	defer timer.Stop()
 	body := &idleReader{r: resp.Body, timer: timer, idle: idle}
 	if _, err := d.dest.ReadFrom(body); err != nil {
-		if body.err == nil {
-			return permanent(err) // writing Dest failed
+		if errors.As(err, new(*sdk.WriteError)) {
+			return permanent(err)
 		}
 		if errors.Is(context.Cause(actx), errIdle) {
 			return retryable(fmt.Errorf("reading body after %d bytes: %w (%s)", d.dest.Written(), errIdle, idle), 0)
@@ -115,21 +115,16 @@ func (d *download) attempt(ctx context.Context) *attemptError {
 	return nil
 }
 
-// idleReader rearms the idle timer after every read of r and keeps r's
-// error, so that it can be told from a failure to write Dest.
+// idleReader rearms the idle timer after every read of r.
 type idleReader struct {
 	r     io.Reader
 	timer *time.Timer
 	idle  time.Duration
-	err   error
 }
 
 func (i *idleReader) Read(b []byte) (int, error) {
 	n, err := i.r.Read(b)
 	i.timer.Reset(i.idle)
-	if err != nil && err != io.EOF {
-		i.err = err
-	}
 	return n, err
 }
 

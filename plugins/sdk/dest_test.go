@@ -228,12 +228,16 @@ func TestDestWriteFailure(t *testing.T) {
 	}
 	d.f.Close()
 	d.f = ro
-	var pe *os.PathError
-	if k, err := d.Write([]byte("abc")); k != 0 || !errors.As(err, &pe) {
-		t.Errorf("Write = %d, %v; want 0 and an *os.PathError", k, err)
+	var we *WriteError
+	if k, err := d.Write([]byte("abc")); k != 0 || !errors.As(err, &we) || we.Path != p {
+		t.Errorf("Write = %d, %v; want 0 and a *WriteError naming %s", k, err, p)
 	}
-	if k, err := d.ReadFrom(&chunkReader{data: []byte("defg"), size: 2}); k != 0 || !errors.As(err, &pe) {
-		t.Errorf("ReadFrom = %d, %v; want 0 and an *os.PathError", k, err)
+	errRead := errors.New("connection reset")
+	if k, err := d.ReadFrom(&chunkReader{data: []byte("defg"), size: 2}); k != 0 || !errors.As(err, &we) {
+		t.Errorf("ReadFrom = %d, %v; want 0 and a *WriteError", k, err)
+	}
+	if _, err := d.ReadFrom(&chunkReader{err: errRead}); err != errRead {
+		t.Errorf("ReadFrom of a failing source = %v, want its error unchanged", err)
 	}
 }
 

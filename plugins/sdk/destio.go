@@ -10,8 +10,21 @@ import (
 	"github.com/batchd/batchd/plugins/sdk/writeback"
 )
 
+// WriteError is a failure to write a Dest's file (a full disk, say), as
+// opposed to a failure to read the source: retrying the source does not
+// help. Dest's Write, ReadFrom and Commit return it.
+type WriteError struct {
+	Path string // the file
+	Err  error
+}
+
+func (e *WriteError) Error() string { return "writing " + e.Path + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *WriteError) Unwrap() error { return e.Err }
+
 // Write appends p to the file and the hash. Its error, from writing the
-// file, names it; bytes written before it count.
+// file, is a *WriteError; bytes written before it count.
 func (d *Dest) Write(p []byte) (int, error) {
 	n := len(p)
 	for len(p) > 0 {
@@ -27,9 +40,8 @@ func (d *Dest) Write(p []byte) (int, error) {
 
 // ReadFrom reads r until io.EOF or an error, writing each piece to the
 // file as it is read (straight from the buffer the hash then takes). It
-// returns the bytes written and r's error unchanged, or an error from
-// writing the file, which names it; bytes read before a failed read are
-// written first.
+// returns the bytes written and r's error unchanged, or a *WriteError;
+// bytes read before a failed read are written first.
 func (d *Dest) ReadFrom(r io.Reader) (int64, error) {
 	var n int64
 	for {
@@ -71,7 +83,7 @@ func (d *Dest) add(b []byte, n int) (int, error) {
 		d.cur = nil
 	}
 	if err != nil {
-		return k, fmt.Errorf("writing %s: %w", d.path, err)
+		return k, &WriteError{Path: d.path, Err: err}
 	}
 	if d.written-d.flushed >= writeback.Every {
 		writeback.Start(d.f, d.flushed, d.written-d.flushed)
@@ -98,12 +110,12 @@ func (d *Dest) Commit() (fetcher.Result, error) {
 	d.prog.last(d.progress())
 	err := d.f.Sync()
 	if err != nil {
-		err = fmt.Errorf("syncing %s: %w", d.path, err)
+		err = &WriteError{Path: d.path, Err: fmt.Errorf("syncing: %w", err)}
 	}
 	d.done = true
 	d.hs.stop()
 	if cerr := d.f.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("closing %s: %w", d.path, cerr)
+		err = &WriteError{Path: d.path, Err: fmt.Errorf("closing: %w", cerr)}
 	}
 	if err != nil {
 		d.discard()
