@@ -19,8 +19,8 @@ import (
 
 	"github.com/batchd/batchd/internal/hdfstest"
 	"github.com/batchd/batchd/plugins/fetcher"
-	"github.com/batchd/batchd/plugins/sdk"
 	"github.com/batchd/batchd/plugins/fetcher/fetchertest"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 func randomBytes(n int, seed uint64) []byte {
