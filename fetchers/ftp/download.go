@@ -2,12 +2,20 @@ package ftpfetch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
 
+	"github.com/batchd/batchd/internal/readahead"
 	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
+)
+
+// Buffers in flight between the network reader and the disk writer.
+const (
+	aheadBlocks    = 4
+	aheadBlockSize = 256 << 10
 )
 
 // download is one Fetch: the destination survives across attempts, so a
@@ -106,30 +114,19 @@ func (d *download) attempt(ctx context.Context) *attemptError {
 		}
 		return d.classify(&stepError{step: "retrieving", err: err})
 	}
-	// Receive on another goroutine while this one hashes and writes.
-	p := newPipe(resp)
-	for {
-		c := p.Next()
-		if c.n > 0 {
-			if _, err := d.dest.Write(c.buf[:c.n]); err != nil {
-				s.abort()
-				p.Close()
-				resp.Close()
-				return permanent(err)
-			}
+	// Receive on another goroutine while this one writes (and Dest hashes
+	// on a third).
+	ra := readahead.New(resp, aheadBlocks, aheadBlockSize)
+	if _, err := d.dest.ReadFrom(ra); err != nil {
+		s.abort()
+		ra.Close()
+		resp.Close()
+		if errors.As(err, new(*sdk.WriteError)) {
+			return permanent(err)
 		}
-		p.Release(c)
-		if c.err == io.EOF {
-			break
-		}
-		if c.err != nil {
-			s.abort()
-			p.Close()
-			resp.Close()
-			return d.classify(fmt.Errorf("reading data after %d bytes (resumed at %d): %w", d.dest.Written(), offset, c.err))
-		}
+		return d.classify(fmt.Errorf("reading data after %d bytes (resumed at %d): %w", d.dest.Written(), offset, err))
 	}
-	p.Close()
+	ra.Close()
 	if err := resp.Close(); err != nil {
 		return d.classify(fmt.Errorf("finishing the transfer after %d bytes: %w", d.dest.Written(), err))
 	}
