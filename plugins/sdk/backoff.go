@@ -37,8 +37,10 @@ func (b *Backoff) Next(ctx context.Context) bool {
 		}
 		d := b.pause()
 		b.floor = 0
-		if Sleep(ctx, d) != nil {
+		select {
+		case <-ctx.Done():
 			return false
+		case <-time.After(d):
 		}
 	}
 	b.attempts++
@@ -78,19 +80,3 @@ func (b *Backoff) pause() time.Duration {
 }
 
 func (b *Backoff) cap() time.Duration { return max(b.Max, b.Base) }
-
-// Sleep waits for d or until ctx ends, whichever is first, and returns
-// ctx.Err() in the second case.
-func Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
