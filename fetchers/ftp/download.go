@@ -44,36 +44,21 @@ func (d *download) run(ctx context.Context) (fetcher.Result, error) {
 	d.resumed = !d.prefixTime.IsZero()
 	d.dest.Report()
 	b := sdk.Backoff{Base: d.cfg.Backoff, Max: d.cfg.MaxBackoff, Retries: d.cfg.Retries}
-	var last *attemptError
-	for b.Next(ctx) {
-		err := d.attempt(ctx)
-		if err == nil {
-			res, cerr := d.dest.Commit()
-			if cerr != nil {
-				return fetcher.Result{}, fmt.Errorf("fetching %s: %w", d.t.redacted, cerr)
-			}
-			res.Validator = d.validator
-			return res, nil
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		if !err.retry {
-			return fetcher.Result{}, fmt.Errorf("fetching %s: %w", d.t.redacted, err.err)
-		}
-		last = err
+	if err := b.Retry(ctx, func() error { return d.attempt(ctx) }); err != nil {
+		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", d.t.redacted, err)
 	}
-	if ctx.Err() != nil {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", d.t.redacted, ctx.Err())
+	res, err := d.dest.Commit()
+	if err != nil {
+		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", d.t.redacted, err)
 	}
-	return fetcher.Result{}, fmt.Errorf("fetching %s: %w: gave up after %d attempts: %w",
-		d.t.redacted, fetcher.ErrUnavailable, b.Attempts(), last.err)
+	res.Validator = d.validator
+	return res, nil
 }
 
 // attempt opens a session, asks for the file's version once, and
 // retrieves the file from d.written on. It returns nil when the whole file
 // is on disk.
-func (d *download) attempt(ctx context.Context) *attemptError {
+func (d *download) attempt(ctx context.Context) error {
 	s, err := dialSession(ctx, d.cfg, d.tls, d.t, d.wrapData)
 	if err != nil {
 		return d.classify(err)
@@ -88,14 +73,14 @@ func (d *download) attempt(ctx context.Context) *attemptError {
 		d.dest.SetTotal(v.size)
 	}
 	if whole, err := d.checkPrefix(); err != nil {
-		return permanent(err)
+		return sdk.Permanent(err)
 	} else if whole {
 		d.finish(s)
 		return nil
 	}
 	if d.noResume && d.dest.Written() > 0 {
 		if err := d.restart(); err != nil {
-			return permanent(err)
+			return sdk.Permanent(err)
 		}
 	}
 	offset := d.dest.Written()
@@ -104,10 +89,10 @@ func (d *download) attempt(ctx context.Context) *attemptError {
 		if offset > 0 && ftpCode(err) >= 500 && ftpCode(err) != 550 && ftpCode(err) != 530 {
 			// The server refused REST: start over from byte 0 next time.
 			if rerr := d.restart(); rerr != nil {
-				return permanent(rerr)
+				return sdk.Permanent(rerr)
 			}
 			d.noResume = true
-			return retryable(fmt.Errorf("resuming at byte %d: %w", offset, err))
+			return fmt.Errorf("resuming at byte %d: %w", offset, err)
 		}
 		if ftpCode(err) == 550 {
 			return d.missing(s, fmt.Errorf("retrieving: %w", err))
@@ -122,7 +107,7 @@ func (d *download) attempt(ctx context.Context) *attemptError {
 		ra.Close()
 		resp.Close()
 		if errors.As(err, new(*sdk.WriteError)) {
-			return permanent(err)
+			return sdk.Permanent(err)
 		}
 		return d.classify(fmt.Errorf("reading data after %d bytes (resumed at %d): %w", d.dest.Written(), offset, err))
 	}
@@ -131,7 +116,7 @@ func (d *download) attempt(ctx context.Context) *attemptError {
 		return d.classify(fmt.Errorf("finishing the transfer after %d bytes: %w", d.dest.Written(), err))
 	}
 	if total := d.dest.Total(); total >= 0 && d.dest.Written() < total {
-		return retryable(fmt.Errorf("transfer ended at %d of %d bytes: %w", d.dest.Written(), total, io.ErrUnexpectedEOF))
+		return fmt.Errorf("transfer ended at %d of %d bytes: %w", d.dest.Written(), total, io.ErrUnexpectedEOF)
 	}
 	d.finish(s)
 	return nil
@@ -150,11 +135,11 @@ func (d *download) finish(s *session) {
 
 // missing tells a folder (which the server lets us enter) from a missing
 // file after a 550.
-func (r *remote) missing(s *session, err error) *attemptError {
+func (r *remote) missing(s *session, err error) error {
 	if cerr := s.sc.ChangeDir(r.t.path); cerr == nil {
-		return permanent(fmt.Errorf("%w: %s is a folder; the ftp fetcher stages single files", fetcher.ErrUnsupported, r.t.path))
+		return sdk.Permanent(fmt.Errorf("%w: %s is a folder; the ftp fetcher stages single files", fetcher.ErrUnsupported, r.t.path))
 	}
-	return permanent(fmt.Errorf("%w: %w", fetcher.ErrNotFound, err))
+	return sdk.Permanent(fmt.Errorf("%w: %w", fetcher.ErrNotFound, err))
 }
 
 // restart empties the destination.

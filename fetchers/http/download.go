@@ -38,42 +38,25 @@ func (d *download) run(ctx context.Context) (fetcher.Result, error) {
 	red := d.url.Redacted()
 	d.prefixTime = d.dest.PrefixTime()
 	d.dest.Report()
-	b := d.c.cfg.backoff()
-	var last *attemptError
-	for b.Next(ctx) {
-		err := d.attempt(ctx)
-		if err == nil {
-			res, cerr := d.dest.Commit()
-			if cerr != nil {
-				return fetcher.Result{}, fmt.Errorf("fetching %s: %w", red, cerr)
-			}
-			res.Validator = d.version
-			return res, nil
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		if !err.retry {
-			return fetcher.Result{}, fmt.Errorf("fetching %s: %w", red, err.err)
-		}
-		last = err
-		b.RetryAfter(err.retryAfter)
+	if err := d.c.cfg.backoff().Retry(ctx, func() error { return d.attempt(ctx) }); err != nil {
+		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", red, err)
 	}
-	if ctx.Err() != nil {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", red, ctx.Err())
+	res, err := d.dest.Commit()
+	if err != nil {
+		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", red, err)
 	}
-	return fetcher.Result{}, fmt.Errorf("fetching %s: %w: gave up after %d attempts: %w",
-		red, fetcher.ErrUnavailable, b.Attempts(), last.err)
+	res.Validator = d.version
+	return res, nil
 }
 
 // attempt makes one request and copies its body. It returns nil when the
 // whole body is on disk.
-func (d *download) attempt(ctx context.Context) *attemptError {
+func (d *download) attempt(ctx context.Context) error {
 	actx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	req, err := http.NewRequestWithContext(actx, http.MethodGet, d.url.String(), nil)
 	if err != nil {
-		return permanent(sdk.URLErrorCause(err))
+		return sdk.Permanent(sdk.URLErrorCause(err))
 	}
 	for k, v := range d.c.cfg.Headers {
 		req.Header.Set(k, v)
@@ -102,15 +85,15 @@ func (d *download) attempt(ctx context.Context) *attemptError {
 	body := &idleReader{r: resp.Body, timer: timer, idle: idle}
 	if _, err := d.dest.ReadFrom(body); err != nil {
 		if errors.As(err, new(*sdk.WriteError)) {
-			return permanent(err)
+			return sdk.Permanent(err)
 		}
 		if errors.Is(context.Cause(actx), errIdle) {
-			return retryable(fmt.Errorf("reading body after %d bytes: %w (%s)", d.dest.Written(), errIdle, idle), 0)
+			return fmt.Errorf("reading body after %d bytes: %w (%s)", d.dest.Written(), errIdle, idle)
 		}
-		return retryable(fmt.Errorf("reading body after %d bytes: %w", d.dest.Written(), err), 0)
+		return fmt.Errorf("reading body after %d bytes: %w", d.dest.Written(), err)
 	}
 	if total := d.dest.Total(); total >= 0 && d.dest.Written() != total {
-		return retryable(fmt.Errorf("body ended at %d of %d bytes: %w", d.dest.Written(), total, io.ErrUnexpectedEOF), 0)
+		return fmt.Errorf("body ended at %d of %d bytes: %w", d.dest.Written(), total, io.ErrUnexpectedEOF)
 	}
 	return nil
 }
@@ -131,11 +114,11 @@ func (i *idleReader) Read(b []byte) (int, error) {
 // accept checks the response status and readies out for its body: it
 // appends on a 206 that continues where the file stops, restarts from zero
 // on a 200, and turns every other answer into an error.
-func (d *download) accept(resp *http.Response) *attemptError {
+func (d *download) accept(resp *http.Response) error {
 	switch resp.StatusCode {
 	case http.StatusOK:
 		if err := d.restart(); err != nil {
-			return permanent(err)
+			return sdk.Permanent(err)
 		}
 		d.validator = ifRange(resp.Header)
 		// A 206 that continues this body is the same version: it answers
@@ -151,15 +134,15 @@ func (d *download) accept(resp *http.Response) *attemptError {
 			// The server answered a range we did not ask for: start over.
 			asked := d.dest.Written()
 			if rerr := d.restart(); rerr != nil {
-				return permanent(rerr)
+				return sdk.Permanent(rerr)
 			}
-			return retryable(fmt.Errorf("server answered 206 with Content-Range %q to bytes=%d-; restarting", resp.Header.Get("Content-Range"), asked), 0)
+			return fmt.Errorf("server answered 206 with Content-Range %q to bytes=%d-; restarting", resp.Header.Get("Content-Range"), asked)
 		}
 		if d.stale(resp) {
 			if rerr := d.restart(); rerr != nil {
-				return permanent(rerr)
+				return sdk.Permanent(rerr)
 			}
-			return retryable(fmt.Errorf("source modified (Last-Modified %s) after the partial file was written; restarting", resp.Header.Get("Last-Modified")), 0)
+			return fmt.Errorf("source modified (Last-Modified %s) after the partial file was written; restarting", resp.Header.Get("Last-Modified"))
 		}
 		d.prefixTime = time.Time{}
 		if d.validator == "" {
@@ -174,9 +157,9 @@ func (d *download) accept(resp *http.Response) *attemptError {
 		return nil
 	case http.StatusRequestedRangeNotSatisfiable:
 		if err := d.restart(); err != nil {
-			return permanent(err)
+			return sdk.Permanent(err)
 		}
-		return retryable(fmt.Errorf("server answered %s to a resume; restarting", resp.Status), 0)
+		return fmt.Errorf("server answered %s to a resume; restarting", resp.Status)
 	}
 	return statusError(resp)
 }

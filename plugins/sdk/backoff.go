@@ -20,7 +20,7 @@ type Backoff struct {
 
 	attempts int           // attempts allowed so far
 	failed   int           // attempts since the last Reset
-	floor    time.Duration // minimum of the next pause (RetryAfter)
+	floor    time.Duration // minimum of the next pause (see Retry)
 }
 
 // Next waits for the next attempt and reports whether to make it: at once
@@ -54,10 +54,6 @@ func (b *Backoff) Attempts() int { return b.attempts }
 // Reset says the last attempt made progress (a download got bytes before
 // it failed): the next retry waits Base again and the Retries start over.
 func (b *Backoff) Reset() { b.failed = min(b.failed, 1) }
-
-// RetryAfter asks that the next pause last at least d (a server's
-// Retry-After), still capped at Max.
-func (b *Backoff) RetryAfter(d time.Duration) { b.floor = d }
 
 // Delay returns the pause before retry n (from 1): Base doubled n-1 times,
 // capped at Max, then jittered to between half and all of it.

@@ -49,7 +49,7 @@ func TestBackoffRetryAfterFloor(t *testing.T) {
 		t.Run(tt.after.String(), func(t *testing.T) {
 			for range 100 {
 				b := Backoff{Base: 100 * time.Millisecond, Max: time.Second, failed: 1}
-				b.RetryAfter(tt.after)
+				b.floor = tt.after
 				if d := b.pause(); d < tt.min || d > tt.max {
 					t.Fatalf("pause = %s, want within [%s, %s]", d, tt.min, tt.max)
 				}
@@ -92,7 +92,7 @@ func TestBackoffRetryAfter(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	b.Next(ctx)
-	b.RetryAfter(time.Minute) // longer than ctx lives: Next must give up with ctx
+	b.floor = time.Minute // a Retry-After longer than ctx lives: Next must give up with ctx
 	if b.Next(ctx) {
 		t.Fatal("Next waited out a minute-long Retry-After within a 20ms context")
 	}

@@ -1,13 +1,10 @@
 package sdk_test
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/batchd/batchd/plugins/sdk"
 )
@@ -63,26 +60,4 @@ func ExampleOpenDest_resume() {
 	// Output:
 	// resuming at 6
 	// 12 a948904f2f0f479b
-}
-
-// A Backoff paces retries of an attempt that may fail for a while.
-func ExampleBackoff() {
-	errBusy := errors.New("server busy")
-	calls := 0
-	attempt := func() error {
-		if calls++; calls < 3 {
-			return errBusy
-		}
-		return nil
-	}
-
-	b := sdk.Backoff{Base: time.Millisecond, Max: 10 * time.Millisecond, Retries: 4}
-	var err error
-	for b.Next(context.Background()) {
-		if err = attempt(); err == nil || !errors.Is(err, errBusy) {
-			break
-		}
-	}
-	fmt.Println(b.Attempts(), err)
-	// Output: 3 <nil>
 }
