@@ -56,7 +56,7 @@ func (d *download) run(ctx context.Context) (fetcher.Result, error) {
 }
 
 // attempt opens a session, asks for the file's version once, and
-// retrieves the file from d.written on. It returns nil when the whole file
+// retrieves the file from where Dest stops. It returns nil when the whole file
 // is on disk.
 func (d *download) attempt(ctx context.Context) error {
 	s, err := dialSession(ctx, d.cfg, d.tls, d.t, d.wrapData)
