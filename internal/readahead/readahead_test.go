@@ -94,4 +94,3 @@ func TestReaderClosedEarly(t *testing.T) {
 		t.Errorf("read after Close: %v, want ErrClosed", err)
 	}
 }
-
