@@ -43,8 +43,7 @@ func (d *download) run(ctx context.Context) (fetcher.Result, error) {
 	d.prefixTime = d.dest.PrefixTime()
 	d.resumed = !d.prefixTime.IsZero()
 	d.dest.Report()
-	b := sdk.Backoff{Base: d.cfg.Backoff, Max: d.cfg.MaxBackoff, Retries: d.cfg.Retries}
-	if err := b.Retry(ctx, func() error { return d.attempt(ctx) }); err != nil {
+	if err := d.cfg.NewBackoff().Retry(ctx, func() error { return d.attempt(ctx) }); err != nil {
 		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", d.t.redacted, err)
 	}
 	res, err := d.dest.Commit()

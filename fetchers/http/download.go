@@ -38,7 +38,7 @@ func (d *download) run(ctx context.Context) (fetcher.Result, error) {
 	red := d.url.Redacted()
 	d.prefixTime = d.dest.PrefixTime()
 	d.dest.Report()
-	if err := d.c.cfg.backoff().Retry(ctx, func() error { return d.attempt(ctx) }); err != nil {
+	if err := d.c.cfg.NewBackoff().Retry(ctx, func() error { return d.attempt(ctx) }); err != nil {
 		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", red, err)
 	}
 	res, err := d.dest.Commit()

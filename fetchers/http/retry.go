@@ -60,13 +60,6 @@ func retryAfter(v string) time.Duration {
 	return 0
 }
 
-// backoff paces the retries of one fetch: Backoff doubled on each retry
-// up to MaxBackoff, with jitter; a server's Retry-After is honoured up to
-// MaxBackoff.
-func (c Config) backoff() *sdk.Backoff {
-	return &sdk.Backoff{Base: c.Backoff, Max: c.MaxBackoff, Retries: c.Retries}
-}
-
 // parseContentRange parses "bytes START-END/SIZE" (SIZE may be "*", then -1).
 func parseContentRange(v string) (start, size int64, err error) {
 	rest, ok := strings.CutPrefix(v, "bytes ")
