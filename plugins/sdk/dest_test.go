@@ -162,6 +162,19 @@ func TestDestWrites(t *testing.T) {
 	}
 }
 
+// written opens req.Dest and writes data through the Dest.
+func written(t *testing.T, req fetcher.Request, data string) *Dest {
+	t.Helper()
+	d, err := OpenDest(req, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Write([]byte(data)); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 func TestDestAbort(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -174,13 +187,7 @@ func TestDestAbort(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := filepath.Join(t.TempDir(), "dest")
-			d, err := OpenDest(fetcher.Request{Dest: p, KeepPartial: tt.keep}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := d.Write([]byte("a prefix")); err != nil {
-				t.Fatal(err)
-			}
+			d := written(t, fetcher.Request{Dest: p, KeepPartial: tt.keep}, "a prefix")
 			d.Abort()
 			d.Abort() // twice is harmless
 			got, err := os.ReadFile(p)
@@ -196,13 +203,7 @@ func TestDestAbort(t *testing.T) {
 
 func TestDestAbortAfterCommit(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "dest")
-	d, err := OpenDest(fetcher.Request{Dest: p}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.Write([]byte("whole")); err != nil {
-		t.Fatal(err)
-	}
+	d := written(t, fetcher.Request{Dest: p}, "whole")
 	if _, err := d.Commit(); err != nil {
 		t.Fatal(err)
 	}
