@@ -102,9 +102,6 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 // when the file or tree changed while it was read, a modification time is
 // too recent to trust, or the fetch resumed an earlier one's bytes.
 func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
-	if progress == nil {
-		progress = func(fetcher.Progress) {}
-	}
 	s, err := f.open(ctx, req.URI)
 	if err != nil {
 		return fetcher.Result{}, fmt.Errorf("fetching %w", err)
