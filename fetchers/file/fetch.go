@@ -15,8 +15,6 @@ package filefetch
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -75,9 +73,6 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 	if err != nil {
 		return fetcher.Result{}, err
 	}
-	if progress == nil {
-		progress = func(fetcher.Progress) {}
-	}
 	src, err := os.Open(path)
 	if err != nil {
 		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", path, classify(err))
@@ -90,9 +85,9 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 	if di, err := os.Stat(req.Dest); err == nil && os.SameFile(info, di) {
 		return fetcher.Result{}, fmt.Errorf("fetching %s: destination %s is the source file", path, req.Dest)
 	}
-	res, err := copyTo(ctx, req.Dest, src, info.Size(), progress)
+	// Every fetch copies the whole file afresh, and removes it on failure.
+	res, err := copyTo(ctx, fetcher.Request{Dest: req.Dest}, src, info.Size(), progress)
 	if err != nil {
-		os.Remove(req.Dest)
 		return fetcher.Result{}, fmt.Errorf("fetching %s to %s: %w", path, req.Dest, err)
 	}
 	if after, err := src.Stat(); err == nil {
@@ -128,59 +123,30 @@ func classify(err error) error {
 	return err
 }
 
-// progressEvery bounds how often copyTo calls progress.
-const (
-	progressBytes = 1 << 20
-	progressTime  = 250 * time.Millisecond
-)
-
-// copyTo writes src to dest, hashing as it goes, checking ctx between
+// copyTo writes src to req.Dest through an sdk.Dest, checking ctx between
 // chunks. total is the expected size, for progress.
-func copyTo(ctx context.Context, dest string, src io.Reader, total int64, progress func(fetcher.Progress)) (fetcher.Result, error) {
-	out, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+func copyTo(ctx context.Context, req fetcher.Request, src io.Reader, total int64, progress func(fetcher.Progress)) (fetcher.Result, error) {
+	d, err := sdk.OpenDest(req, progress)
 	if err != nil {
 		return fetcher.Result{}, err
 	}
-	h := sha256.New()
-	w := io.MultiWriter(out, h)
+	defer d.Abort()
+	d.SetTotal(total)
+	d.Report()
 	buf := make([]byte, 256<<10)
-	var n, reported int64
-	last := time.Now()
-	progress(fetcher.Progress{Bytes: 0, Total: total})
 	for {
 		if err := ctx.Err(); err != nil {
-			out.Close()
 			return fetcher.Result{}, err
 		}
 		k, rerr := src.Read(buf)
-		if k > 0 {
-			if _, err := w.Write(buf[:k]); err != nil {
-				out.Close()
-				return fetcher.Result{}, err
-			}
-			n += int64(k)
-			if n-reported >= progressBytes || time.Since(last) >= progressTime {
-				progress(fetcher.Progress{Bytes: n, Total: total})
-				reported, last = n, time.Now()
-			}
+		if _, err := d.Write(buf[:k]); err != nil {
+			return fetcher.Result{}, err
 		}
 		if rerr == io.EOF {
-			break
+			return d.Commit()
 		}
 		if rerr != nil {
-			out.Close()
 			return fetcher.Result{}, rerr
 		}
 	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return fetcher.Result{}, err
-	}
-	if err := out.Close(); err != nil {
-		return fetcher.Result{}, err
-	}
-	if n != reported {
-		progress(fetcher.Progress{Bytes: n, Total: total})
-	}
-	return fetcher.Result{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/fetcher/fetchertest"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 func writeFile(t *testing.T, dir, name string, data []byte) string {
@@ -153,7 +154,8 @@ func TestFetchPermission(t *testing.T) {
 }
 
 func TestFetchCancelled(t *testing.T) {
-	src := writeFile(t, t.TempDir(), "big", bytes.Repeat([]byte{7}, 8<<20))
+	// Longer than sdk.ProgressBytes, so a report comes before the end.
+	src := writeFile(t, t.TempDir(), "big", bytes.Repeat([]byte{7}, sdk.ProgressBytes+4<<20))
 	dest := filepath.Join(t.TempDir(), "out")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

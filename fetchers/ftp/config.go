@@ -32,14 +32,11 @@ type Config struct {
 	// and data connections ("timeout"): a server that stops answering
 	// fails the attempt after Timeout, however long the whole transfer takes.
 	Timeout time.Duration
-	// Retries is how many times a failed attempt is retried ("retries"):
-	// refused, dropped or timed-out connections and FTP 4xx answers. An
-	// interrupted transfer resumes with REST where it stopped.
-	Retries int
-	// Backoff is the wait before the first retry ("backoff"); it doubles
-	// on each retry up to MaxBackoff ("max_backoff"), with random jitter.
-	Backoff    time.Duration
-	MaxBackoff time.Duration
+	// RetrySettings say how often and how fast a failed attempt is retried
+	// ("retries", "backoff", "max_backoff"): refused, dropped or timed-out
+	// connections and FTP 4xx answers are. An interrupted transfer resumes
+	// with REST where it stopped.
+	sdk.RetrySettings
 	// MaxConnections bounds concurrent fetches and Stat calls, each using
 	// one control connection and one data connection at a time
 	// ("max_connections").
@@ -56,9 +53,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Timeout:        30 * time.Second,
-		Retries:        4,
-		Backoff:        500 * time.Millisecond,
-		MaxBackoff:     30 * time.Second,
+		RetrySettings:  sdk.RetrySettings{Retries: 4, Backoff: 500 * time.Millisecond, MaxBackoff: 30 * time.Second},
 		MaxConnections: 4,
 	}
 }
@@ -118,6 +113,9 @@ func (c *Config) loadPassword() error {
 
 // set decodes one setting into c.
 func (c *Config) set(key string, raw json.RawMessage) error {
+	if ok, err := c.RetrySettings.Set(key, raw); ok {
+		return err
+	}
 	switch key {
 	case "user":
 		return sdk.SettingString(raw, &c.User)
@@ -137,12 +135,6 @@ func (c *Config) set(key string, raw json.RawMessage) error {
 		return sdk.SettingBool(raw, &c.InsecureSkipVerify)
 	case "timeout":
 		return sdk.SettingDuration(raw, &c.Timeout)
-	case "backoff":
-		return sdk.SettingDuration(raw, &c.Backoff)
-	case "max_backoff":
-		return sdk.SettingDuration(raw, &c.MaxBackoff)
-	case "retries":
-		return sdk.SettingCount(raw, &c.Retries, 0)
 	case "max_connections":
 		return sdk.SettingCount(raw, &c.MaxConnections, 1)
 	case "password":

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 func TestConfigure(t *testing.T) {
@@ -34,7 +35,7 @@ func TestConfigure(t *testing.T) {
 			"retries": 0, "backoff": "1ms", "max_backoff": "2ms", "max_connections": 9, "insecure_skip_verify": true}`,
 			func(t *testing.T, c Config) {
 				want := Config{User: "u", Password: "from-file", PasswordFile: pwFile, DisableEPSV: true, Timeout: 3 * time.Second,
-					Retries: 0, Backoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond, MaxConnections: 9, InsecureSkipVerify: true}
+					RetrySettings: sdk.RetrySettings{Backoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond}, MaxConnections: 9, InsecureSkipVerify: true}
 				if c != want {
 					t.Errorf("got %+v\nwant %+v", c, want)
 				}

@@ -2,90 +2,62 @@ package ftpfetch
 
 import (
 	"context"
-	"encoding/hex"
+	"errors"
 	"fmt"
-	"hash"
 	"io"
-	"os"
 	"time"
 
+	"github.com/batchd/batchd/internal/readahead"
 	"github.com/batchd/batchd/plugins/fetcher"
-	"github.com/batchd/batchd/plugins/sdk/writeback"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
-// Progress is reported at most every progressBytes or progressTime. Each
-// report is a gRPC message to batchd: at loopback speed (1 GiB/s) a
-// progressBytes of 1 MiB meant a thousand a second for nothing.
+// Buffers in flight between the network reader and the disk writer.
 const (
-	progressBytes = 16 << 20
-	progressTime  = 250 * time.Millisecond
+	aheadBlocks    = 4
+	aheadBlockSize = 256 << 10
 )
 
-// download is one Fetch: the destination file and running hash survive
-// across attempts, so a retry continues with REST where the last one
-// stopped instead of starting over.
+// download is one Fetch: the destination survives across attempts, so a
+// retry continues with REST where the last one stopped instead of starting
+// over.
 type download struct {
 	remote
-	out      *os.File
-	hash     hash.Hash
-	progress func(fetcher.Progress)
+	dest *sdk.Dest
 
-	written  int64   // bytes in out and in hash
-	flushed  int64   // bytes handed to writeback.Start
-	total    int64   // from SIZE, or -1 when unknown
 	sized    bool    // the version was asked
 	before   version // the file's version before the first byte was read
 	noResume bool    // the server refused REST: every retry starts over
 	// prefixTime is when the prefix from an earlier fetch was last written
-	// (see adopt); zero once checked.
+	// (sdk.Dest.PrefixTime); zero once checked.
 	prefixTime time.Time
-	// resumed says out holds bytes of an earlier fetch, read at a time
+	// resumed says dest holds bytes of an earlier fetch, read at a time
 	// nobody knows: the result then has no validator.
 	resumed   bool
 	validator string // for the result, set when the whole file is on disk
-
-	reported   int64
-	reportedAt time.Time
 }
 
 // run makes attempts until one succeeds, one fails for good, the retries
 // are spent or ctx ends.
 func (d *download) run(ctx context.Context) (fetcher.Result, error) {
-	d.total = -1
-	d.progress(fetcher.Progress{Bytes: d.written, Total: -1})
-	d.reportedAt = time.Now()
-	var last *attemptError
-	for attempt := 0; attempt <= d.cfg.Retries; attempt++ {
-		if attempt > 0 {
-			t := time.NewTimer(d.cfg.wait(attempt))
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return fetcher.Result{}, fmt.Errorf("fetching %s: %w", d.t.redacted, ctx.Err())
-			case <-t.C:
-			}
-		}
-		err := d.attempt(ctx)
-		if err == nil {
-			d.progress(fetcher.Progress{Bytes: d.written, Total: d.total})
-			return fetcher.Result{Size: d.written, SHA256: hex.EncodeToString(d.hash.Sum(nil)), Validator: d.validator}, nil
-		}
-		if ctx.Err() != nil {
-			return fetcher.Result{}, fmt.Errorf("fetching %s: %w", d.t.redacted, ctx.Err())
-		}
-		if !err.retry {
-			return fetcher.Result{}, fmt.Errorf("fetching %s: %w", d.t.redacted, err.err)
-		}
-		last = err
+	d.prefixTime = d.dest.PrefixTime()
+	d.resumed = !d.prefixTime.IsZero()
+	d.dest.Report()
+	if err := d.cfg.NewBackoff().Retry(ctx, func() error { return d.attempt(ctx) }); err != nil {
+		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", d.t.redacted, err)
 	}
-	return fetcher.Result{}, fmt.Errorf("fetching %s: %w: gave up after %d attempts: %w",
-		d.t.redacted, fetcher.ErrUnavailable, d.cfg.Retries+1, last.err)
+	res, err := d.dest.Commit()
+	if err != nil {
+		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", d.t.redacted, err)
+	}
+	res.Validator = d.validator
+	return res, nil
 }
 
 // attempt opens a session, asks for the file's version once, and
-// retrieves the file from d.written on. It returns nil when the whole file
+// retrieves the file from where Dest stops. It returns nil when the whole file
 // is on disk.
-func (d *download) attempt(ctx context.Context) *attemptError {
+func (d *download) attempt(ctx context.Context) error {
 	s, err := dialSession(ctx, d.cfg, d.tls, d.t, d.wrapData)
 	if err != nil {
 		return d.classify(err)
@@ -96,64 +68,54 @@ func (d *download) attempt(ctx context.Context) *attemptError {
 		if aerr != nil {
 			return aerr
 		}
-		d.before, d.total, d.sized = v, v.size, true
+		d.before, d.sized = v, true
+		d.dest.SetTotal(v.size)
 	}
 	if whole, err := d.checkPrefix(); err != nil {
-		return permanent(err)
+		return sdk.Permanent(err)
 	} else if whole {
 		d.finish(s)
 		return nil
 	}
-	if d.noResume && d.written > 0 {
+	if d.noResume && d.dest.Written() > 0 {
 		if err := d.restart(); err != nil {
-			return permanent(err)
+			return sdk.Permanent(err)
 		}
 	}
-	offset := d.written
+	offset := d.dest.Written()
 	resp, err := s.sc.RetrFrom(d.t.path, uint64(offset))
 	if err != nil {
 		if offset > 0 && ftpCode(err) >= 500 && ftpCode(err) != 550 && ftpCode(err) != 530 {
 			// The server refused REST: start over from byte 0 next time.
 			if rerr := d.restart(); rerr != nil {
-				return permanent(rerr)
+				return sdk.Permanent(rerr)
 			}
 			d.noResume = true
-			return retryable(fmt.Errorf("resuming at byte %d: %w", offset, err))
+			return fmt.Errorf("resuming at byte %d: %w", offset, err)
 		}
 		if ftpCode(err) == 550 {
 			return d.missing(s, fmt.Errorf("retrieving: %w", err))
 		}
 		return d.classify(&stepError{step: "retrieving", err: err})
 	}
-	// Receive on another goroutine while this one hashes and writes.
-	p := newPipe(resp)
-	for {
-		c := p.Next()
-		if c.n > 0 {
-			if err := d.write(c.buf[:c.n]); err != nil {
-				s.abort()
-				p.Close()
-				resp.Close()
-				return permanent(err)
-			}
+	// Receive on another goroutine while this one writes (and Dest hashes
+	// on a third).
+	ra := readahead.New(resp, aheadBlocks, aheadBlockSize)
+	if _, err := d.dest.ReadFrom(ra); err != nil {
+		s.abort()
+		ra.Close()
+		resp.Close()
+		if errors.As(err, new(*sdk.WriteError)) {
+			return sdk.Permanent(err)
 		}
-		p.Release(c)
-		if c.err == io.EOF {
-			break
-		}
-		if c.err != nil {
-			s.abort()
-			p.Close()
-			resp.Close()
-			return d.classify(fmt.Errorf("reading data after %d bytes (resumed at %d): %w", d.written, offset, c.err))
-		}
+		return d.classify(fmt.Errorf("reading data after %d bytes (resumed at %d): %w", d.dest.Written(), offset, err))
 	}
-	p.Close()
+	ra.Close()
 	if err := resp.Close(); err != nil {
-		return d.classify(fmt.Errorf("finishing the transfer after %d bytes: %w", d.written, err))
+		return d.classify(fmt.Errorf("finishing the transfer after %d bytes: %w", d.dest.Written(), err))
 	}
-	if d.total >= 0 && d.written < d.total {
-		return retryable(fmt.Errorf("transfer ended at %d of %d bytes: %w", d.written, d.total, io.ErrUnexpectedEOF))
+	if total := d.dest.Total(); total >= 0 && d.dest.Written() < total {
+		return fmt.Errorf("transfer ended at %d of %d bytes: %w", d.dest.Written(), total, io.ErrUnexpectedEOF)
 	}
 	d.finish(s)
 	return nil
@@ -172,41 +134,15 @@ func (d *download) finish(s *session) {
 
 // missing tells a folder (which the server lets us enter) from a missing
 // file after a 550.
-func (r *remote) missing(s *session, err error) *attemptError {
+func (r *remote) missing(s *session, err error) error {
 	if cerr := s.sc.ChangeDir(r.t.path); cerr == nil {
-		return permanent(fmt.Errorf("%w: %s is a folder; the ftp fetcher stages single files", fetcher.ErrUnsupported, r.t.path))
+		return sdk.Permanent(fmt.Errorf("%w: %s is a folder; the ftp fetcher stages single files", fetcher.ErrUnsupported, r.t.path))
 	}
-	return permanent(fmt.Errorf("%w: %w", fetcher.ErrNotFound, err))
+	return sdk.Permanent(fmt.Errorf("%w: %w", fetcher.ErrNotFound, err))
 }
 
-// restart empties the destination and the hash.
+// restart empties the destination.
 func (d *download) restart() error {
-	if _, err := d.out.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	if err := d.out.Truncate(0); err != nil {
-		return err
-	}
-	d.hash.Reset()
-	d.written, d.reported, d.flushed = 0, 0, 0
 	d.resumed = false
-	return nil
-}
-
-// write appends p to the file and hash and reports progress from time to time.
-func (d *download) write(p []byte) error {
-	if _, err := d.out.Write(p); err != nil {
-		return fmt.Errorf("writing %s: %w", d.out.Name(), err)
-	}
-	d.hash.Write(p)
-	d.written += int64(len(p))
-	if d.written-d.flushed >= writeback.Every {
-		writeback.Start(d.out, d.flushed, d.written-d.flushed)
-		d.flushed = d.written
-	}
-	if d.written-d.reported >= progressBytes || time.Since(d.reportedAt) >= progressTime {
-		d.progress(fetcher.Progress{Bytes: d.written, Total: d.total})
-		d.reported, d.reportedAt = d.written, time.Now()
-	}
-	return nil
+	return d.dest.Restart()
 }

@@ -6,14 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/textproto"
 	"os"
 	"syscall"
-	"time"
 
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 // stepError names the protocol step an error happened in.
@@ -25,15 +24,6 @@ type stepError struct {
 func (e *stepError) Error() string { return e.step + ": " + e.err.Error() }
 func (e *stepError) Unwrap() error { return e.err }
 
-// attemptError is why one attempt failed and whether another may succeed.
-type attemptError struct {
-	err   error
-	retry bool
-}
-
-func retryable(err error) *attemptError { return &attemptError{err: err, retry: true} }
-func permanent(err error) *attemptError { return &attemptError{err: err} }
-
 // ftpCode returns the FTP reply code carried by err, or 0.
 func ftpCode(err error) int {
 	var te *textproto.Error
@@ -43,11 +33,11 @@ func ftpCode(err error) int {
 	return 0
 }
 
-// classify sorts an error from one attempt. 530 and 532 (and a refused
+// classify sorts an error from one attempt (sdk.Permanent or not). 530 and 532 (and a refused
 // USER) wrap ErrPermission, 550 ErrNotFound, other 5xx fail at once;
 // 4xx answers, refused, dropped and timed-out connections are retried. A
 // certificate the client cannot trust is permanent.
-func (r *remote) classify(err error) *attemptError {
+func (r *remote) classify(err error) error {
 	var cve *tls.CertificateVerificationError
 	var uae x509.UnknownAuthorityError
 	var hne x509.HostnameError
@@ -56,22 +46,22 @@ func (r *remote) classify(err error) *attemptError {
 	code := ftpCode(err)
 	switch {
 	case errors.As(err, &cve), errors.As(err, &uae), errors.As(err, &hne):
-		return permanent(fmt.Errorf("verifying the server certificate: %w", err))
+		return sdk.Permanent(fmt.Errorf("verifying the server certificate: %w", err))
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return retryable(fmt.Errorf("%w: the server did not answer within %s", err, r.cfg.Timeout))
+		return fmt.Errorf("%w: the server did not answer within %s", err, r.cfg.Timeout)
 	case errors.Is(err, syscall.ECONNREFUSED):
 		// Retried; run wraps fetcher.ErrUnavailable once the retries are spent.
-		return retryable(err)
+		return err
 	case login && (code == 530 || code == 532 || code == 0 && !isNetError(err)):
-		return permanent(fmt.Errorf("%w: login failed for user %q on %s: %w", fetcher.ErrPermission, r.t.user, r.t.addr, err))
+		return sdk.Permanent(fmt.Errorf("%w: login failed for user %q on %s: %w", fetcher.ErrPermission, r.t.user, r.t.addr, err))
 	case code == 550:
-		return permanent(fmt.Errorf("%w: %w", fetcher.ErrNotFound, err))
+		return sdk.Permanent(fmt.Errorf("%w: %w", fetcher.ErrNotFound, err))
 	case code == 530 || code == 532:
-		return permanent(fmt.Errorf("%w: %w", fetcher.ErrPermission, err))
+		return sdk.Permanent(fmt.Errorf("%w: %w", fetcher.ErrPermission, err))
 	case code >= 500:
-		return permanent(err)
+		return sdk.Permanent(err)
 	}
-	return retryable(err)
+	return err
 }
 
 // isNetError reports whether err came from the network rather than from
@@ -81,16 +71,4 @@ func isNetError(err error) bool {
 	var oe *os.SyscallError
 	return errors.As(err, &ne) || errors.As(err, &oe) || errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, syscall.EPIPE) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed)
-}
-
-// wait is the pause before retry number n (from 1): Backoff doubled n-1
-// times, capped at MaxBackoff, with "equal jitter" (between half and all
-// of it).
-func (c Config) wait(n int) time.Duration {
-	d := c.Backoff
-	for i := 1; i < n && d < c.MaxBackoff; i++ {
-		d *= 2
-	}
-	d = min(d, c.MaxBackoff)
-	return d/2 + rand.N(d/2+1)
 }

@@ -22,16 +22,15 @@ package ftpfetch
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net"
-	"os"
 	"sync/atomic"
 	"time"
 
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 // Version is the fetcher's version, reported by Describe.
@@ -145,40 +144,11 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 		return fetcher.Result{}, fmt.Errorf("fetching %w", err)
 	}
 	defer release()
-	if progress == nil {
-		progress = func(fetcher.Progress) {}
-	}
-	flags := os.O_RDWR | os.O_CREATE
-	if req.Offset <= 0 {
-		flags |= os.O_TRUNC
-	}
-	out, err := os.OpenFile(req.Dest, flags, 0o644)
+	dest, err := sdk.OpenDest(req, progress)
 	if err != nil {
 		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", r.t.redacted, err)
 	}
-	d := &download{remote: r, out: out, hash: sha256.New(), progress: progress}
-	if req.Offset > 0 {
-		if err = d.adopt(req.Offset); err != nil {
-			err = fmt.Errorf("fetching %s: %w", r.t.redacted, err)
-		}
-	}
-	var res fetcher.Result
-	if err == nil {
-		res, err = d.run(ctx)
-	}
-	if err == nil {
-		if err = out.Sync(); err != nil {
-			err = fmt.Errorf("fetching %s: syncing %s: %w", r.t.redacted, req.Dest, err)
-		}
-	}
-	if cerr := out.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("fetching %s: closing %s: %w", r.t.redacted, req.Dest, cerr)
-	}
-	if err != nil {
-		if !req.KeepPartial {
-			os.Remove(req.Dest)
-		}
-		return fetcher.Result{}, err
-	}
-	return res, nil
+	defer dest.Abort()
+	d := &download{remote: r, dest: dest}
+	return d.run(ctx)
 }

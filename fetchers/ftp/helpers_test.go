@@ -4,15 +4,15 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 // testConfig retries quickly so fault-injection tests stay fast.
 func testConfig() Config {
 	return Config{
 		Timeout:        5 * time.Second,
-		Retries:        3,
-		Backoff:        time.Millisecond,
-		MaxBackoff:     5 * time.Millisecond,
+		RetrySettings:  sdk.RetrySettings{Retries: 3, Backoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond},
 		MaxConnections: 4,
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 // Validators. A file's version is told by what the server says of it:
@@ -47,14 +48,14 @@ func (f *Fetcher) Stat(ctx context.Context, req fetcher.StatRequest) (fetcher.St
 		return fetcher.StatResult{}, fmt.Errorf("stat %w", err)
 	}
 	defer release()
-	v, aerr := r.stat(ctx)
+	v, err := r.stat(ctx)
 	switch {
 	case ctx.Err() != nil:
 		return fetcher.StatResult{}, fmt.Errorf("stat %s: %w", r.t.redacted, ctx.Err())
-	case aerr != nil && aerr.retry:
-		return fetcher.StatResult{}, fmt.Errorf("stat %s: %w: %w", r.t.redacted, fetcher.ErrUnavailable, aerr.err)
-	case aerr != nil:
-		return fetcher.StatResult{}, fmt.Errorf("stat %s: %w", r.t.redacted, aerr.err)
+	case err != nil && !sdk.IsPermanent(err):
+		return fetcher.StatResult{}, fmt.Errorf("stat %s: %w: %w", r.t.redacted, fetcher.ErrUnavailable, err)
+	case err != nil:
+		return fetcher.StatResult{}, fmt.Errorf("stat %s: %w", r.t.redacted, err)
 	}
 	return fetcher.StatResult{Validator: v.validator(), Size: v.size}, nil
 }
@@ -69,7 +70,7 @@ type remote struct {
 }
 
 // stat logs in and asks for the file's version.
-func (r *remote) stat(ctx context.Context) (version, *attemptError) {
+func (r *remote) stat(ctx context.Context) (version, error) {
 	s, err := dialSession(ctx, r.cfg, r.tls, r.t, r.wrapData)
 	if err != nil {
 		return version{}, r.classify(err)
@@ -91,7 +92,7 @@ type version struct {
 // guard (checkPrefix), so any answer to it but a time (a refusal, a 550, a
 // form that does not parse) leaves the time unknown rather than fail a
 // fetch; only a broken connection is an error.
-func (r *remote) version(s *session) (version, *attemptError) {
+func (r *remote) version(s *session) (version, error) {
 	v := version{size: -1, asked: r.now()}
 	n, err := s.sc.FileSize(r.t.path)
 	switch code := ftpCode(err); {

@@ -8,17 +8,27 @@ import (
 	"time"
 
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
+)
+
+// Pauses between reads that fail: from readBackoff, doubling up to
+// maxReadBackoff.
+const (
+	readBackoff    = 100 * time.Millisecond
+	maxReadBackoff = 2 * time.Second
 )
 
 // copyFile writes the bytes of file p from start to size to w. When a read
 // fails (the client has then tried every replica of the block) it reopens
 // the file and resumes at the offset already written, up to cfg.Retries
-// times in a row without progress.
+// times in a row without progress, with backoff in between.
 func (s *session) copyFile(w io.Writer, p string, start, size int64) error {
+	b := sdk.Backoff{Base: readBackoff, Max: maxReadBackoff, Retries: s.cfg.Retries}
 	written := start
-	failures := 0
-	for written < size {
-		n, err := s.copyFrom(w, p, written, size)
+	var err error
+	for written < size && b.Next(s.ctx) {
+		var n int64
+		n, err = s.copyFrom(w, p, written, size)
 		written += n
 		if err == nil {
 			continue
@@ -34,19 +44,16 @@ func (s *session) copyFile(w io.Writer, p string, start, size int64) error {
 			return we.err
 		}
 		if n > 0 {
-			failures = 0
-		}
-		failures++
-		if failures > s.cfg.Retries {
-			return fmt.Errorf("%w: reading %s at offset %d of %d after %d attempts: %w", fetcher.ErrUnavailable, p, written, size, failures, err)
-		}
-		select {
-		case <-s.ctx.Done():
-			return s.ctx.Err()
-		case <-time.After(time.Duration(failures) * 100 * time.Millisecond):
+			b.Reset()
 		}
 	}
-	return nil
+	switch {
+	case written >= size:
+		return nil
+	case s.ctx.Err() != nil:
+		return s.ctx.Err()
+	}
+	return fmt.Errorf("%w: reading %s at offset %d of %d after %d attempts: %w", fetcher.ErrUnavailable, p, written, size, b.Attempts(), err)
 }
 
 // writeError marks a failure to write the destination, never retried.
@@ -56,7 +63,7 @@ func (e *writeError) Error() string { return e.err.Error() }
 
 // copyFrom opens p at off and copies to w until size or an error. It
 // returns the bytes written; failures of w are *writeError. When w is an
-// io.ReaderFrom (the fetch's asyncWriter, for a file) it is handed the
+// io.ReaderFrom (the fetch's sdk.Dest, for a file) it is handed the
 // client's reader, which then reads each packet, its CRCs checked, straight
 // into w's buffers; otherwise (a tar stream) the bytes go through a buffer.
 func (s *session) copyFrom(w io.Writer, p string, off, size int64) (int64, error) {
@@ -73,7 +80,9 @@ func (s *session) copyFrom(w io.Writer, p string, off, size int64) (int64, error
 	src := io.LimitReader(ctxReader{s.ctx, f}, size-off)
 	var n int64
 	if rf, ok := w.(io.ReaderFrom); ok {
-		n, err = rf.ReadFrom(src)
+		if n, err = rf.ReadFrom(src); errors.As(err, new(*sdk.WriteError)) {
+			err = &writeError{err}
+		}
 	} else {
 		n, err = io.CopyBuffer(markWrites{w}, src, make([]byte, 1<<20))
 	}
@@ -106,61 +115,4 @@ func (m markWrites) Write(b []byte) (int, error) {
 		err = &writeError{err}
 	}
 	return n, err
-}
-
-// progress thresholds.
-const (
-	progressBytes = 4 << 20
-	progressTime  = 250 * time.Millisecond
-)
-
-// progressWriter counts the bytes passed to w and reports progress now and
-// then.
-type progressWriter struct {
-	w        *asyncWriter
-	n        int64
-	total    int64
-	reported int64
-	last     time.Time
-	report   func(fetcher.Progress)
-}
-
-func (p *progressWriter) Write(b []byte) (int, error) {
-	k, err := p.w.Write(b)
-	p.add(k)
-	return k, err
-}
-
-// ReadFrom passes r to w's ReadFrom, counting what is read as it goes.
-func (p *progressWriter) ReadFrom(r io.Reader) (int64, error) {
-	return p.w.ReadFrom(countingReader{r, p})
-}
-
-// add counts k more bytes.
-func (p *progressWriter) add(k int) {
-	p.n += int64(k)
-	if p.n-p.reported >= progressBytes || time.Since(p.last) >= progressTime {
-		p.flush()
-	}
-}
-
-// countingReader adds what it reads to a progressWriter.
-type countingReader struct {
-	r io.Reader
-	p *progressWriter
-}
-
-func (c countingReader) Read(b []byte) (int, error) {
-	k, err := c.r.Read(b)
-	c.p.add(k)
-	return k, err
-}
-
-// flush reports the current count if it has not been reported.
-func (p *progressWriter) flush() {
-	if p.n == p.reported && !p.last.IsZero() {
-		return
-	}
-	p.report(fetcher.Progress{Bytes: p.n, Total: p.total})
-	p.reported, p.last = p.n, time.Now()
 }

@@ -25,7 +25,6 @@ package hdfsfetch
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -103,9 +102,6 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 // when the file or tree changed while it was read, a modification time is
 // too recent to trust, or the fetch resumed an earlier one's bytes.
 func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
-	if progress == nil {
-		progress = func(fetcher.Progress) {}
-	}
 	s, err := f.open(ctx, req.URI)
 	if err != nil {
 		return fetcher.Result{}, fmt.Errorf("fetching %w", err)
@@ -148,7 +144,6 @@ func (f *Fetcher) open(ctx context.Context, uri string) (*session, error) {
 // validator is the version read before the bytes (see stat.go), if the
 // namenode still reports it afterwards.
 func (s *session) fetchTo(req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
-	dest := req.Dest
 	before := newVersion(s.now())
 	info, err := s.client.Stat(s.target.path)
 	if err != nil {
@@ -158,35 +153,27 @@ func (s *session) fetchTo(req fetcher.Request, progress func(fetcher.Progress)) 
 	if info.IsDir() {
 		total = -1
 	}
-	out, h, start, err := openDest(dest, req.Offset, total, info.ModTime())
+	d, err := s.openDest(req, info, progress)
 	if err != nil {
 		return fetcher.Result{}, err
 	}
-	aw := newAsyncWriter(out, h, start)
-	pw := &progressWriter{w: aw, n: start, total: total, report: progress}
-	pw.report(fetcher.Progress{Bytes: start, Total: total})
+	defer d.Abort()
+	d.SetTotal(total)
+	d.Report()
 	if info.IsDir() {
-		err = s.writeTree(pw, s.target.path, info, before)
+		err = s.writeTree(d, s.target.path, info, before)
 	} else {
 		before.add(entryName(s.target.path), info)
-		err = s.copyFile(pw, s.target.path, start, info.Size())
-	}
-	aw.Close()
-	if err == nil {
-		err = out.Sync()
-	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
+		err = s.copyFile(d, s.target.path, d.Written(), info.Size())
 	}
 	if err != nil {
-		if !req.KeepPartial {
-			os.Remove(dest)
-		}
 		return fetcher.Result{}, err
 	}
-	pw.flush()
-	res := fetcher.Result{Size: pw.n, SHA256: hex.EncodeToString(h.Sum(nil))}
-	if start == 0 { // bytes kept from an earlier fetch were read at a time nobody knows
+	res, err := d.Commit()
+	if err != nil {
+		return fetcher.Result{}, err
+	}
+	if d.PrefixTime().IsZero() { // bytes kept from an earlier fetch were read at a time nobody knows
 		if after, err := s.version(s.target.path); err == nil {
 			res.Validator = fetchedValidator(before, after)
 		}

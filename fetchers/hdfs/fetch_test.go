@@ -20,6 +20,7 @@ import (
 	"github.com/batchd/batchd/internal/hdfstest"
 	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/fetcher/fetchertest"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 func randomBytes(n int, seed uint64) []byte {
@@ -272,7 +273,8 @@ func TestFetchErrors(t *testing.T) {
 
 func TestFetchCancelled(t *testing.T) {
 	c := hdfstest.Start(t, hdfstest.Options{})
-	if err := c.Put("/f", randomBytes(8<<20, 3), 0o644); err != nil {
+	// Longer than sdk.ProgressBytes, so a report comes before the end.
+	if err := c.Put("/f", randomBytes(sdk.ProgressBytes+4<<20, 3), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	f := New(DefaultConfig())

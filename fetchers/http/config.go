@@ -22,13 +22,11 @@ type Config struct {
 	// IdleTimeout bounds the wait for the next body bytes ("idle_timeout").
 	// A download may take as long as it needs while bytes keep coming.
 	IdleTimeout time.Duration
-	// Retries is how many times a failed attempt is retried ("retries").
-	// Connection errors, timeouts, short bodies, 5xx, 408 and 429 are retried.
-	Retries int
-	// Backoff is the wait before the first retry ("backoff"); it doubles
-	// on each retry up to MaxBackoff ("max_backoff"), with random jitter.
-	Backoff    time.Duration
-	MaxBackoff time.Duration
+	// RetrySettings say how often and how fast a failed attempt is retried
+	// ("retries", "backoff", "max_backoff"): connection errors, timeouts,
+	// short bodies, 5xx, 408 and 429 are. A server's Retry-After is
+	// honoured up to MaxBackoff.
+	sdk.RetrySettings
 	// MaxRedirects is how many redirects one request may follow ("max_redirects").
 	MaxRedirects int
 	// Headers are added to every request ("headers"), for example
@@ -44,9 +42,7 @@ func DefaultConfig() Config {
 		ConnectTimeout:        10 * time.Second,
 		ResponseHeaderTimeout: 30 * time.Second,
 		IdleTimeout:           30 * time.Second,
-		Retries:               4,
-		Backoff:               200 * time.Millisecond,
-		MaxBackoff:            30 * time.Second,
+		RetrySettings:         sdk.RetrySettings{Retries: 4, Backoff: 200 * time.Millisecond, MaxBackoff: 30 * time.Second},
 		MaxRedirects:          10,
 	}
 }
@@ -65,6 +61,9 @@ func (c Config) applyJSON(settings json.RawMessage) (Config, error) {
 
 // set decodes one setting into c.
 func (c *Config) set(key string, raw json.RawMessage) error {
+	if ok, err := c.RetrySettings.Set(key, raw); ok {
+		return err
+	}
 	switch key {
 	case "timeout":
 		var d time.Duration
@@ -79,12 +78,6 @@ func (c *Config) set(key string, raw json.RawMessage) error {
 		return sdk.SettingDuration(raw, &c.ResponseHeaderTimeout)
 	case "idle_timeout":
 		return sdk.SettingDuration(raw, &c.IdleTimeout)
-	case "backoff":
-		return sdk.SettingDuration(raw, &c.Backoff)
-	case "max_backoff":
-		return sdk.SettingDuration(raw, &c.MaxBackoff)
-	case "retries":
-		return sdk.SettingCount(raw, &c.Retries, 0)
 	case "max_redirects":
 		return sdk.SettingCount(raw, &c.MaxRedirects, 0)
 	case "headers":

@@ -2,109 +2,67 @@ package httpfetch
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/batchd/batchd/internal/validator"
 	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
-	"github.com/batchd/batchd/plugins/sdk/writeback"
 )
 
 // errIdle is the cause of an attempt cancelled for want of body bytes.
 var errIdle = errors.New("no data received within the idle timeout")
 
-// Progress is reported at most every progressBytes or progressTime. Each
-// report is a gRPC message to batchd: at loopback speed (1 GiB/s) a
-// progressBytes of 1 MiB meant a thousand a second for nothing.
-const (
-	progressBytes = 16 << 20
-	progressTime  = 250 * time.Millisecond
-)
-
-// download is one Fetch: the destination file and hash that survive
-// across attempts, so an attempt answered with 206 appends where the last
-// one stopped.
+// download is one Fetch: the destination survives across attempts, so an
+// attempt answered with 206 appends where the last one stopped.
 type download struct {
-	c        *client
-	url      *url.URL
-	out      *os.File
-	hash     hash.Hash
-	progress func(fetcher.Progress)
+	c    *client
+	url  *url.URL
+	dest *sdk.Dest
 
-	written   int64  // bytes in out and in hash
-	total     int64  // expected size, -1 when unknown
 	validator string // ETag or Last-Modified of the first answer, for If-Range
 	version   string // the 200 answer's Result.Validator (validator.OfResponse); "" after a restart
 	// prefixTime is when Dest's prefix from an earlier fetch was last
-	// written (see adopt); zero once an answer has been accepted.
+	// written (sdk.Dest.PrefixTime); zero once an answer has been accepted.
 	prefixTime time.Time
-
-	reported   int64
-	reportedAt time.Time
-	flushed    int64 // bytes whose write-out to disk has been started
 }
 
 // run makes attempts until one succeeds, one fails for good, the retries
 // are spent or ctx ends.
 func (d *download) run(ctx context.Context) (fetcher.Result, error) {
 	red := d.url.Redacted()
-	d.total = -1
-	d.progress(fetcher.Progress{Bytes: d.written, Total: -1})
-	d.reportedAt = time.Now()
-	var last *attemptError
-	for attempt := 0; attempt <= d.c.cfg.Retries; attempt++ {
-		if attempt > 0 {
-			t := time.NewTimer(d.c.cfg.wait(attempt, last.retryAfter))
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return fetcher.Result{}, fmt.Errorf("fetching %s: %w", red, ctx.Err())
-			case <-t.C:
-			}
-		}
-		err := d.attempt(ctx)
-		if err == nil {
-			if d.written != d.reported {
-				d.progress(fetcher.Progress{Bytes: d.written, Total: d.total})
-			}
-			return fetcher.Result{Size: d.written, SHA256: hex.EncodeToString(d.hash.Sum(nil)), Validator: d.version}, nil
-		}
-		if ctx.Err() != nil {
-			return fetcher.Result{}, fmt.Errorf("fetching %s: %w", red, ctx.Err())
-		}
-		if !err.retry {
-			return fetcher.Result{}, fmt.Errorf("fetching %s: %w", red, err.err)
-		}
-		last = err
+	d.prefixTime = d.dest.PrefixTime()
+	d.dest.Report()
+	if err := d.c.cfg.NewBackoff().Retry(ctx, func() error { return d.attempt(ctx) }); err != nil {
+		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", red, err)
 	}
-	return fetcher.Result{}, fmt.Errorf("fetching %s: %w: gave up after %d attempts: %w",
-		red, fetcher.ErrUnavailable, d.c.cfg.Retries+1, last.err)
+	res, err := d.dest.Commit()
+	if err != nil {
+		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", red, err)
+	}
+	res.Validator = d.version
+	return res, nil
 }
 
 // attempt makes one request and copies its body. It returns nil when the
 // whole body is on disk.
-func (d *download) attempt(ctx context.Context) *attemptError {
+func (d *download) attempt(ctx context.Context) error {
 	actx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	req, err := http.NewRequestWithContext(actx, http.MethodGet, d.url.String(), nil)
 	if err != nil {
-		return permanent(sdk.URLErrorCause(err))
+		return sdk.Permanent(sdk.URLErrorCause(err))
 	}
 	for k, v := range d.c.cfg.Headers {
 		req.Header.Set(k, v)
 	}
-	if d.written > 0 {
-		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", d.written))
+	if d.dest.Written() > 0 {
+		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", d.dest.Written()))
 		if d.validator != "" {
 			req.Header.Set("If-Range", d.validator)
 		}
@@ -124,63 +82,67 @@ func (d *download) attempt(ctx context.Context) *attemptError {
 	idle := d.c.cfg.IdleTimeout
 	timer := time.AfterFunc(idle, func() { cancel(errIdle) })
 	defer timer.Stop()
-	buf := make([]byte, 256<<10)
-	for {
-		n, rerr := resp.Body.Read(buf)
-		timer.Reset(idle)
-		if n > 0 {
-			if err := d.write(buf[:n]); err != nil {
-				return permanent(err)
-			}
+	body := &idleReader{r: resp.Body, timer: timer, idle: idle}
+	if _, err := d.dest.ReadFrom(body); err != nil {
+		if errors.As(err, new(*sdk.WriteError)) {
+			return sdk.Permanent(err)
 		}
-		if rerr == io.EOF {
-			break
+		if errors.Is(context.Cause(actx), errIdle) {
+			return fmt.Errorf("reading body after %d bytes: %w (%s)", d.dest.Written(), errIdle, idle)
 		}
-		if rerr != nil {
-			if errors.Is(context.Cause(actx), errIdle) {
-				return retryable(fmt.Errorf("reading body after %d bytes: %w (%s)", d.written, errIdle, idle), 0)
-			}
-			return retryable(fmt.Errorf("reading body after %d bytes: %w", d.written, rerr), 0)
-		}
+		return fmt.Errorf("reading body after %d bytes: %w", d.dest.Written(), err)
 	}
-	if d.total >= 0 && d.written != d.total {
-		return retryable(fmt.Errorf("body ended at %d of %d bytes: %w", d.written, d.total, io.ErrUnexpectedEOF), 0)
+	if total := d.dest.Total(); total >= 0 && d.dest.Written() != total {
+		return fmt.Errorf("body ended at %d of %d bytes: %w", d.dest.Written(), total, io.ErrUnexpectedEOF)
 	}
 	return nil
+}
+
+// idleReader rearms the idle timer after every read of r.
+type idleReader struct {
+	r     io.Reader
+	timer *time.Timer
+	idle  time.Duration
+}
+
+func (i *idleReader) Read(b []byte) (int, error) {
+	n, err := i.r.Read(b)
+	i.timer.Reset(i.idle)
+	return n, err
 }
 
 // accept checks the response status and readies out for its body: it
 // appends on a 206 that continues where the file stops, restarts from zero
 // on a 200, and turns every other answer into an error.
-func (d *download) accept(resp *http.Response) *attemptError {
+func (d *download) accept(resp *http.Response) error {
 	switch resp.StatusCode {
 	case http.StatusOK:
 		if err := d.restart(); err != nil {
-			return permanent(err)
+			return sdk.Permanent(err)
 		}
 		d.validator = ifRange(resp.Header)
 		// A 206 that continues this body is the same version: it answers
 		// If-Range with d.validator, which version is built from.
 		d.version = validator.OfResponse(resp.Header, time.Now())
 		if resp.ContentLength >= 0 {
-			d.total = resp.ContentLength
+			d.dest.SetTotal(resp.ContentLength)
 		}
 		return nil
 	case http.StatusPartialContent:
 		start, size, err := parseContentRange(resp.Header.Get("Content-Range"))
-		if err != nil || start != d.written {
+		if err != nil || start != d.dest.Written() {
 			// The server answered a range we did not ask for: start over.
-			asked := d.written
+			asked := d.dest.Written()
 			if rerr := d.restart(); rerr != nil {
-				return permanent(rerr)
+				return sdk.Permanent(rerr)
 			}
-			return retryable(fmt.Errorf("server answered 206 with Content-Range %q to bytes=%d-; restarting", resp.Header.Get("Content-Range"), asked), 0)
+			return fmt.Errorf("server answered 206 with Content-Range %q to bytes=%d-; restarting", resp.Header.Get("Content-Range"), asked)
 		}
 		if d.stale(resp) {
 			if rerr := d.restart(); rerr != nil {
-				return permanent(rerr)
+				return sdk.Permanent(rerr)
 			}
-			return retryable(fmt.Errorf("source modified (Last-Modified %s) after the partial file was written; restarting", resp.Header.Get("Last-Modified")), 0)
+			return fmt.Errorf("source modified (Last-Modified %s) after the partial file was written; restarting", resp.Header.Get("Last-Modified"))
 		}
 		d.prefixTime = time.Time{}
 		if d.validator == "" {
@@ -188,53 +150,32 @@ func (d *download) accept(resp *http.Response) *attemptError {
 		}
 		switch {
 		case size >= 0:
-			d.total = size
+			d.dest.SetTotal(size)
 		case resp.ContentLength >= 0:
-			d.total = d.written + resp.ContentLength
+			d.dest.SetTotal(d.dest.Written() + resp.ContentLength)
 		}
 		return nil
 	case http.StatusRequestedRangeNotSatisfiable:
 		if err := d.restart(); err != nil {
-			return permanent(err)
+			return sdk.Permanent(err)
 		}
-		return retryable(fmt.Errorf("server answered %s to a resume; restarting", resp.Status), 0)
+		return fmt.Errorf("server answered %s to a resume; restarting", resp.Status)
 	}
 	return statusError(resp)
 }
 
-// restart empties the destination and the hash.
+// restart empties the destination and forgets what was known of the
+// source.
 func (d *download) restart() error {
-	if d.written == 0 {
+	if d.dest.Written() == 0 {
 		return nil
 	}
-	if err := d.out.Truncate(0); err != nil {
+	if err := d.dest.Restart(); err != nil {
 		return err
 	}
-	if _, err := d.out.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	d.hash = sha256.New()
-	d.written, d.total, d.reported, d.flushed = 0, -1, 0, 0
+	d.dest.SetTotal(-1)
 	d.version = ""
 	d.prefixTime = time.Time{}
-	return nil
-}
-
-// write appends p to the file and hash and reports progress from time to time.
-func (d *download) write(p []byte) error {
-	if _, err := d.out.Write(p); err != nil {
-		return fmt.Errorf("writing %s: %w", d.out.Name(), err)
-	}
-	d.hash.Write(p)
-	d.written += int64(len(p))
-	if d.written-d.flushed >= writeback.Every {
-		writeback.Start(d.out, d.flushed, d.written-d.flushed)
-		d.flushed = d.written
-	}
-	if d.written-d.reported >= progressBytes || time.Since(d.reportedAt) >= progressTime {
-		d.progress(fetcher.Progress{Bytes: d.written, Total: d.total})
-		d.reported, d.reportedAt = d.written, time.Now()
-	}
 	return nil
 }
 

@@ -9,11 +9,9 @@ package httpfetch
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"sync/atomic"
 
@@ -103,40 +101,11 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 	if err != nil {
 		return fetcher.Result{}, err
 	}
-	if progress == nil {
-		progress = func(fetcher.Progress) {}
-	}
-	flags := os.O_RDWR | os.O_CREATE
-	if req.Offset <= 0 {
-		flags |= os.O_TRUNC
-	}
-	out, err := os.OpenFile(req.Dest, flags, 0o644)
+	dest, err := sdk.OpenDest(req, progress)
 	if err != nil {
 		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", u.Redacted(), err)
 	}
-	d := &download{c: c, url: u, out: out, hash: sha256.New(), progress: progress}
-	if req.Offset > 0 {
-		if err = d.adopt(req.Offset); err != nil {
-			err = fmt.Errorf("fetching %s: %w", u.Redacted(), err)
-		}
-	}
-	var res fetcher.Result
-	if err == nil {
-		res, err = d.run(ctx)
-	}
-	if err == nil {
-		if err = out.Sync(); err != nil {
-			err = fmt.Errorf("fetching %s: syncing %s: %w", u.Redacted(), req.Dest, err)
-		}
-	}
-	if cerr := out.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("fetching %s: closing %s: %w", u.Redacted(), req.Dest, cerr)
-	}
-	if err != nil {
-		if !req.KeepPartial {
-			os.Remove(req.Dest)
-		}
-		return fetcher.Result{}, err
-	}
-	return res, nil
+	defer dest.Abort()
+	d := &download{c: c, url: u, dest: dest}
+	return d.run(ctx)
 }

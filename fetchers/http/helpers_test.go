@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 // testConfig retries quickly so fault-injection tests stay fast.
@@ -14,9 +16,7 @@ func testConfig() Config {
 		ConnectTimeout:        2 * time.Second,
 		ResponseHeaderTimeout: 2 * time.Second,
 		IdleTimeout:           2 * time.Second,
-		Retries:               3,
-		Backoff:               time.Millisecond,
-		MaxBackoff:            5 * time.Millisecond,
+		RetrySettings:         sdk.RetrySettings{Retries: 3, Backoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond},
 		MaxRedirects:          10,
 	}
 }

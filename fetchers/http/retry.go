@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,23 +14,10 @@ import (
 	"github.com/batchd/batchd/plugins/sdk"
 )
 
-// attemptError is why one attempt failed and whether another may succeed.
-type attemptError struct {
-	err        error
-	retry      bool
-	retryAfter time.Duration // the server's Retry-After, or 0
-}
-
-func retryable(err error, after time.Duration) *attemptError {
-	return &attemptError{err: err, retry: true, retryAfter: after}
-}
-
-func permanent(err error) *attemptError { return &attemptError{err: err} }
-
 // classifyTransport sorts an error from http.Client.Do: redirect trouble
 // and certificate errors are permanent, everything else (refused or
 // dropped connections, timeouts) is retried.
-func classifyTransport(err error) *attemptError {
+func classifyTransport(err error) error {
 	err = sdk.URLErrorCause(err)
 	var cve *tls.CertificateVerificationError
 	var uae x509.UnknownAuthorityError
@@ -39,25 +25,25 @@ func classifyTransport(err error) *attemptError {
 	switch {
 	case errors.Is(err, errTooManyRedirects), errors.Is(err, errRedirectLoop), errors.Is(err, errRedirectScheme),
 		errors.As(err, &cve), errors.As(err, &uae), errors.As(err, &hne):
-		return permanent(err)
+		return sdk.Permanent(err)
 	}
-	return retryable(err, 0)
+	return err
 }
 
 // statusError turns an unwanted status into an attempt error: 5xx, 408 and
 // 429 are retried; 404 and 410 wrap ErrNotFound, 401 and 403 ErrPermission,
 // and every other answer fails at once.
-func statusError(resp *http.Response) *attemptError {
+func statusError(resp *http.Response) error {
 	err := fmt.Errorf("server answered %s", resp.Status)
 	switch code := resp.StatusCode; {
 	case code == http.StatusNotFound || code == http.StatusGone:
-		return permanent(fmt.Errorf("%w: %w", fetcher.ErrNotFound, err))
+		return sdk.Permanent(fmt.Errorf("%w: %w", fetcher.ErrNotFound, err))
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
-		return permanent(fmt.Errorf("%w: %w", fetcher.ErrPermission, err))
+		return sdk.Permanent(fmt.Errorf("%w: %w", fetcher.ErrPermission, err))
 	case code >= 500, code == http.StatusRequestTimeout, code == http.StatusTooManyRequests:
-		return retryable(err, retryAfter(resp.Header.Get("Retry-After")))
+		return sdk.RetryAfter(err, retryAfter(resp.Header.Get("Retry-After")))
 	}
-	return permanent(fmt.Errorf("unexpected answer: %w", err))
+	return sdk.Permanent(fmt.Errorf("unexpected answer: %w", err))
 }
 
 // retryAfter parses a Retry-After header given in seconds or as a date.
@@ -72,22 +58,6 @@ func retryAfter(v string) time.Duration {
 		return time.Until(t)
 	}
 	return 0
-}
-
-// wait is the pause before retry number n (from 1): Backoff doubled n-1
-// times, capped at MaxBackoff, with "equal jitter" (between half and all
-// of it). A server's Retry-After is honoured up to MaxBackoff.
-func (c Config) wait(n int, after time.Duration) time.Duration {
-	d := c.Backoff
-	for i := 1; i < n && d < c.MaxBackoff; i++ {
-		d *= 2
-	}
-	d = min(d, c.MaxBackoff)
-	d = d/2 + rand.N(d/2+1)
-	if after > d {
-		d = min(after, c.MaxBackoff)
-	}
-	return d
 }
 
 // parseContentRange parses "bytes START-END/SIZE" (SIZE may be "*", then -1).

@@ -214,31 +214,6 @@ func TestFetchCancel(t *testing.T) {
 	})
 }
 
-func TestWait(t *testing.T) {
-	c := Config{Backoff: 100 * time.Millisecond, MaxBackoff: time.Second}
-	tests := []struct {
-		n        int
-		after    time.Duration
-		min, max time.Duration
-	}{
-		{1, 0, 50 * time.Millisecond, 100 * time.Millisecond},
-		{2, 0, 100 * time.Millisecond, 200 * time.Millisecond},
-		{4, 0, 400 * time.Millisecond, 800 * time.Millisecond},
-		{10, 0, 500 * time.Millisecond, time.Second},
-		{1, 700 * time.Millisecond, 700 * time.Millisecond, 700 * time.Millisecond},
-		{1, time.Hour, time.Second, time.Second},
-	}
-	for _, tt := range tests {
-		t.Run(fmt.Sprintf("retry %d after %s", tt.n, tt.after), func(t *testing.T) {
-			for range 100 {
-				if d := c.wait(tt.n, tt.after); d < tt.min || d > tt.max {
-					t.Fatalf("wait = %s, want within [%s, %s]", d, tt.min, tt.max)
-				}
-			}
-		})
-	}
-}
-
 func TestParseContentRange(t *testing.T) {
 	tests := []struct {
 		in          string

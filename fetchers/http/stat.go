@@ -10,6 +10,7 @@ import (
 
 	"github.com/batchd/batchd/internal/validator"
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 // Validators (internal/validator): a response's version, as batchd's
@@ -50,11 +51,11 @@ func (f *Fetcher) Stat(ctx context.Context, req fetcher.StatRequest) (fetcher.St
 	case http.StatusOK:
 		return fetcher.StatResult{Validator: validator.OfResponse(resp.Header, time.Now()), Size: resp.ContentLength}, nil
 	}
-	aerr := statusError(resp)
-	if aerr.retry {
-		return fetcher.StatResult{}, fmt.Errorf("stat %s: %w: %w", u.Redacted(), fetcher.ErrUnavailable, aerr.err)
+	err = statusError(resp)
+	if !sdk.IsPermanent(err) {
+		err = fmt.Errorf("%w: %w", fetcher.ErrUnavailable, err)
 	}
-	return fetcher.StatResult{}, fmt.Errorf("stat %s: %w", u.Redacted(), aerr.err)
+	return fetcher.StatResult{}, fmt.Errorf("stat %s: %w", u.Redacted(), err)
 }
 
 // conditional sends a method request for url carrying the configured

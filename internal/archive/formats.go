@@ -17,6 +17,15 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/ulikunitz/xz"
+
+	"github.com/batchd/batchd/internal/readahead"
+)
+
+// Read-ahead: how many blocks of what size a decompressor may run ahead of
+// the writer.
+const (
+	aheadBlocks    = 3
+	aheadBlockSize = 1 << 20
 )
 
 // zstdMaxMemory bounds the memory a zstd frame may ask for (its window).
@@ -54,7 +63,7 @@ func (x *extractor) compressedTar(f *os.File, format Format) error {
 	}
 	if format != Tar {
 		// Deferred after the decompressor's Close, so it runs first.
-		ahead := newAheadReader(r)
+		ahead := readahead.New(r, aheadBlocks, aheadBlockSize)
 		defer ahead.Close()
 		r = ahead
 	}
@@ -172,7 +181,7 @@ func (x *extractor) gz(f *os.File, name string) error {
 		return corrupt("gzip", err)
 	}
 	defer zr.Close()
-	ahead := newAheadReader(zr)
+	ahead := readahead.New(zr, aheadBlocks, aheadBlockSize)
 	defer ahead.Close()
 	out := name + ".out"
 	switch {

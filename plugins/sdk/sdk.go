@@ -1,10 +1,13 @@
 // Package sdk is the one package a batchd plugin author imports: the
 // contract types, the Serve helpers a plugin's main calls, helpers for a
 // plugin's Configure (DecodeSettings and the Setting functions) and for
-// errors that name a URI (RedactURI, URLErrorCause), and Report, the
-// task-side helper that posts a task's result. A task program should import
-// plugins/report (Report is its Post) rather than sdk: that package needs
-// only the standard library, so the task program stays small.
+// errors that name a URI (RedactURI, URLErrorCause), what every fetcher's
+// Fetch needs (Dest: the destination file with resume from
+// Request.Offset, SHA-256, size, throttled progress and KeepPartial;
+// Backoff and Retry: paced retries), and Report, the task-side helper that
+// posts a task's result. A task program should import plugins/report
+// (Report is its Post) rather than sdk: that package needs only the
+// standard library, so the task program stays small.
 package sdk
 
 import (
