@@ -22,7 +22,7 @@ import (
 	"github.com/batchd/batchd/core/state"
 	"github.com/batchd/batchd/internal/archive"
 	"github.com/batchd/batchd/localcluster"
-	"github.com/batchd/batchd/plugins/host"
+	"github.com/batchd/batchd/internal/pluginhost"
 	"github.com/batchd/batchd/plugins/workload"
 )
 
@@ -57,8 +57,8 @@ func (m *Main) pluginDirs(cfg *config.Config) []string {
 }
 
 // pluginHost returns a plugin host for cfg's plugin folders, pins and fetcher settings.
-func (m *Main) pluginHost(cfg *config.Config) *host.Host {
-	hc := host.Config{Dirs: m.pluginDirs(cfg), Logger: m.log.With("component", "plugins")}
+func (m *Main) pluginHost(cfg *config.Config) *pluginhost.Host {
+	hc := pluginhost.Config{Dirs: m.pluginDirs(cfg), Logger: m.log.With("component", "plugins")}
 	if cfg != nil {
 		hc.Pins = cfg.Plugins.Pins
 		hc.FetcherSettings = map[string]json.RawMessage{}
@@ -66,7 +66,7 @@ func (m *Main) pluginHost(cfg *config.Config) *host.Host {
 			hc.FetcherSettings[name] = cfg.FetcherSettings(name)
 		}
 	}
-	return host.New(hc)
+	return pluginhost.New(hc)
 }
 
 // runJobs runs every job of the config and returns an error if any failed.
