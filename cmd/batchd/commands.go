@@ -10,8 +10,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/batchd/batchd/config"
-	"github.com/batchd/batchd/localcluster"
 	"github.com/batchd/batchd/internal/pluginhost"
+	"github.com/batchd/batchd/localcluster"
 )
 
 // validate checks a config and that every workload it names is a working

@@ -21,8 +21,8 @@ import (
 	"github.com/batchd/batchd/core/staging"
 	"github.com/batchd/batchd/core/state"
 	"github.com/batchd/batchd/internal/archive"
-	"github.com/batchd/batchd/localcluster"
 	"github.com/batchd/batchd/internal/pluginhost"
+	"github.com/batchd/batchd/localcluster"
 	"github.com/batchd/batchd/plugins/workload"
 )
 

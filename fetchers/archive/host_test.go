@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/batchd/batchd/internal/archive"
-	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/internal/pluginhost"
+	"github.com/batchd/batchd/plugins/fetcher"
 )
 
 // buildPlugin builds cmd/batchd-fetcher-archive into a new plugin folder.
