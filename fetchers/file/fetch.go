@@ -25,7 +25,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
 )
 
@@ -38,22 +37,22 @@ type Fetcher struct {
 	now func() time.Time // the clock validators are judged by
 }
 
-var _ fetcher.Fetcher = (*Fetcher)(nil)
+var _ sdk.Fetcher = (*Fetcher)(nil)
 
 // New returns a file fetcher.
 func New() *Fetcher { return &Fetcher{now: time.Now} }
 
 // Describe reports the fetcher's name, version and the "file" scheme.
 // Plain absolute paths (no scheme) are handled too.
-func (f *Fetcher) Describe(ctx context.Context) (fetcher.Info, error) {
+func (f *Fetcher) Describe(ctx context.Context) (sdk.FetcherInfo, error) {
 	if err := ctx.Err(); err != nil {
-		return fetcher.Info{}, err
+		return sdk.FetcherInfo{}, err
 	}
-	return fetcher.Info{Name: "file", Version: Version, Schemes: []string{"file"}}, nil
+	return sdk.FetcherInfo{Name: "file", Version: Version, Schemes: []string{"file"}}, nil
 }
 
 // Configure accepts an empty settings object: the file fetcher has no
-// settings. Any key is an error wrapping fetcher.ErrInvalidConfig.
+// settings. Any key is an error wrapping sdk.ErrInvalidConfig.
 func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -64,36 +63,36 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 }
 
 // Fetch copies the file req.URI names to req.Dest. A missing file is an
-// error wrapping fetcher.ErrNotFound, a refused one fetcher.ErrPermission, a
+// error wrapping sdk.ErrNotFound, a refused one sdk.ErrPermission, a
 // URI this fetcher does not handle (another host, a relative path)
-// fetcher.ErrUnsupported. Directories are refused. When ctx is cancelled
+// sdk.ErrUnsupported. Directories are refused. When ctx is cancelled
 // Fetch stops, removes req.Dest and returns an error wrapping ctx.Err().
 // req.Offset and req.KeepPartial are ignored: every fetch copies the whole
 // file afresh (see the package comment).
-func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
+func (f *Fetcher) Fetch(ctx context.Context, req sdk.FetchRequest, progress func(sdk.Progress)) (sdk.FetchResult, error) {
 	path, err := localPath(req.URI)
 	if err != nil {
-		return fetcher.Result{}, err
+		return sdk.FetchResult{}, err
 	}
 	if progress == nil {
-		progress = func(fetcher.Progress) {}
+		progress = func(sdk.Progress) {}
 	}
 	src, err := os.Open(path)
 	if err != nil {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", path, classify(err))
+		return sdk.FetchResult{}, fmt.Errorf("fetching %s: %w", path, classify(err))
 	}
 	defer src.Close()
 	info, err := regular(path, src)
 	if err != nil {
-		return fetcher.Result{}, err
+		return sdk.FetchResult{}, err
 	}
 	if di, err := os.Stat(req.Dest); err == nil && os.SameFile(info, di) {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: destination %s is the source file", path, req.Dest)
+		return sdk.FetchResult{}, fmt.Errorf("fetching %s: destination %s is the source file", path, req.Dest)
 	}
 	res, err := copyTo(ctx, req.Dest, src, info.Size(), progress)
 	if err != nil {
 		os.Remove(req.Dest)
-		return fetcher.Result{}, fmt.Errorf("fetching %s to %s: %w", path, req.Dest, err)
+		return sdk.FetchResult{}, fmt.Errorf("fetching %s to %s: %w", path, req.Dest, err)
 	}
 	if after, err := src.Stat(); err == nil {
 		res.Validator = fetchedValidator(info, after, res.SHA256, f.now())
@@ -102,17 +101,17 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 }
 
 // regular returns the metadata of the open file src (at path), refusing
-// directories and special files with fetcher.ErrUnsupported.
+// directories and special files with sdk.ErrUnsupported.
 func regular(path string, src *os.File) (os.FileInfo, error) {
 	info, err := src.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("fetching %s: %w", path, classify(err))
 	}
 	if info.IsDir() {
-		return nil, fmt.Errorf("fetching %s: %w: is a directory (fetching directories is not supported)", path, fetcher.ErrUnsupported)
+		return nil, fmt.Errorf("fetching %s: %w: is a directory (fetching directories is not supported)", path, sdk.ErrUnsupported)
 	}
 	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("fetching %s: %w: not a regular file (%s)", path, fetcher.ErrUnsupported, info.Mode().Type())
+		return nil, fmt.Errorf("fetching %s: %w: not a regular file (%s)", path, sdk.ErrUnsupported, info.Mode().Type())
 	}
 	return info, nil
 }
@@ -121,9 +120,9 @@ func regular(path string, src *os.File) (os.FileInfo, error) {
 func classify(err error) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("%w: %w", fetcher.ErrNotFound, err)
+		return fmt.Errorf("%w: %w", sdk.ErrNotFound, err)
 	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("%w: %w", fetcher.ErrPermission, err)
+		return fmt.Errorf("%w: %w", sdk.ErrPermission, err)
 	}
 	return err
 }
@@ -136,31 +135,31 @@ const (
 
 // copyTo writes src to dest, hashing as it goes, checking ctx between
 // chunks. total is the expected size, for progress.
-func copyTo(ctx context.Context, dest string, src io.Reader, total int64, progress func(fetcher.Progress)) (fetcher.Result, error) {
+func copyTo(ctx context.Context, dest string, src io.Reader, total int64, progress func(sdk.Progress)) (sdk.FetchResult, error) {
 	out, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return fetcher.Result{}, err
+		return sdk.FetchResult{}, err
 	}
 	h := sha256.New()
 	w := io.MultiWriter(out, h)
 	buf := make([]byte, 256<<10)
 	var n, reported int64
 	last := time.Now()
-	progress(fetcher.Progress{Bytes: 0, Total: total})
+	progress(sdk.Progress{Bytes: 0, Total: total})
 	for {
 		if err := ctx.Err(); err != nil {
 			out.Close()
-			return fetcher.Result{}, err
+			return sdk.FetchResult{}, err
 		}
 		k, rerr := src.Read(buf)
 		if k > 0 {
 			if _, err := w.Write(buf[:k]); err != nil {
 				out.Close()
-				return fetcher.Result{}, err
+				return sdk.FetchResult{}, err
 			}
 			n += int64(k)
 			if n-reported >= progressBytes || time.Since(last) >= progressTime {
-				progress(fetcher.Progress{Bytes: n, Total: total})
+				progress(sdk.Progress{Bytes: n, Total: total})
 				reported, last = n, time.Now()
 			}
 		}
@@ -169,18 +168,18 @@ func copyTo(ctx context.Context, dest string, src io.Reader, total int64, progre
 		}
 		if rerr != nil {
 			out.Close()
-			return fetcher.Result{}, rerr
+			return sdk.FetchResult{}, rerr
 		}
 	}
 	if err := out.Sync(); err != nil {
 		out.Close()
-		return fetcher.Result{}, err
+		return sdk.FetchResult{}, err
 	}
 	if err := out.Close(); err != nil {
-		return fetcher.Result{}, err
+		return sdk.FetchResult{}, err
 	}
 	if n != reported {
-		progress(fetcher.Progress{Bytes: n, Total: total})
+		progress(sdk.Progress{Bytes: n, Total: total})
 	}
-	return fetcher.Result{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return sdk.FetchResult{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }

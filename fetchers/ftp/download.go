@@ -9,7 +9,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
 	"github.com/batchd/batchd/plugins/sdk/writeback"
 )
 
@@ -28,7 +28,7 @@ type download struct {
 	remote
 	out      *os.File
 	hash     hash.Hash
-	progress func(fetcher.Progress)
+	progress func(sdk.Progress)
 
 	written  int64   // bytes in out and in hash
 	flushed  int64   // bytes handed to writeback.Start
@@ -50,9 +50,9 @@ type download struct {
 
 // run makes attempts until one succeeds, one fails for good, the retries
 // are spent or ctx ends.
-func (d *download) run(ctx context.Context) (fetcher.Result, error) {
+func (d *download) run(ctx context.Context) (sdk.FetchResult, error) {
 	d.total = -1
-	d.progress(fetcher.Progress{Bytes: d.written, Total: -1})
+	d.progress(sdk.Progress{Bytes: d.written, Total: -1})
 	d.reportedAt = time.Now()
 	var last *attemptError
 	for attempt := 0; attempt <= d.cfg.Retries; attempt++ {
@@ -61,25 +61,25 @@ func (d *download) run(ctx context.Context) (fetcher.Result, error) {
 			select {
 			case <-ctx.Done():
 				t.Stop()
-				return fetcher.Result{}, fmt.Errorf("fetching %s: %w", d.t.redacted, ctx.Err())
+				return sdk.FetchResult{}, fmt.Errorf("fetching %s: %w", d.t.redacted, ctx.Err())
 			case <-t.C:
 			}
 		}
 		err := d.attempt(ctx)
 		if err == nil {
-			d.progress(fetcher.Progress{Bytes: d.written, Total: d.total})
-			return fetcher.Result{Size: d.written, SHA256: hex.EncodeToString(d.hash.Sum(nil)), Validator: d.validator}, nil
+			d.progress(sdk.Progress{Bytes: d.written, Total: d.total})
+			return sdk.FetchResult{Size: d.written, SHA256: hex.EncodeToString(d.hash.Sum(nil)), Validator: d.validator}, nil
 		}
 		if ctx.Err() != nil {
-			return fetcher.Result{}, fmt.Errorf("fetching %s: %w", d.t.redacted, ctx.Err())
+			return sdk.FetchResult{}, fmt.Errorf("fetching %s: %w", d.t.redacted, ctx.Err())
 		}
 		if !err.retry {
-			return fetcher.Result{}, fmt.Errorf("fetching %s: %w", d.t.redacted, err.err)
+			return sdk.FetchResult{}, fmt.Errorf("fetching %s: %w", d.t.redacted, err.err)
 		}
 		last = err
 	}
-	return fetcher.Result{}, fmt.Errorf("fetching %s: %w: gave up after %d attempts: %w",
-		d.t.redacted, fetcher.ErrUnavailable, d.cfg.Retries+1, last.err)
+	return sdk.FetchResult{}, fmt.Errorf("fetching %s: %w: gave up after %d attempts: %w",
+		d.t.redacted, sdk.ErrUnavailable, d.cfg.Retries+1, last.err)
 }
 
 // attempt opens a session, asks for the file's version once, and
@@ -174,9 +174,9 @@ func (d *download) finish(s *session) {
 // file after a 550.
 func (r *remote) missing(s *session, err error) *attemptError {
 	if cerr := s.sc.ChangeDir(r.t.path); cerr == nil {
-		return permanent(fmt.Errorf("%w: %s is a folder; the ftp fetcher stages single files", fetcher.ErrUnsupported, r.t.path))
+		return permanent(fmt.Errorf("%w: %s is a folder; the ftp fetcher stages single files", sdk.ErrUnsupported, r.t.path))
 	}
-	return permanent(fmt.Errorf("%w: %w", fetcher.ErrNotFound, err))
+	return permanent(fmt.Errorf("%w: %w", sdk.ErrNotFound, err))
 }
 
 // restart empties the destination and the hash.
@@ -205,7 +205,7 @@ func (d *download) write(p []byte) error {
 		d.flushed = d.written
 	}
 	if d.written-d.reported >= progressBytes || time.Since(d.reportedAt) >= progressTime {
-		d.progress(fetcher.Progress{Bytes: d.written, Total: d.total})
+		d.progress(sdk.Progress{Bytes: d.written, Total: d.total})
 		d.reported, d.reportedAt = d.written, time.Now()
 	}
 	return nil

@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 // stepError names the protocol step an error happened in.
@@ -60,14 +60,14 @@ func (r *remote) classify(err error) *attemptError {
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return retryable(fmt.Errorf("%w: the server did not answer within %s", err, r.cfg.Timeout))
 	case errors.Is(err, syscall.ECONNREFUSED):
-		// Retried; run wraps fetcher.ErrUnavailable once the retries are spent.
+		// Retried; run wraps sdk.ErrUnavailable once the retries are spent.
 		return retryable(err)
 	case login && (code == 530 || code == 532 || code == 0 && !isNetError(err)):
-		return permanent(fmt.Errorf("%w: login failed for user %q on %s: %w", fetcher.ErrPermission, r.t.user, r.t.addr, err))
+		return permanent(fmt.Errorf("%w: login failed for user %q on %s: %w", sdk.ErrPermission, r.t.user, r.t.addr, err))
 	case code == 550:
-		return permanent(fmt.Errorf("%w: %w", fetcher.ErrNotFound, err))
+		return permanent(fmt.Errorf("%w: %w", sdk.ErrNotFound, err))
 	case code == 530 || code == 532:
-		return permanent(fmt.Errorf("%w: %w", fetcher.ErrPermission, err))
+		return permanent(fmt.Errorf("%w: %w", sdk.ErrPermission, err))
 	case code >= 500:
 		return permanent(err)
 	}

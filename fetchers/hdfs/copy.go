@@ -7,7 +7,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 // copyFile writes the bytes of file p from start to size to w. When a read
@@ -26,7 +26,7 @@ func (s *session) copyFile(w io.Writer, p string, start, size int64) error {
 		if s.ctx.Err() != nil {
 			return err
 		}
-		if c := classify(err); errors.Is(c, fetcher.ErrNotFound) || errors.Is(c, fetcher.ErrPermission) {
+		if c := classify(err); errors.Is(c, sdk.ErrNotFound) || errors.Is(c, sdk.ErrPermission) {
 			return c
 		}
 		var we *writeError
@@ -38,7 +38,7 @@ func (s *session) copyFile(w io.Writer, p string, start, size int64) error {
 		}
 		failures++
 		if failures > s.cfg.Retries {
-			return fmt.Errorf("%w: reading %s at offset %d of %d after %d attempts: %w", fetcher.ErrUnavailable, p, written, size, failures, err)
+			return fmt.Errorf("%w: reading %s at offset %d of %d after %d attempts: %w", sdk.ErrUnavailable, p, written, size, failures, err)
 		}
 		select {
 		case <-s.ctx.Done():
@@ -122,7 +122,7 @@ type progressWriter struct {
 	total    int64
 	reported int64
 	last     time.Time
-	report   func(fetcher.Progress)
+	report   func(sdk.Progress)
 }
 
 func (p *progressWriter) Write(b []byte) (int, error) {
@@ -161,6 +161,6 @@ func (p *progressWriter) flush() {
 	if p.n == p.reported && !p.last.IsZero() {
 		return
 	}
-	p.report(fetcher.Progress{Bytes: p.n, Total: p.total})
+	p.report(sdk.Progress{Bytes: p.n, Total: p.total})
 	p.reported, p.last = p.n, time.Now()
 }

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/batchd/batchd/internal/validator"
-	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
 	"github.com/batchd/batchd/plugins/sdk/writeback"
 )
@@ -39,7 +38,7 @@ type download struct {
 	url      *url.URL
 	out      *os.File
 	hash     hash.Hash
-	progress func(fetcher.Progress)
+	progress func(sdk.Progress)
 
 	written   int64  // bytes in out and in hash
 	total     int64  // expected size, -1 when unknown
@@ -56,10 +55,10 @@ type download struct {
 
 // run makes attempts until one succeeds, one fails for good, the retries
 // are spent or ctx ends.
-func (d *download) run(ctx context.Context) (fetcher.Result, error) {
+func (d *download) run(ctx context.Context) (sdk.FetchResult, error) {
 	red := d.url.Redacted()
 	d.total = -1
-	d.progress(fetcher.Progress{Bytes: d.written, Total: -1})
+	d.progress(sdk.Progress{Bytes: d.written, Total: -1})
 	d.reportedAt = time.Now()
 	var last *attemptError
 	for attempt := 0; attempt <= d.c.cfg.Retries; attempt++ {
@@ -68,27 +67,27 @@ func (d *download) run(ctx context.Context) (fetcher.Result, error) {
 			select {
 			case <-ctx.Done():
 				t.Stop()
-				return fetcher.Result{}, fmt.Errorf("fetching %s: %w", red, ctx.Err())
+				return sdk.FetchResult{}, fmt.Errorf("fetching %s: %w", red, ctx.Err())
 			case <-t.C:
 			}
 		}
 		err := d.attempt(ctx)
 		if err == nil {
 			if d.written != d.reported {
-				d.progress(fetcher.Progress{Bytes: d.written, Total: d.total})
+				d.progress(sdk.Progress{Bytes: d.written, Total: d.total})
 			}
-			return fetcher.Result{Size: d.written, SHA256: hex.EncodeToString(d.hash.Sum(nil)), Validator: d.version}, nil
+			return sdk.FetchResult{Size: d.written, SHA256: hex.EncodeToString(d.hash.Sum(nil)), Validator: d.version}, nil
 		}
 		if ctx.Err() != nil {
-			return fetcher.Result{}, fmt.Errorf("fetching %s: %w", red, ctx.Err())
+			return sdk.FetchResult{}, fmt.Errorf("fetching %s: %w", red, ctx.Err())
 		}
 		if !err.retry {
-			return fetcher.Result{}, fmt.Errorf("fetching %s: %w", red, err.err)
+			return sdk.FetchResult{}, fmt.Errorf("fetching %s: %w", red, err.err)
 		}
 		last = err
 	}
-	return fetcher.Result{}, fmt.Errorf("fetching %s: %w: gave up after %d attempts: %w",
-		red, fetcher.ErrUnavailable, d.c.cfg.Retries+1, last.err)
+	return sdk.FetchResult{}, fmt.Errorf("fetching %s: %w: gave up after %d attempts: %w",
+		red, sdk.ErrUnavailable, d.c.cfg.Retries+1, last.err)
 }
 
 // attempt makes one request and copies its body. It returns nil when the
@@ -232,7 +231,7 @@ func (d *download) write(p []byte) error {
 		d.flushed = d.written
 	}
 	if d.written-d.reported >= progressBytes || time.Since(d.reportedAt) >= progressTime {
-		d.progress(fetcher.Progress{Bytes: d.written, Total: d.total})
+		d.progress(sdk.Progress{Bytes: d.written, Total: d.total})
 		d.reported, d.reportedAt = d.written, time.Now()
 	}
 	return nil

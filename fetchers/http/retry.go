@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
 )
 
@@ -51,9 +50,9 @@ func statusError(resp *http.Response) *attemptError {
 	err := fmt.Errorf("server answered %s", resp.Status)
 	switch code := resp.StatusCode; {
 	case code == http.StatusNotFound || code == http.StatusGone:
-		return permanent(fmt.Errorf("%w: %w", fetcher.ErrNotFound, err))
+		return permanent(fmt.Errorf("%w: %w", sdk.ErrNotFound, err))
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
-		return permanent(fmt.Errorf("%w: %w", fetcher.ErrPermission, err))
+		return permanent(fmt.Errorf("%w: %w", sdk.ErrPermission, err))
 	case code >= 500, code == http.StatusRequestTimeout, code == http.StatusTooManyRequests:
 		return retryable(err, retryAfter(resp.Header.Get("Retry-After")))
 	}
