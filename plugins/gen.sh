@@ -1,6 +1,6 @@
 #!/bin/sh
 # Regenerates the plugin protocols' Go code. Run from anywhere; `make proto`
-# and `go generate ./plugins/...` call it.
+# and `cd plugins && go generate ./...` call it.
 set -eu
 cd "$(dirname "$0")"
 PATH="$(go env GOPATH)/bin:$PATH"

@@ -10,14 +10,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batchd/batchd/plugins/host"
+	"github.com/batchd/batchd/internal/pluginhost"
 	"github.com/batchd/batchd/plugins/workload"
 	"github.com/batchd/batchd/workloads/sum"
 )
 
 // BenchmarkPlan plans a sum job over an input file of 100,000 groups (1,000
 // with -short) twice: with the plan code called in-process, and as batchd does it,
-// through this binary started as a real plugin process by plugins/host and
+// through this binary started as a real plugin process by internal/pluginhost and
 // streaming its task specs over gRPC. It reports each wall per plan and the
 // ratio grpc/in-process.
 func BenchmarkPlan(b *testing.B) {
@@ -32,12 +32,12 @@ func BenchmarkPlan(b *testing.B) {
 	// The plugin and its task program, built side by side as make builds them.
 	dir := b.TempDir()
 	taskProgram := filepath.Join(dir, "batchd-task-sum")
-	for out, pkg := range map[string]string{filepath.Join(dir, host.FileName(host.KindWorkload, "sum")): ".", taskProgram: "../batchd-task-sum"} {
+	for out, pkg := range map[string]string{filepath.Join(dir, pluginhost.FileName(pluginhost.KindWorkload, "sum")): ".", taskProgram: "../batchd-task-sum"} {
 		if msg, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
 			b.Fatalf("building %s: %v\n%s", pkg, err, msg)
 		}
 	}
-	h := host.New(host.Config{Dirs: []string{dir}})
+	h := pluginhost.New(pluginhost.Config{Dirs: []string{dir}})
 	b.Cleanup(func() { h.Close() })
 	ctx := context.Background()
 	remote, err := h.Workload(ctx, "sum")

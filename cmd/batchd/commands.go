@@ -10,8 +10,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/batchd/batchd/config"
+	"github.com/batchd/batchd/internal/pluginhost"
 	"github.com/batchd/batchd/localcluster"
-	"github.com/batchd/batchd/plugins/host"
 )
 
 // validate checks a config and that every workload it names is a working
@@ -122,8 +122,8 @@ func (m *Main) localCluster(ctx context.Context) error {
 }
 
 // handles says what a plugin handles: a fetcher's schemes, a workload's params.
-func handles(p host.PluginInfo) string {
-	if p.Kind == host.KindFetcher {
+func handles(p pluginhost.PluginInfo) string {
+	if p.Kind == pluginhost.KindFetcher {
 		var parts []string
 		if len(p.Schemes) > 0 {
 			parts = append(parts, "schemes: "+strings.Join(p.Schemes, ","))

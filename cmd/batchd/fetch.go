@@ -7,7 +7,7 @@ import (
 
 	"github.com/batchd/batchd/core"
 	"github.com/batchd/batchd/plugins/fetcher"
-	"github.com/batchd/batchd/plugins/sdk"
+	"github.com/batchd/batchd/plugins/redact"
 )
 
 // fetch copies one URI to a local file through the fetcher plugin for its
@@ -22,12 +22,12 @@ func (m *Main) fetch(ctx context.Context) error {
 	defer plugins.Close()
 	f, err := plugins.FetcherFor(ctx, core.Scheme(uri))
 	if err != nil {
-		return fmt.Errorf("fetching %s: %w", sdk.RedactURI(uri), err)
+		return fmt.Errorf("fetching %s: %w", redact.URI(uri), err)
 	}
 	start := time.Now()
 	res, err := f.Fetch(ctx, fetcher.Request{URI: uri, Dest: dest}, nil)
 	if err != nil {
-		return fmt.Errorf("fetching %s: %w", sdk.RedactURI(uri), err)
+		return fmt.Errorf("fetching %s: %w", redact.URI(uri), err)
 	}
 	d := time.Since(start)
 	fmt.Fprintf(m.Stdout, "%s: %d bytes, sha256:%s, %.3fs, %.1f MB/s\n", dest, res.Size, res.SHA256, d.Seconds(), float64(res.Size)/1e6/d.Seconds())

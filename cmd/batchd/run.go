@@ -21,9 +21,9 @@ import (
 	"github.com/batchd/batchd/core/sched"
 	"github.com/batchd/batchd/core/staging"
 	"github.com/batchd/batchd/core/state"
-	"github.com/batchd/batchd/internal/archive"
+	"github.com/batchd/batchd/internal/pluginhost"
 	"github.com/batchd/batchd/localcluster"
-	"github.com/batchd/batchd/plugins/host"
+	"github.com/batchd/batchd/plugins/redact"
 	"github.com/batchd/batchd/plugins/workload"
 )
 
@@ -58,8 +58,8 @@ func (m *Main) pluginDirs(cfg *config.Config) []string {
 }
 
 // pluginHost returns a plugin host for cfg's plugin folders, pins and fetcher settings.
-func (m *Main) pluginHost(cfg *config.Config) *host.Host {
-	hc := host.Config{Dirs: m.pluginDirs(cfg), Logger: m.log.With("component", "plugins")}
+func (m *Main) pluginHost(cfg *config.Config) *pluginhost.Host {
+	hc := pluginhost.Config{Dirs: m.pluginDirs(cfg), Logger: m.log.With("component", "plugins")}
 	if cfg != nil {
 		hc.Pins = cfg.Plugins.Pins
 		hc.FetcherSettings = map[string]json.RawMessage{}
@@ -67,7 +67,7 @@ func (m *Main) pluginHost(cfg *config.Config) *host.Host {
 			hc.FetcherSettings[name] = cfg.FetcherSettings(name)
 		}
 	}
-	return host.New(hc)
+	return pluginhost.New(hc)
 }
 
 // runJobs runs every job of the config and returns an error if any failed.
@@ -88,11 +88,17 @@ func (m *Main) runJobs(ctx context.Context) error {
 	if err := removeAPIFile(cfg.State.Dir); err != nil { // left by a killed batchd
 		return err
 	}
+	// The plugins say which artifact names are archives (jobSpec).
+	plugins := m.pluginHost(cfg)
+	m.onClose(func() error { plugins.Close(); return nil })
+
 	// An unfinished job whose definition changed is refused before
 	// anything starts.
 	todo := make([]jobs.Spec, len(cfg.Jobs))
 	for i, j := range cfg.Jobs {
-		todo[i] = jobSpec(j)
+		if todo[i], err = jobSpec(ctx, j, plugins); err != nil {
+			return err
+		}
 		todo[i].Fresh = m.fresh
 		if err := jobs.Check(db, todo[i]); err != nil {
 			if errors.Is(err, jobs.ErrChanged) {
@@ -109,9 +115,6 @@ func (m *Main) runJobs(ctx context.Context) error {
 	if err := os.MkdirAll(runDir, 0o755); err != nil {
 		return fmt.Errorf("creating state folder: %w", err)
 	}
-
-	plugins := m.pluginHost(cfg)
-	m.onClose(func() error { plugins.Close(); return nil })
 
 	store, err := staging.Open(filepath.Join(cfg.State.Dir, "staging"), staging.Options{
 		MaxBytes: int64(cfg.State.StagingMax), Logger: m.log.With("component", "staging"),
@@ -317,8 +320,17 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, earlier string, db
 	return ln.Addr().String(), advertise, nil
 }
 
-// jobSpec converts a config job into the runner's spec.
-func jobSpec(j config.Job) jobs.Spec {
+// archiveFormats tells archives by their file names (pluginhost.Host).
+type archiveFormats interface {
+	ArchiveFormat(ctx context.Context, name string) (format string, ok bool, err error)
+}
+
+// jobSpec converts a config job into the runner's spec. An artifact that
+// does not set extract is extracted when it is not executable and a
+// fetcher plugin extracts its name, whether a built-in or a third-party
+// format: the agent decides by the same name (the embedded agents, like
+// Mesos, extract only the formats they know and leave others as files).
+func jobSpec(ctx context.Context, j config.Job, formats archiveFormats) (jobs.Spec, error) {
 	s := jobs.Spec{
 		Name: j.Name, Workload: j.Workload, CPUs: j.CPUs, MemMB: j.Mem.MiB(),
 		Retries: j.Retries, RetryBackoff: j.RetryBackoff.Std(), Timeout: j.Timeout.Std(), PluginTimeout: j.PluginTimeout.Std(), Params: j.Params,
@@ -330,8 +342,13 @@ func jobSpec(j config.Job) jobs.Spec {
 			if name == "" {
 				name = staging.BaseName(a.URI) // the name the agent gives it
 			}
-			_, isArchive := archive.FormatOf(name)
-			extract = isArchive && !a.Executable
+			if !a.Executable {
+				_, isArchive, err := formats.ArchiveFormat(ctx, name)
+				if err != nil {
+					return jobs.Spec{}, fmt.Errorf("job %s: artifact %s: %w", j.Name, redact.URI(a.URI), err)
+				}
+				extract = isArchive
+			}
 		}
 		s.Artifacts = append(s.Artifacts, workload.Artifact{
 			URI: a.URI, Executable: a.Executable, Extract: extract, Cache: a.Cache,
@@ -340,7 +357,7 @@ func jobSpec(j config.Job) jobs.Spec {
 		})
 	}
 	s.Output = j.Output
-	return s
+	return s, nil
 }
 
 // serverTimeout bounds reading a request to batchd's server, and writing an

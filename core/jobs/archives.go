@@ -8,12 +8,14 @@ import (
 	"sync"
 
 	"github.com/batchd/batchd/core/staging"
-	"github.com/batchd/batchd/internal/archive"
 	"github.com/batchd/batchd/plugins/fetcher"
 )
 
-// archives remembers which staged archives passed the archive plugin's
-// rules, so an archive that 10,000 tasks fetch is checked once.
+// archives remembers which staged archives passed their extractor plugin's
+// rules, so an archive that 10,000 tasks fetch is checked once. Which names
+// are archives, and of which format, is the plugins' say (Info.Formats,
+// through Plugins.ArchiveFormat), not a list of batchd's: a third-party
+// extractor's formats are checked and extracted like the built-in ones.
 type archives struct {
 	mu      sync.Mutex
 	checked map[string]*archiveCheck // digest + name -> verdict
@@ -24,15 +26,11 @@ type archiveCheck struct {
 	err  error
 }
 
-// checkArchive applies the archive plugin's rules (paths, links, sizes,
+// checkArchive applies the extractor plugin's rules (paths, links, sizes,
 // entry count) to a staged archive the agents will extract, before any task
 // launches: a hostile or broken archive fails the job here, not on every
-// agent. A name that is no archive format passes: agents do not extract it.
+// agent. A name that no plugin extracts passes: agents do not extract it.
 func (r *Runner) checkArchive(ctx context.Context, blob staging.Blob, name string) error {
-	format, ok := archive.FormatOf(name)
-	if !ok {
-		return nil
-	}
 	key := blob.Digest + "/" + name
 	r.archives.mu.Lock()
 	if r.archives.checked == nil {
@@ -45,19 +43,25 @@ func (r *Runner) checkArchive(ctx context.Context, blob staging.Blob, name strin
 	}
 	r.archives.mu.Unlock()
 	c.once.Do(func() {
-		c.err = r.extract(ctx, blob, name, format, "")
+		format, ok, err := r.cfg.Plugins.ArchiveFormat(ctx, name)
+		switch {
+		case err != nil:
+			c.err = fmt.Errorf("archive %s: %w", name, err)
+		case ok:
+			c.err = r.extract(ctx, blob, name, format, "")
+		}
 	})
 	return c.err
 }
 
 // extract unpacks (dest set) or checks (dest empty) a staged archive through
-// the archive plugin for its format.
-func (r *Runner) extract(ctx context.Context, blob staging.Blob, name string, format archive.Format, dest string) error {
-	x, err := r.cfg.Plugins.ExtractorFor(ctx, string(format))
+// the plugin that extracts its format.
+func (r *Runner) extract(ctx context.Context, blob staging.Blob, name, format, dest string) error {
+	x, err := r.cfg.Plugins.ExtractorFor(ctx, format)
 	if err != nil {
 		return fmt.Errorf("archive %s: %w", name, err)
 	}
-	if _, err := x.Extract(ctx, fetcher.ExtractRequest{Archive: blob.Path, Name: name, Dest: dest}); err != nil {
+	if _, err := x.Extract(ctx, fetcher.ExtractRequest{Archive: blob.Path, Name: name, Format: format, Dest: dest}); err != nil {
 		return fmt.Errorf("archive %s: %w", name, err)
 	}
 	return nil
@@ -66,7 +70,10 @@ func (r *Runner) extract(ctx context.Context, blob staging.Blob, name string, fo
 // extractInput unpacks a staged archive given as a workload input into a
 // folder of its own under InputDir, once per digest, and returns the folder.
 func (r *Runner) extractInput(ctx context.Context, blob staging.Blob, name string) (string, bool, error) {
-	format, ok := archive.FormatOf(name)
+	format, ok, err := r.cfg.Plugins.ArchiveFormat(ctx, name)
+	if err != nil {
+		return "", false, fmt.Errorf("archive %s: %w", name, err)
+	}
 	if !ok {
 		return "", false, nil
 	}

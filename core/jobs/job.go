@@ -14,7 +14,7 @@ import (
 	"github.com/batchd/batchd/core/staging"
 	"github.com/batchd/batchd/core/staging/fetchsrc"
 	"github.com/batchd/batchd/core/state"
-	"github.com/batchd/batchd/plugins/sdk"
+	"github.com/batchd/batchd/plugins/redact"
 	"github.com/batchd/batchd/plugins/workload"
 )
 
@@ -196,7 +196,7 @@ func (r *Runner) stage(ctx context.Context, lease *staging.Lease, a workload.Art
 	scheme := core.Scheme(a.URI)
 	f, err := r.cfg.Plugins.FetcherFor(ctx, scheme)
 	if err != nil {
-		return staging.Blob{}, fmt.Errorf("staging %s: %w", sdk.RedactURI(a.URI), err)
+		return staging.Blob{}, fmt.Errorf("staging %s: %w", redact.URI(a.URI), err)
 	}
 	src := fetchsrc.Of(f, a.URI)
 	src.Checksum, src.Immutable = a.Checksum, a.Immutable

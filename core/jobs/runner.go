@@ -25,6 +25,10 @@ type Plugins interface {
 	Workload(ctx context.Context, name string) (workload.Workload, error)
 	FetcherFor(ctx context.Context, scheme string) (fetcher.Fetcher, error)
 	ExtractorFor(ctx context.Context, format string) (fetcher.Extractor, error)
+	// ArchiveFormat returns the format of an archive by its file name, as
+	// the loaded plugins declare them; ok is false for a name no plugin
+	// extracts.
+	ArchiveFormat(ctx context.Context, name string) (format string, ok bool, err error)
 }
 
 // Scheduler is what the runner needs of the scheduling core.

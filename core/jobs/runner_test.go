@@ -24,6 +24,7 @@ import (
 	"github.com/batchd/batchd/core/sched"
 	"github.com/batchd/batchd/core/staging"
 	"github.com/batchd/batchd/core/state"
+	"github.com/batchd/batchd/internal/archive"
 	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/workload"
 )
@@ -39,6 +40,12 @@ func (p fakePlugins) Workload(context.Context, string) (workload.Workload, error
 func (p fakePlugins) FetcherFor(context.Context, string) (fetcher.Fetcher, error) { return p.f, nil }
 func (p fakePlugins) ExtractorFor(context.Context, string) (fetcher.Extractor, error) {
 	return p.f, nil
+}
+
+// ArchiveFormat answers as the built-in archive plugin would.
+func (p fakePlugins) ArchiveFormat(_ context.Context, name string) (string, bool, error) {
+	f, ok := archive.FormatOf(name)
+	return string(f), ok, nil
 }
 
 // fakeScheduler runs each submitted task at once: it prepares attempt 1,

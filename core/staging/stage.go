@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/batchd/batchd/plugins/sdk"
+	"github.com/batchd/batchd/plugins/redact"
 )
 
 // Source is one artifact to stage: where its bytes come from, and how to
@@ -127,7 +127,7 @@ func (s *Store) StageSource(ctx context.Context, l *Lease, src Source) (Blob, er
 }
 
 func (s *Store) stage(ctx context.Context, l *Lease, src Source, resumable bool) (Blob, error) {
-	shown := sdk.RedactURI(src.URI)
+	shown := redact.URI(src.URI)
 	want, err := parseChecksum(src.Checksum)
 	if err != nil {
 		return Blob{}, fmt.Errorf("staging %s: %w", shown, err)

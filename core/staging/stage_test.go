@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batchd/batchd/plugins/sdk"
+	"github.com/batchd/batchd/plugins/redact"
 )
 
 // source is a fake fetcher that writes fixed bytes and counts its calls.
@@ -134,7 +134,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func (s *Store) waiters(uri string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if f, ok := s.flights[sdk.RedactURI(uri)]; ok {
+	if f, ok := s.flights[redact.URI(uri)]; ok {
 		return f.waiters
 	}
 	return 0

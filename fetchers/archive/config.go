@@ -29,7 +29,7 @@ func DefaultConfig() Config {
 }
 
 // applyJSON overlays the JSON settings on c. Every problem is reported,
-// each wrapping fetcher.ErrInvalidConfig and naming its key.
+// each wrapping sdk.ErrInvalidConfig and naming its key.
 func (c Config) applyJSON(settings json.RawMessage) (Config, error) {
 	if err := sdk.DecodeSettings("archive fetcher", settings, c.set); err != nil {
 		return c, err

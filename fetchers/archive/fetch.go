@@ -1,6 +1,6 @@
 // Package archivefetch is batchd's archive plugin: a fetcher that fetches
 // nothing but checks and unpacks archives safely (the optional
-// fetcher.Extractor capability), with the rules of internal/archive: no
+// sdk.Extractor capability), with the rules of internal/archive: no
 // entry outside the target folder, no links pointing out, no special
 // files, setuid/setgid dropped, executable bits kept, and the total size
 // and number of entries bounded.
@@ -18,7 +18,7 @@ import (
 	"sync"
 
 	"github.com/batchd/batchd/internal/archive"
-	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 // Version is the plugin's version, reported by Describe.
@@ -34,23 +34,23 @@ type Fetcher struct {
 }
 
 var (
-	_ fetcher.Fetcher   = (*Fetcher)(nil)
-	_ fetcher.Extractor = (*Fetcher)(nil)
+	_ sdk.Fetcher   = (*Fetcher)(nil)
+	_ sdk.Extractor = (*Fetcher)(nil)
 )
 
 // New returns an archive fetcher with cfg's limits.
 func New(cfg Config) *Fetcher { return &Fetcher{cfg: cfg} }
 
 // Describe reports the name "archive", no URI schemes and the formats.
-func (f *Fetcher) Describe(ctx context.Context) (fetcher.Info, error) {
+func (f *Fetcher) Describe(ctx context.Context) (sdk.FetcherInfo, error) {
 	if err := ctx.Err(); err != nil {
-		return fetcher.Info{}, err
+		return sdk.FetcherInfo{}, err
 	}
-	return fetcher.Info{Name: "archive", Version: Version, Formats: Formats}, nil
+	return sdk.FetcherInfo{Name: "archive", Version: Version, Formats: Formats}, nil
 }
 
 // Configure sets the limits from {"max_bytes": "8GiB" or a number,
-// "max_files": N}; unknown keys and bad values wrap fetcher.ErrInvalidConfig.
+// "max_files": N}; unknown keys and bad values wrap sdk.ErrInvalidConfig.
 func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -65,17 +65,17 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 	return nil
 }
 
-// Fetch handles no URI: it returns an error wrapping fetcher.ErrUnsupported.
-func (f *Fetcher) Fetch(_ context.Context, req fetcher.Request, _ func(fetcher.Progress)) (fetcher.Result, error) {
-	return fetcher.Result{}, fmt.Errorf("fetching %s: the archive plugin extracts archives and fetches no URI: %w", req.URI, fetcher.ErrUnsupported)
+// Fetch handles no URI: it returns an error wrapping sdk.ErrUnsupported.
+func (f *Fetcher) Fetch(_ context.Context, req sdk.FetchRequest, _ func(sdk.Progress)) (sdk.FetchResult, error) {
+	return sdk.FetchResult{}, fmt.Errorf("fetching %s: the archive plugin extracts archives and fetches no URI: %w", req.URI, sdk.ErrUnsupported)
 }
 
 // Extract checks req.Archive (req.Dest empty) or unpacks it into req.Dest
 // under the configured limits, tightened by the request's. A broken rule
-// or a corrupt archive wraps fetcher.ErrUnsafeArchive and names the entry
-// and rule; an unknown format wraps fetcher.ErrUnsupported, a missing file
-// fetcher.ErrNotFound.
-func (f *Fetcher) Extract(ctx context.Context, req fetcher.ExtractRequest) (fetcher.ExtractResult, error) {
+// or a corrupt archive wraps sdk.ErrUnsafeArchive and names the entry
+// and rule; an unknown format wraps sdk.ErrUnsupported, a missing file
+// sdk.ErrNotFound.
+func (f *Fetcher) Extract(ctx context.Context, req sdk.ExtractRequest) (sdk.ExtractResult, error) {
 	f.mu.RLock()
 	cfg := f.cfg
 	f.mu.RUnlock()
@@ -91,7 +91,7 @@ func (f *Fetcher) Extract(ctx context.Context, req fetcher.ExtractRequest) (fetc
 	if req.Format != "" {
 		fm, ok := archive.ParseFormat(req.Format)
 		if !ok {
-			return fetcher.ExtractResult{}, fmt.Errorf("extracting %s: format %q: %w", req.Archive, req.Format, fetcher.ErrUnsupported)
+			return sdk.ExtractResult{}, fmt.Errorf("extracting %s: format %q: %w", req.Archive, req.Format, sdk.ErrUnsupported)
 		}
 		src.Format = fm
 	}
@@ -102,7 +102,7 @@ func (f *Fetcher) Extract(ctx context.Context, req fetcher.ExtractRequest) (fetc
 	} else {
 		stats, err = src.Extract(ctx, req.Dest, lim)
 	}
-	res := fetcher.ExtractResult{Files: int64(stats.Files), Bytes: stats.Bytes}
+	res := sdk.ExtractResult{Files: int64(stats.Files), Bytes: stats.Bytes}
 	return res, wireError(err)
 }
 
@@ -112,13 +112,13 @@ func wireError(err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, archive.ErrUnsafe), errors.Is(err, archive.ErrCorrupt):
-		return fmt.Errorf("%w: %w", err, fetcher.ErrUnsafeArchive)
+		return fmt.Errorf("%w: %w", err, sdk.ErrUnsafeArchive)
 	case errors.Is(err, archive.ErrUnknownFormat):
-		return fmt.Errorf("%w: %w", err, fetcher.ErrUnsupported)
+		return fmt.Errorf("%w: %w", err, sdk.ErrUnsupported)
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("%w: %w", err, fetcher.ErrNotFound)
+		return fmt.Errorf("%w: %w", err, sdk.ErrNotFound)
 	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("%w: %w", err, fetcher.ErrPermission)
+		return fmt.Errorf("%w: %w", err, sdk.ErrPermission)
 	}
 	return err
 }

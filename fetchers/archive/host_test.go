@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/batchd/batchd/internal/archive"
+	"github.com/batchd/batchd/internal/pluginhost"
 	"github.com/batchd/batchd/plugins/fetcher"
-	"github.com/batchd/batchd/plugins/host"
 )
 
 // buildPlugin builds cmd/batchd-fetcher-archive into a new plugin folder.
@@ -26,11 +26,11 @@ func buildPlugin(t *testing.T) string {
 	return dir
 }
 
-// The real plugin process, found and launched by plugins/host, validates
+// The real plugin process, found and launched by internal/pluginhost, validates
 // and extracts archives as batchd will before launching tasks.
 func TestPluginThroughHost(t *testing.T) {
 	dir := buildPlugin(t)
-	h := host.New(host.Config{Dirs: []string{dir}, FetcherSettings: map[string]json.RawMessage{"archive": json.RawMessage(`{"max_files": 3}`)}})
+	h := pluginhost.New(pluginhost.Config{Dirs: []string{dir}, FetcherSettings: map[string]json.RawMessage{"archive": json.RawMessage(`{"max_files": 3}`)}})
 	t.Cleanup(func() { h.Close() })
 	ctx := context.Background()
 
@@ -64,10 +64,10 @@ func TestPluginThroughHost(t *testing.T) {
 	}
 
 	_, err = h.ExtractorFor(ctx, "rar")
-	if !errors.Is(err, host.ErrNotFound) || !strings.Contains(err.Error(), `"rar"`) || !strings.Contains(err.Error(), "tar.zst by archive") {
+	if !errors.Is(err, pluginhost.ErrNotFound) || !strings.Contains(err.Error(), `"rar"`) || !strings.Contains(err.Error(), "tar.zst by archive") {
 		t.Errorf("ExtractorFor(rar): %v", err)
 	}
-	if _, err := h.FetcherFor(ctx, "http"); !errors.Is(err, host.ErrNotFound) {
+	if _, err := h.FetcherFor(ctx, "http"); !errors.Is(err, pluginhost.ErrNotFound) {
 		t.Errorf("the archive plugin claims a URI scheme: %v", err)
 	}
 }

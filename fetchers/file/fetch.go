@@ -23,7 +23,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
 )
 
@@ -36,22 +35,22 @@ type Fetcher struct {
 	now func() time.Time // the clock validators are judged by
 }
 
-var _ fetcher.Fetcher = (*Fetcher)(nil)
+var _ sdk.Fetcher = (*Fetcher)(nil)
 
 // New returns a file fetcher.
 func New() *Fetcher { return &Fetcher{now: time.Now} }
 
 // Describe reports the fetcher's name, version and the "file" scheme.
 // Plain absolute paths (no scheme) are handled too.
-func (f *Fetcher) Describe(ctx context.Context) (fetcher.Info, error) {
+func (f *Fetcher) Describe(ctx context.Context) (sdk.FetcherInfo, error) {
 	if err := ctx.Err(); err != nil {
-		return fetcher.Info{}, err
+		return sdk.FetcherInfo{}, err
 	}
-	return fetcher.Info{Name: "file", Version: Version, Schemes: []string{"file"}}, nil
+	return sdk.FetcherInfo{Name: "file", Version: Version, Schemes: []string{"file"}}, nil
 }
 
 // Configure accepts an empty settings object: the file fetcher has no
-// settings. Any key is an error wrapping fetcher.ErrInvalidConfig.
+// settings. Any key is an error wrapping sdk.ErrInvalidConfig.
 func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -62,33 +61,33 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 }
 
 // Fetch copies the file req.URI names to req.Dest. A missing file is an
-// error wrapping fetcher.ErrNotFound, a refused one fetcher.ErrPermission, a
+// error wrapping sdk.ErrNotFound, a refused one sdk.ErrPermission, a
 // URI this fetcher does not handle (another host, a relative path)
-// fetcher.ErrUnsupported. Directories are refused. When ctx is cancelled
+// sdk.ErrUnsupported. Directories are refused. When ctx is cancelled
 // Fetch stops, removes req.Dest and returns an error wrapping ctx.Err().
 // req.Offset and req.KeepPartial are ignored: every fetch copies the whole
 // file afresh (see the package comment).
-func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
+func (f *Fetcher) Fetch(ctx context.Context, req sdk.FetchRequest, progress func(sdk.Progress)) (sdk.FetchResult, error) {
 	path, err := localPath(req.URI)
 	if err != nil {
-		return fetcher.Result{}, err
+		return sdk.FetchResult{}, err
 	}
 	src, err := os.Open(path)
 	if err != nil {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", path, classify(err))
+		return sdk.FetchResult{}, fmt.Errorf("fetching %s: %w", path, classify(err))
 	}
 	defer src.Close()
 	info, err := regular(path, src)
 	if err != nil {
-		return fetcher.Result{}, err
+		return sdk.FetchResult{}, err
 	}
 	if di, err := os.Stat(req.Dest); err == nil && os.SameFile(info, di) {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: destination %s is the source file", path, req.Dest)
+		return sdk.FetchResult{}, fmt.Errorf("fetching %s: destination %s is the source file", path, req.Dest)
 	}
 	// Every fetch copies the whole file afresh, and removes it on failure.
-	res, err := copyTo(ctx, fetcher.Request{Dest: req.Dest}, src, info.Size(), progress)
+	res, err := copyTo(ctx, sdk.FetchRequest{Dest: req.Dest}, src, info.Size(), progress)
 	if err != nil {
-		return fetcher.Result{}, fmt.Errorf("fetching %s to %s: %w", path, req.Dest, err)
+		return sdk.FetchResult{}, fmt.Errorf("fetching %s to %s: %w", path, req.Dest, err)
 	}
 	if after, err := src.Stat(); err == nil {
 		res.Validator = fetchedValidator(info, after, res.SHA256, f.now())
@@ -97,17 +96,17 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 }
 
 // regular returns the metadata of the open file src (at path), refusing
-// directories and special files with fetcher.ErrUnsupported.
+// directories and special files with sdk.ErrUnsupported.
 func regular(path string, src *os.File) (os.FileInfo, error) {
 	info, err := src.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("fetching %s: %w", path, classify(err))
 	}
 	if info.IsDir() {
-		return nil, fmt.Errorf("fetching %s: %w: is a directory (fetching directories is not supported)", path, fetcher.ErrUnsupported)
+		return nil, fmt.Errorf("fetching %s: %w: is a directory (fetching directories is not supported)", path, sdk.ErrUnsupported)
 	}
 	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("fetching %s: %w: not a regular file (%s)", path, fetcher.ErrUnsupported, info.Mode().Type())
+		return nil, fmt.Errorf("fetching %s: %w: not a regular file (%s)", path, sdk.ErrUnsupported, info.Mode().Type())
 	}
 	return info, nil
 }
@@ -116,19 +115,19 @@ func regular(path string, src *os.File) (os.FileInfo, error) {
 func classify(err error) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("%w: %w", fetcher.ErrNotFound, err)
+		return fmt.Errorf("%w: %w", sdk.ErrNotFound, err)
 	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("%w: %w", fetcher.ErrPermission, err)
+		return fmt.Errorf("%w: %w", sdk.ErrPermission, err)
 	}
 	return err
 }
 
 // copyTo writes src to req.Dest through an sdk.Dest, checking ctx between
 // chunks. total is the expected size, for progress.
-func copyTo(ctx context.Context, req fetcher.Request, src io.Reader, total int64, progress func(fetcher.Progress)) (fetcher.Result, error) {
+func copyTo(ctx context.Context, req sdk.FetchRequest, src io.Reader, total int64, progress func(sdk.Progress)) (sdk.FetchResult, error) {
 	d, err := sdk.OpenDest(req, progress)
 	if err != nil {
-		return fetcher.Result{}, err
+		return sdk.FetchResult{}, err
 	}
 	defer d.Abort()
 	d.SetTotal(total)
@@ -136,17 +135,17 @@ func copyTo(ctx context.Context, req fetcher.Request, src io.Reader, total int64
 	buf := make([]byte, 256<<10)
 	for {
 		if err := ctx.Err(); err != nil {
-			return fetcher.Result{}, err
+			return sdk.FetchResult{}, err
 		}
 		k, rerr := src.Read(buf)
 		if _, err := d.Write(buf[:k]); err != nil {
-			return fetcher.Result{}, err
+			return sdk.FetchResult{}, err
 		}
 		if rerr == io.EOF {
 			return d.Commit()
 		}
 		if rerr != nil {
-			return fetcher.Result{}, rerr
+			return sdk.FetchResult{}, rerr
 		}
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/batchd/batchd/internal/validator"
-	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 // Validators (internal/validator). A file's version is told by its
@@ -21,34 +21,34 @@ import (
 // instead, which is exact, and Stat re-hashes the file whenever the
 // validator it is given is of that kind.
 
-var _ fetcher.Stater = (*Fetcher)(nil)
+var _ sdk.Stater = (*Fetcher)(nil)
 
 // Stat returns the validator of the file req.URI names: its metadata, or
 // the SHA-256 of its content when the metadata is too recent to trust or
 // req.Validator is a content validator. Errors are Fetch's.
-func (f *Fetcher) Stat(ctx context.Context, req fetcher.StatRequest) (fetcher.StatResult, error) {
+func (f *Fetcher) Stat(ctx context.Context, req sdk.StatRequest) (sdk.StatResult, error) {
 	path, err := localPath(req.URI)
 	if err != nil {
-		return fetcher.StatResult{}, err
+		return sdk.StatResult{}, err
 	}
 	src, err := os.Open(path)
 	if err != nil {
-		return fetcher.StatResult{}, fmt.Errorf("stat %s: %w", path, classify(err))
+		return sdk.StatResult{}, fmt.Errorf("stat %s: %w", path, classify(err))
 	}
 	defer src.Close()
 	info, err := regular(path, src)
 	if err != nil {
-		return fetcher.StatResult{}, err
+		return sdk.StatResult{}, err
 	}
 	v := validator.OfFile(info, f.now())
 	if v == "" || strings.HasPrefix(req.Validator, validator.Content) {
 		digest, err := hashFile(ctx, src)
 		if err != nil {
-			return fetcher.StatResult{}, fmt.Errorf("stat %s: hashing: %w", path, err)
+			return sdk.StatResult{}, fmt.Errorf("stat %s: hashing: %w", path, err)
 		}
 		v = validator.Content + digest
 	}
-	return fetcher.StatResult{Validator: v, Size: info.Size()}, nil
+	return sdk.StatResult{Validator: v, Size: info.Size()}, nil
 }
 
 // fetchedValidator is the validator of a file copied with the given

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
 )
 
@@ -16,22 +15,22 @@ import (
 func localPath(uri string) (string, error) {
 	if !strings.Contains(uri, "://") && !strings.HasPrefix(strings.ToLower(uri), "file:") {
 		if !filepath.IsAbs(uri) {
-			return "", fmt.Errorf("fetching %q: %w: not an absolute path or file:// URI", uri, fetcher.ErrUnsupported)
+			return "", fmt.Errorf("fetching %q: %w: not an absolute path or file:// URI", uri, sdk.ErrUnsupported)
 		}
 		return filepath.Clean(uri), nil
 	}
 	u, err := url.Parse(uri)
 	if err != nil {
-		return "", fmt.Errorf("fetching %q: %w: %w", sdk.RedactURI(uri), fetcher.ErrUnsupported, sdk.URLErrorCause(err))
+		return "", fmt.Errorf("fetching %q: %w: %w", sdk.RedactURI(uri), sdk.ErrUnsupported, sdk.URLErrorCause(err))
 	}
 	if !strings.EqualFold(u.Scheme, "file") {
-		return "", fmt.Errorf("fetching %s: %w: scheme %q is not file", u.Redacted(), fetcher.ErrUnsupported, u.Scheme)
+		return "", fmt.Errorf("fetching %s: %w: scheme %q is not file", u.Redacted(), sdk.ErrUnsupported, u.Scheme)
 	}
 	if u.Host != "" && !strings.EqualFold(u.Hostname(), "localhost") {
-		return "", fmt.Errorf("fetching %s: %w: host %q is not local", u.Redacted(), fetcher.ErrUnsupported, u.Host)
+		return "", fmt.Errorf("fetching %s: %w: host %q is not local", u.Redacted(), sdk.ErrUnsupported, u.Host)
 	}
 	if u.Opaque != "" || u.Path == "" || !filepath.IsAbs(u.Path) {
-		return "", fmt.Errorf("fetching %q: %w: file URI needs an absolute path (file:///path)", u.Redacted(), fetcher.ErrUnsupported)
+		return "", fmt.Errorf("fetching %q: %w: file URI needs an absolute path (file:///path)", u.Redacted(), sdk.ErrUnsupported)
 	}
 	return filepath.Clean(u.Path), nil
 }

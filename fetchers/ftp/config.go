@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
 )
 
@@ -77,14 +76,14 @@ func (c Config) withDefaults() Config {
 }
 
 // applyJSON overlays the JSON settings on c and loads the password. Every
-// problem is reported, each wrapping fetcher.ErrInvalidConfig and naming
+// problem is reported, each wrapping sdk.ErrInvalidConfig and naming
 // its key; a password never appears in an error.
 func (c Config) applyJSON(settings json.RawMessage) (Config, error) {
 	if err := sdk.DecodeSettings("ftp fetcher", settings, c.set); err != nil {
 		return c, err
 	}
 	if err := c.loadPassword(); err != nil {
-		return c, fmt.Errorf("configuring ftp fetcher: %w: %w", fetcher.ErrInvalidConfig, err)
+		return c, fmt.Errorf("configuring ftp fetcher: %w: %w", sdk.ErrInvalidConfig, err)
 	}
 	return c, nil
 }

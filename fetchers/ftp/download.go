@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/batchd/batchd/internal/readahead"
-	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
 )
 
@@ -39,16 +38,16 @@ type download struct {
 
 // run makes attempts until one succeeds, one fails for good, the retries
 // are spent or ctx ends.
-func (d *download) run(ctx context.Context) (fetcher.Result, error) {
+func (d *download) run(ctx context.Context) (sdk.FetchResult, error) {
 	d.prefixTime = d.dest.PrefixTime()
 	d.resumed = !d.prefixTime.IsZero()
 	d.dest.Report()
 	if err := d.cfg.NewBackoff().Retry(ctx, func() error { return d.attempt(ctx) }); err != nil {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", d.t.redacted, err)
+		return sdk.FetchResult{}, fmt.Errorf("fetching %s: %w", d.t.redacted, err)
 	}
 	res, err := d.dest.Commit()
 	if err != nil {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", d.t.redacted, err)
+		return sdk.FetchResult{}, fmt.Errorf("fetching %s: %w", d.t.redacted, err)
 	}
 	res.Validator = d.validator
 	return res, nil
@@ -136,9 +135,9 @@ func (d *download) finish(s *session) {
 // file after a 550.
 func (r *remote) missing(s *session, err error) error {
 	if cerr := s.sc.ChangeDir(r.t.path); cerr == nil {
-		return sdk.Permanent(fmt.Errorf("%w: %s is a folder; the ftp fetcher stages single files", fetcher.ErrUnsupported, r.t.path))
+		return sdk.Permanent(fmt.Errorf("%w: %s is a folder; the ftp fetcher stages single files", sdk.ErrUnsupported, r.t.path))
 	}
-	return sdk.Permanent(fmt.Errorf("%w: %w", fetcher.ErrNotFound, err))
+	return sdk.Permanent(fmt.Errorf("%w: %w", sdk.ErrNotFound, err))
 }
 
 // restart empties the destination.

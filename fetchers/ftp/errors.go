@@ -11,7 +11,6 @@ import (
 	"os"
 	"syscall"
 
-	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
 )
 
@@ -50,14 +49,14 @@ func (r *remote) classify(err error) error {
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return fmt.Errorf("%w: the server did not answer within %s", err, r.cfg.Timeout)
 	case errors.Is(err, syscall.ECONNREFUSED):
-		// Retried; run wraps fetcher.ErrUnavailable once the retries are spent.
+		// Retried; run wraps sdk.ErrUnavailable once the retries are spent.
 		return err
 	case login && (code == 530 || code == 532 || code == 0 && !isNetError(err)):
-		return sdk.Permanent(fmt.Errorf("%w: login failed for user %q on %s: %w", fetcher.ErrPermission, r.t.user, r.t.addr, err))
+		return sdk.Permanent(fmt.Errorf("%w: login failed for user %q on %s: %w", sdk.ErrPermission, r.t.user, r.t.addr, err))
 	case code == 550:
-		return sdk.Permanent(fmt.Errorf("%w: %w", fetcher.ErrNotFound, err))
+		return sdk.Permanent(fmt.Errorf("%w: %w", sdk.ErrNotFound, err))
 	case code == 530 || code == 532:
-		return sdk.Permanent(fmt.Errorf("%w: %w", fetcher.ErrPermission, err))
+		return sdk.Permanent(fmt.Errorf("%w: %w", sdk.ErrPermission, err))
 	case code >= 500:
 		return sdk.Permanent(err)
 	}

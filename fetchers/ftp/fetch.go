@@ -29,7 +29,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
 )
 
@@ -56,7 +55,7 @@ type state struct {
 	err error
 }
 
-var _ fetcher.Fetcher = (*Fetcher)(nil)
+var _ sdk.Fetcher = (*Fetcher)(nil)
 
 // New returns a fetcher using cfg. Zero durations and a zero
 // MaxConnections take their values from DefaultConfig; Retries is used as
@@ -75,16 +74,16 @@ func newState(cfg Config) *state {
 }
 
 // Describe reports the fetcher's name, version and schemes.
-func (f *Fetcher) Describe(ctx context.Context) (fetcher.Info, error) {
+func (f *Fetcher) Describe(ctx context.Context) (sdk.FetcherInfo, error) {
 	if err := ctx.Err(); err != nil {
-		return fetcher.Info{}, err
+		return sdk.FetcherInfo{}, err
 	}
-	return fetcher.Info{Name: "ftp", Version: Version, Schemes: []string{"ftp", "ftps"}}, nil
+	return sdk.FetcherInfo{Name: "ftp", Version: Version, Schemes: []string{"ftp", "ftps"}}, nil
 }
 
 // Configure overlays settings (a JSON object; see Config for the keys) on
 // the Config given to New and reads the password. An unknown key or a bad
-// value is an error wrapping fetcher.ErrInvalidConfig naming the key; the
+// value is an error wrapping sdk.ErrInvalidConfig naming the key; the
 // previous settings then stay in force.
 func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error {
 	if err := ctx.Err(); err != nil {
@@ -96,7 +95,7 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 	}
 	st := newState(cfg)
 	if st.err != nil {
-		return fmt.Errorf("configuring ftp fetcher: %w: %w", fetcher.ErrInvalidConfig, st.err)
+		return fmt.Errorf("configuring ftp fetcher: %w: %w", sdk.ErrInvalidConfig, st.err)
 	}
 	f.state.Store(st)
 	return nil
@@ -111,7 +110,7 @@ func (f *Fetcher) acquire(ctx context.Context, uri string) (r remote, release fu
 		return remote{}, nil, err
 	}
 	if st.err != nil {
-		return remote{}, nil, fmt.Errorf("%s: %w: %w", t.redacted, fetcher.ErrInvalidConfig, st.err)
+		return remote{}, nil, fmt.Errorf("%s: %w: %w", t.redacted, sdk.ErrInvalidConfig, st.err)
 	}
 	select {
 	case st.sem <- struct{}{}:
@@ -122,10 +121,10 @@ func (f *Fetcher) acquire(ctx context.Context, uri string) (r remote, release fu
 }
 
 // Fetch downloads req.URI to req.Dest. A missing file (FTP 550) is an
-// error wrapping fetcher.ErrNotFound; a refused login (530) wraps
-// fetcher.ErrPermission and names the user and host; a folder wraps
-// fetcher.ErrUnsupported; when the retries are spent the error wraps
-// fetcher.ErrUnavailable. Cancelling ctx closes the connections at once
+// error wrapping sdk.ErrNotFound; a refused login (530) wraps
+// sdk.ErrPermission and names the user and host; a folder wraps
+// sdk.ErrUnsupported; when the retries are spent the error wraps
+// sdk.ErrUnavailable. Cancelling ctx closes the connections at once
 // and the error wraps ctx.Err(). On any error req.Dest is removed, unless
 // req.KeepPartial asks to keep the prefix written for a later resume.
 //
@@ -138,15 +137,15 @@ func (f *Fetcher) acquire(ctx context.Context, uri string) (r remote, release fu
 // before the transfer and checked again after it; it is "" when the file
 // changed meanwhile, the server lacks either command, the modification
 // time is too recent to trust, or the fetch resumed an earlier one's bytes.
-func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
+func (f *Fetcher) Fetch(ctx context.Context, req sdk.FetchRequest, progress func(sdk.Progress)) (sdk.FetchResult, error) {
 	r, release, err := f.acquire(ctx, req.URI)
 	if err != nil {
-		return fetcher.Result{}, fmt.Errorf("fetching %w", err)
+		return sdk.FetchResult{}, fmt.Errorf("fetching %w", err)
 	}
 	defer release()
 	dest, err := sdk.OpenDest(req, progress)
 	if err != nil {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", r.t.redacted, err)
+		return sdk.FetchResult{}, fmt.Errorf("fetching %s: %w", r.t.redacted, err)
 	}
 	defer dest.Abort()
 	d := &download{remote: r, dest: dest}

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
 )
 
@@ -31,33 +30,33 @@ import (
 // and this host to differ.
 const racyWindow = 2 * time.Second
 
-var _ fetcher.Stater = (*Fetcher)(nil)
+var _ sdk.Stater = (*Fetcher)(nil)
 
 // Stat returns the validator of the file req.URI names, built from SIZE
 // and MDTM on one new connection ("" when the server lacks either, or the
 // file was modified within the last two seconds), and its size (-1 when
 // unknown). It makes one attempt: an error worth retrying wraps
-// fetcher.ErrUnavailable (batchd then fetches, which retries). A missing
-// file wraps fetcher.ErrNotFound, a refused login fetcher.ErrPermission, a
-// folder fetcher.ErrUnsupported; when ctx ends the error wraps ctx.Err().
+// sdk.ErrUnavailable (batchd then fetches, which retries). A missing
+// file wraps sdk.ErrNotFound, a refused login sdk.ErrPermission, a
+// folder sdk.ErrUnsupported; when ctx ends the error wraps ctx.Err().
 // It waits for a free connection like Fetch. req.Validator is not used: FTP
 // has no conditional request.
-func (f *Fetcher) Stat(ctx context.Context, req fetcher.StatRequest) (fetcher.StatResult, error) {
+func (f *Fetcher) Stat(ctx context.Context, req sdk.StatRequest) (sdk.StatResult, error) {
 	r, release, err := f.acquire(ctx, req.URI)
 	if err != nil {
-		return fetcher.StatResult{}, fmt.Errorf("stat %w", err)
+		return sdk.StatResult{}, fmt.Errorf("stat %w", err)
 	}
 	defer release()
 	v, err := r.stat(ctx)
 	switch {
 	case ctx.Err() != nil:
-		return fetcher.StatResult{}, fmt.Errorf("stat %s: %w", r.t.redacted, ctx.Err())
+		return sdk.StatResult{}, fmt.Errorf("stat %s: %w", r.t.redacted, ctx.Err())
 	case err != nil && !sdk.IsPermanent(err):
-		return fetcher.StatResult{}, fmt.Errorf("stat %s: %w: %w", r.t.redacted, fetcher.ErrUnavailable, err)
+		return sdk.StatResult{}, fmt.Errorf("stat %s: %w: %w", r.t.redacted, sdk.ErrUnavailable, err)
 	case err != nil:
-		return fetcher.StatResult{}, fmt.Errorf("stat %s: %w", r.t.redacted, err)
+		return sdk.StatResult{}, fmt.Errorf("stat %s: %w", r.t.redacted, err)
 	}
-	return fetcher.StatResult{Validator: v.validator(), Size: v.size}, nil
+	return sdk.StatResult{Validator: v.validator(), Size: v.size}, nil
 }
 
 // remote is one file on one server and how to reach it.

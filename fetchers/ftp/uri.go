@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
 )
 
@@ -33,7 +32,7 @@ type target struct {
 func parseTarget(uri string, cfg Config) (target, error) {
 	u, err := url.Parse(uri)
 	if err != nil {
-		return target{}, fmt.Errorf("%s: %w: %w", sdk.RedactURI(uri), fetcher.ErrUnsupported, sdk.URLErrorCause(err))
+		return target{}, fmt.Errorf("%s: %w: %w", sdk.RedactURI(uri), sdk.ErrUnsupported, sdk.URLErrorCause(err))
 	}
 	red := u.Redacted()
 	var t target
@@ -42,11 +41,11 @@ func parseTarget(uri string, cfg Config) (target, error) {
 	case "ftps":
 		t.tls = true
 	default:
-		return target{}, fmt.Errorf("%s: %w: want an ftp:// or ftps:// URI", red, fetcher.ErrUnsupported)
+		return target{}, fmt.Errorf("%s: %w: want an ftp:// or ftps:// URI", red, sdk.ErrUnsupported)
 	}
 	t.host = u.Hostname()
 	if t.host == "" {
-		return target{}, fmt.Errorf("%s: %w: the URI names no host", red, fetcher.ErrUnsupported)
+		return target{}, fmt.Errorf("%s: %w: the URI names no host", red, sdk.ErrUnsupported)
 	}
 	port := u.Port()
 	if port == "" {
@@ -55,10 +54,10 @@ func parseTarget(uri string, cfg Config) (target, error) {
 	t.addr = net.JoinHostPort(t.host, port)
 	t.path = strings.TrimPrefix(u.Path, "/")
 	if t.path == "" || strings.HasSuffix(t.path, "/") {
-		return target{}, fmt.Errorf("%s: %w: the URI names no file", red, fetcher.ErrUnsupported)
+		return target{}, fmt.Errorf("%s: %w: the URI names no file", red, sdk.ErrUnsupported)
 	}
 	if strings.ContainsAny(t.path, "\r\n\x00") {
-		return target{}, fmt.Errorf("%s: %w: the path holds a control character", red, fetcher.ErrUnsupported)
+		return target{}, fmt.Errorf("%s: %w: the path holds a control character", red, sdk.ErrUnsupported)
 	}
 	t.user, t.password = cfg.User, cfg.Password
 	if u.User != nil && u.User.Username() != "" {
@@ -78,7 +77,7 @@ func parseTarget(uri string, cfg Config) (target, error) {
 		t.password = "anonymous@"
 	}
 	if strings.ContainsAny(t.user+t.password, "\r\n\x00") {
-		return target{}, fmt.Errorf("%s: %w: the user or password holds a control character", red, fetcher.ErrUnsupported)
+		return target{}, fmt.Errorf("%s: %w: the user or password holds a control character", red, sdk.ErrUnsupported)
 	}
 	t.redacted = red
 	return t, nil

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
 )
 
@@ -61,7 +60,7 @@ func DefaultConfig() Config {
 }
 
 // applyJSON overlays settings on c and validates the result. Every problem
-// is reported, each wrapping fetcher.ErrInvalidConfig and naming its key.
+// is reported, each wrapping sdk.ErrInvalidConfig and naming its key.
 func (c Config) applyJSON(settings json.RawMessage) (Config, error) {
 	if err := sdk.DecodeSettings("hdfs fetcher", settings, c.set); err != nil {
 		return c, err
@@ -111,7 +110,7 @@ func (c *Config) set(key string, raw json.RawMessage) error {
 func (c Config) validate() error {
 	var errs []error
 	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("configuring hdfs fetcher: %w: %s: %s", fetcher.ErrInvalidConfig, key, fmt.Sprintf(format, args...)))
+		errs = append(errs, fmt.Errorf("configuring hdfs fetcher: %w: %s: %s", sdk.ErrInvalidConfig, key, fmt.Sprintf(format, args...)))
 	}
 	if c.KerberosKeytab != "" && c.Principal == "" {
 		bad("principal", "required with kerberos_keytab")
@@ -132,7 +131,7 @@ func (c Config) validate() error {
 	}
 	if errs == nil && c.kerberos() {
 		if _, err := c.kerberosClient(); err != nil {
-			errs = append(errs, fmt.Errorf("configuring hdfs fetcher: %w: %w", fetcher.ErrInvalidConfig, err))
+			errs = append(errs, fmt.Errorf("configuring hdfs fetcher: %w: %w", sdk.ErrInvalidConfig, err))
 		}
 	}
 	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })

@@ -7,7 +7,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
 )
 
@@ -36,7 +35,7 @@ func (s *session) copyFile(w io.Writer, p string, start, size int64) error {
 		if s.ctx.Err() != nil {
 			return err
 		}
-		if c := classify(err); errors.Is(c, fetcher.ErrNotFound) || errors.Is(c, fetcher.ErrPermission) {
+		if c := classify(err); errors.Is(c, sdk.ErrNotFound) || errors.Is(c, sdk.ErrPermission) {
 			return c
 		}
 		var we *writeError
@@ -53,7 +52,7 @@ func (s *session) copyFile(w io.Writer, p string, start, size int64) error {
 	case s.ctx.Err() != nil:
 		return s.ctx.Err()
 	}
-	return fmt.Errorf("%w: reading %s at offset %d of %d after %d attempts: %w", fetcher.ErrUnavailable, p, written, size, b.Attempts(), err)
+	return fmt.Errorf("%w: reading %s at offset %d of %d after %d attempts: %w", sdk.ErrUnavailable, p, written, size, b.Attempts(), err)
 }
 
 // writeError marks a failure to write the destination, never retried.

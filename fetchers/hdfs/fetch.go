@@ -32,7 +32,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
 	"github.com/colinmarc/hdfs/v2"
 )
@@ -49,25 +48,25 @@ type Fetcher struct {
 }
 
 var (
-	_ fetcher.Fetcher = (*Fetcher)(nil)
-	_ fetcher.Stater  = (*Fetcher)(nil)
+	_ sdk.Fetcher = (*Fetcher)(nil)
+	_ sdk.Stater  = (*Fetcher)(nil)
 )
 
 // New returns an HDFS fetcher with the given settings.
 func New(cfg Config) *Fetcher { return &Fetcher{cfg: cfg, now: time.Now} }
 
 // Describe reports the fetcher's name, version and the "hdfs" scheme.
-func (f *Fetcher) Describe(ctx context.Context) (fetcher.Info, error) {
+func (f *Fetcher) Describe(ctx context.Context) (sdk.FetcherInfo, error) {
 	if err := ctx.Err(); err != nil {
-		return fetcher.Info{}, err
+		return sdk.FetcherInfo{}, err
 	}
-	return fetcher.Info{Name: "hdfs", Version: Version, Schemes: []string{"hdfs"}}, nil
+	return sdk.FetcherInfo{Name: "hdfs", Version: Version, Schemes: []string{"hdfs"}}, nil
 }
 
 // Configure overlays settings (the [fetchers.hdfs] table as JSON) on the
 // defaults. Unknown keys, bad values, and named files that are missing or
 // unreadable (keytab, ticket cache, krb5.conf, Hadoop configuration folder)
-// are errors wrapping fetcher.ErrInvalidConfig.
+// are errors wrapping sdk.ErrInvalidConfig.
 func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -77,7 +76,7 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 		return err
 	}
 	if _, err := cfg.loadHadoopConf(); err != nil {
-		return fmt.Errorf("configuring hdfs fetcher: %w: %w", fetcher.ErrInvalidConfig, err)
+		return fmt.Errorf("configuring hdfs fetcher: %w: %w", sdk.ErrInvalidConfig, err)
 	}
 	f.mu.Lock()
 	f.cfg = cfg
@@ -87,8 +86,8 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 
 // Fetch copies the file or directory tree req.URI names to req.Dest (a
 // tar stream for a directory). A missing path is an error wrapping
-// fetcher.ErrNotFound, a refused one fetcher.ErrPermission, namenodes that
-// cannot be reached or blocks no datanode can serve fetcher.ErrUnavailable.
+// sdk.ErrNotFound, a refused one sdk.ErrPermission, namenodes that
+// cannot be reached or blocks no datanode can serve sdk.ErrUnavailable.
 // When ctx is cancelled Fetch closes its connections, removes req.Dest
 // (unless req.KeepPartial asks to keep it for a later resume) and returns
 // an error wrapping ctx.Err().
@@ -101,10 +100,10 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 // The result's Validator names the version read (see stat.go): it is ""
 // when the file or tree changed while it was read, a modification time is
 // too recent to trust, or the fetch resumed an earlier one's bytes.
-func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
+func (f *Fetcher) Fetch(ctx context.Context, req sdk.FetchRequest, progress func(sdk.Progress)) (sdk.FetchResult, error) {
 	s, err := f.open(ctx, req.URI)
 	if err != nil {
-		return fetcher.Result{}, fmt.Errorf("fetching %w", err)
+		return sdk.FetchResult{}, fmt.Errorf("fetching %w", err)
 	}
 	defer s.close()
 	res, err := s.fetchTo(req, progress)
@@ -112,7 +111,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(
 		if ctx.Err() != nil {
 			err = fmt.Errorf("%w (%w)", ctx.Err(), err)
 		}
-		return fetcher.Result{}, fmt.Errorf("fetching %s to %s: %w", sdk.RedactURI(req.URI), req.Dest, err)
+		return sdk.FetchResult{}, fmt.Errorf("fetching %s to %s: %w", sdk.RedactURI(req.URI), req.Dest, err)
 	}
 	return res, nil
 }
@@ -125,7 +124,7 @@ func (f *Fetcher) open(ctx context.Context, uri string) (*session, error) {
 	f.mu.RUnlock()
 	conf, err := cfg.loadHadoopConf()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w: %w", sdk.RedactURI(uri), fetcher.ErrInvalidConfig, err)
+		return nil, fmt.Errorf("%s: %w: %w", sdk.RedactURI(uri), sdk.ErrInvalidConfig, err)
 	}
 	t, err := cfg.resolve(uri, conf)
 	if err != nil {
@@ -143,11 +142,11 @@ func (f *Fetcher) open(ctx context.Context, uri string) (*session, error) {
 // when Dest holds that prefix, hashing and reporting progress. The result's
 // validator is the version read before the bytes (see stat.go), if the
 // namenode still reports it afterwards.
-func (s *session) fetchTo(req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
+func (s *session) fetchTo(req sdk.FetchRequest, progress func(sdk.Progress)) (sdk.FetchResult, error) {
 	before := newVersion(s.now())
 	info, err := s.client.Stat(s.target.path)
 	if err != nil {
-		return fetcher.Result{}, classify(err)
+		return sdk.FetchResult{}, classify(err)
 	}
 	total := info.Size()
 	if info.IsDir() {
@@ -155,7 +154,7 @@ func (s *session) fetchTo(req fetcher.Request, progress func(fetcher.Progress)) 
 	}
 	d, err := s.openDest(req, info, progress)
 	if err != nil {
-		return fetcher.Result{}, err
+		return sdk.FetchResult{}, err
 	}
 	defer d.Abort()
 	d.SetTotal(total)
@@ -167,11 +166,11 @@ func (s *session) fetchTo(req fetcher.Request, progress func(fetcher.Progress)) 
 		err = s.copyFile(d, s.target.path, d.Written(), info.Size())
 	}
 	if err != nil {
-		return fetcher.Result{}, err
+		return sdk.FetchResult{}, err
 	}
 	res, err := d.Commit()
 	if err != nil {
-		return fetcher.Result{}, err
+		return sdk.FetchResult{}, err
 	}
 	if d.PrefixTime().IsZero() { // bytes kept from an earlier fetch were read at a time nobody knows
 		if after, err := s.version(s.target.path); err == nil {
@@ -190,15 +189,15 @@ func classify(err error) error {
 	}
 	switch exceptionOf(err) {
 	case "java.io.FileNotFoundException":
-		return fmt.Errorf("%w: %w", fetcher.ErrNotFound, err)
+		return fmt.Errorf("%w: %w", sdk.ErrNotFound, err)
 	case "org.apache.hadoop.security.AccessControlException":
-		return fmt.Errorf("%w: %w", fetcher.ErrPermission, err)
+		return fmt.Errorf("%w: %w", sdk.ErrPermission, err)
 	}
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return fmt.Errorf("%w: %w", fetcher.ErrNotFound, err)
+		return fmt.Errorf("%w: %w", sdk.ErrNotFound, err)
 	case errors.Is(err, os.ErrPermission):
-		return fmt.Errorf("%w: %w", fetcher.ErrPermission, err)
+		return fmt.Errorf("%w: %w", sdk.ErrPermission, err)
 	}
 	return err
 }

@@ -3,7 +3,6 @@ package hdfsfetch
 import (
 	"os"
 
-	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
 )
 
@@ -22,7 +21,7 @@ import (
 
 // openDest opens req.Dest for the object info describes, keeping the
 // prefix req.Offset names only when it may belong to that object.
-func (s *session) openDest(req fetcher.Request, info os.FileInfo, progress func(fetcher.Progress)) (*sdk.Dest, error) {
+func (s *session) openDest(req sdk.FetchRequest, info os.FileInfo, progress func(sdk.Progress)) (*sdk.Dest, error) {
 	if info.IsDir() || req.Offset > info.Size() {
 		req.Offset = 0
 	}

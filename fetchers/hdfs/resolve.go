@@ -8,7 +8,6 @@ import (
 	"path"
 	"strings"
 
-	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
 	"github.com/colinmarc/hdfs/v2/hadoopconf"
 )
@@ -47,13 +46,13 @@ func (c Config) loadHadoopConf() (hadoopconf.HadoopConf, error) {
 func (c Config) resolve(uri string, conf hadoopconf.HadoopConf) (target, error) {
 	u, err := url.Parse(uri)
 	if err != nil {
-		return target{}, fmt.Errorf("%s: %w: %w", sdk.RedactURI(uri), fetcher.ErrUnsupported, sdk.URLErrorCause(err))
+		return target{}, fmt.Errorf("%s: %w: %w", sdk.RedactURI(uri), sdk.ErrUnsupported, sdk.URLErrorCause(err))
 	}
 	if u.Scheme != "hdfs" {
-		return target{}, fmt.Errorf("%s: %w: scheme %q is not hdfs", sdk.RedactURI(uri), fetcher.ErrUnsupported, u.Scheme)
+		return target{}, fmt.Errorf("%s: %w: scheme %q is not hdfs", sdk.RedactURI(uri), sdk.ErrUnsupported, u.Scheme)
 	}
 	if u.User != nil {
-		return target{}, fmt.Errorf("%s: %w: user info in hdfs URIs is not supported; set user in [fetchers.hdfs]", sdk.RedactURI(uri), fetcher.ErrUnsupported)
+		return target{}, fmt.Errorf("%s: %w: user info in hdfs URIs is not supported; set user in [fetchers.hdfs]", sdk.RedactURI(uri), sdk.ErrUnsupported)
 	}
 	p := u.Path
 	if p == "" {
@@ -68,7 +67,7 @@ func (c Config) resolve(uri string, conf hadoopconf.HadoopConf) (target, error) 
 		}
 		fs, err := url.Parse(conf["fs.defaultFS"])
 		if err != nil || fs.Scheme != "hdfs" || fs.Host == "" {
-			return target{}, fmt.Errorf("%s: %w: no namenode: set namenodes in [fetchers.hdfs] or fs.defaultFS in $HADOOP_CONF_DIR/core-site.xml", sdk.RedactURI(uri), fetcher.ErrInvalidConfig)
+			return target{}, fmt.Errorf("%s: %w: no namenode: set namenodes in [fetchers.hdfs] or fs.defaultFS in $HADOOP_CONF_DIR/core-site.xml", sdk.RedactURI(uri), sdk.ErrInvalidConfig)
 		}
 		authority = fs.Host
 	}
@@ -89,7 +88,7 @@ func nameservice(authority string, conf hadoopconf.HadoopConf) ([]string, error)
 			key := "dfs.namenode.rpc-address." + authority + "." + nn
 			addr := strings.TrimSpace(conf[key])
 			if addr == "" {
-				return nil, fmt.Errorf("%w: name service %s: %s is not set", fetcher.ErrInvalidConfig, authority, key)
+				return nil, fmt.Errorf("%w: name service %s: %s is not set", sdk.ErrInvalidConfig, authority, key)
 			}
 			addrs = append(addrs, addr)
 		}

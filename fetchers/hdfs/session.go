@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk"
 	"github.com/colinmarc/hdfs/v2"
 	"github.com/colinmarc/hdfs/v2/hadoopconf"
 	"github.com/jcmturner/gokrb5/v8/krberror"
@@ -52,7 +52,7 @@ func open(ctx context.Context, cfg Config, conf hadoopconf.HadoopConf, t target)
 	if cfg.kerberos() {
 		kc, err := cfg.kerberosClient()
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", fetcher.ErrInvalidConfig, err)
+			return nil, fmt.Errorf("%w: %w", sdk.ErrInvalidConfig, err)
 		}
 		if err := kc.Login(); err != nil {
 			return nil, fmt.Errorf("kerberos login: %w", loginError(err))
@@ -62,7 +62,7 @@ func open(ctx context.Context, cfg Config, conf hadoopconf.HadoopConf, t target)
 			spn = conf["dfs.namenode.kerberos.principal"]
 		}
 		if spn == "" {
-			return nil, fmt.Errorf("%w: kerberos: set namenode_principal or dfs.namenode.kerberos.principal", fetcher.ErrInvalidConfig)
+			return nil, fmt.Errorf("%w: kerberos: set namenode_principal or dfs.namenode.kerberos.principal", sdk.ErrInvalidConfig)
 		}
 		opts.KerberosClient, opts.KerberosServicePrincipleName = kc, strings.Split(spn, "@")[0]
 	} else {
@@ -70,7 +70,7 @@ func open(ctx context.Context, cfg Config, conf hadoopconf.HadoopConf, t target)
 		if opts.User == "" {
 			u, err := user.Current()
 			if err != nil {
-				return nil, fmt.Errorf("%w: finding the OS user: %w", fetcher.ErrInvalidConfig, err)
+				return nil, fmt.Errorf("%w: finding the OS user: %w", sdk.ErrInvalidConfig, err)
 			}
 			opts.User = u.Username
 		}
@@ -83,21 +83,21 @@ func open(ctx context.Context, cfg Config, conf hadoopconf.HadoopConf, t target)
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%w: connecting to namenode %s: %w", ctx.Err(), strings.Join(t.namenodes, ", "), err)
 		}
-		return nil, fmt.Errorf("%w: connecting to namenode %s: %w", fetcher.ErrUnavailable, strings.Join(t.namenodes, ", "), err)
+		return nil, fmt.Errorf("%w: connecting to namenode %s: %w", sdk.ErrUnavailable, strings.Join(t.namenodes, ", "), err)
 	}
 	s.client = cl
 	return s, nil
 }
 
 // loginError classifies a Kerberos login failure: a KDC that cannot be
-// reached is fetcher.ErrUnavailable, anything else (unknown principal, bad
-// key, expired ticket) fetcher.ErrPermission.
+// reached is sdk.ErrUnavailable, anything else (unknown principal, bad
+// key, expired ticket) sdk.ErrPermission.
 func loginError(err error) error {
 	var ke krberror.Krberror
 	if errors.As(err, &ke) && ke.RootCause == krberror.NetworkingError {
-		return fmt.Errorf("%w: %w", fetcher.ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", sdk.ErrUnavailable, err)
 	}
-	return fmt.Errorf("%w: %w", fetcher.ErrPermission, err)
+	return fmt.Errorf("%w: %w", sdk.ErrPermission, err)
 }
 
 // close ends the session's client and connections.

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
 	"github.com/colinmarc/hdfs/v2"
 )
@@ -46,14 +45,14 @@ const racyWindow = time.Second + time.Millisecond
 // Stat returns the validator of the file or tree req.URI names ("" when a
 // modification time is too recent to trust) and its size (a file's
 // length; -1 for a tree, whose tar size is known only once written). It
-// asks the namenode only. A missing path wraps fetcher.ErrNotFound, a
-// refused one fetcher.ErrPermission, namenodes that cannot be reached
-// fetcher.ErrUnavailable; when ctx ends the error wraps ctx.Err().
+// asks the namenode only. A missing path wraps sdk.ErrNotFound, a
+// refused one sdk.ErrPermission, namenodes that cannot be reached
+// sdk.ErrUnavailable; when ctx ends the error wraps ctx.Err().
 // req.Validator is not used: the namenode answers no conditional request.
-func (f *Fetcher) Stat(ctx context.Context, req fetcher.StatRequest) (fetcher.StatResult, error) {
+func (f *Fetcher) Stat(ctx context.Context, req sdk.StatRequest) (sdk.StatResult, error) {
 	s, err := f.open(ctx, req.URI)
 	if err != nil {
-		return fetcher.StatResult{}, fmt.Errorf("stat %w", err)
+		return sdk.StatResult{}, fmt.Errorf("stat %w", err)
 	}
 	defer s.close()
 	v, err := s.version(s.target.path)
@@ -61,9 +60,9 @@ func (f *Fetcher) Stat(ctx context.Context, req fetcher.StatRequest) (fetcher.St
 		if ctx.Err() != nil {
 			err = fmt.Errorf("%w (%w)", ctx.Err(), err)
 		}
-		return fetcher.StatResult{}, fmt.Errorf("stat %s: %w", sdk.RedactURI(req.URI), err)
+		return sdk.StatResult{}, fmt.Errorf("stat %s: %w", sdk.RedactURI(req.URI), err)
 	}
-	return fetcher.StatResult{Validator: v.validator(), Size: v.size}, nil
+	return sdk.StatResult{Validator: v.validator(), Size: v.size}, nil
 }
 
 // version asks the namenode for the version of the file or tree at p.

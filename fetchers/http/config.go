@@ -49,7 +49,7 @@ func DefaultConfig() Config {
 
 // applyJSON overlays the JSON settings on c. "timeout" sets the connect,
 // response-header and idle timeouts at once; the specific keys override
-// it. Every problem is reported, each wrapping fetcher.ErrInvalidConfig and
+// it. Every problem is reported, each wrapping sdk.ErrInvalidConfig and
 // naming its key.
 func (c Config) applyJSON(settings json.RawMessage) (Config, error) {
 	// "timeout" first, so the specific timeouts override it.

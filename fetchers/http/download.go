@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/batchd/batchd/internal/validator"
-	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
 )
 
@@ -34,16 +33,16 @@ type download struct {
 
 // run makes attempts until one succeeds, one fails for good, the retries
 // are spent or ctx ends.
-func (d *download) run(ctx context.Context) (fetcher.Result, error) {
+func (d *download) run(ctx context.Context) (sdk.FetchResult, error) {
 	red := d.url.Redacted()
 	d.prefixTime = d.dest.PrefixTime()
 	d.dest.Report()
 	if err := d.c.cfg.NewBackoff().Retry(ctx, func() error { return d.attempt(ctx) }); err != nil {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", red, err)
+		return sdk.FetchResult{}, fmt.Errorf("fetching %s: %w", red, err)
 	}
 	res, err := d.dest.Commit()
 	if err != nil {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", red, err)
+		return sdk.FetchResult{}, fmt.Errorf("fetching %s: %w", red, err)
 	}
 	res.Validator = d.version
 	return res, nil

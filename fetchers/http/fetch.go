@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
 )
 
@@ -28,7 +27,7 @@ type Fetcher struct {
 	client atomic.Pointer[client]
 }
 
-var _ fetcher.Fetcher = (*Fetcher)(nil)
+var _ sdk.Fetcher = (*Fetcher)(nil)
 
 // New returns a fetcher using cfg. Zero durations take their values from
 // DefaultConfig; Retries and MaxRedirects are used as given.
@@ -39,16 +38,16 @@ func New(cfg Config) *Fetcher {
 }
 
 // Describe reports the fetcher's name, version and schemes.
-func (f *Fetcher) Describe(ctx context.Context) (fetcher.Info, error) {
+func (f *Fetcher) Describe(ctx context.Context) (sdk.FetcherInfo, error) {
 	if err := ctx.Err(); err != nil {
-		return fetcher.Info{}, err
+		return sdk.FetcherInfo{}, err
 	}
-	return fetcher.Info{Name: "http", Version: Version, Schemes: []string{"http", "https"}}, nil
+	return sdk.FetcherInfo{Name: "http", Version: Version, Schemes: []string{"http", "https"}}, nil
 }
 
 // Configure overlays settings (a JSON object; see Config for the keys) on
 // the Config given to New. An unknown key or a bad value is an error
-// wrapping fetcher.ErrInvalidConfig naming the key; the previous settings
+// wrapping sdk.ErrInvalidConfig naming the key; the previous settings
 // then stay in force.
 func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error {
 	if err := ctx.Err(); err != nil {
@@ -60,7 +59,7 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 	}
 	c := newClient(cfg)
 	if c.err != nil {
-		return fmt.Errorf("configuring http fetcher: %w: %w", fetcher.ErrInvalidConfig, c.err)
+		return fmt.Errorf("configuring http fetcher: %w: %w", sdk.ErrInvalidConfig, c.err)
 	}
 	if old := f.client.Swap(c); old != nil {
 		old.close()
@@ -72,21 +71,21 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 func (f *Fetcher) target(op, uri string) (*url.URL, *client, error) {
 	u, err := url.Parse(uri)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s %s: %w: %w", op, sdk.RedactURI(uri), fetcher.ErrUnsupported, sdk.URLErrorCause(err))
+		return nil, nil, fmt.Errorf("%s %s: %w: %w", op, sdk.RedactURI(uri), sdk.ErrUnsupported, sdk.URLErrorCause(err))
 	}
 	if s := strings.ToLower(u.Scheme); (s != "http" && s != "https") || u.Host == "" {
-		return nil, nil, fmt.Errorf("%s %s: %w: want an http:// or https:// URL with a host", op, u.Redacted(), fetcher.ErrUnsupported)
+		return nil, nil, fmt.Errorf("%s %s: %w: want an http:// or https:// URL with a host", op, u.Redacted(), sdk.ErrUnsupported)
 	}
 	c := f.client.Load()
 	if c.err != nil {
-		return nil, nil, fmt.Errorf("%s %s: %w: %w", op, u.Redacted(), fetcher.ErrInvalidConfig, c.err)
+		return nil, nil, fmt.Errorf("%s %s: %w: %w", op, u.Redacted(), sdk.ErrInvalidConfig, c.err)
 	}
 	return u, c, nil
 }
 
 // Fetch downloads req.URI to req.Dest. A 404 or 410 is an error wrapping
-// fetcher.ErrNotFound, a 401 or 403 fetcher.ErrPermission; when the retries
-// are spent the error wraps fetcher.ErrUnavailable. On any error, including
+// sdk.ErrNotFound, a 401 or 403 sdk.ErrPermission; when the retries
+// are spent the error wraps sdk.ErrUnavailable. On any error, including
 // a cancelled ctx (the error then wraps ctx.Err()), req.Dest is removed,
 // unless req.KeepPartial asks to keep the prefix written for a later resume.
 //
@@ -96,14 +95,14 @@ func (f *Fetcher) target(op, uri string) (*url.URL, *client, error) {
 // over from zero. The result covers the whole file, prefix included. Its
 // Validator is the 200 answer's (see version); a download resumed from an
 // earlier fetch's prefix has none.
-func (f *Fetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
+func (f *Fetcher) Fetch(ctx context.Context, req sdk.FetchRequest, progress func(sdk.Progress)) (sdk.FetchResult, error) {
 	u, c, err := f.target("fetching", req.URI)
 	if err != nil {
-		return fetcher.Result{}, err
+		return sdk.FetchResult{}, err
 	}
 	dest, err := sdk.OpenDest(req, progress)
 	if err != nil {
-		return fetcher.Result{}, fmt.Errorf("fetching %s: %w", u.Redacted(), err)
+		return sdk.FetchResult{}, fmt.Errorf("fetching %s: %w", u.Redacted(), err)
 	}
 	defer dest.Abort()
 	d := &download{c: c, url: u, dest: dest}

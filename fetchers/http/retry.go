@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
 )
 
@@ -37,9 +36,9 @@ func statusError(resp *http.Response) error {
 	err := fmt.Errorf("server answered %s", resp.Status)
 	switch code := resp.StatusCode; {
 	case code == http.StatusNotFound || code == http.StatusGone:
-		return sdk.Permanent(fmt.Errorf("%w: %w", fetcher.ErrNotFound, err))
+		return sdk.Permanent(fmt.Errorf("%w: %w", sdk.ErrNotFound, err))
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
-		return sdk.Permanent(fmt.Errorf("%w: %w", fetcher.ErrPermission, err))
+		return sdk.Permanent(fmt.Errorf("%w: %w", sdk.ErrPermission, err))
 	case code >= 500, code == http.StatusRequestTimeout, code == http.StatusTooManyRequests:
 		return sdk.RetryAfter(err, retryAfter(resp.Header.Get("Retry-After")))
 	}

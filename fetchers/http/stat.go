@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/batchd/batchd/internal/validator"
-	"github.com/batchd/batchd/plugins/fetcher"
 	"github.com/batchd/batchd/plugins/sdk"
 )
 
@@ -19,19 +18,19 @@ import (
 // Cache-Control: no-store, only a weak ETag, or nothing to go by has none:
 // batchd fetches it again every run.
 
-var _ fetcher.Stater = (*Fetcher)(nil)
+var _ sdk.Stater = (*Fetcher)(nil)
 
 // Stat asks the server for req.URI's version with a conditional HEAD
 // request (If-None-Match with req.Validator's ETag, or If-Modified-Since
 // with its date): a 304 keeps req.Validator, a 200 gives the version of
 // its headers. A server that refuses HEAD (405, 501) is asked with a GET
 // whose body is not read. It makes one attempt; errors are Fetch's (404
-// wraps fetcher.ErrNotFound, 401 and 403 fetcher.ErrPermission, other
-// failures fetcher.ErrUnavailable), and batchd then fetches again.
-func (f *Fetcher) Stat(ctx context.Context, req fetcher.StatRequest) (fetcher.StatResult, error) {
+// wraps sdk.ErrNotFound, 401 and 403 sdk.ErrPermission, other
+// failures sdk.ErrUnavailable), and batchd then fetches again.
+func (f *Fetcher) Stat(ctx context.Context, req sdk.StatRequest) (sdk.StatResult, error) {
 	u, c, err := f.target("stat", req.URI)
 	if err != nil {
-		return fetcher.StatResult{}, err
+		return sdk.StatResult{}, err
 	}
 	resp, err := c.conditional(ctx, http.MethodHead, u.String(), req.Validator)
 	if err == nil && (resp.StatusCode == http.StatusMethodNotAllowed || resp.StatusCode == http.StatusNotImplemented) {
@@ -39,23 +38,23 @@ func (f *Fetcher) Stat(ctx context.Context, req fetcher.StatRequest) (fetcher.St
 		resp, err = c.conditional(ctx, http.MethodGet, u.String(), req.Validator)
 	}
 	if err != nil {
-		return fetcher.StatResult{}, fmt.Errorf("stat %s: %w: %w", u.Redacted(), fetcher.ErrUnavailable, err)
+		return sdk.StatResult{}, fmt.Errorf("stat %s: %w: %w", u.Redacted(), sdk.ErrUnavailable, err)
 	}
 	defer resp.Body.Close()
 	switch resp.StatusCode {
 	case http.StatusNotModified:
 		if validator.NoStore(resp.Header) {
-			return fetcher.StatResult{Size: -1}, nil
+			return sdk.StatResult{Size: -1}, nil
 		}
-		return fetcher.StatResult{Validator: req.Validator, Size: -1}, nil
+		return sdk.StatResult{Validator: req.Validator, Size: -1}, nil
 	case http.StatusOK:
-		return fetcher.StatResult{Validator: validator.OfResponse(resp.Header, time.Now()), Size: resp.ContentLength}, nil
+		return sdk.StatResult{Validator: validator.OfResponse(resp.Header, time.Now()), Size: resp.ContentLength}, nil
 	}
 	err = statusError(resp)
 	if !sdk.IsPermanent(err) {
-		err = fmt.Errorf("%w: %w", fetcher.ErrUnavailable, err)
+		err = fmt.Errorf("%w: %w", sdk.ErrUnavailable, err)
 	}
-	return fetcher.StatResult{}, fmt.Errorf("stat %s: %w", u.Redacted(), err)
+	return sdk.StatResult{}, fmt.Errorf("stat %s: %w", u.Redacted(), err)
 }
 
 // conditional sends a method request for url carrying the configured

@@ -63,7 +63,10 @@ func Names() []string {
 }
 
 // FormatOf returns the format of a file by its name, as the Mesos fetcher
-// decides whether to extract: by suffix, case insensitive (".tar.gz", ".tgz",
+// decides whether to extract. It is the archive plugin's and the embedded
+// agents' list; batchd's core asks the loaded fetcher plugins instead
+// (their Info.Formats), so a third-party extractor's formats count too.
+// Matched by suffix, case insensitive (".tar.gz", ".tgz",
 // ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst", ".tzst", ".tar",
 // ".zip", ".gz").
 func FormatOf(name string) (Format, bool) {

@@ -15,6 +15,12 @@ var ErrUnsafePath = archive.ErrUnsafe
 // isArchive reports whether the Mesos fetcher would extract a file of this
 // name: .tar, .tar.gz/.tgz, .tar.bz2/.tbz2, .tar.xz/.txz, .tar.zst/.tzst,
 // .zip or a plain .gz.
+//
+// The embedded agents extract only these built-in formats (internal/archive's
+// list), as real Mesos agents extract only their own: localcluster imports
+// nothing of batchd, so it cannot ask batchd's fetcher plugins. A format only
+// a third-party extractor plugin knows is checked by that plugin when batchd
+// stages it, and reaches the sandbox as the file itself.
 func isArchive(name string) bool {
 	_, ok := archive.FormatOf(name)
 	return ok

@@ -1,7 +1,7 @@
 package fetcher
 
 import (
-	"github.com/batchd/batchd/plugins/internal/rpcerr"
+	"github.com/batchd/batchd/plugins/rpcerr"
 	"google.golang.org/grpc/codes"
 )
 

@@ -3,12 +3,13 @@ package sdk
 import (
 	"log/slog"
 	"os"
-	"strings"
+
+	"github.com/batchd/batchd/plugins/loglevel"
 )
 
 // EnvLogLevel is the environment variable batchd sets to the level
 // ("debug", "info", "warn", "error") it wants plugins to log at.
-const EnvLogLevel = "BATCHD_PLUGIN_LOG_LEVEL"
+const EnvLogLevel = loglevel.Env
 
 // stderr is the process's real standard error, kept before go-plugin
 // redirects os.Stderr: batchd reads log lines from it.
@@ -36,30 +37,11 @@ func hclogKeys(groups []string, a slog.Attr) slog.Attr {
 		return slog.String("@timestamp", a.Value.Time().Format("2006-01-02T15:04:05.000000Z07:00"))
 	case slog.LevelKey:
 		lvl, _ := a.Value.Any().(slog.Level)
-		name := "info"
-		switch {
-		case lvl < slog.LevelInfo:
-			name = "debug"
-		case lvl >= slog.LevelError:
-			name = "error"
-		case lvl >= slog.LevelWarn:
-			name = "warn"
-		}
-		return slog.String("@level", name)
+		return slog.String("@level", loglevel.Name(lvl))
 	case slog.MessageKey:
 		return slog.String("@message", a.Value.String())
 	}
 	return a
 }
 
-func logLevel() slog.Level {
-	switch strings.ToLower(os.Getenv(EnvLogLevel)) {
-	case "debug", "trace":
-		return slog.LevelDebug
-	case "warn", "warning":
-		return slog.LevelWarn
-	case "error":
-		return slog.LevelError
-	}
-	return slog.LevelInfo
-}
+func logLevel() slog.Level { return loglevel.Parse(os.Getenv(EnvLogLevel)) }

@@ -1,33 +1,15 @@
 package sdk
 
-import (
-	"net/url"
-	"strings"
-)
+import "github.com/batchd/batchd/plugins/redact"
 
 // RedactURI returns uri fit for a log line or an error: a password in its
 // user info is shown as "xxxxx". A URI that does not parse has all of its
 // user info hidden instead ("ftp://xxxxx@host/..."), since where the
-// password ends cannot be told.
-func RedactURI(uri string) string {
-	if u, err := url.Parse(uri); err == nil {
-		return u.Redacted()
-	}
-	if i := strings.Index(uri, "://"); i >= 0 {
-		rest := uri[i+3:]
-		if at := strings.LastIndex(rest, "@"); at >= 0 {
-			return uri[:i+3] + "xxxxx@" + rest[at+1:]
-		}
-	}
-	return uri
-}
+// password ends cannot be told. It is redact.URI.
+func RedactURI(uri string) string { return redact.URI(uri) }
 
 // URLErrorCause returns the error a *url.Error wraps, and any other error
 // unchanged. A url.Error repeats the URI, which may hold a password: name
-// the URI yourself with RedactURI and wrap the cause.
-func URLErrorCause(err error) error {
-	if ue, ok := err.(*url.Error); ok {
-		return ue.Err
-	}
-	return err
-}
+// the URI yourself with RedactURI and wrap the cause. It is
+// redact.URLErrorCause.
+func URLErrorCause(err error) error { return redact.URLErrorCause(err) }

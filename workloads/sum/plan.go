@@ -12,7 +12,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/batchd/batchd/plugins/workload"
+	"github.com/batchd/batchd/plugins/sdk"
 	"github.com/batchd/batchd/workloads/sum/task"
 )
 
@@ -23,9 +23,9 @@ const maxLine = 64 << 20
 // params; with "input" from the staged file job.Files["input"], which is
 // read twice: once to check every line, then to emit, so a bad line fails
 // the plan before any task is emitted and memory stays bounded. Problems
-// are errors wrapping workload.ErrInvalidParams naming the param and the
+// are errors wrapping sdk.ErrInvalidParams naming the param and the
 // group (by 1-based position, or line number for input).
-func (w *Workload) Plan(ctx context.Context, job workload.Job, emit func(workload.TaskSpec) error) error {
+func (w *Workload) Plan(ctx context.Context, job sdk.Job, emit func(sdk.TaskSpec) error) error {
 	src, err := groupSource(job)
 	if err != nil {
 		return err
@@ -49,7 +49,7 @@ func (w *Workload) Plan(ctx context.Context, job workload.Job, emit func(workloa
 type source func(ctx context.Context, fn func(nums []*big.Int) error) error
 
 // groupSource checks the params and returns where the groups come from.
-func groupSource(job workload.Job) (source, error) {
+func groupSource(job sdk.Job) (source, error) {
 	var errs []error
 	for _, name := range slices.Sorted(maps.Keys(job.Params)) {
 		if name != ParamGroups && name != ParamInput {
@@ -212,7 +212,7 @@ func readGroups(ctx context.Context, path, name string, fn func([]*big.Int) erro
 	return groups, nil
 }
 
-// invalid returns an error wrapping workload.ErrInvalidParams.
+// invalid returns an error wrapping sdk.ErrInvalidParams.
 func invalid(format string, args ...any) error {
-	return fmt.Errorf("sum: %w: %w", workload.ErrInvalidParams, fmt.Errorf(format, args...))
+	return fmt.Errorf("sum: %w: %w", sdk.ErrInvalidParams, fmt.Errorf(format, args...))
 }

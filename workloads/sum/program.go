@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/batchd/batchd/plugins/workload"
+	"github.com/batchd/batchd/plugins/sdk"
 	"github.com/batchd/batchd/workloads/sum/task"
 )
 
@@ -68,16 +68,16 @@ func (w *Workload) program() (taskProgram, error) {
 
 // spec is the task for group number i (from 0): "./batchd-task-sum 1 2 3"
 // with the task program as its one artifact, labelled with its group.
-func (p taskProgram) spec(i int, nums []*big.Int) workload.TaskSpec {
+func (p taskProgram) spec(i int, nums []*big.Int) sdk.TaskSpec {
 	ds := task.Decimals(nums)
 	group := strings.Join(ds, " ")
 	data, _ := json.Marshal(group) // a string always marshals
-	return workload.TaskSpec{
+	return sdk.TaskSpec{
 		ID:        strconv.Itoa(i),
 		Name:      "sum " + strings.Trim(task.Quote(group), `"`),
 		Label:     label(group),
 		Command:   slices.Concat([]string{"./" + p.base}, ds),
-		Artifacts: []workload.Artifact{{URI: p.uri, Executable: true, Cache: true}},
+		Artifacts: []sdk.Artifact{{URI: p.uri, Executable: true, Cache: true}},
 		Data:      data,
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"io"
 	"math/big"
 
-	"github.com/batchd/batchd/plugins/workload"
+	"github.com/batchd/batchd/plugins/sdk"
 	"github.com/batchd/batchd/workloads/sum/task"
 )
 
@@ -21,33 +21,33 @@ type jobOutput struct {
 // Reduce adds up the tasks' sums exactly. Its summary text is "total N";
 // its output {"tasks":K,"total":"N"}. A result whose output is not a sum
 // task's output, or whose sum disagrees with its numbers, is an error
-// wrapping workload.ErrInvalidResult naming the task.
-func (w *Workload) Reduce(ctx context.Context, job workload.Job, next func() (workload.Result, error)) (workload.Summary, error) {
+// wrapping sdk.ErrInvalidResult naming the task.
+func (w *Workload) Reduce(ctx context.Context, job sdk.Job, next func() (sdk.Result, error)) (sdk.Summary, error) {
 	total := new(big.Int)
 	tasks := 0
 	for {
 		if err := ctx.Err(); err != nil {
-			return workload.Summary{}, err
+			return sdk.Summary{}, err
 		}
 		r, err := next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return workload.Summary{}, fmt.Errorf("sum: reducing %s: reading result %d: %w", job.Name, tasks+1, err)
+			return sdk.Summary{}, fmt.Errorf("sum: reducing %s: reading result %d: %w", job.Name, tasks+1, err)
 		}
 		s, err := resultSum(r.Output)
 		if err != nil {
-			return workload.Summary{}, fmt.Errorf("sum: reducing %s: %w: task %s: %w", job.Name, workload.ErrInvalidResult, r.TaskID, err)
+			return sdk.Summary{}, fmt.Errorf("sum: reducing %s: %w: task %s: %w", job.Name, sdk.ErrInvalidResult, r.TaskID, err)
 		}
 		total.Add(total, s)
 		tasks++
 	}
 	out, err := json.Marshal(jobOutput{Tasks: tasks, Total: total.String()})
 	if err != nil {
-		return workload.Summary{}, fmt.Errorf("sum: reducing %s: %w", job.Name, err)
+		return sdk.Summary{}, fmt.Errorf("sum: reducing %s: %w", job.Name, err)
 	}
-	return workload.Summary{Text: "total " + total.String(), Output: out}, nil
+	return sdk.Summary{Text: "total " + total.String(), Output: out}, nil
 }
 
 // resultSum checks one task's output and returns its sum.

@@ -11,7 +11,7 @@ package sum
 import (
 	"context"
 
-	"github.com/batchd/batchd/plugins/workload"
+	"github.com/batchd/batchd/plugins/sdk"
 )
 
 // Version is the workload's version, reported by Describe.
@@ -31,29 +31,29 @@ type Workload struct {
 	TaskProgram string
 }
 
-var _ workload.Workload = (*Workload)(nil)
+var _ sdk.Workload = (*Workload)(nil)
 
 // New returns the sum workload.
 func New() *Workload { return &Workload{} }
 
 // Describe returns the workload's name, version and parameters.
-func (w *Workload) Describe(ctx context.Context) (workload.Info, error) {
+func (w *Workload) Describe(ctx context.Context) (sdk.WorkloadInfo, error) {
 	if err := ctx.Err(); err != nil {
-		return workload.Info{}, err
+		return sdk.WorkloadInfo{}, err
 	}
-	return workload.Info{
+	return sdk.WorkloadInfo{
 		Name:        "sum",
 		Version:     Version,
 		Description: "adds up groups of integers of any size, one task per group, and totals the sums",
-		Params: []workload.Param{
+		Params: []sdk.Param{
 			{
 				Name:        ParamGroups,
-				Type:        workload.ParamList,
+				Type:        sdk.ParamList,
 				Description: `groups of integers, each a string of numbers separated by spaces, e.g. ["1 2 3", "4 5 6"]; give this or input`,
 			},
 			{
 				Name:        ParamInput,
-				Type:        workload.ParamURI,
+				Type:        sdk.ParamURI,
 				Description: "a text file with one group per line; blank lines and '#' comments are skipped; give this or groups",
 			},
 		},

@@ -1,9 +1,9 @@
-package host
+package pluginhost
 
 import (
 	"fmt"
 
-	"github.com/batchd/batchd/plugins/internal/rpcerr"
+	"github.com/batchd/batchd/plugins/rpcerr"
 )
 
 // opErr turns an error from operation op on the plugin into one that names

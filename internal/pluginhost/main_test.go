@@ -1,4 +1,4 @@
-package host
+package pluginhost
 
 import (
 	"context"
@@ -29,7 +29,7 @@ func TestMain(m *testing.M) {
 	}
 	args := []string{"build", "-o", dir + string(os.PathSeparator)}
 	for _, p := range []string{"batchd-workload-good", "batchd-fetcher-copy", "batchd-workload-crash",
-		"batchd-workload-hang", "batchd-workload-badproto", "notplugin", "silent"} {
+		"batchd-workload-hang", "batchd-workload-badproto", "batchd-fetcher-xyz", "notplugin", "silent"} {
 		args = append(args, "./testdata/"+p)
 	}
 	cmd := exec.Command("go", args...)

@@ -1,4 +1,4 @@
-package host
+package pluginhost
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/batchd/batchd/plugins/fetcher"
-	"github.com/batchd/batchd/plugins/sdk"
+	"github.com/batchd/batchd/plugins/loglevel"
 	"github.com/batchd/batchd/plugins/workload"
 	"github.com/hashicorp/go-plugin"
 )
@@ -56,7 +56,7 @@ func (h *Host) launch(ctx context.Context, k Kind, name string) (*instance, erro
 		hs, set, dispense = fetcher.Handshake, fetcher.PluginSet(nil), fetcher.PluginName
 	}
 	// go-plugin adds batchd's own environment after this.
-	proc, err := newRunner(path, []string{sdk.EnvLogLevel + "=" + h.pluginLevel()})
+	proc, err := newRunner(path, []string{loglevel.Env + "=" + h.pluginLevel()})
 	if err != nil {
 		return nil, fmt.Errorf("starting %s plugin %q (%s): %w", k, name, path, err)
 	}
@@ -118,9 +118,9 @@ func (h *Host) launch(ctx context.Context, k Kind, name string) (*instance, erro
 // Host's logger shows debug lines, else info.
 func (h *Host) pluginLevel() string {
 	if h.log.Enabled(context.Background(), slog.LevelDebug) {
-		return "debug"
+		return loglevel.Name(slog.LevelDebug)
 	}
-	return "info"
+	return loglevel.Name(slog.LevelInfo)
 }
 
 // exited reports whether the plugin is gone or unusable.

@@ -1,4 +1,4 @@
-package host
+package pluginhost
 
 import (
 	"context"
@@ -35,6 +35,39 @@ func (h *Host) ExtractorFor(ctx context.Context, format string) (fetcher.Extract
 		return nil, err
 	}
 	return &hostedExtractor{inst: inst}, nil
+}
+
+// ArchiveFormat returns the archive format of a file by its name, as the
+// fetcher plugins declare them in Info.Formats: the longest of their formats
+// the name ends with after a dot, case insensitive ("x.tar.gz" is "tar.gz"
+// when a plugin extracts that, "gz" otherwise). ok is false when no plugin
+// extracts such a name: it is no archive to batchd. A bare format name
+// ("zip") is no archive either. The first time, it launches every fetcher
+// plugin, as ExtractorFor does. When no format matches and a fetcher plugin
+// could not be launched, whether the name is an archive cannot be told: the
+// error wraps the plugins' errors.
+func (h *Host) ArchiveFormat(ctx context.Context, name string) (format string, ok bool, err error) {
+	formats, broken, err := h.formatMap(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	if format, ok = longestSuffix(formats, name); ok || len(broken) == 0 {
+		return format, ok, nil
+	}
+	err = fmt.Errorf("telling whether %s is an archive: no fetcher plugin claims it and some could not be launched", filepath.Base(name))
+	return "", false, errors.Join(append([]error{err}, broken...)...)
+}
+
+// longestSuffix returns the longest format name ends with after a dot.
+func longestSuffix(formats map[string]string, name string) (string, bool) {
+	n := strings.ToLower(filepath.Base(name))
+	best := ""
+	for fm := range formats {
+		if len(fm) > len(best) && strings.HasSuffix(n, "."+fm) {
+			best = fm
+		}
+	}
+	return best, best != ""
 }
 
 // formatMap returns format -> fetcher name from the fetchers' Describe, and

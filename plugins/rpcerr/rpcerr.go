@@ -2,6 +2,11 @@
 // error becomes a gRPC status whose code and reason name the contract's
 // sentinel error, and batchd turns that status back into an error that
 // keeps the plugin's message and matches the sentinel with errors.Is.
+//
+// The contract packages (plugins/workload, plugins/fetcher) use it for their
+// gRPC shims, and batchd's plugin host uses Transport to tell a broken
+// connection from a plugin's error. A plugin author does not need it: the
+// SDK's sentinel errors cross the boundary on their own.
 package rpcerr
 
 import (

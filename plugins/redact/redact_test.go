@@ -1,4 +1,4 @@
-package sdk
+package redact
 
 import (
 	"errors"
@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-func TestRedactURI(t *testing.T) {
+func TestURI(t *testing.T) {
 	tests := []struct {
 		name, uri, want string
 	}{
@@ -21,29 +21,29 @@ func TestRedactURI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := RedactURI(tt.uri)
+			got := URI(tt.uri)
 			if got != tt.want {
-				t.Errorf("RedactURI(%q) = %q, want %q", tt.uri, got, tt.want)
+				t.Errorf("URI(%q) = %q, want %q", tt.uri, got, tt.want)
 			}
 			if strings.Contains(got, "sekrit") || strings.Contains(got, "a@b") {
-				t.Errorf("RedactURI(%q) = %q shows the password", tt.uri, got)
+				t.Errorf("URI(%q) = %q shows the password", tt.uri, got)
 			}
 		})
 	}
 }
 
-func FuzzRedactURI(f *testing.F) {
+func FuzzURI(f *testing.F) {
 	for _, s := range []string{"ftp://u:pw@h/f", "ftp://u:pw@h:x/f", "http://h/%zz", "a:b@c", ""} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, uri string) {
-		got := RedactURI(uri)
+		got := URI(uri)
 		u, err := url.Parse(uri)
 		if err != nil {
 			return
 		}
 		if p, ok := u.User.Password(); ok && p != "" && p != "xxxxx" && strings.Contains(got, ":"+p+"@") {
-			t.Errorf("RedactURI(%q) = %q shows the password %q", uri, got, p)
+			t.Errorf("URI(%q) = %q shows the password %q", uri, got, p)
 		}
 	})
 }

@@ -1,4 +1,4 @@
-package host
+package pluginhost
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/batchd/batchd/plugins/fetcher"
-	"github.com/batchd/batchd/plugins/sdk"
+	"github.com/batchd/batchd/plugins/redact"
 )
 
 // Fetcher returns the fetcher plugin called name, launched (and configured
@@ -124,7 +124,7 @@ func (f *hostedFetcher) Configure(ctx context.Context, settings json.RawMessage)
 
 func (f *hostedFetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
 	res, err := f.inst.fetcher.Fetch(ctx, req, progress)
-	return res, f.inst.opErr("fetch "+sdk.RedactURI(req.URI), err, nil)
+	return res, f.inst.opErr("fetch "+redact.URI(req.URI), err, nil)
 }
 
 // Stat asks the plugin, within the call timeout, which version of the
@@ -135,10 +135,10 @@ func (f *hostedFetcher) Stat(ctx context.Context, req fetcher.StatRequest) (fetc
 	defer cancel()
 	st, ok := f.inst.fetcher.(fetcher.Stater)
 	if !ok {
-		return fetcher.StatResult{}, fmt.Errorf("stat %s: %w", sdk.RedactURI(req.URI), fetcher.ErrNotStater)
+		return fetcher.StatResult{}, fmt.Errorf("stat %s: %w", redact.URI(req.URI), fetcher.ErrNotStater)
 	}
 	res, err := st.Stat(ctx, req)
-	return res, f.inst.opErr("stat "+sdk.RedactURI(req.URI), err, nil)
+	return res, f.inst.opErr("stat "+redact.URI(req.URI), err, nil)
 }
 
 // Identity names the plugin and the settings it was configured with

@@ -1,4 +1,4 @@
-// Package host finds, launches and supervises batchd's plugin processes.
+// Package pluginhost finds, launches and supervises batchd's plugin processes.
 //
 // Plugins are executables named batchd-workload-<name> or
 // batchd-fetcher-<name> in an ordered list of folders (the first folder
@@ -6,7 +6,7 @@
 // plugin lazily, once, over go-plugin gRPC, forwards its log lines to the
 // Host's logger, relaunches it on next use if it died, and kills every
 // plugin process on Close.
-package host
+package pluginhost
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package host
+package pluginhost
 
 import (
 	"crypto/sha256"

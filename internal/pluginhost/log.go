@@ -1,4 +1,4 @@
-package host
+package pluginhost
 
 import (
 	"bytes"
@@ -6,10 +6,11 @@ import (
 	"encoding/json"
 	"log/slog"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/batchd/batchd/plugins/loglevel"
 )
 
 // newPluginLogger returns the hclog logger go-plugin logs a plugin's client
@@ -65,15 +66,8 @@ func (w *slogWriter) emit(line []byte) {
 		w.log.Info(string(line))
 		return
 	}
-	level := slog.LevelInfo
-	switch lv, _ := m[keyLevel].(string); strings.ToLower(lv) {
-	case "trace", "debug":
-		level = slog.LevelDebug
-	case "warn", "warning":
-		level = slog.LevelWarn
-	case "error":
-		level = slog.LevelError
-	}
+	lv, _ := m[keyLevel].(string)
+	level := loglevel.Parse(lv)
 	msg, _ := m[keyMessage].(string)
 	for _, k := range []string{keyLevel, keyMessage, keyTimestamp, keyModule, keyCaller, keyTime} {
 		delete(m, k)

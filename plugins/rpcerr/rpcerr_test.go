@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batchd/batchd/plugins/internal/rpcerr"
+	"github.com/batchd/batchd/plugins/rpcerr"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
