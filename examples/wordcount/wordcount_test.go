@@ -13,7 +13,7 @@ import (
 	"github.com/batchd/batchd/plugins/sdk"
 	"github.com/batchd/batchd/plugins/workload/workloadtest"
 
-	"example.com/batchd-wordcount"
+	wordcount "example.com/batchd-wordcount"
 	"example.com/batchd-wordcount/count"
 )
 

@@ -6,7 +6,7 @@ package main
 import (
 	"github.com/batchd/batchd/plugins/sdk"
 
-	"example.com/batchd-wordcount"
+	wordcount "example.com/batchd-wordcount"
 )
 
 func main() { sdk.ServeWorkload(wordcount.New()) }
