@@ -34,6 +34,7 @@ func TestFetch(t *testing.T) {
 		{"base64 unpadded", "data:;base64," + base64.RawStdEncoding.EncodeToString([]byte("ab")), []byte("ab")},
 		{"percent-encoded", "data:text/plain," + url.PathEscape(text), []byte(text)},
 		{"empty", "data:,", []byte{}},
+		{"with slashes", "data://text/plain," + url.PathEscape(text), []byte(text)},
 	}
 	f := fetchertest.Conn(t, datafetch.New())
 	for _, tt := range tests {

@@ -13,8 +13,11 @@ import (
 //
 //	data:[<media type>][;base64],<data>
 //
-// Without ";base64" the data is percent-encoded text. Anything else is an
-// error wrapping sdk.ErrUnsupported.
+// Without ";base64" the data is percent-encoded text. "data://" followed by
+// the same is accepted too: batchd (core.Scheme) routes a URI to a fetcher
+// by the scheme before "://", so a job config writes "data://,hello" until
+// it also routes RFC 3986's "scheme:" form. Anything else is an error
+// wrapping sdk.ErrUnsupported.
 func decode(uri string) ([]byte, error) {
 	rest, ok := cutScheme(uri)
 	if !ok {
@@ -43,12 +46,12 @@ func decode(uri string) ([]byte, error) {
 	return []byte(s), nil
 }
 
-// cutScheme returns what follows "data:" (any case) in uri.
+// cutScheme returns what follows "data:" (any case) or "data://" in uri.
 func cutScheme(uri string) (string, bool) {
 	if len(uri) < 5 || !strings.EqualFold(uri[:5], "data:") {
 		return "", false
 	}
-	return uri[5:], true
+	return strings.TrimPrefix(uri[5:], "//"), true
 }
 
 // pad is the '=' padding base64 data without its own padding needs.
