@@ -159,6 +159,8 @@ class Fetcher(pb_grpc.FetcherServicer):
                         h.update(chunk)
                         written += len(chunk)
                         yield pb.FetchEvent(progress=pb.Progress(bytes=written, total=total))
+                    if not context.is_active():  # cancelled during the last read
+                        return
                 after = os.fstat(src.fileno())
                 same = (after.st_size, after.st_mtime_ns) == (st.st_size, st.st_mtime_ns)
                 result = pb.Result(size=written, sha256=h.hexdigest(),
