@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/batchd/batchd/plugins/sdk"
@@ -22,11 +23,10 @@ import (
 func TestPlanAndReduce(t *testing.T) {
 	dir := t.TempDir()
 	input := filepath.Join(dir, "in")
-	os.MkdirAll(filepath.Join(input, "b"), 0o755)
-	os.WriteFile(filepath.Join(input, "a.txt"), []byte("the cat\nthe dog\nthe end\n"), 0o644)
-	os.WriteFile(filepath.Join(input, "b", "c.txt"), []byte("a cat"), 0o644)
+	writeFile(t, filepath.Join(input, "a.txt"), "the cat\nthe dog\nthe end\n")
+	writeFile(t, filepath.Join(input, "b", "c.txt"), "a cat") // no final newline
 	prog := filepath.Join(dir, wordcount.TaskProgramName)
-	os.WriteFile(prog, nil, 0o755)
+	writeFile(t, prog, "")
 
 	w := workloadtest.Conn(t, &wordcount.Workload{TaskProgram: prog})
 	ctx := context.Background()
@@ -49,10 +49,18 @@ func TestPlanAndReduce(t *testing.T) {
 	files := []string{"a.txt", "a.txt", filepath.Join("b", "c.txt")}
 	var results []sdk.Result
 	for i, s := range specs {
-		f, _ := os.Open(filepath.Join(input, files[i]))
-		var first, n int
-		json.Unmarshal([]byte(s.Command[2]), &first)
-		json.Unmarshal([]byte(s.Command[3]), &n)
+		if s.Artifacts[1].OutputFile != s.Command[1] {
+			t.Errorf("task %s counts %s, but its file arrives as %s", s.ID, s.Command[1], s.Artifacts[1].OutputFile)
+		}
+		f, err := os.Open(filepath.Join(input, files[i]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, err1 := strconv.Atoi(s.Command[2])
+		n, err2 := strconv.Atoi(s.Command[3])
+		if err := errors.Join(err1, err2); err != nil {
+			t.Fatalf("task %s: command %q: %v", s.ID, s.Command, err)
+		}
 		out, err := count.Lines(f, first, n)
 		f.Close()
 		if err != nil {
@@ -74,6 +82,16 @@ func TestPlanAndReduce(t *testing.T) {
 	}
 	if want := "top 2 of 8 words: the 3, cat 2"; sum.Text != want {
 		t.Errorf("summary %q, want %q", sum.Text, want)
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o755); err != nil {
+		t.Fatal(err)
 	}
 }
 
