@@ -92,10 +92,13 @@ type Plugins struct {
 type Job struct {
 	Name     string
 	Workload string
-	CPUs     float64  // cpus per task
-	Mem      Size     // memory per task
-	Retries  int      // extra attempts for a failed task
-	Timeout  Duration // limit on one task attempt
+	CPUs     float64 // cpus per task
+	Mem      Size    // memory per task
+	Retries  int     // extra attempts for a failed task
+	// RetryBackoff is the pause before a failed task's first retry,
+	// doubled before each next one (at most a minute); 0 retries at once.
+	RetryBackoff Duration
+	Timeout      Duration // limit on one task attempt
 	// PluginTimeout bounds each call to the workload plugin (Plan, Reduce).
 	PluginTimeout Duration
 	Params        map[string]any // [job.params], handed to the workload plugin as-is
@@ -137,6 +140,8 @@ const (
 	DefaultJobCPUs         = 1.0
 	DefaultJobMem          = 64 * MiB
 	DefaultJobRetries      = 2
+	DefaultRetryBackoff    = Duration(time.Second)
+	MaxJobRetries          = 100
 	DefaultJobTimeout      = Duration(10 * time.Minute)
 	DefaultPluginTimeout   = Duration(10 * time.Minute)
 )
@@ -165,7 +170,8 @@ func Default() *Config {
 
 // DefaultJob returns a job with every optional key at its default.
 func DefaultJob() Job {
-	return Job{CPUs: DefaultJobCPUs, Mem: DefaultJobMem, Retries: DefaultJobRetries, Timeout: DefaultJobTimeout, PluginTimeout: DefaultPluginTimeout}
+	return Job{CPUs: DefaultJobCPUs, Mem: DefaultJobMem, Retries: DefaultJobRetries, RetryBackoff: DefaultRetryBackoff,
+		Timeout: DefaultJobTimeout, PluginTimeout: DefaultPluginTimeout}
 }
 
 // DefaultArtifact returns an artifact with every optional key at its default.

@@ -62,7 +62,7 @@ func TestDefaults(t *testing.T) {
 		State:   State{Dir: filepath.Join(dir, ".batchd"), Sync: true},
 		Plugins: Plugins{Dirs: []string{filepath.Join(filepath.Dir(exe), "plugins"), filepath.Join(dir, "bin", "plugins")}},
 		Jobs: []Job{{
-			Name: "a", Workload: "w", CPUs: 1, Mem: 64 * MiB, Retries: 2, Timeout: Duration(10 * time.Minute), PluginTimeout: Duration(10 * time.Minute),
+			Name: "a", Workload: "w", CPUs: 1, Mem: 64 * MiB, Retries: 2, RetryBackoff: Duration(time.Second), Timeout: Duration(10 * time.Minute), PluginTimeout: Duration(10 * time.Minute),
 			Artifacts: []Artifact{{URI: "http://h/x", Mode: ModeStaged}},
 		}},
 		File: name,

@@ -24,6 +24,10 @@ var badFixtures = map[string][]wantErr{
 	"notarray.bad.toml": {
 		{1, 2, "job", "expected [[job]] tables, got table"},
 	},
+	"fit.bad.toml": {
+		{8, 1, "job[0].cpus", "4 per task is more than an embedded agent has ([local] cpus = 2): no task of this job could ever run"},
+		{9, 1, "job[0].mem", "more than an embedded agent has ([local] mem = "},
+	},
 	"masters.bad.toml": {
 		{2, 1, "cluster.master", "port"},
 	},
@@ -85,8 +89,10 @@ var badFixtures = map[string][]wantErr{
 		{29, 3, "job[0].artifacts[0].output_file", "plain file name"},
 		{30, 3, "job[0].artifacts[0].checksum", "64 hex digits"},
 		{31, 3, "job[0].artifacts[0].mode", `got "lazy"`},
-		{39, 1, "job[2].name", `duplicate job name "dup" (first used by job[1])`},
-		{41, 1, "job[2].output", "is already the output of job[1]"},
+		{37, 1, "job[1].retries", "must be <= 100, got 9223372036854775807"},
+		{38, 1, "job[1].retry_backoff", "must not be negative"},
+		{41, 1, "job[2].name", `duplicate job name "dup" (first used by job[1])`},
+		{43, 1, "job[2].output", "is already the output of job[1]"},
 	},
 }
 

@@ -65,6 +65,7 @@ func (d *decoder) job(path string, v any) Job {
 		"cpus":           d.number(&j.CPUs),
 		"mem":            d.size(&j.Mem),
 		"retries":        d.integer(&j.Retries),
+		"retry_backoff":  d.duration(&j.RetryBackoff),
 		"timeout":        d.duration(&j.Timeout),
 		"plugin_timeout": d.duration(&j.PluginTimeout),
 		"params":         d.raw(&j.Params),

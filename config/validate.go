@@ -146,6 +146,20 @@ func (c *Config) validateJob(p *problems, i int, seen map[string]int) {
 	if j.Mem <= 0 {
 		p.addf(joinKey(path, "mem"), "must be > 0")
 	}
+	if c.Cluster.Master == "" { // the embedded cluster: every agent's size is known
+		if l := c.Local; l.CPUs > 0 && j.CPUs > l.CPUs {
+			p.addf(joinKey(path, "cpus"), "%g per task is more than an embedded agent has ([local] cpus = %g): no task of this job could ever run", j.CPUs, l.CPUs)
+		}
+		if l := c.Local; l.Mem > 0 && j.Mem > l.Mem {
+			p.addf(joinKey(path, "mem"), "%s per task is more than an embedded agent has ([local] mem = %s): no task of this job could ever run", j.Mem, l.Mem)
+		}
+	}
+	if j.RetryBackoff < 0 {
+		p.addf(joinKey(path, "retry_backoff"), "must not be negative")
+	}
+	if j.Retries > MaxJobRetries {
+		p.addf(joinKey(path, "retries"), "must be <= %d, got %d", MaxJobRetries, j.Retries)
+	}
 	if j.Retries < 0 {
 		p.addf(joinKey(path, "retries"), "must be >= 0")
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 )
 
 // Exit codes.
@@ -41,11 +42,13 @@ type Main struct {
 	agents     int
 	workDir    string
 	fresh      bool
-	job        string // results: --job
-	format     string // results: --format
-	extraDirs  stringList
-	args       []string
-	logLevel   slog.Level
+	// readTimeout, when set, replaces the server's 30 s read and write bounds (tests).
+	readTimeout time.Duration
+	job         string // results: --job
+	format      string // results: --format
+	extraDirs   stringList
+	args        []string
+	logLevel    slog.Level
 
 	log     *slog.Logger
 	closers []func() error

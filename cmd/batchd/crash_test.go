@@ -72,6 +72,14 @@ groups = [%s]
 			t.Fatalf("kill %d: exit code %d, want death by SIGKILL", kill+1, code)
 		}
 		wantGone(t, all)
+		// The output file, read while the job is unfinished: whole lines,
+		// each task once, at least every result this run printed (a line is
+		// printed after its result is committed and appended).
+		if printed := countLines(b.stdout.String(), "sum of "); printed > 0 {
+			if lines, tasks := readOutput(t, outFile); lines != len(tasks) || lines < printed {
+				t.Errorf("kill %d: output file has %d lines for %d tasks; the run printed %d results", kill+1, lines, len(tasks), printed)
+			}
+		}
 		progress = append(progress, countLines(b.stdout.String(), "sum of "))
 		targets = append(targets, target)
 	}
@@ -237,5 +245,99 @@ func TestKilledOnStandaloneCluster(t *testing.T) {
 		return nil
 	}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestStoredFrameworkRemoved: batchd is killed and stays down longer than
+// its failover_timeout, so the master removes its framework and its tasks.
+// The next run is refused as that framework: it says so, forgets the id,
+// and the run after it resumes the job as a new framework.
+func TestStoredFrameworkRemoved(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills batchd on a standalone cluster; not in -short")
+	}
+	const n = 2
+	master := startLocalCluster(t)
+	dir := t.TempDir()
+	config := writeConfig(t, fmt.Sprintf("[cluster]\nmaster = %q\nfailover_timeout = \"1s\"\n[state]\ndir = %q\n\n%s", master, filepath.Join(dir, "state"),
+		testworkJob("w", "wait", n, 0, fmt.Sprintf("state = %q", dir))))
+	tasks := func() int {
+		k := 0
+		for _, p := range descendants(t, os.Getpid()) {
+			if strings.Contains(p.cmdline, "batchd-workload-testwork task wait") {
+				k++
+			}
+		}
+		return k
+	}
+	b := startBatchdProcess(t, "--config", config)
+	if !poll(time.Minute, func() bool { return tasks() == n }) {
+		t.Fatalf("tasks not running after a minute\nstderr:\n%s", tail(b.stderr.String()))
+	}
+	b.cmd.Process.Kill()
+	b.wait(t, time.Minute)
+	if !poll(time.Minute, func() bool { return tasks() == 0 }) { // torn down after failover_timeout
+		t.Fatal("the cluster did not remove the framework's tasks after its failover timeout")
+	}
+	release(t, dir)
+
+	b = startBatchdProcess(t, "--config", config)
+	if code := b.wait(t, time.Minute); code != 1 || !strings.Contains(b.stderr.String(), "Framework has been removed") ||
+		!strings.Contains(b.stderr.String(), "is forgotten: run again") {
+		t.Fatalf("run as the removed framework: exit %d, want 1 saying the id is forgotten\nstderr:\n%s", code, tail(b.stderr.String()))
+	}
+	b = startBatchdProcess(t, "--config", config)
+	if code := b.wait(t, time.Minute); code != 0 {
+		t.Fatalf("run as a new framework: exit %d\nstderr:\n%s", code, tail(b.stderr.String()))
+	}
+	if want := fmt.Sprintf("job w: %d tasks finished, reduced %d", n, n); !strings.Contains(b.stdout.String(), want) {
+		t.Errorf("stdout has no %q:\n%s", want, b.stdout.String())
+	}
+}
+
+// TestChangedDefinitionRefused: an unfinished job whose definition changed
+// is refused, naming what changed and how to start over; --fresh does.
+func TestChangedDefinitionRefused(t *testing.T) {
+	dir := t.TempDir()
+	config := func(n int) string {
+		return writeConfig(t, fmt.Sprintf("[state]\ndir = %q\n\n%s", filepath.Join(dir, "state"),
+			testworkJob("w", "wait", n, 0, fmt.Sprintf("state = %q", dir))))
+	}
+	b := startBatchdProcess(t, "--config", config(2))
+	waitForWaiting(t, b, 2)
+	b.cmd.Process.Kill()
+	b.wait(t, time.Minute)
+
+	code, _, errOut := run(t, time.Minute, "--config", config(3))
+	for _, want := range []string{"job w: job changed since it was stored: params.tasks differs", "running", "--fresh"} {
+		if code != exitUsage || !strings.Contains(errOut, want) {
+			t.Errorf("changed definition: exit %d, stderr has no %q:\n%s", code, want, tail(errOut))
+		}
+	}
+	release(t, dir)
+	code, out, errOut := run(t, time.Minute, "--config", config(3), "--fresh")
+	if code != 0 || !strings.Contains(out, "job w: 3 tasks finished, reduced 3") {
+		t.Fatalf("--fresh: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, tail(errOut))
+	}
+	code, out, _ = run(t, time.Minute, "--config", config(3))
+	if code != 0 || strings.TrimSpace(out) != "job w: 3 tasks finished, reduced 3" {
+		t.Errorf("finished job run again: exit %d, stdout:\n%s\nwant only its stored summary", code, out)
+	}
+}
+
+// waitForWaiting waits until batchd runs n testwork "wait" tasks.
+func waitForWaiting(t *testing.T, b *batchdProcess, n int) {
+	t.Helper()
+	ok := poll(time.Minute, func() bool {
+		k := 0
+		for _, p := range descendants(t, b.cmd.Process.Pid) {
+			if strings.Contains(p.cmdline, "batchd-workload-testwork task wait") {
+				k++
+			}
+		}
+		return k == n
+	})
+	if !ok {
+		t.Fatalf("%d tasks not running after a minute\nstderr:\n%s", n, tail(b.stderr.String()))
 	}
 }

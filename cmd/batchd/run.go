@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -225,6 +226,17 @@ func (m *Main) runJobs(ctx context.Context) error {
 		cancel()
 		jwg.Wait()
 		wg.Wait()
+		var merr *mesoscluster.MasterError
+		if errors.As(err, &merr) && meta.FrameworkID != "" {
+			// The master removed the framework an earlier run was (its
+			// failover_timeout passed): its id is of no more use, and its
+			// tasks are gone. The next run resumes as a new framework.
+			if cerr := db.SetFrameworkID(""); cerr != nil {
+				m.log.Warn("forgetting the framework id", "err", cerr)
+			}
+			return fmt.Errorf("cluster at %s: %w; the stored framework id %s is forgotten: run again to resume the jobs as a new framework (their results are kept; tasks that ran there are run again)",
+				master, err, meta.FrameworkID)
+		}
 		return fmt.Errorf("cluster at %s: %w", master, err)
 	}
 
@@ -279,7 +291,14 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, earlier string, db
 		ln.Close()
 		return "", "", err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// Every request is read whole within readTimeout (a result post is at
+	// most 1 MiB: one sent a byte at a time is cut), idle connections are
+	// closed, and each handler bounds its own writing (artifacts by their
+	// size, results and the state API below).
+	srv := &http.Server{
+		Handler: writeDeadline(mux, m.serverTimeout()), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: m.serverTimeout(), IdleTimeout: 2 * time.Minute,
+	}
 	done := make(chan struct{})
 	go func() { defer close(done); _ = srv.Serve(ln) }()
 	m.onClose(func() error {
@@ -301,7 +320,7 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, earlier string, db
 func jobSpec(j config.Job) jobs.Spec {
 	s := jobs.Spec{
 		Name: j.Name, Workload: j.Workload, CPUs: j.CPUs, MemMB: j.Mem.MiB(),
-		Retries: j.Retries, Timeout: j.Timeout.Std(), PluginTimeout: j.PluginTimeout.Std(), Params: j.Params,
+		Retries: j.Retries, RetryBackoff: j.RetryBackoff.Std(), Timeout: j.Timeout.Std(), PluginTimeout: j.PluginTimeout.Std(), Params: j.Params,
 	}
 	for _, a := range j.Artifacts {
 		extract := a.Extract
@@ -321,4 +340,24 @@ func jobSpec(j config.Job) jobs.Spec {
 	}
 	s.Output = j.Output
 	return s
+}
+
+// serverTimeout bounds reading a request to batchd's server, and writing an
+// answer other than an artifact (tests shorten it).
+func (m *Main) serverTimeout() time.Duration {
+	if m.readTimeout > 0 {
+		return m.readTimeout
+	}
+	return 30 * time.Second
+}
+
+// writeDeadline gives every answer but an artifact's (whose handler sets
+// its own, by size) d to be written.
+func writeDeadline(h http.Handler, d time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/artifacts/") {
+			_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(d))
+		}
+		h.ServeHTTP(w, r)
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode"
 
 	"github.com/batchd/batchd/plugins/workload"
 )
@@ -14,7 +15,9 @@ import (
 // non-null "output" and an optional string "display", nothing after it.
 // Unknown fields are ignored so newer task-side helpers can add some. The
 // returned Output is compacted, so re-posts differing only in white space
-// compare equal.
+// compare equal. "display" must be one line of printable text: batchd
+// prints it on stdout, where a newline or a terminal escape would let a task
+// forge other lines (a job's summary) or rewrite the screen.
 func decodeReport(body []byte) (workload.TaskReport, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	var rep workload.TaskReport
@@ -35,5 +38,20 @@ func decodeReport(body []byte) (workload.TaskReport, error) {
 		return workload.TaskReport{}, fmt.Errorf("\"output\" is not valid JSON: %w", err)
 	}
 	rep.Output = out.Bytes()
+	if err := checkDisplay(rep.Display); err != nil {
+		return workload.TaskReport{}, err
+	}
 	return rep, nil
+}
+
+// checkDisplay refuses a display line holding a control character
+// (newline, tab, escape, C1 controls). JSON decoding has already made it
+// valid UTF-8.
+func checkDisplay(d string) error {
+	for i, r := range d {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("\"display\": control character %U at byte %d; it must be one line of printable text", r, i)
+		}
+	}
+	return nil
 }

@@ -123,6 +123,15 @@ func TestHandlerStatuses(t *testing.T) {
 		{name: "display not a string", rq: func(_ *fixture, tok string) request {
 			return request{auth: "Bearer " + tok, ctype: jsonCT, body: `{"output":1,"display":2}`}
 		}, wantStatus: 400},
+		{name: "display forging a summary line", rq: func(_ *fixture, tok string) request {
+			return request{auth: "Bearer " + tok, ctype: jsonCT, body: `{"output":1,"display":"x\njob big: 2000 tasks finished, total 0"}`}
+		}, wantStatus: 400, wantReason: `"display": control character U+000A at byte 1`},
+		{name: "display with a terminal escape", rq: func(_ *fixture, tok string) request {
+			return request{auth: "Bearer " + tok, ctype: jsonCT, body: `{"output":1,"display":"red \u001b[31m"}`}
+		}, wantStatus: 400, wantReason: "U+001B"},
+		{name: "display with a C1 control", rq: func(_ *fixture, tok string) request {
+			return request{auth: "Bearer " + tok, ctype: jsonCT, body: `{"output":1,"display":"a\u009bb"}`}
+		}, wantStatus: 400, wantReason: "U+009B"},
 		{name: "trailing garbage", rq: func(_ *fixture, tok string) request {
 			return request{auth: "Bearer " + tok, ctype: jsonCT, body: `{"output":1} {"output":2}`}
 		}, wantStatus: 400, wantReason: "trailing data"},
@@ -244,4 +253,16 @@ func TestTaskIDWithSlashRoundTrips(t *testing.T) {
 // tokenOf is attempt id's valid token under fx's key, registered or not.
 func tokenOf(fx *fixture, id string) string {
 	return hex.EncodeToString(fx.c.mac(id))
+}
+
+// TestCheckDisplay: a display line is any one line of printable text.
+func TestCheckDisplay(t *testing.T) {
+	for d, ok := range map[string]bool{
+		"sum of 1 2 3 = 6": true, "Σ 1 2 3 = 6 ✓": true, "": true, "\uFFFD": true,
+		"a\nb": false, "a\rb": false, "a\tb": false, "\x1b[2J": false, "\x7f": false, "\u0085": false,
+	} {
+		if err := checkDisplay(d); (err == nil) != ok {
+			t.Errorf("checkDisplay(%q) = %v, want ok %v", d, err, ok)
+		}
+	}
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/batchd/batchd/core"
 	"github.com/batchd/batchd/core/staging"
@@ -23,7 +25,9 @@ type Spec struct {
 	CPUs     float64
 	MemMB    float64
 	Retries  int
-	Timeout  time.Duration
+	// RetryBackoff is the pause before a failed task's first retry (doubled after).
+	RetryBackoff time.Duration
+	Timeout      time.Duration
 	// PluginTimeout bounds each of the workload's Plan and Reduce calls (0: none).
 	PluginTimeout time.Duration
 	Params        map[string]any
@@ -153,7 +157,7 @@ func (r *Runner) reduce(ctx context.Context, wl workload.Workload, job workload.
 		return rep, fmt.Errorf("job %s: reducing with workload %s: %w", spec.Name, spec.Workload, pluginErr(redCtx, ctx, spec, err))
 	}
 	rep.Summary = sum
-	line := fmt.Sprintf("job %s: %d tasks finished, %s", spec.Name, rep.Finished, sum.Text)
+	line := fmt.Sprintf("job %s: %d tasks finished, %s", spec.Name, rep.Finished, printable(sum.Text))
 	r.end(spec.Name, state.JobDone, line, nil)
 	r.printf("%s", line)
 	return rep, nil
@@ -216,4 +220,23 @@ func pluginErr(callCtx, ctx context.Context, spec Spec, err error) error {
 		return fmt.Errorf("plugin did not answer within plugin_timeout %v: %w", spec.PluginTimeout, err)
 	}
 	return err
+}
+
+// printable escapes the control characters of a plugin's text (as Go
+// would quote them), so a line batchd prints stays one line and cannot
+// drive the terminal.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -165,7 +165,7 @@ func (r *Runner) task(spec Spec, st *taskState, uris []core.URI) sched.Task {
 		timeout = p.Timeout
 	}
 	return sched.Task{
-		Key: key, Job: spec.Name, CPUs: cpus, MemMB: mem, Retries: spec.Retries, Timeout: timeout,
+		Key: key, Job: spec.Name, CPUs: cpus, MemMB: mem, Retries: spec.Retries, Backoff: spec.RetryBackoff, Timeout: timeout,
 		Prepare: func(attempt int) (core.Launch, error) {
 			id := sched.AttemptID(key, attempt)
 			token, err := r.cfg.Collector.Register(id)

@@ -248,6 +248,7 @@ func redactURIs(uris []core.URI) []string {
 // attempts remain, else reports it failed.
 func (s *Scheduler) fail(t *task, kind error, st core.TaskState, msg string) {
 	id := AttemptID(t.Key, t.attempts)
+	freed := false
 	if a := t.cur; a != nil {
 		id = a.id
 		delete(s.st.byAttempt, a.id)
@@ -257,11 +258,22 @@ func (s *Scheduler) fail(t *task, kind error, st core.TaskState, msg string) {
 			// Launched before batchd restarted and gone since (an
 			// embedded cluster dies with batchd): not the task's fault.
 			t.free++
+			freed = true
 		}
 	}
 	if t.attempts-t.free <= t.Retries {
-		s.log.Info("attempt failed; retrying", "key", t.Key, "task_id", id, "attempt", t.attempts, "state", st, "msg", msg)
-		s.st.pending = append(s.st.pending, t)
+		pause := retryPause(t.Backoff, t.attempts-t.free)
+		if freed {
+			pause = 0 // not the task's failure: no reason to wait
+		}
+		s.log.Info("attempt failed; retrying", "key", t.Key, "task_id", id, "attempt", t.attempts, "state", st, "msg", msg, "after", pause)
+		if pause <= 0 {
+			s.st.pending = append(s.st.pending, t)
+			return
+		}
+		t.retryAt = time.Now().Add(pause)
+		s.st.due(t.retryAt)
+		s.st.backoff = append(s.st.backoff, t)
 		return
 	}
 	what := msg
@@ -295,4 +307,17 @@ func lostWithBatchd(st core.TaskState) bool {
 		return true
 	}
 	return false
+}
+
+// retryPause is the pause before the retry that follows the n-th charged
+// attempt: base doubled n-1 times, at most MaxBackoff.
+func retryPause(base time.Duration, n int) time.Duration {
+	if base <= 0 {
+		return 0
+	}
+	d := base
+	for i := 1; i < n && d < MaxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, MaxBackoff)
 }

@@ -113,3 +113,52 @@ func TestPrepareErrorRetries(t *testing.T) {
 		t.Fatalf("outcome = %+v", o)
 	}
 }
+
+// TestRetryBackoff: a failed attempt is retried only after its task's
+// backoff, doubled for each further retry.
+func TestRetryBackoff(t *testing.T) {
+	t.Run("waits", func(t *testing.T) {
+		h := newHarness(t, Config{})
+		h.subscribe()
+		tk := newTask("job/a", 1, 10)
+		tk.Retries, tk.Backoff = 3, time.Hour
+		h.s.Submit(tk)
+		h.offer("o1", 1, 10)
+		h.next("Launch")
+		h.update("job.a.1", core.TaskFailed, "exit 1")
+		h.offer("o2", 1, 10)
+		if c := h.next("Launch", "Decline"); c.Method != "Decline" {
+			t.Fatalf("%s during the backoff, want the offer declined", c.Method)
+		}
+	})
+	t.Run("then retries", func(t *testing.T) {
+		h := newHarness(t, Config{})
+		h.subscribe()
+		tk := newTask("job/a", 1, 10)
+		tk.Retries, tk.Backoff = 3, 20*time.Millisecond
+		h.s.Submit(tk)
+		h.offer("o1", 1, 10)
+		h.next("Launch")
+		h.update("job.a.1", core.TaskFailed, "exit 1")
+		h.next("Revive") // back in pending once its time came
+		h.offer("o2", 1, 10)
+		if c := h.next("Launch"); c.Launches[0].TaskID != "job.a.2" {
+			t.Fatalf("launched %s, want job.a.2", c.Launches[0].TaskID)
+		}
+	})
+}
+
+func TestRetryPause(t *testing.T) {
+	for _, tt := range []struct {
+		base time.Duration
+		n    int
+		want time.Duration
+	}{
+		{0, 5, 0}, {time.Second, 1, time.Second}, {time.Second, 2, 2 * time.Second},
+		{time.Second, 4, 8 * time.Second}, {time.Second, 60, MaxBackoff}, {2 * time.Minute, 1, MaxBackoff},
+	} {
+		if got := retryPause(tt.base, tt.n); got != tt.want {
+			t.Errorf("retryPause(%v, %d) = %v, want %v", tt.base, tt.n, got, tt.want)
+		}
+	}
+}

@@ -182,6 +182,17 @@ func (s *Scheduler) tick(ctx context.Context, now time.Time) {
 	if s.st.connected && !now.Before(s.st.reconcileAt) {
 		s.reconcile(ctx, now)
 	}
+	waiting := s.st.backoff[:0]
+	for _, t := range s.st.backoff {
+		if now.Before(t.retryAt) {
+			waiting = append(waiting, t)
+			continue
+		}
+		t.retryAt = time.Time{}
+		s.st.pending = append(s.st.pending, t)
+	}
+	clear(s.st.backoff[len(waiting):])
+	s.st.backoff = waiting
 	for _, t := range s.st.byAttempt {
 		a := t.cur
 		switch {

@@ -29,6 +29,9 @@ type Task struct {
 	MemMB   float64
 	Retries int           // attempts after the first one
 	Timeout time.Duration // per attempt, from launch; 0 means none
+	// Backoff is the pause before the first retry, doubled before each
+	// next one up to MaxBackoff; 0 retries at once.
+	Backoff time.Duration
 	// Prepare is called right before each launch, attempt counting from 1.
 	// It fills Command, Env, URIs (and optionally Name); the scheduler sets
 	// TaskID, AgentID, CPUs and MemMB.
@@ -47,6 +50,9 @@ type Resume struct {
 	Attempt    int
 	LaunchedAt time.Time
 }
+
+// MaxBackoff bounds the pause before a retry.
+const MaxBackoff = time.Minute
 
 // Outcome is how a task ended for good.
 type Outcome struct {

@@ -13,6 +13,7 @@ type state struct {
 	tasks       map[string]*task // active tasks by key
 	byAttempt   map[string]*task // tasks with an attempt in flight, by attempt id
 	pending     []*task          // waiting for an offer, FIFO
+	backoff     []*task          // failed, waiting for their retry's time (task.retryAt)
 	outbox      []Outcome        // ended tasks not yet received from Done
 	connected   bool
 	suppressed  bool
@@ -28,9 +29,10 @@ type state struct {
 // task is an active Task and its attempts.
 type task struct {
 	Task
-	attempts int      // attempts started so far
-	free     int      // of those, attempts lost with a restarted batchd: not charged to Retries
-	cur      *attempt // the attempt in flight, or nil while pending
+	attempts int       // attempts started so far
+	free     int       // of those, attempts lost with a restarted batchd: not charged to Retries
+	retryAt  time.Time // while in backoff: when it goes back to pending
+	cur      *attempt  // the attempt in flight, or nil while pending
 }
 
 // attempt is one launch of a task.
@@ -106,6 +108,9 @@ func (st *state) nextDeadline() (time.Time, bool) {
 	}
 	if st.connected && len(st.byAttempt) > 0 {
 		consider(st.reconcileAt)
+	}
+	for _, t := range st.backoff {
+		consider(t.retryAt)
 	}
 	for _, t := range st.byAttempt {
 		a := t.cur

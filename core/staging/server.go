@@ -3,6 +3,7 @@ package staging
 import (
 	"errors"
 	"net/http"
+	"time"
 	"net/url"
 	"os"
 	"strings"
@@ -73,7 +74,19 @@ func (s *Store) serve(w http.ResponseWriter, r *http.Request) {
 	h.Set("ETag", `"sha256:`+digest+`"`)
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	h.Set("X-Content-Type-Options", "nosniff")
+	// A client that stops reading does not hold the connection forever:
+	// the whole answer must go out at MinServeRate or better.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(serveTime(fi.Size())))
 	http.ServeContent(w, r, name, fi.ModTime(), f)
+}
+
+// MinServeRate is the slowest a blob is served before the connection is
+// cut, after a first minute of grace.
+const MinServeRate = 1 << 20 // bytes per second
+
+// serveTime bounds how long serving size bytes may take.
+func serveTime(size int64) time.Duration {
+	return time.Minute + time.Duration(size/MinServeRate)*time.Second
 }
 
 // parseArtifactPath splits an escaped request path into its digest and name.

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // serveStaged starts a real server over a store holding one staged blob.
@@ -166,5 +167,16 @@ func TestHandlerRefusesTraversal(t *testing.T) {
 				t.Errorf("GET %s = %d, want 400", target, got)
 			}
 		})
+	}
+}
+
+// TestServeTime: a blob's answer may take a minute plus a second per MiB.
+func TestServeTime(t *testing.T) {
+	for size, want := range map[int64]time.Duration{
+		0: time.Minute, 1 << 20: time.Minute + time.Second, 1 << 30: time.Minute + 1024*time.Second,
+	} {
+		if got := serveTime(size); got != want {
+			t.Errorf("serveTime(%d) = %v, want %v", size, got, want)
+		}
 	}
 }

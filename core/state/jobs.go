@@ -132,20 +132,6 @@ func (s *Store) UpdateJob(name string, fn func(*Job)) error {
 	return nil
 }
 
-// DeleteJob removes the named job and everything stored for it.
-func (s *Store) DeleteJob(name string) error {
-	err := s.w.wait(func(tx *bolt.Tx) error {
-		if jobBucket(tx, name) == nil {
-			return nil
-		}
-		return tx.Bucket(bucketJobs).DeleteBucket([]byte(name))
-	})
-	if err != nil {
-		return fmt.Errorf("deleting job %s: %w", name, err)
-	}
-	return nil
-}
-
 func jobBucket(tx *bolt.Tx, name string) *bolt.Bucket {
 	jobs := tx.Bucket(bucketJobs)
 	if jobs == nil {

@@ -97,7 +97,7 @@ func (s *Store) AddPlan(job string, tasks []Planned) error {
 	return nil
 }
 
-// Spec reads the stored specs of the named job's tasks seqs, in that order.
+// Specs reads the stored specs of the named job's tasks seqs, in that order.
 func (s *Store) Specs(job string, seqs []uint64) ([][]byte, error) {
 	out := make([][]byte, len(seqs))
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -199,19 +199,6 @@ func (s *Store) Failed(job string, seq uint64, why string) {
 				return false
 			}
 			t.State, t.Error = TaskFailed, why
-			return true
-		})
-	})
-}
-
-// Retried records that task seq waits for a new attempt (it commits with the next write).
-func (s *Store) Retried(job string, seq uint64) {
-	s.w.async(func(tx *bolt.Tx) error {
-		return updateTask(tx, job, seq, func(_ *bolt.Bucket, t *Task) bool {
-			if t.State != TaskRunning {
-				return false
-			}
-			t.State = TaskPending
 			return true
 		})
 	})

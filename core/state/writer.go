@@ -49,7 +49,7 @@ func (w *writer) wait(fn func(*bolt.Tx) error) error {
 }
 
 // async queues fn; it commits with the next transaction. A failure is
-// kept and reported by Err and Close.
+// kept and reported by Close.
 func (w *writer) async(fn func(*bolt.Tx) error) {
 	if err := w.push(op{fn: fn}); err != nil {
 		w.fail(err)
@@ -145,13 +145,4 @@ func (w *writer) close() error {
 	close(w.stop)
 	<-w.stopped
 	return w.err()
-}
-
-// Err returns the first write that failed without anyone waiting for it
-// (a launch or status record), if any.
-func (s *Store) Err() error {
-	if s.w == nil {
-		return nil
-	}
-	return s.w.err()
 }

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSlowPostIsCut: a result post sent a byte at a time cannot hold
+// batchd's server: the request must be read whole within the server's read
+// timeout (shortened here), then the connection is closed.
+func TestSlowPostIsCut(t *testing.T) {
+	dir := t.TempDir()
+	config := writeConfig(t, fmt.Sprintf("[state]\ndir = %q\n\n%s", filepath.Join(dir, "state"),
+		testworkJob("w", "wait", 1, 0, fmt.Sprintf("state = %q", dir))))
+	var stdout, stderr syncBuffer
+	m := NewMain(&stdout, &stderr)
+	m.readTimeout = 500 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	exited := make(chan int, 1)
+	go func() { exited <- m.Main(ctx, []string{"--config", config}) }()
+	defer func() {
+		release(t, dir)
+		<-exited
+		cancel()
+		m.Close()
+	}()
+
+	var api apiFile
+	if !poll(time.Minute, func() bool {
+		raw, err := os.ReadFile(filepath.Join(dir, "state", apiFileName))
+		return err == nil && json.Unmarshal(raw, &api) == nil
+	}) {
+		t.Fatalf("batchd did not start serving\nstderr:\n%s", tail(stderr.String()))
+	}
+	// The running task's own token, so the collector gets as far as
+	// reading the body.
+	env := taskEnv(t, "batchd-workload-testwork task wait")
+	conn, err := net.Dial("tcp", strings.TrimPrefix(api.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := `{"output":1}`
+	fmt.Fprintf(conn, "POST /v1/results/%s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n",
+		env["BATCHD_TASK_ID"], env["BATCHD_TASK_TOKEN"], len(body))
+	start := time.Now()
+	cut := make(chan time.Duration, 1)
+	var answer strings.Builder
+	go func() { // batchd closing the connection ends this read
+		io.Copy(&answer, conn)
+		cut <- time.Since(start)
+	}()
+	for i := 0; i < len(body); i++ {
+		if _, err := conn.Write([]byte{body[i]}); err != nil {
+			break
+		}
+		select {
+		case d := <-cut:
+			if d > 5*time.Second || strings.Contains(answer.String(), " 200 ") || strings.Contains(answer.String(), " 403 ") {
+				t.Errorf("connection cut after %v with %q; want it cut by the 500ms read timeout", d, answer.String())
+			}
+			return
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+	select {
+	case d := <-cut:
+		t.Logf("cut after %v", d)
+	case <-time.After(10 * time.Second):
+		t.Fatal("a post sent a byte every 300ms was never cut")
+	}
+}
+
+// taskEnv waits for this process's descendant whose command line holds
+// cmdline and returns its environment.
+func taskEnv(t *testing.T, cmdline string) map[string]string {
+	t.Helper()
+	env := map[string]string{}
+	ok := poll(time.Minute, func() bool {
+		for _, p := range descendants(t, os.Getpid()) {
+			if !strings.Contains(p.cmdline, cmdline) {
+				continue
+			}
+			raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", p.pid))
+			if err != nil {
+				return false
+			}
+			for _, kv := range strings.Split(string(raw), "\x00") {
+				if k, v, ok := strings.Cut(kv, "="); ok {
+					env[k] = v
+				}
+			}
+			return env["BATCHD_TASK_TOKEN"] != ""
+		}
+		return false
+	})
+	if !ok {
+		t.Fatalf("no running %q", cmdline)
+	}
+	return env
+}
