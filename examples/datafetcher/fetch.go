@@ -61,7 +61,7 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 		case "chunk_size":
 			return sdk.SettingCount(raw, &f.chunk, 1)
 		}
-		return fmt.Errorf("unknown key (want chunk_size)")
+		return errors.New("unknown key (want chunk_size)")
 	})
 }
 
