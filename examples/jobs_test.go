@@ -18,18 +18,23 @@ import (
 )
 
 // TestPluginsListed checks that `batchd plugins` finds the examples next to
-// the built-in plugins, with what each handles.
+// the built-in plugins, with what each handles, and not the task program.
+// The Python fetcher is left out when no python3 has grpcio (the Python
+// tests say so, or fail in CI).
 func TestPluginsListed(t *testing.T) {
-	needPython(t)
+	wants := []string{
+		`workload +wordcount +0\.1\.0 +params: input:uri,lines:int,top:int `,
+		`fetcher +data +0\.1\.0 +schemes: data `,
+	}
+	if python != "" {
+		needPython(t)
+		wants = append(wants, `fetcher +pyfile +0\.1\.0 +schemes: py\+file `)
+	}
 	code, out, errOut := batchd(t, "plugins", "--plugin-dir", pluginDir)
 	if code != 0 {
 		t.Fatalf("exit %d\nstderr:\n%s", code, errOut)
 	}
-	for _, want := range []string{
-		`workload +wordcount +0\.1\.0 +params: input:uri,lines:int,top:int `,
-		`fetcher +data +0\.1\.0 +schemes: data `,
-		`fetcher +pyfile +0\.1\.0 +schemes: py\+file `,
-	} {
+	for _, want := range wants {
 		if !regexp.MustCompile(`(?m)^` + want).MatchString(out) {
 			t.Errorf("batchd plugins has no line matching %q:\n%s", want, out)
 		}
