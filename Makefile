@@ -12,7 +12,7 @@ MESOS_BENCH ?= 2000 3
 # plugin SDK (plugins/, a module of its own that ./... does not reach).
 MODULES  := . plugins
 
-.PHONY: all build demo demo-hdfs test vet race bench-once bench-smoke bench bench-go bench-parts bench-mesos fuzz proto clean
+.PHONY: all build demo demo-hdfs test vet race examples bench-once bench-smoke bench bench-go bench-parts bench-mesos fuzz proto clean
 
 all: build
 
@@ -43,8 +43,16 @@ bench-once:
 bench-smoke: build
 	internal/bench/suite.sh --smoke
 
+# The example plugins (examples/*/go.mod), each its own module: vet and
+# test each in its folder. Building them and running jobs through them
+# end to end is examples/examples_test.go, which race runs.
+EXAMPLES := $(patsubst %/go.mod,%,$(wildcard examples/*/go.mod))
+
+examples:
+	@for d in $(EXAMPLES); do echo "cd $$d && $(GO) vet ./... && $(GO) test -race ./..."; (cd $$d && $(GO) vet ./... && $(GO) test -race -count=1 ./...) || exit 1; done
+
 # The README's test command; .ci/run calls exactly this.
-test: vet race bench-once bench-smoke
+test: vet race examples bench-once bench-smoke
 
 # The bench suite: one table of batchd against its baselines, also written
 # to bench/results.md (sizes: see internal/bench/suite.sh; BENCH_QUICK=1
