@@ -11,6 +11,12 @@ func TestScheme(t *testing.T) {
 		{"hdfs:///x", "hdfs"},
 		{"ftps://u:p@h/x", "ftps"},
 		{"/odd/path://x", "file"},
+		{"data:text/plain;base64,SGk=", "data"},
+		{"DATA:,hello", "data"},
+		{"py+file:///x", "py+file"},
+		{"c:/x", "file"},
+		{"some file: notes.txt", "file"},
+		{"1ab:x", "file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.uri, func(t *testing.T) {

@@ -55,7 +55,7 @@ workload = "wordcount"
 cpus = 0.1
 mem = "32MiB"
 [job.params]
-input = "data://text/plain;base64,%s"
+input = "data:text/plain;base64,%s"
 lines = 1
 top = 3
 `, base64.StdEncoding.EncodeToString([]byte(text))))

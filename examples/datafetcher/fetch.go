@@ -4,7 +4,7 @@
 //
 //	data:text/plain;base64,aGVsbG8gd29ybGQK
 //	data:,hello%20world%0A
-//	data://,hello%20world%0A    (the form batchd routes today, see decode)
+//	data://,hello%20world%0A    (also accepted, see decode)
 //
 // It shows what every fetcher owes batchd: writing to the path batchd
 // names, resuming from Request.Offset, reporting the size and SHA-256 of

@@ -14,10 +14,9 @@ import (
 //	data:[<media type>][;base64],<data>
 //
 // Without ";base64" the data is percent-encoded text. "data://" followed by
-// the same is accepted too: batchd (core.Scheme) routes a URI to a fetcher
-// by the scheme before "://", so a job config writes "data://,hello" until
-// it also routes RFC 3986's "scheme:" form. Anything else is an error
-// wrapping sdk.ErrUnsupported.
+// the same is accepted too (older batchd versions routed a URI to a fetcher
+// only by the scheme before "://"). Anything else is an error wrapping
+// sdk.ErrUnsupported.
 func decode(uri string) ([]byte, error) {
 	rest, ok := cutScheme(uri)
 	if !ok {
