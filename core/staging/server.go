@@ -3,10 +3,10 @@ package staging
 import (
 	"errors"
 	"net/http"
-	"time"
 	"net/url"
 	"os"
 	"strings"
+	"time"
 )
 
 // prefix is the URL path under which Handler serves blobs.
