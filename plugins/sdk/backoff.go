@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"log/slog"
 	"math/rand/v2"
 	"time"
 )
@@ -17,10 +18,15 @@ type Backoff struct {
 	Base    time.Duration // pause before the first retry
 	Max     time.Duration // cap on any pause; below Base it is Base
 	Retries int           // retries after the first attempt
+	// Log receives a line at info level before each retry Retry makes,
+	// naming the attempt, the pause and the error (nil: Logger()), so a
+	// user sees a slow source being retried rather than silence.
+	Log *slog.Logger
 
 	attempts int           // attempts allowed so far
 	failed   int           // attempts since the last Reset
 	floor    time.Duration // minimum of the next pause (see Retry)
+	lastErr  error         // the error Retry retries, logged with the pause
 }
 
 // Next waits for the next attempt and reports whether to make it: at once
@@ -37,6 +43,14 @@ func (b *Backoff) Next(ctx context.Context) bool {
 		}
 		d := b.pause()
 		b.floor = 0
+		if b.lastErr != nil {
+			log := b.Log
+			if log == nil {
+				log = Logger()
+			}
+			log.Info("attempt failed; retrying", "attempt", b.attempts, "attempts", b.Retries+1, "pause", d.Round(time.Millisecond).String(), "err", b.lastErr.Error())
+			b.lastErr = nil
+		}
 		select {
 		case <-ctx.Done():
 			return false

@@ -72,7 +72,9 @@ func (b *Backoff) Retry(ctx context.Context, attempt func() error) error {
 			b.floor = re.after
 		}
 		last = err
+		b.lastErr = err
 	}
+	b.lastErr = nil
 	if err := ctx.Err(); err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -30,7 +31,9 @@ func TestRetry(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := Backoff{Base: time.Microsecond, Max: time.Millisecond, Retries: tt.retries}
+			var logged strings.Builder
+			b := Backoff{Base: time.Microsecond, Max: time.Millisecond, Retries: tt.retries,
+				Log: slog.New(slog.NewTextHandler(&logged, nil))}
 			n := 0
 			err := b.Retry(context.Background(), func() error {
 				n++
@@ -45,9 +48,19 @@ func TestRetry(t *testing.T) {
 			if n != tt.attempts || b.Attempts() != tt.attempts {
 				t.Errorf("%d attempts (Attempts says %d), want %d", n, b.Attempts(), tt.attempts)
 			}
+			// Each retry is logged at info, naming the attempt and the error.
+			if lines := strings.Count(logged.String(), "level=INFO msg=\"attempt failed; retrying\""); lines != retriesMade(tt.results[:n]) {
+				t.Errorf("%d retry lines, want %d:\n%s", lines, retriesMade(tt.results[:n]), logged.String())
+			}
+			if n > 1 && !strings.Contains(logged.String(), "attempt=1 attempts=") {
+				t.Errorf("retry line does not name the attempt:\n%s", logged.String())
+			}
 		})
 	}
 }
+
+// retriesMade counts the attempts after the first among results.
+func retriesMade(results []error) int { return max(len(results)-1, 0) }
 
 func TestRetryContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
