@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -106,4 +109,33 @@ func taskEnv(t *testing.T, cmdline string) map[string]string {
 		t.Fatalf("no running %q", cmdline)
 	}
 	return env
+}
+
+// TestFetchRetriesAreLogged: an http input whose server fails twice is
+// fetched on the third attempt, and each retry is on batchd's log at its
+// default level, naming the attempt, the pause and the error.
+func TestFetchRetriesAreLogged(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) <= 2 {
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "1 2 3")
+	}))
+	defer srv.Close()
+	config := writeConfig(t, "[fetchers.http]\nbackoff = \"10ms\"\n"+
+		sumConfig(filepath.Join(t.TempDir(), "state"), fmt.Sprintf("input = %q", srv.URL+"/in.txt"), ""))
+	code, out, errOut := run(t, time.Minute, "--config", config)
+	if code != 0 || !strings.Contains(out, "sum of 1 2 3 = 6") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, tail(errOut))
+	}
+	if n := strings.Count(errOut, "attempt failed; retrying"); n != 2 {
+		t.Errorf("%d retry lines on the log, want 2:\n%s", n, tail(errOut))
+	}
+	for _, want := range []string{"attempt=1", "attempt=2", "503"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("the log does not say %q:\n%s", want, tail(errOut))
+		}
+	}
 }
