@@ -111,10 +111,19 @@ func (m *Main) runJobs(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	runDir := filepath.Join(cfg.State.Dir, "runs", time.Now().UTC().Format("20060102T150405.000000000"))
+	// The embedded cluster works in runs/<time>: what an earlier run left
+	// there (a killed batchd's sandboxes and fetch cache) is of no more use
+	// — this process holds the store, so no other batchd uses the folder —
+	// and this run's goes when batchd closes.
+	runs := filepath.Join(cfg.State.Dir, "runs")
+	if err := os.RemoveAll(runs); err != nil {
+		return fmt.Errorf("removing earlier runs' folders: %w", err)
+	}
+	runDir := filepath.Join(runs, time.Now().UTC().Format("20060102T150405.000000000"))
 	if err := os.MkdirAll(runDir, 0o755); err != nil {
 		return fmt.Errorf("creating state folder: %w", err)
 	}
+	m.onClose(func() error { return os.RemoveAll(runs) }) // after the embedded cluster's Close (closers run last first)
 
 	store, err := staging.Open(filepath.Join(cfg.State.Dir, "staging"), staging.Options{
 		MaxBytes: int64(cfg.State.StagingMax), Logger: m.log.With("component", "staging"),

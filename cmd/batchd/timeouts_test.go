@@ -139,3 +139,27 @@ func TestFetchRetriesAreLogged(t *testing.T) {
 		}
 	}
 }
+
+// TestRunFoldersCleaned: the embedded cluster's working folder (sandboxes,
+// fetch cache) goes when batchd ends, and one left by a killed batchd goes
+// on the next run: running a job many times does not fill the disk.
+func TestRunFoldersCleaned(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state")
+	left := filepath.Join(state, "runs", "20200101T000000.000000000", "cluster")
+	if err := os.MkdirAll(left, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(left, "cached"), make([]byte, 1<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	config := writeConfig(t, sumConfig(state, `groups = ["1 2 3"]`, ""))
+	for i := range 2 {
+		if code, out, errOut := run(t, time.Minute, "--config", config, "--fresh"); code != 0 {
+			t.Fatalf("run %d: exit %d\nstdout:\n%s\nstderr:\n%s", i+1, code, out, tail(errOut))
+		}
+		if _, err := os.Stat(filepath.Join(state, "runs")); !os.IsNotExist(err) {
+			entries, _ := os.ReadDir(filepath.Join(state, "runs"))
+			t.Errorf("run %d: runs folder left behind: %v", i+1, entries)
+		}
+	}
+}
