@@ -163,3 +163,18 @@ func TestRunFoldersCleaned(t *testing.T) {
 		}
 	}
 }
+
+// TestArgumentTooLong: a group whose number no command line can carry
+// (300,000 digits) fails the job at plan time, naming the OS limit, with
+// nothing launched and retried.
+func TestArgumentTooLong(t *testing.T) {
+	huge := strings.Repeat("7", 300000)
+	config := writeConfig(t, sumConfig(filepath.Join(t.TempDir(), "state"), fmt.Sprintf(`groups = ["1 2", "%s 1"]`, huge), ""))
+	code, out, errOut := run(t, time.Minute, "--config", config)
+	if code != 1 || !strings.Contains(errOut, "300000 bytes; the OS executes at most 131071 bytes per argument (MAX_ARG_STRLEN)") {
+		t.Fatalf("exit %d, want 1 naming the limit\nstdout:\n%s\nstderr:\n%s", code, out, tail(errOut))
+	}
+	if strings.Contains(out, "sum of") || strings.Contains(errOut, "retrying") {
+		t.Errorf("a task ran or was retried:\nstdout:\n%s\nstderr:\n%s", out, tail(errOut))
+	}
+}

@@ -117,6 +117,9 @@ func (r *Runner) plan(ctx context.Context, lease *staging.Lease, wl workload.Wor
 		if len(ts.Command) == 0 {
 			return fmt.Errorf("task %s has no command", ts.ID)
 		}
+		if err := checkArgv(ts.Command, ts.Env); err != nil {
+			return fmt.Errorf("task %s: %w", ts.ID, err)
+		}
 		raw, err := encodePlanned(&planned{
 			ID: ts.ID, Command: ts.Command, Env: ts.Env, CPUs: ts.CPUs, MemMB: ts.MemMB,
 			Timeout: ts.Timeout, Data: ts.Data, URIs: arts.add(ts.ID, spec.Artifacts, ts.Artifacts),
@@ -175,4 +178,36 @@ func (r *Runner) restage(ctx context.Context, lease *staging.Lease, spec Spec, s
 		return nil, 0, err
 	}
 	return uris, stored.Tasks, nil
+}
+
+// Bounds on a task's command line that Linux sets for execve: one argument
+// or environment string at most MAX_ARG_STRLEN (32 pages), and all of them
+// together well inside ARG_MAX (a quarter of the stack limit, 2 MiB with
+// the usual 8 MiB stack), some of which the agent's own environment uses.
+const (
+	maxArgBytes  = 32 * 4096
+	maxArgvBytes = 1 << 20
+)
+
+// checkArgv refuses, at plan time, a command line no agent could execute:
+// every attempt would fail with "argument list too long". A workload with
+// more to say passes it in a file (an artifact) or in the task's data.
+func checkArgv(argv []string, env map[string]string) error {
+	total := 0
+	for i, a := range argv {
+		if len(a) >= maxArgBytes {
+			return fmt.Errorf("argument %d is %d bytes; the OS executes at most %d bytes per argument (MAX_ARG_STRLEN): pass it in a file instead", i, len(a), maxArgBytes-1)
+		}
+		total += len(a) + 1
+	}
+	for k, v := range env {
+		if len(k)+len(v)+1 >= maxArgBytes {
+			return fmt.Errorf("environment variable %s is %d bytes; the OS allows at most %d (MAX_ARG_STRLEN)", k, len(k)+len(v)+1, maxArgBytes-1)
+		}
+		total += len(k) + len(v) + 2
+	}
+	if total > maxArgvBytes {
+		return fmt.Errorf("its command line and environment are %d bytes; batchd allows %d, well inside the OS's ARG_MAX: pass the data in a file instead", total, maxArgvBytes)
+	}
+	return nil
 }

@@ -3,6 +3,8 @@ package jobs
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -47,5 +49,30 @@ func TestPrintable(t *testing.T) {
 		if got := printable(in); got != want {
 			t.Errorf("printable(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestCheckArgv: command lines no agent could execute are refused at plan
+// time, naming the limit.
+func TestCheckArgv(t *testing.T) {
+	long := strings.Repeat("9", maxArgBytes)
+	tests := []struct {
+		name string
+		argv []string
+		env  map[string]string
+		want string
+	}{
+		{"fine", []string{"./sum", "1", "2"}, map[string]string{"K": "v"}, ""},
+		{"one long argument", []string{"./sum", long}, nil, "argument 1 is 131072 bytes; the OS executes at most 131071"},
+		{"long environment", []string{"./x"}, map[string]string{"BIG": long}, "environment variable BIG"},
+		{"too many", append([]string{"./x"}, slices.Repeat([]string{strings.Repeat("1", 1000)}, 1100)...), nil, "batchd allows 1048576"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := checkArgv(tt.argv, tt.env)
+			if (tt.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("checkArgv = %v, want %q", err, tt.want)
+			}
+		})
 	}
 }
