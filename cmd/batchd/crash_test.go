@@ -188,19 +188,10 @@ func TestKilledOnStandaloneCluster(t *testing.T) {
 	dir := t.TempDir()
 	config := writeConfig(t, fmt.Sprintf("[cluster]\nmaster = %q\n[state]\ndir = %q\n\n%s", master, filepath.Join(dir, "state"),
 		testworkJob("w", "wait", n, 0, fmt.Sprintf("state = %q", dir))))
-	tasks := func() []proc {
-		var out []proc
-		for _, p := range descendants(t, os.Getpid()) {
-			if strings.Contains(p.cmdline, "batchd-workload-testwork task wait") {
-				out = append(out, p)
-			}
-		}
-		return out
-	}
 
 	b := startBatchdProcess(t, "--config", config)
 	var running []proc
-	if !poll(time.Minute, func() bool { running = tasks(); return len(running) == n }) {
+	if !poll(time.Minute, func() bool { running = waitingTasks(t, os.Getpid()); return len(running) == n }) {
 		t.Fatalf("%d of %d tasks running after a minute\nstderr:\n%s", len(running), n, tail(b.stderr.String()))
 	}
 	mine := descendants(t, b.cmd.Process.Pid) // its plugins
@@ -261,22 +252,13 @@ func TestStoredFrameworkRemoved(t *testing.T) {
 	dir := t.TempDir()
 	config := writeConfig(t, fmt.Sprintf("[cluster]\nmaster = %q\nfailover_timeout = \"1s\"\n[state]\ndir = %q\n\n%s", master, filepath.Join(dir, "state"),
 		testworkJob("w", "wait", n, 0, fmt.Sprintf("state = %q", dir))))
-	tasks := func() int {
-		k := 0
-		for _, p := range descendants(t, os.Getpid()) {
-			if strings.Contains(p.cmdline, "batchd-workload-testwork task wait") {
-				k++
-			}
-		}
-		return k
-	}
 	b := startBatchdProcess(t, "--config", config)
-	if !poll(time.Minute, func() bool { return tasks() == n }) {
+	if !poll(time.Minute, func() bool { return len(waitingTasks(t, os.Getpid())) == n }) {
 		t.Fatalf("tasks not running after a minute\nstderr:\n%s", tail(b.stderr.String()))
 	}
 	b.cmd.Process.Kill()
 	b.wait(t, time.Minute)
-	if !poll(time.Minute, func() bool { return tasks() == 0 }) { // torn down after failover_timeout
+	if !poll(time.Minute, func() bool { return len(waitingTasks(t, os.Getpid())) == 0 }) { // torn down after failover_timeout
 		t.Fatal("the cluster did not remove the framework's tasks after its failover timeout")
 	}
 	release(t, dir)
@@ -328,16 +310,20 @@ func TestChangedDefinitionRefused(t *testing.T) {
 // waitForWaiting waits until batchd runs n testwork "wait" tasks.
 func waitForWaiting(t *testing.T, b *batchdProcess, n int) {
 	t.Helper()
-	ok := poll(time.Minute, func() bool {
-		k := 0
-		for _, p := range descendants(t, b.cmd.Process.Pid) {
-			if strings.Contains(p.cmdline, "batchd-workload-testwork task wait") {
-				k++
-			}
-		}
-		return k == n
-	})
+	ok := poll(time.Minute, func() bool { return len(waitingTasks(t, b.cmd.Process.Pid)) == n })
 	if !ok {
 		t.Fatalf("%d tasks not running after a minute\nstderr:\n%s", n, tail(b.stderr.String()))
 	}
+}
+
+// waitingTasks lists the testwork "wait" tasks below process root.
+func waitingTasks(t *testing.T, root int) []proc {
+	t.Helper()
+	var out []proc
+	for _, p := range descendants(t, root) {
+		if strings.Contains(p.cmdline, "batchd-workload-testwork task wait") {
+			out = append(out, p)
+		}
+	}
+	return out
 }
