@@ -2,6 +2,7 @@ package localcluster
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -18,8 +19,19 @@ type res struct{ cpus, mem, disk float64 }
 
 const epsilon = 1e-6
 
-func (r res) plus(o res) res  { return res{r.cpus + o.cpus, r.mem + o.mem, r.disk + o.disk} }
-func (r res) minus(o res) res { return res{r.cpus - o.cpus, r.mem - o.mem, r.disk - o.disk} }
+// Sums and differences are rounded to three decimal places, as Mesos does
+// (its scalar resources are fixed-point: 2 cpus less twenty tasks of 0.1 is
+// 0, not 1.1e-16, and 0.1 of them is offered as 0.1, not 0.09999999999999987).
+func (r res) plus(o res) res {
+	return res{fixed(r.cpus + o.cpus), fixed(r.mem + o.mem), fixed(r.disk + o.disk)}
+}
+
+func (r res) minus(o res) res {
+	return res{fixed(r.cpus - o.cpus), fixed(r.mem - o.mem), fixed(r.disk - o.disk)}
+}
+
+// fixed rounds x to Mesos' precision for scalar values, 0.001.
+func fixed(x float64) float64 { return math.Round(x*1000) / 1000 }
 
 func (r res) contains(o res) bool {
 	return o.cpus <= r.cpus+epsilon && o.mem <= r.mem+epsilon && o.disk <= r.disk+epsilon
@@ -135,14 +147,26 @@ type agent struct {
 	ln      net.Listener // the agent's own HTTP address (files API)
 	srv     *http.Server
 	total   res
-	used    res          // by tasks not yet terminal
-	ports   mesos.Ranges // free ports
-	offered *offer       // the one outstanding offer of this agent's free resources
+	used    res               // by tasks not yet terminal
+	ports   mesos.Ranges      // free ports
+	offers  map[string]*offer // outstanding offers of this agent's resources, by id
 	fetcher *fetch.Fetcher
 	spares  spares // recycled sandboxes (recycle.go)
 }
 
 func (a *agent) free() res { return a.total.minus(a.used) }
+
+// unoffered is what of the agent's free resources and ports no outstanding
+// offer holds: as in Mesos, resources freed while an offer is outstanding
+// go out in an offer of their own, without waiting for that one's answer.
+func (a *agent) unoffered() (res, mesos.Ranges) {
+	r, ports := a.free(), a.ports
+	for _, o := range a.offers {
+		r = r.minus(o.res)
+		ports = removePorts(ports, o.ports)
+	}
+	return r, ports
+}
 
 // sandbox is the folder a task runs in, laid out as a Mesos agent does.
 func (a *agent) sandbox(fwID, taskID, runID string) string {

@@ -258,7 +258,7 @@ func (c *Cluster) Close() error {
 	}
 	c.wg.Wait()
 	for _, a := range c.state.agents {
-		os.RemoveAll(a.spares.dir) // recycled sandboxes, all empty
+		a.dropSpares()
 	}
 	if c.tmpDir != "" {
 		if rerr := os.RemoveAll(c.tmpDir); rerr != nil && err == nil {

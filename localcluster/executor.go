@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -206,17 +207,28 @@ func (c *Cluster) command(t *task, sandbox string) (*exec.Cmd, error) {
 		}
 	}
 	cmd.Env = c.environment(t, sandbox)
-	stdout, err := os.Create(filepath.Join(sandbox, "stdout"))
+	stdout, err := createOutput(filepath.Join(sandbox, "stdout"))
 	if err != nil {
 		return nil, fmt.Errorf("creating stdout file: %w", err)
 	}
-	stderr, err := os.Create(filepath.Join(sandbox, "stderr"))
+	stderr, err := createOutput(filepath.Join(sandbox, "stderr"))
 	if err != nil {
 		stdout.Close()
 		return nil, fmt.Errorf("creating stderr file: %w", err)
 	}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	return cmd, nil
+}
+
+// createOutput creates or truncates a task's stdout or stderr file. One
+// left in a recycled sandbox by a task that made it read-only is made
+// writable again first.
+func createOutput(path string) (*os.File, error) {
+	f, err := os.Create(path)
+	if errors.Is(err, fs.ErrPermission) && os.Chmod(path, 0o644) == nil {
+		f, err = os.Create(path)
+	}
+	return f, err
 }
 
 func closeFiles(cmd *exec.Cmd) {
@@ -283,7 +295,9 @@ func (c *Cluster) release(t *task) {
 // and off the path of its update and its resources.
 func removeSandbox(log *slog.Logger, dir string) {
 	if err := os.RemoveAll(dir); err != nil {
-		log.Warn("removing finished task's sandbox", "sandbox", dir, "err", err)
+		if log != nil {
+			log.Warn("removing finished task's sandbox", "sandbox", dir, "err", err)
+		}
 		return
 	}
 	runs := filepath.Dir(dir)

@@ -67,7 +67,7 @@ func (m *master) init(cfg Config, host string) {
 				CacheDir:   filepath.Join(dir, "fetch-cache"),
 				CacheBytes: cfg.FetchCacheBytes,
 			}),
-			spares: spares{dir: filepath.Join(dir, "spare")},
+			offers: map[string]*offer{},
 		})
 	}
 }

@@ -99,7 +99,7 @@ func (c *Cluster) nextExpiryLocked(now time.Time) time.Time {
 	return next
 }
 
-// allocateLocked offers each agent's free resources, if not already offered,
+// allocateLocked offers each agent's free resources not already offered
 // to the next framework that wants them (round robin).
 func (c *Cluster) allocateLocked(now time.Time) {
 	m := &c.state
@@ -118,8 +118,8 @@ func (c *Cluster) allocateLocked(now time.Time) {
 	sort.Slice(fws, func(i, j int) bool { return fws[i].id < fws[j].id })
 	batches := map[*framework][]mesos.Offer{}
 	for _, a := range m.agents {
-		free := a.free()
-		if a.offered != nil || !free.allocatable() {
+		free, ports := a.unoffered()
+		if !free.allocatable() {
 			continue
 		}
 		for i := range fws {
@@ -129,9 +129,9 @@ func (c *Cluster) allocateLocked(now time.Time) {
 			}
 			delete(fw.filters, a.id)
 			m.nextOffer++
-			o := &offer{id: fmt.Sprintf("%s-O%d", m.id, m.nextOffer), fw: fw, agent: a, res: free, ports: a.ports.Clone(), created: now}
+			o := &offer{id: fmt.Sprintf("%s-O%d", m.id, m.nextOffer), fw: fw, agent: a, res: free, ports: ports.Clone(), created: now}
 			m.offers[o.id] = o
-			a.offered = o
+			a.offers[o.id] = o
 			batches[fw] = append(batches[fw], c.offerProto(o))
 			m.rr++
 			break
@@ -183,9 +183,7 @@ func (c *Cluster) expireOffersLocked(now time.Time) {
 
 func (c *Cluster) removeOfferLocked(o *offer) {
 	delete(c.state.offers, o.id)
-	if o.agent.offered == o {
-		o.agent.offered = nil
-	}
+	delete(o.agent.offers, o.id)
 }
 
 // recoverOffersLocked returns the framework's outstanding offers to the pool.

@@ -1,35 +1,38 @@
 package localcluster
 
 import (
+	"errors"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 )
 
 // Sandbox recycling. With RemoveFinishedSandboxes, a finished task's
-// executor folder (executors/<task>/runs/<run>, holding stdout and stderr)
-// is emptied and parked instead of removed, and the agent's next task
-// renames it into place instead of creating three folders and two files.
-// On ext4, creating and freeing inodes at a task's pace was the largest
-// share of the embedded cluster's CPU time (the inode allocator skips
-// recently freed inodes one by one); renames and truncates allocate none.
-// A task still gets an empty sandbox with empty stdout and stderr files.
+// sandbox (executors/<task>/runs/<run>, holding stdout, stderr and what the
+// task left) stays where it is, readable through the files API as Mesos
+// keeps sandboxes for a while, and is parked: the agent's next task renames
+// its executor folder and its run folder into place instead of creating
+// three folders and two files, and only then clears out what the last task
+// left. On ext4, creating and freeing inodes at a task's pace was the
+// largest share of the embedded cluster's CPU time (the inode allocator
+// skips recently freed inodes one by one); renames allocate none, and
+// parking costs no system call at all. A task still gets an empty sandbox
+// with empty stdout and stderr files: they are truncated when opened for
+// it (command).
 
-// maxSpares bounds the parked folders per agent: enough for every task of
+// maxSpares bounds the parked sandboxes per agent: enough for every task of
 // a busy agent to find one, few enough that Close has little to remove.
 const maxSpares = 64
 
-// spares are an agent's parked executor folders.
+// spares are an agent's parked sandboxes, each where its task ran.
 type spares struct {
 	mu   sync.Mutex
-	dir  string   // where they are parked: <agent>/spare
-	free []string // parked folders, each holding runs/<one run>
-	next int      // names the next parked folder
+	free []string // parked sandboxes
 }
 
-// take returns a parked folder, or "" when there is none.
+// take returns a parked sandbox, or "" when there is none.
 func (s *spares) take() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -41,94 +44,109 @@ func (s *spares) take() string {
 	return d
 }
 
-// park moves the executor folder exec into the pool; false when the pool is
-// full or the move failed (exec is then left where it was).
-func (s *spares) park(exec string) bool {
+// park adds sandbox to the pool; false when the pool is full.
+func (s *spares) park(sandbox string) bool {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if len(s.free) >= maxSpares {
-		s.mu.Unlock()
 		return false
 	}
-	s.next++
-	dst := filepath.Join(s.dir, strconv.Itoa(s.next))
-	s.mu.Unlock()
-	if err := os.Rename(exec, dst); err != nil {
-		// The pool's folder is made on first use (an agent that never
-		// recycles leaves none behind).
-		if !os.IsNotExist(err) || os.MkdirAll(s.dir, 0o755) != nil || os.Rename(exec, dst) != nil {
-			return false
-		}
-	}
-	s.mu.Lock()
-	s.free = append(s.free, dst)
-	s.mu.Unlock()
+	s.free = append(s.free, sandbox)
 	return true
 }
 
+// drain empties the pool and returns what it held.
+func (s *spares) drain() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.free
+	s.free = nil
+	return d
+}
+
 // makeSandbox creates the folder a task's run executes in, from a parked
-// folder when the agent has one.
+// sandbox when the agent has one.
 func (a *agent) makeSandbox(fwID, taskID, runID string) (string, error) {
 	sandbox := a.sandbox(fwID, taskID, runID)
 	if spare := a.spares.take(); spare != "" {
 		if reuse(spare, sandbox) {
 			return sandbox, nil
 		}
-		os.RemoveAll(spare)
+		removeSandbox(nil, spare)
 	}
 	return sandbox, os.MkdirAll(sandbox, 0o755)
 }
 
-// reuse renames the parked folder spare to sandbox's executor folder and its
-// one run folder to sandbox. It fails when a run of a task of the same id
-// still holds the executor folder.
+// reuse clears the parked sandbox spare down to its stdout and stderr
+// files, then renames its executor folder to sandbox's and its run folder to
+// sandbox. It fails, leaving spare to be removed, when another run shares
+// spare's executor folder, a run of sandbox's task holds sandbox's, or
+// something in spare resists.
 func reuse(spare, sandbox string) bool {
 	runs := filepath.Dir(sandbox)
 	exec := filepath.Dir(runs)
-	if os.MkdirAll(filepath.Dir(exec), 0o755) != nil {
+	oldRuns := filepath.Dir(spare)
+	oldExec := filepath.Dir(oldRuns)
+	if oldExec == exec || !clearSandbox(spare) {
 		return false
 	}
-	old, err := os.ReadDir(filepath.Join(spare, "runs"))
-	if err != nil || len(old) != 1 {
+	if others, err := os.ReadDir(oldRuns); err != nil || len(others) != 1 {
 		return false
 	}
-	if os.Rename(spare, exec) != nil {
+	if os.MkdirAll(filepath.Dir(exec), 0o755) != nil || os.Rename(oldExec, exec) != nil {
 		return false
 	}
-	if os.Rename(filepath.Join(runs, old[0].Name()), sandbox) != nil {
+	if os.Rename(filepath.Join(runs, filepath.Base(spare)), sandbox) != nil {
 		os.RemoveAll(exec)
 		return false
 	}
-	return os.Chmod(sandbox, 0o755) == nil
+	return true
 }
 
-// recycleSandbox empties a finished task's sandbox down to empty stdout and
-// stderr files and parks its executor folder; when it cannot (another run
-// shares the executor folder, the pool is full, a file resists) it removes
-// the sandbox as removeSandbox does.
-func (a *agent) recycleSandbox(log *slog.Logger, sandbox string) {
-	runs, err := os.ReadDir(filepath.Dir(sandbox))
-	if err != nil || len(runs) != 1 || !emptySandbox(sandbox) || !a.spares.park(filepath.Dir(filepath.Dir(sandbox))) {
-		removeSandbox(log, sandbox)
-	}
-}
-
-// emptySandbox removes everything in sandbox but its stdout and stderr
-// files, which it truncates and makes writable again.
-func emptySandbox(sandbox string) bool {
-	entries, err := os.ReadDir(sandbox)
+// clearSandbox removes everything in sandbox but its stdout and stderr files, and
+// gives the folder back its mode if the last task changed it.
+func clearSandbox(sandbox string) bool {
+	d, err := os.Open(sandbox)
 	if err != nil {
 		return false
 	}
+	fi, err := d.Stat()
+	if err != nil {
+		d.Close()
+		return false
+	}
+	entries, err := d.ReadDir(-1)
+	d.Close()
+	if err != nil {
+		return false
+	}
+	if fi.Mode().Perm() != 0o755 && os.Chmod(sandbox, 0o755) != nil {
+		return false
+	}
 	for _, e := range entries {
-		p := filepath.Join(sandbox, e.Name())
-		if (e.Name() == "stdout" || e.Name() == "stderr") && e.Type().IsRegular() {
-			if os.Chmod(p, 0o644) == nil && os.Truncate(p, 0) == nil {
-				continue
-			}
+		name := e.Name()
+		if (name == "stdout" || name == "stderr") && e.Type().IsRegular() {
+			continue
 		}
-		if os.RemoveAll(p) != nil {
+		p := filepath.Join(sandbox, name)
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) && os.RemoveAll(p) != nil {
 			return false
 		}
 	}
 	return true
+}
+
+// recycleSandbox parks a finished task's sandbox for a later task, or
+// removes it as removeSandbox does when the pool is full.
+func (a *agent) recycleSandbox(log *slog.Logger, sandbox string) {
+	if !a.spares.park(sandbox) {
+		removeSandbox(log, sandbox)
+	}
+}
+
+// dropSpares removes the agent's parked sandboxes (Close).
+func (a *agent) dropSpares() {
+	for _, s := range a.spares.drain() {
+		removeSandbox(nil, s)
+	}
 }

@@ -24,13 +24,13 @@ echo out; echo err >&2; echo junk > leftover; mkdir -p d/e; touch d/e/f; chmod 0
 }
 
 // TestRecycleSandbox checks the agent's side directly: a finished sandbox is
-// emptied and parked, and the next task's sandbox is that folder (same
-// inodes) renamed into place; what cannot be recycled is removed.
+// parked where it is, still readable, and the next task's sandbox is that
+// folder (same inodes) renamed into place and cleared; what cannot be
+// recycled is removed.
 func TestRecycleSandbox(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
 	newAgent := func(t *testing.T) *agent {
-		dir := t.TempDir()
-		return &agent{dir: dir, spares: spares{dir: filepath.Join(dir, "spare")}}
+		return &agent{dir: t.TempDir()}
 	}
 	inode := func(t *testing.T, path string) uint64 {
 		t.Helper()
@@ -39,6 +39,10 @@ func TestRecycleSandbox(t *testing.T) {
 			t.Fatal(err)
 		}
 		return fi.Sys().(*syscall.Stat_t).Ino
+	}
+	exists := func(path string) bool {
+		_, err := os.Stat(path)
+		return err == nil
 	}
 	finished := func(t *testing.T, a *agent, task, run string) string {
 		t.Helper()
@@ -54,6 +58,9 @@ func TestRecycleSandbox(t *testing.T) {
 		if err := os.MkdirAll(filepath.Join(sb, "d", "e"), 0o700); err != nil {
 			t.Fatal(err)
 		}
+		if err := os.Chmod(sb, 0o700); err != nil {
+			t.Fatal(err)
+		}
 		return sb
 	}
 
@@ -62,8 +69,8 @@ func TestRecycleSandbox(t *testing.T) {
 		first := finished(t, a, "A", "r1")
 		ino := inode(t, filepath.Join(first, "stdout"))
 		a.recycleSandbox(log, first)
-		if _, err := os.Stat(filepath.Join(a.dir, "frameworks", "fw", "executors", "A")); !os.IsNotExist(err) {
-			t.Fatalf("finished task's executor folder still there: %v", err)
+		if b, err := os.ReadFile(filepath.Join(first, "stderr")); err != nil || string(b) != "err" {
+			t.Fatalf("parked sandbox's stderr = %q, %v; want it readable until reused", b, err)
 		}
 		next, err := a.makeSandbox("fw", "B", "r2")
 		if err != nil {
@@ -72,19 +79,33 @@ func TestRecycleSandbox(t *testing.T) {
 		if next != a.sandbox("fw", "B", "r2") {
 			t.Fatalf("sandbox %s, want %s", next, a.sandbox("fw", "B", "r2"))
 		}
+		if exists(filepath.Dir(filepath.Dir(first))) {
+			t.Errorf("finished task's executor folder still there after reuse")
+		}
 		entries, _ := os.ReadDir(next)
 		var names []string
 		for _, e := range entries {
 			names = append(names, e.Name())
-			if fi, _ := e.Info(); fi.Size() != 0 {
-				t.Errorf("%s holds %d bytes, want none", e.Name(), fi.Size())
-			}
 		}
 		if !slices.Equal(names, []string{"stderr", "stdout"}) {
 			t.Errorf("recycled sandbox holds %v, want [stderr stdout]", names)
 		}
+		if fi, _ := os.Stat(next); fi.Mode().Perm() != 0o755 {
+			t.Errorf("recycled sandbox mode %v, want 0755", fi.Mode().Perm())
+		}
 		if got := inode(t, filepath.Join(next, "stdout")); got != ino {
 			t.Errorf("stdout inode %d, want %d: the folder was not reused", got, ino)
+		}
+		// The next task's stdout and stderr start empty.
+		for _, name := range []string{"stdout", "stderr"} {
+			f, err := createOutput(filepath.Join(next, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi, _ := f.Stat(); fi.Size() != 0 {
+				t.Errorf("%s holds %d bytes, want none", name, fi.Size())
+			}
+			f.Close()
 		}
 	})
 
@@ -95,14 +116,30 @@ func TestRecycleSandbox(t *testing.T) {
 			t.Fatal(err)
 		}
 		a.recycleSandbox(log, first)
-		if _, err := os.Stat(first); !os.IsNotExist(err) {
-			t.Fatalf("finished run's sandbox still there: %v", err)
+		if _, err := a.makeSandbox("fw", "B", "r3"); err != nil {
+			t.Fatal(err)
 		}
-		if _, err := os.Stat(a.sandbox("fw", "A", "r2")); err != nil {
-			t.Fatalf("the other run's sandbox is gone: %v", err)
+		if exists(first) {
+			t.Errorf("finished run's sandbox still there")
+		}
+		if !exists(a.sandbox("fw", "A", "r2")) {
+			t.Errorf("the other run's sandbox is gone")
 		}
 		if len(a.spares.free) != 0 {
-			t.Fatalf("parked %v, want nothing", a.spares.free)
+			t.Errorf("parked %v, want nothing", a.spares.free)
+		}
+	})
+
+	t.Run("the same task again", func(t *testing.T) {
+		a := newAgent(t)
+		first := finished(t, a, "A", "r1")
+		a.recycleSandbox(log, first)
+		next, err := a.makeSandbox("fw", "A", "r2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if exists(first) || !exists(next) {
+			t.Errorf("old run there: %v, new run there: %v; want only the new one", exists(first), exists(next))
 		}
 	})
 
@@ -116,9 +153,12 @@ func TestRecycleSandbox(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, dir := range []string{busy, next} {
-			if _, err := os.Stat(dir); err != nil {
-				t.Errorf("%s: %v", dir, err)
+			if !exists(dir) {
+				t.Errorf("%s is gone", dir)
 			}
+		}
+		if exists(a.sandbox("fw", "C", "r3")) {
+			t.Errorf("C's spare is still there")
 		}
 	})
 
@@ -134,9 +174,15 @@ func TestRecycleSandbox(t *testing.T) {
 		if len(a.spares.free) != maxSpares {
 			t.Fatalf("%d parked, want %d", len(a.spares.free), maxSpares)
 		}
+		for i, sb := range sandboxes {
+			if want := i < maxSpares; exists(sb) != want {
+				t.Errorf("%s there: %v, want %v", sb, exists(sb), want)
+			}
+		}
+		a.dropSpares()
 		for _, sb := range sandboxes {
-			if _, err := os.Stat(sb); !os.IsNotExist(err) {
-				t.Errorf("%s still there", sb)
+			if exists(filepath.Dir(filepath.Dir(sb))) {
+				t.Errorf("%s's executor folder still there after dropSpares", sb)
 			}
 		}
 	})

@@ -40,7 +40,8 @@ func (s *stream) send(ev *scheduler.Event) {
 
 func (s *stream) close() { s.closeOnce.Do(func() { close(s.done) }) }
 
-// flushWriter flushes after every frame so each event leaves at once.
+// flushWriter is the stream's HTTP response as the frames' writer;
+// serveStream flushes once the queue is empty, so each event leaves at once.
 type flushWriter struct {
 	w http.ResponseWriter
 	f http.Flusher
@@ -60,7 +61,12 @@ func (c *Cluster) serveStream(w http.ResponseWriter, r *http.Request, s *stream,
 			c.log.Debug("writing event stream", "framework", fwID, "err", err)
 			return false
 		}
-		fl.Flush()
+		// Events queued behind this one go out in the same write: a burst
+		// (twenty tasks ending at once) is one flush, one system call and
+		// one wakeup of the reader, not twenty.
+		if len(s.events) == 0 {
+			fl.Flush()
+		}
 		return true
 	}
 	hb := time.NewTicker(c.cfg.HeartbeatInterval)

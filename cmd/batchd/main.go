@@ -11,7 +11,9 @@ import (
 func main() {
 	ctx, interrupted := notifyInterrupts(context.Background(), os.Stderr)
 	m := NewMain(os.Stdout, os.Stderr)
+	stopProfile := startCPUProfile()
 	code := m.Main(ctx, os.Args[1:])
+	stopProfile()
 	if err := m.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, "batchd:", err)
 	}

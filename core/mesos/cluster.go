@@ -135,7 +135,13 @@ func (c *Cluster) httpClient() *httpcli.Client {
 	opts := []httpcli.ConfigOpt{
 		httpcli.Timeout(10 * time.Second),
 		httpcli.Transport(func(t *http.Transport) {
-			t.MaxIdleConnsPerHost = 2
+			// Every call in flight at once keeps its connection: the
+			// acknowledgement workers and the scheduler's own calls. With
+			// Go's default of 2, each call beyond that opened a new TCP
+			// connection and closed it after (one per task at 20 tasks in
+			// flight), costing both sides a connect, an accept and a
+			// goroutine each time.
+			t.MaxIdleConnsPerHost = ackWorkers + 4
 			t.IdleConnTimeout = 90 * time.Second
 			c.transport = t
 		}),
