@@ -220,15 +220,25 @@ func (c *Cluster) command(t *task, sandbox string) (*exec.Cmd, error) {
 	return cmd, nil
 }
 
-// createOutput creates or truncates a task's stdout or stderr file. One
-// left in a recycled sandbox by a task that made it read-only is made
-// writable again first.
+// createOutput creates a task's stdout or stderr file, or empties the one a
+// recycled sandbox holds. It truncates only a file that is not empty
+// already: on ext4 even truncating an empty file writes its inode to the
+// journal. One left read-only by the last task is made writable first.
 func createOutput(path string) (*os.File, error) {
-	f, err := os.Create(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
 	if errors.Is(err, fs.ErrPermission) && os.Chmod(path, 0o644) == nil {
-		f, err = os.Create(path)
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
 	}
-	return f, err
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || fi.Size() > 0 {
+		if err := f.Truncate(0); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	return f, nil
 }
 
 func closeFiles(cmd *exec.Cmd) {
