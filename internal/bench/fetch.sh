@@ -58,29 +58,33 @@ seconds() {
 	e=$(now)
 	awk -v s="$s" -v e="$e" 'BEGIN { print e - s }'
 }
-# compare SCHEME BASELINE-LABEL SHELL-BASELINE -- BATCHD-CMD...: RUNS rounds
-# of the baseline, the baseline followed by `sync FILE`, and batchd; odd
-# rounds run the baseline first, even rounds batchd first.
+# compare SCHEME BASELINE-LABEL SHELL-BASELINE SHELL-HASHED -- BATCHD-CMD...:
+# RUNS rounds of the baseline, the baseline followed by `sync FILE`, the
+# hashed baseline (the same tool piped through tee into sha256sum, then
+# sync: the work batchd does, SHA-256 included) and batchd; odd rounds run
+# the baselines first, even rounds batchd first.
 compare() {
-	local scheme=$1 blabel=$2 base=$3 r tp ts to
-	shift 4
-	: >"$work/t-plain"; : >"$work/t-sync"; : >"$work/t-ours"; : >"$work/ratios"
+	local scheme=$1 blabel=$2 base=$3 hashed=$4 r tp ts th to
+	shift 5
+	: >"$work/t-plain"; : >"$work/t-sync"; : >"$work/t-hash"; : >"$work/t-ours"; : >"$work/ratios"
 	cat "$work/srv/blob" >/dev/null # into the page cache for every run alike
 	for r in $(seq "$RUNS"); do
 		if [ $((r % 2)) = 1 ]; then
 			tp=$(seconds sh -c "$base")
 			ts=$(seconds sh -c "$base && sync $out")
+			th=$(seconds sh -c "$hashed && sync $out")
 			to=$(seconds "$@")
 		else
 			to=$(seconds "$@")
+			th=$(seconds sh -c "$hashed && sync $out")
 			ts=$(seconds sh -c "$base && sync $out")
 			tp=$(seconds sh -c "$base")
 		fi
-		echo "$tp" >>"$work/t-plain"; echo "$ts" >>"$work/t-sync"; echo "$to" >>"$work/t-ours"
+		echo "$tp" >>"$work/t-plain"; echo "$ts" >>"$work/t-sync"; echo "$th" >>"$work/t-hash"; echo "$to" >>"$work/t-ours"
 		awk -v ts="$ts" -v to="$to" 'BEGIN { printf "%.2f\n", ts / to }' >>"$work/ratios"
 		printf '%-6s run %d: batchd %.2fs  %s+sync %.2fs  %s %.2fs  ratio %s\n' "$scheme" "$r" "$to" "$blabel" "$ts" "$blabel" "$tp" "$(tail -1 "$work/ratios")" >&2
 	done
-	tp=$(median <"$work/t-plain"); ts=$(median <"$work/t-sync"); to=$(median <"$work/t-ours")
+	tp=$(median <"$work/t-plain"); ts=$(median <"$work/t-sync"); th=$(median <"$work/t-hash"); to=$(median <"$work/t-ours")
 	local spread
 	spread=$(sort -g "$work/ratios" | awk '{ a[NR] = $1 } END { printf "paired ratios %s-%s, median %s", a[1], a[NR], a[int((NR + 1) / 2)] }')
 	awk -v l="$scheme" -v b="$blabel" -v m="$MIB" -v tp="$tp" -v ts="$ts" -v to="$to" -v sp="$spread" 'BEGIN {
@@ -88,16 +92,19 @@ compare() {
 			l, m/to, to, b, m/tp, tp, tp/to, m/ts, ts, ts/to, sp }' >&2
 	row "staging $scheme" "$(awk -v m="$MIB" -v t="$to" 'BEGIN { printf "%.1f", m / t }')" \
 		"$(awk -v m="$MIB" -v t="$ts" 'BEGIN { printf "%.1f", m / t }')" MiB/s \
-		"$MIB MiB, median of $RUNS; baseline $blabel + sync; $blabel alone $(awk -v m="$MIB" -v t="$tp" 'BEGIN { printf "%.1f", m / t }') MiB/s; $spread"
+		"$MIB MiB, median of $RUNS; baseline $blabel + sync; $blabel alone $(awk -v m="$MIB" -v t="$tp" 'BEGIN { printf "%.1f", m / t }') MiB/s; $blabel|tee|sha256sum + sync (batchd's work) $(awk -v m="$MIB" -v t="$th" -v o="$to" 'BEGIN { printf "%.1f MiB/s, ratio %.2f", m / t, t / o }'); $spread"
 }
 B=bin/batchd; D=(--plugin-dir bin/plugins)
 echo "1 fetch of $MIB MiB over loopback, median of $RUNS runs (ratio = baseline time / batchd time)" >&2
 out="$work/out/blob"
 SCHEMES=" ${BENCH_STAGING_SCHEMES:-http ftp hdfs} "
 [[ $SCHEMES != *" http "* ]] ||
-	compare http curl "curl -sf -o $out http://127.0.0.1:$hp/blob" -- $B fetch "${D[@]}" "http://127.0.0.1:$hp/blob" "$out"
+	compare http curl "curl -sf -o $out http://127.0.0.1:$hp/blob" \
+		"curl -sf http://127.0.0.1:$hp/blob | tee $out | sha256sum >/dev/null" -- $B fetch "${D[@]}" "http://127.0.0.1:$hp/blob" "$out"
 [[ $SCHEMES != *" ftp "* ]] ||
-	compare ftp curl "curl -sf -o $out ftp://127.0.0.1:$fp/blob" -- $B fetch "${D[@]}" "ftp://127.0.0.1:$fp/blob" "$out"
+	compare ftp curl "curl -sf -o $out ftp://127.0.0.1:$fp/blob" \
+		"curl -sf ftp://127.0.0.1:$fp/blob | tee $out | sha256sum >/dev/null" -- $B fetch "${D[@]}" "ftp://127.0.0.1:$fp/blob" "$out"
 export HADOOP_NAMENODE="127.0.0.1:$np" HADOOP_USER_NAME=hdfs
 [[ $SCHEMES != *" hdfs "* ]] ||
-	compare hdfs "hdfs get" "hdfs get /bench/blob $out" -- $B fetch "${D[@]}" "hdfs://127.0.0.1:$np/bench/blob" "$out"
+	compare hdfs "hdfs get" "hdfs get /bench/blob $out" \
+		"hdfs cat /bench/blob | tee $out | sha256sum >/dev/null" -- $B fetch "${D[@]}" "hdfs://127.0.0.1:$np/bench/blob" "$out"
