@@ -53,7 +53,7 @@ func TestConformance(t *testing.T) {
 		return
 	}
 	for i, d := range Departures {
-		if used[i] == 0 {
+		if used[i] == 0 && !d.Sometimes {
 			t.Errorf("departure %q no longer occurs: remove it from Departures and regenerate DEPARTURES.md", d.Check)
 		}
 		t.Logf("departure %q: %d differences", d.Check, used[i])

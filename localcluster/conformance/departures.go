@@ -16,6 +16,10 @@ type Departure struct {
 	What string
 	// Reason says why: a deliberate choice, or "not yet fixed: issue #N".
 	Reason string
+	// Sometimes marks a difference that only some runs show, because
+	// Mesos's own answer varies from run to run: the row is not required
+	// to match every time.
+	Sometimes bool
 }
 
 // Matches reports whether the check id falls under the departure.
@@ -49,6 +53,14 @@ var Departures = []Departure{
 		Reason: "Deliberate: the embedded agents fetch in-process and know which URI failed and why; Mesos leaves that in the sandbox's stderr. batchd adds the task's URIs to the error on real Mesos.",
 	},
 	{
+		Check: "task-killed/after-kill/TASK_KILLED:update.status.message",
+		What: "A killed `sh -c 'sleep 60'`: the embedded agent always says \"Command terminated with signal Terminated\"; Mesos's " +
+			"command executor says so in most runs, and \"Command exited with status 1\" in some (it signals the shell and its " +
+			"child at once, and which one's end it reports depends on which dies first).",
+		Reason:    "Deliberate: Mesos's answer is a race; the embedded agent gives the more common one, every time.",
+		Sometimes: true,
+	},
+	{
 		Check: "launch-invalid/launch-group/update:*",
 		What: "LAUNCH_GROUP: Mesos starts its default executor for the group (the test kit does not ship mesos-default-executor, so the task " +
 			"then fails: TASK_FAILED, REASON_EXECUTOR_TERMINATED, from the agent); the embedded master refuses the group at once with " +
@@ -64,10 +76,14 @@ func Markdown() string {
 	b.WriteString("Generated from `Departures` in `departures.go` by `go test ./localcluster/conformance -run TestDeparturesDoc -update`.\n")
 	b.WriteString("The differential conformance test (`TestConformance`) runs every scenario against a real Apache Mesos 1.11.1\n")
 	b.WriteString("master and against the embedded cluster and fails on any difference not listed here, and on any row that no\n")
-	b.WriteString("longer matches a difference.\n\n")
+	b.WriteString("longer matches a difference (except rows marked *sometimes*: Mesos's own answer varies from run to run).\n\n")
 	b.WriteString("| check | what differs | reason |\n| --- | --- | --- |\n")
 	for _, d := range Departures {
-		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", d.Check, cell(d.What), cell(d.Reason))
+		what := cell(d.What)
+		if d.Sometimes {
+			what = "*Sometimes.* " + what
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", d.Check, what, cell(d.Reason))
 	}
 	return b.String()
 }
