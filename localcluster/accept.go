@@ -116,6 +116,7 @@ func (c *Cluster) launchLocked(fw *framework, a *agent, pool *res, ports *mesos.
 		a.ports = removePorts(a.ports, needPorts)
 		t := &task{
 			id:     ti.TaskID.Value,
+			name:   ti.Name,
 			fw:     fw,
 			agent:  a,
 			info:   *ti,

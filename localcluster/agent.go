@@ -140,18 +140,19 @@ func addPorts(to, ports mesos.Ranges) mesos.Ranges {
 
 // agent is one simulated Mesos agent.
 type agent struct {
-	id      string
-	path    string // the URL path a Mesos agent would have, /slave(N)
-	dir     string
-	absDir  string       // dir made absolute, as the files API names it
-	ln      net.Listener // the agent's own HTTP address (files API)
-	srv     *http.Server
-	total   res
-	used    res               // by tasks not yet terminal
-	ports   mesos.Ranges      // free ports
-	offers  map[string]*offer // outstanding offers of this agent's resources, by id
-	fetcher *fetch.Fetcher
-	spares  spares // recycled sandboxes (recycle.go)
+	id       string
+	path     string // the URL path a Mesos agent would have, /slave(N)
+	dir      string
+	absDir   string       // dir made absolute, as the files API names it
+	ln       net.Listener // the agent's own HTTP address (files API)
+	srv      *http.Server
+	total    res
+	used     res               // by tasks not yet terminal
+	ports    mesos.Ranges      // free ports
+	allPorts mesos.Ranges      // its ports, free or not
+	offers   map[string]*offer // outstanding offers of this agent's resources, by id
+	fetcher  *fetch.Fetcher
+	spares   spares // recycled sandboxes (recycle.go)
 }
 
 func (a *agent) free() res { return a.total.minus(a.used) }
@@ -184,6 +185,7 @@ func safeName(s string) string {
 // task is a task the master accepted.
 type task struct {
 	id          string
+	name        string
 	fw          *framework
 	agent       *agent
 	info        mesos.TaskInfo
@@ -191,6 +193,7 @@ type task struct {
 	ports       mesos.Ranges
 	state       mesos.TaskState
 	latest      mesos.TaskStatus
+	statuses    []mesos.TaskStatus // every update sent, for the state endpoints
 	sandbox     string
 	containerID string // the run's id, once the agent has started it
 

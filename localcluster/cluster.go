@@ -159,6 +159,7 @@ func (c *Cluster) Start(ctx context.Context) error {
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/v1/scheduler", c.serveScheduler)
+	c.serveReadEndpoints(mux)
 	c.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	c.wg.Add(3)
 	go func() {

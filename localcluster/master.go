@@ -25,6 +25,9 @@ type master struct {
 	rr         int // round-robin position among frameworks
 	closed     bool
 	removed    []string // ids of the last maxRemembered frameworks torn down, oldest first
+	// completedFWs are those frameworks, for the state endpoints.
+	completedFWs []*framework
+	started      time.Time
 }
 
 // maxRemembered is how many torn-down framework ids the master keeps to
@@ -32,11 +35,13 @@ type master struct {
 const maxRemembered = 50
 
 // remember notes a torn-down framework's id.
-func (m *master) remember(id string) {
+func (m *master) remember(fw *framework) {
 	if len(m.removed) == maxRemembered {
 		m.removed = append(m.removed[:0], m.removed[1:]...)
+		m.completedFWs = append(m.completedFWs[:0], m.completedFWs[1:]...)
 	}
-	m.removed = append(m.removed, id)
+	m.removed = append(m.removed, fw.id)
+	m.completedFWs = append(m.completedFWs, fw)
 }
 
 // wasRemoved reports whether a framework with the id was torn down.
@@ -45,6 +50,7 @@ func (m *master) wasRemoved(id string) bool { return id != "" && slices.Contains
 func (m *master) init(cfg Config, host string) {
 	m.id = newUUID()
 	m.hostname = host
+	m.started = time.Now()
 	m.frameworks = map[string]*framework{}
 	m.offers = map[string]*offer{}
 	for i := 0; i < cfg.Agents; i++ {
@@ -62,7 +68,8 @@ func (m *master) init(cfg Config, host string) {
 			total:  res{cpus: cfg.CPUs, mem: cfg.MemMB, disk: cfg.DiskMB},
 			// Agents share one machine, so each gets its own slice of
 			// ports; the first has Mesos's default, [31000-32000].
-			ports: mesos.Ranges{{Begin: uint64(31000 + 1001*i), End: uint64(32000 + 1001*i)}},
+			ports:    mesos.Ranges{{Begin: uint64(31000 + 1001*i), End: uint64(32000 + 1001*i)}},
+			allPorts: mesos.Ranges{{Begin: uint64(31000 + 1001*i), End: uint64(32000 + 1001*i)}},
 			fetcher: fetch.New(fetch.Config{
 				CacheDir:   filepath.Join(dir, "fetch-cache"),
 				CacheBytes: cfg.FetchCacheBytes,
@@ -89,6 +96,8 @@ type framework struct {
 	suppressed     bool
 	filters        map[string]refusal // agent id -> what was refused, until when
 	tasks          map[string]*task   // every task, terminal ones included
+	completed      []*task            // the last maxCompletedTasks forgotten, oldest first
+	registered     time.Time
 	failover       *time.Timer
 	multiRole      bool
 	partitionAware bool
@@ -97,7 +106,19 @@ type framework struct {
 }
 
 func newFramework(id string) *framework {
-	return &framework{id: id, filters: map[string]refusal{}, tasks: map[string]*task{}}
+	return &framework{id: id, filters: map[string]refusal{}, tasks: map[string]*task{}, registered: time.Now()}
+}
+
+// maxCompletedTasks is how many completed tasks a framework's state keeps,
+// as Mesos's --max_completed_tasks_per_framework (1000 by default).
+const maxCompletedTasks = 1000
+
+// complete keeps a task the master forgot for the state endpoints.
+func (fw *framework) complete(t *task) {
+	if len(fw.completed) == maxCompletedTasks {
+		fw.completed = append(fw.completed[:0], fw.completed[1:]...)
+	}
+	fw.completed = append(fw.completed, t)
 }
 
 // setInfo records the FrameworkInfo of a (re)subscription.

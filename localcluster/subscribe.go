@@ -153,7 +153,7 @@ func (c *Cluster) teardownLocked(fw *framework, why string) {
 	c.log.Info("tearing down framework", "framework", fw.id, "why", why)
 	fw.removed = true
 	delete(c.state.frameworks, fw.id)
-	c.state.remember(fw.id)
+	c.state.remember(fw)
 	if fw.failover != nil {
 		fw.failover.Stop()
 	}

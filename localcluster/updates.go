@@ -35,6 +35,7 @@ func (c *Cluster) statusLocked(t *task, state mesos.TaskState, src mesos.TaskSta
 		st.ContainerStatus = c.containerStatus(t)
 	}
 	t.state, t.latest = state, st
+	t.statuses = append(t.statuses, st)
 	if isTerminal(state) {
 		// The command, its environment and URIs are not needed any more;
 		// the task itself is forgotten once this update is acknowledged.
@@ -103,6 +104,7 @@ func (c *Cluster) acknowledgeLocked(fw *framework, ack *scheduler.Call_Acknowled
 		// moves it to its completed tasks, which reconciliation ignores.
 		delete(fw.tasks, t.id)
 		t.forgetLocked()
+		fw.complete(t)
 	}
 }
 
