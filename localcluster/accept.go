@@ -102,6 +102,8 @@ func (c *Cluster) launchLocked(fw *framework, a *agent, pool *res, ports *mesos.
 		fail("Task should have at least one (but not both) of CommandInfo or ExecutorInfo present")
 	case ti.Executor != nil:
 		fail("Custom executors are not supported by the embedded cluster; use a command task")
+	case hasImage(ti.Container):
+		fail("Task %s asks for a container image; the embedded agents run commands on this machine and cannot run images: use a Mesos cluster", ti.TaskID.Value)
 	case ti.Command.GetShell() && ti.Command.GetValue() == "":
 		fail("Shell command of task %s is empty", ti.TaskID.Value)
 	case err != nil:
@@ -173,4 +175,21 @@ func allocated(rs []mesos.Resource, role string) []mesos.Resource {
 		out[i] = r
 	}
 	return out
+}
+
+// hasImage reports whether a task's container runs an image (Docker, or
+// the Mesos containerizer with an image), which the embedded agents cannot.
+func hasImage(ci *mesos.ContainerInfo) bool {
+	if ci == nil {
+		return false
+	}
+	if ci.GetType() == mesos.ContainerInfo_DOCKER || ci.Docker != nil || ci.GetMesos().GetImage() != nil {
+		return true
+	}
+	for _, v := range ci.Volumes {
+		if v.GetImage() != nil {
+			return true
+		}
+	}
+	return false
 }

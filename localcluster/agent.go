@@ -147,9 +147,10 @@ type agent struct {
 	ln       net.Listener // the agent's own HTTP address (files API)
 	srv      *http.Server
 	total    res
-	used     res               // by tasks not yet terminal
-	ports    mesos.Ranges      // free ports
-	allPorts mesos.Ranges      // its ports, free or not
+	used     res          // by tasks not yet terminal
+	ports    mesos.Ranges // free ports
+	allPorts mesos.Ranges // its ports, free or not
+	attrs    []mesos.Attribute
 	offers   map[string]*offer // outstanding offers of this agent's resources, by id
 	fetcher  *fetch.Fetcher
 	spares   spares // recycled sandboxes (recycle.go)

@@ -17,6 +17,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
 )
 
 // Config configures a Cluster. Zero values take the defaults noted.
@@ -59,6 +61,10 @@ type Config struct {
 	// killed are kept for inspection. batchd sets it: a large job would
 	// otherwise leave a copy of every fetched file per task on disk.
 	RemoveFinishedSandboxes bool
+	// Attributes are the agents' attributes, one string per agent in the
+	// syntax of the Mesos agent's --attributes flag ("rack:a;zone:2"; see
+	// ParseAttributes); agents beyond the list have none.
+	Attributes []string
 	// Logger receives the cluster's logs; none by default.
 	Logger *slog.Logger
 }
@@ -131,6 +137,14 @@ func New(cfg Config) *Cluster {
 // Start listens, creates the agents and starts serving. It returns once the
 // master accepts connections; ctx bounds only the start itself.
 func (c *Cluster) Start(ctx context.Context) error {
+	attrs := make([][]mesos.Attribute, len(c.cfg.Attributes))
+	for i, spec := range c.cfg.Attributes {
+		a, err := ParseAttributes(spec)
+		if err != nil {
+			return fmt.Errorf("local cluster: agent %d: %w", i, err)
+		}
+		attrs[i] = a
+	}
 	if c.WorkDir() == "" {
 		dir, err := os.MkdirTemp("", "localcluster-")
 		if err != nil {
@@ -147,7 +161,7 @@ func (c *Cluster) Start(ctx context.Context) error {
 		return fmt.Errorf("local cluster listening on %s: %w", c.cfg.Listen, err)
 	}
 	c.ln = ln
-	c.state.init(c.cfg, advertisedHost(ln.Addr()))
+	c.state.init(c.cfg, advertisedHost(ln.Addr()), attrs)
 	if err := c.listenAgents(ctx); err != nil {
 		ln.Close()
 		if c.tmpDir != "" {

@@ -217,6 +217,16 @@ func (c *Cluster) command(t *task, sandbox string) (*exec.Cmd, error) {
 		return nil, fmt.Errorf("creating stderr file: %w", err)
 	}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cred, err := credentialFor(taskUser(t))
+	if err == nil && cred != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		err = giveSandbox(sandbox, cred)
+	}
+	if err != nil {
+		stdout.Close()
+		stderr.Close()
+		return nil, err
+	}
 	return cmd, nil
 }
 
@@ -336,6 +346,10 @@ func (c *Cluster) start(t *task, sandbox string) (*exec.Cmd, error) {
 		}
 		closeFiles(cmd)
 		if !errors.Is(err, syscall.ETXTBSY) || try == 8 {
+			if a := cmd.SysProcAttr; a != nil && a.Credential != nil && errors.Is(err, syscall.EACCES) {
+				return nil, fmt.Errorf("Failed to execute %q as the task's user %q (uid %d): %w; it must be able to reach the sandbox %s: every folder above it searchable by that user",
+					cmd.Path, taskUser(t), a.Credential.Uid, err, sandbox)
+			}
 			return nil, fmt.Errorf("Failed to execute %q: %w", cmd.Path, err)
 		}
 		time.Sleep(delay)

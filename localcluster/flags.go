@@ -1,6 +1,9 @@
 package localcluster
 
-import "flag"
+import (
+	"flag"
+	"strings"
+)
 
 // RegisterFlags adds the standalone cluster's settings to fs (e.g. for
 // `batchd local-cluster --listen 127.0.0.1:5050`), with cfg's current
@@ -16,4 +19,19 @@ func (cfg *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&cfg.HeartbeatInterval, "heartbeat", cfg.HeartbeatInterval, "HEARTBEAT event period (default 15s)")
 	fs.DurationVar(&cfg.OfferInterval, "offer_interval", cfg.OfferInterval, "allocation period (default 1s)")
 	fs.DurationVar(&cfg.OfferTimeout, "offer_timeout", cfg.OfferTimeout, "rescind offers held longer (default: never)")
+	fs.Var((*attributeFlag)(&cfg.Attributes), "attributes",
+		"the next agent's attributes, as the Mesos agent's flag (\"rack:a;zone:2\"); repeat it for each agent")
+}
+
+// attributeFlag collects --attributes, one agent per use.
+type attributeFlag []string
+
+func (f *attributeFlag) String() string { return strings.Join(*f, " ") }
+
+func (f *attributeFlag) Set(v string) error {
+	if _, err := ParseAttributes(v); err != nil {
+		return err
+	}
+	*f = append(*f, v)
+	return nil
 }

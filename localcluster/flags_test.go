@@ -2,6 +2,7 @@ package localcluster
 
 import (
 	"flag"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -14,9 +15,11 @@ func TestRegisterFlags(t *testing.T) {
 	}{
 		{name: "defaults", want: Config{}},
 		{name: "all", args: []string{"--listen", "127.0.0.1:5050", "--agents", "3", "--cpus", "2", "--mem", "512", "--disk", "100",
-			"--work_dir", "/w", "--fetch_cache_bytes", "10", "--heartbeat", "1s", "--offer_interval", "2s", "--offer_timeout", "3s"},
+			"--work_dir", "/w", "--fetch_cache_bytes", "10", "--heartbeat", "1s", "--offer_interval", "2s", "--offer_timeout", "3s",
+			"--attributes", "rack:a;zone:2", "--attributes", "rack:b"},
 			want: Config{Listen: "127.0.0.1:5050", Agents: 3, CPUs: 2, MemMB: 512, DiskMB: 100, WorkDir: "/w", FetchCacheBytes: 10,
-				HeartbeatInterval: time.Second, OfferInterval: 2 * time.Second, OfferTimeout: 3 * time.Second}},
+				HeartbeatInterval: time.Second, OfferInterval: 2 * time.Second, OfferTimeout: 3 * time.Second,
+				Attributes: []string{"rack:a;zone:2", "rack:b"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -26,7 +29,7 @@ func TestRegisterFlags(t *testing.T) {
 			if err := fs.Parse(tc.args); err != nil {
 				t.Fatal(err)
 			}
-			if cfg != tc.want {
+			if !reflect.DeepEqual(cfg, tc.want) {
 				t.Errorf("got %+v, want %+v", cfg, tc.want)
 			}
 		})

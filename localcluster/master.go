@@ -47,7 +47,7 @@ func (m *master) remember(fw *framework) {
 // wasRemoved reports whether a framework with the id was torn down.
 func (m *master) wasRemoved(id string) bool { return id != "" && slices.Contains(m.removed, id) }
 
-func (m *master) init(cfg Config, host string) {
+func (m *master) init(cfg Config, host string, attrs [][]mesos.Attribute) {
 	m.id = newUUID()
 	m.hostname = host
 	m.started = time.Now()
@@ -76,6 +76,9 @@ func (m *master) init(cfg Config, host string) {
 			}),
 			offers: map[string]*offer{},
 		})
+		if i < len(attrs) {
+			m.agents[i].attrs = attrs[i]
+		}
 	}
 }
 

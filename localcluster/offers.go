@@ -153,6 +153,7 @@ func (c *Cluster) offerProto(o *offer) mesos.Offer {
 		AgentID:     mesos.AgentID{Value: o.agent.id},
 		Hostname:    c.state.hostname,
 		Resources:   withPorts(o.res, o.ports, role),
+		Attributes:  o.agent.attrs,
 	}
 	// Mesos always sets the agent's URL, and frameworks read it: the
 	// agent's own address (where it serves /files/read) and its

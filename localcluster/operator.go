@@ -120,7 +120,7 @@ func (c *Cluster) getAgentsLocked() *mpb.Response_GetAgents {
 		out.Agents = append(out.Agents, mpb.Response_GetAgents_Agent{
 			AgentInfo: mesos.AgentInfo{
 				ID: &mesos.AgentID{Value: a.id}, Hostname: c.state.hostname, Port: &port,
-				Resources: withPorts(a.total, a.allPorts, ""),
+				Resources: withPorts(a.total, a.allPorts, ""), Attributes: a.attrs,
 			},
 			Active:             true,
 			Version:            mesosVersion,

@@ -122,7 +122,7 @@ func (c *Cluster) agentJSON(a *agent) map[string]any {
 		"hostname":             c.state.hostname,
 		"port":                 port,
 		"pid":                  fmt.Sprintf("%s@%s", strings.TrimPrefix(a.path, "/"), a.ln.Addr()),
-		"attributes":           map[string]any{},
+		"attributes":           attributesJSON(a.attrs),
 		"registered_time":      float64(c.state.started.UnixNano()) / 1e9,
 		"resources":            resJSON(a.total, a.allPorts),
 		"used_resources":       resJSON(a.used, nil),
