@@ -119,6 +119,7 @@ func (c *Cluster) launchLocked(fw *framework, a *agent, pool *res, ports *mesos.
 		t := &task{
 			id:     ti.TaskID.Value,
 			name:   ti.Name,
+			user:   userOf(fw, ti),
 			fw:     fw,
 			agent:  a,
 			info:   *ti,

@@ -187,6 +187,7 @@ func safeName(s string) string {
 type task struct {
 	id          string
 	name        string
+	user        string // it runs as (user.go)
 	fw          *framework
 	agent       *agent
 	info        mesos.TaskInfo

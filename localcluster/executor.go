@@ -217,7 +217,7 @@ func (c *Cluster) command(t *task, sandbox string) (*exec.Cmd, error) {
 		return nil, fmt.Errorf("creating stderr file: %w", err)
 	}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
-	cred, err := credentialFor(taskUser(t))
+	cred, err := credentialFor(t.user)
 	if err == nil && cred != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 		err = giveSandbox(sandbox, cred)
@@ -348,7 +348,7 @@ func (c *Cluster) start(t *task, sandbox string) (*exec.Cmd, error) {
 		if !errors.Is(err, syscall.ETXTBSY) || try == 8 {
 			if a := cmd.SysProcAttr; a != nil && a.Credential != nil && errors.Is(err, syscall.EACCES) {
 				return nil, fmt.Errorf("Failed to execute %q as the task's user %q (uid %d): %w; it must be able to reach the sandbox %s: every folder above it searchable by that user",
-					cmd.Path, taskUser(t), a.Credential.Uid, err, sandbox)
+					cmd.Path, t.user, a.Credential.Uid, err, sandbox)
 			}
 			return nil, fmt.Errorf("Failed to execute %q: %w", cmd.Path, err)
 		}

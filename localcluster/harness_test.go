@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/user"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -39,8 +40,14 @@ type testFramework struct {
 func protobufCodec() encoding.Codec { return codecs.ByMediaType[codecs.MediaTypeProtobuf] }
 func jsonCodec() encoding.Codec     { return codecs.ByMediaType[codecs.MediaTypeJSON] }
 
+// frameworkInfo is a framework of this process's user: its tasks run as
+// the agents do, with no user switch.
 func frameworkInfo(name string) *mesos.FrameworkInfo {
-	return &mesos.FrameworkInfo{User: "test", Name: name}
+	u, err := user.Current()
+	if err != nil {
+		panic(err)
+	}
+	return &mesos.FrameworkInfo{User: u.Username, Name: name}
 }
 
 // subscribe connects a framework and waits for SUBSCRIBED.

@@ -22,8 +22,11 @@ func TestStateEndpoints(t *testing.T) {
 	f := subscribe(t, c, protobufCodec(), frameworkInfo("state"))
 	o := f.offers()[0]
 	f.launch(o, commandTask("long", 0.5, 32, "sleep", "30"), commandTask("short", 0.5, 32, "true"))
-	f.waitState("long", mesos.TASK_RUNNING)
-	f.waitState("short", mesos.TASK_FINISHED)
+	for long, short := false, false; !long || !short; {
+		st := f.update(true)
+		long = long || st.TaskID.Value == "long" && st.GetState() == mesos.TASK_RUNNING
+		short = short || st.TaskID.Value == "short" && st.GetState() == mesos.TASK_FINISHED
+	}
 
 	var state struct {
 		Slaves     []struct{ ID string } `json:"slaves"`

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
 )
 
 // Tasks run as their user, as a Mesos agent with --switch_user (its
@@ -21,15 +23,12 @@ var (
 	credentials   sync.Map // user name -> *syscall.Credential
 )
 
-// taskUser is the user t runs as.
-func taskUser(t *task) string {
-	if u := t.info.Command.GetUser(); u != "" {
+// userOf is the user a task of fw runs as; launchLocked keeps it in the task.
+func userOf(fw *framework, ti *mesos.TaskInfo) string {
+	if u := ti.Command.GetUser(); u != "" {
 		return u
 	}
-	if t.fw.info != nil {
-		return t.fw.info.GetUser()
-	}
-	return ""
+	return fw.info.GetUser()
 }
 
 // credentialFor returns the credential to run a task of name with, nil when
