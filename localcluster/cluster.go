@@ -59,6 +59,11 @@ type Config struct {
 	// killed are kept for inspection. batchd sets it: a large job would
 	// otherwise leave a copy of every fetched file per task on disk.
 	RemoveFinishedSandboxes bool
+	// Credentials, principal to secret, make the master require HTTP basic
+	// authentication on the scheduler API and the agents on their files
+	// API, as Mesos with --credentials and --authenticate_http_frameworks
+	// (auth.go; LoadCredentials reads Mesos's file). None by default.
+	Credentials map[string]string
 	// Logger receives the cluster's logs; none by default.
 	Logger *slog.Logger
 }
@@ -158,7 +163,7 @@ func (c *Cluster) Start(ctx context.Context) error {
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("/api/v1/scheduler", c.serveScheduler)
+	mux.Handle("/api/v1/scheduler", requireAuth(c.cfg.Credentials, realmScheduler, http.HandlerFunc(c.serveScheduler)))
 	c.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	c.wg.Add(3)
 	go func() {
@@ -197,7 +202,7 @@ func (c *Cluster) listenAgents(ctx context.Context) error {
 			return fmt.Errorf("local cluster agent %s listening on %s: %w", a.id, host, err)
 		}
 		a.ln = ln
-		a.srv = &http.Server{Handler: a.serveFiles(), ReadHeaderTimeout: 10 * time.Second}
+		a.srv = &http.Server{Handler: requireAuth(c.cfg.Credentials, realmReadonly, a.serveFiles()), ReadHeaderTimeout: 10 * time.Second}
 	}
 	return nil
 }

@@ -2,11 +2,18 @@ package localcluster
 
 import (
 	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 )
 
 func TestRegisterFlags(t *testing.T) {
+	credsFile := filepath.Join(t.TempDir(), "credentials")
+	if err := os.WriteFile(credsFile, []byte("batchd s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -17,6 +24,8 @@ func TestRegisterFlags(t *testing.T) {
 			"--work_dir", "/w", "--fetch_cache_bytes", "10", "--heartbeat", "1s", "--offer_interval", "2s", "--offer_timeout", "3s"},
 			want: Config{Listen: "127.0.0.1:5050", Agents: 3, CPUs: 2, MemMB: 512, DiskMB: 100, WorkDir: "/w", FetchCacheBytes: 10,
 				HeartbeatInterval: time.Second, OfferInterval: 2 * time.Second, OfferTimeout: 3 * time.Second}},
+		{name: "credentials", args: []string{"--credentials", credsFile},
+			want: Config{Credentials: map[string]string{"batchd": "s3cret"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -26,7 +35,7 @@ func TestRegisterFlags(t *testing.T) {
 			if err := fs.Parse(tc.args); err != nil {
 				t.Fatal(err)
 			}
-			if cfg != tc.want {
+			if !reflect.DeepEqual(cfg, tc.want) {
 				t.Errorf("got %+v, want %+v", cfg, tc.want)
 			}
 		})
