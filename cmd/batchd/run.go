@@ -250,6 +250,10 @@ func (m *Main) runJobs(ctx context.Context) error {
 			return fmt.Errorf("cluster at %s: %w; the stored framework id %s is forgotten: run again to resume the jobs as a new framework (their results are kept; tasks that ran there are run again)",
 				master, err, meta.FrameworkID)
 		}
+		var aerr *mesoscluster.AuthError
+		if errors.As(err, &aerr) {
+			return fmt.Errorf("cluster at %s: %w; check [cluster] principal and secret_file in %s", master, err, cfg.File)
+		}
 		return fmt.Errorf("cluster at %s: %w", master, err)
 	}
 
