@@ -8,6 +8,7 @@ package localcluster
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -64,6 +65,11 @@ type Config struct {
 	// API, as Mesos with --credentials and --authenticate_http_frameworks
 	// (auth.go; LoadCredentials reads Mesos's file). None by default.
 	Credentials map[string]string
+	// FetchRootCAs, when set, are the certificate authorities the agents
+	// trust when they fetch https URIs, in place of the system's roots
+	// (e.g. the system pool plus a framework's own CA: see
+	// x509.SystemCertPool). Nil trusts the system's roots.
+	FetchRootCAs *x509.CertPool
 	// Logger receives the cluster's logs; none by default.
 	Logger *slog.Logger
 }

@@ -66,6 +66,7 @@ func (m *master) init(cfg Config, host string) {
 			fetcher: fetch.New(fetch.Config{
 				CacheDir:   filepath.Join(dir, "fetch-cache"),
 				CacheBytes: cfg.FetchCacheBytes,
+				Client:     cfg.fetchClient(),
 			}),
 			spares: spares{dir: filepath.Join(dir, "spare")},
 		})
