@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -324,6 +325,9 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, st serverTLS, earl
 	srv := &http.Server{
 		Handler: writeDeadline(mux, m.serverTimeout()), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: m.serverTimeout(), IdleTimeout: 2 * time.Minute,
+		// Into batchd's log, not raw on stderr: a TLS handshake refused
+		// (an agent or task that does not trust the certificate) says so.
+		ErrorLog: slog.NewLogLogger(m.log.With("component", "server").Handler(), slog.LevelWarn),
 	}
 	done := make(chan struct{})
 	go func() { defer close(done); _ = srv.Serve(ln) }()
