@@ -70,6 +70,9 @@ type Local struct {
 type Server struct {
 	Listen    string // host:port to listen on
 	Advertise string // URL base tasks use to reach batchd; "" derives it from the listener
+	TLSCert   string // absolute path of the server's PEM certificate (chain); "" serves plain http
+	TLSKey    string // absolute path of its PEM private key
+	TLSCA     string // absolute path of a PEM CA that tasks and agents are told to trust, or ""
 }
 
 // State is the [state] table.

@@ -42,7 +42,14 @@ func (c *Config) Redacted() string {
 	if c.Server.Advertise != "" {
 		advertise = redactURL(c.Server.Advertise)
 	}
-	w("server: listen %s, advertise %s", c.Server.Listen, advertise)
+	tlsNote := ""
+	if c.Server.TLS() {
+		tlsNote = ", TLS with " + c.Server.TLSCert
+		if c.Server.TLSCA != "" {
+			tlsNote += ", tasks trust CA " + c.Server.TLSCA
+		}
+	}
+	w("server: listen %s, advertise %s%s", c.Server.Listen, advertise, tlsNote)
 	staging := "unbounded"
 	if c.State.StagingMax > 0 {
 		staging = "at most " + c.State.StagingMax.String()

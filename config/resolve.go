@@ -27,6 +27,7 @@ func (c *Config) resolve(p *problems) {
 			c.Plugins.Dirs[i] = c.abs(dir)
 		}
 	}
+	c.resolveTLS(p)
 	if c.Cluster.SecretFile != "" {
 		c.Cluster.SecretFile = c.abs(c.Cluster.SecretFile)
 		secret, err := readSecret(c.Cluster.SecretFile)

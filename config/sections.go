@@ -32,6 +32,9 @@ func (d *decoder) config(c *Config, doc map[string]any) {
 			d.table(path, v, fields{
 				"listen":    d.str(&c.Server.Listen),
 				"advertise": d.str(&c.Server.Advertise),
+				"tls_cert":  d.str(&c.Server.TLSCert),
+				"tls_key":   d.str(&c.Server.TLSKey),
+				"tls_ca":    d.str(&c.Server.TLSCA),
 			})
 		},
 		"state": func(path string, v any) {

@@ -47,6 +47,8 @@ func (c *Config) validate(p *problems) {
 	if c.Server.Advertise != "" {
 		if err := checkURL(c.Server.Advertise, false); err != nil {
 			p.add("server.advertise", err)
+		} else if c.Server.TLS() && !strings.HasPrefix(c.Server.Advertise, "https://") {
+			p.addf("server.advertise", "must be an https:// URL when server.tls_cert is set")
 		}
 	}
 	if c.State.Dir == "" {

@@ -8,6 +8,7 @@ package localcluster
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -65,6 +66,16 @@ type Config struct {
 	// syntax of the Mesos agent's --attributes flag ("rack:a;zone:2"; see
 	// ParseAttributes); agents beyond the list have none.
 	Attributes []string
+	// Credentials, principal to secret, make the master require HTTP basic
+	// authentication on the scheduler API and the agents on their files
+	// API, as Mesos with --credentials and --authenticate_http_frameworks
+	// (auth.go; LoadCredentials reads Mesos's file). None by default.
+	Credentials map[string]string
+	// FetchRootCAs, when set, are the certificate authorities the agents
+	// trust when they fetch https URIs, in place of the system's roots
+	// (e.g. the system pool plus a framework's own CA: see
+	// x509.SystemCertPool). Nil trusts the system's roots.
+	FetchRootCAs *x509.CertPool
 	// Logger receives the cluster's logs; none by default.
 	Logger *slog.Logger
 }
@@ -172,7 +183,7 @@ func (c *Cluster) Start(ctx context.Context) error {
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("/api/v1/scheduler", c.serveScheduler)
+	mux.Handle("/api/v1/scheduler", requireAuth(c.cfg.Credentials, realmScheduler, http.HandlerFunc(c.serveScheduler)))
 	c.serveReadEndpoints(mux)
 	c.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	c.wg.Add(3)
@@ -212,7 +223,7 @@ func (c *Cluster) listenAgents(ctx context.Context) error {
 			return fmt.Errorf("local cluster agent %s listening on %s: %w", a.id, host, err)
 		}
 		a.ln = ln
-		a.srv = &http.Server{Handler: a.serveFiles(), ReadHeaderTimeout: 10 * time.Second}
+		a.srv = &http.Server{Handler: requireAuth(c.cfg.Credentials, realmReadonly, a.serveFiles()), ReadHeaderTimeout: 10 * time.Second}
 	}
 	return nil
 }

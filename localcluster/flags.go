@@ -19,6 +19,13 @@ func (cfg *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&cfg.HeartbeatInterval, "heartbeat", cfg.HeartbeatInterval, "HEARTBEAT event period (default 15s)")
 	fs.DurationVar(&cfg.OfferInterval, "offer_interval", cfg.OfferInterval, "allocation period (default 1s)")
 	fs.DurationVar(&cfg.OfferTimeout, "offer_timeout", cfg.OfferTimeout, "rescind offers held longer (default: never)")
+	fs.Func("credentials", "Mesos credentials file (JSON or \"principal secret\" lines): require HTTP basic auth", func(path string) error {
+		creds, err := LoadCredentials(path)
+		if err == nil {
+			cfg.Credentials = creds
+		}
+		return err
+	})
 	fs.Var((*attributeFlag)(&cfg.Attributes), "attributes",
 		"the next agent's attributes, as the Mesos agent's flag (\"rack:a;zone:2\"); repeat it for each agent")
 }

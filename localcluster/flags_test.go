@@ -2,12 +2,18 @@ package localcluster
 
 import (
 	"flag"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 )
 
 func TestRegisterFlags(t *testing.T) {
+	credsFile := filepath.Join(t.TempDir(), "credentials")
+	if err := os.WriteFile(credsFile, []byte("batchd s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -20,6 +26,8 @@ func TestRegisterFlags(t *testing.T) {
 			want: Config{Listen: "127.0.0.1:5050", Agents: 3, CPUs: 2, MemMB: 512, DiskMB: 100, WorkDir: "/w", FetchCacheBytes: 10,
 				HeartbeatInterval: time.Second, OfferInterval: 2 * time.Second, OfferTimeout: 3 * time.Second,
 				Attributes: []string{"rack:a;zone:2", "rack:b"}}},
+		{name: "credentials", args: []string{"--credentials", credsFile},
+			want: Config{Credentials: map[string]string{"batchd": "s3cret"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -73,6 +73,7 @@ func (m *master) init(cfg Config, host string, attrs [][]mesos.Attribute) {
 			fetcher: fetch.New(fetch.Config{
 				CacheDir:   filepath.Join(dir, "fetch-cache"),
 				CacheBytes: cfg.FetchCacheBytes,
+				Client:     cfg.fetchClient(),
 			}),
 			offers: map[string]*offer{},
 		})

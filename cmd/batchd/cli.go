@@ -41,6 +41,7 @@ type Main struct {
 	listen     string
 	agents     int
 	workDir    string
+	credsFile  string // local-cluster --credentials
 	fresh      bool
 	// readTimeout, when set, replaces the server's 30 s read and write bounds (tests).
 	readTimeout time.Duration
@@ -75,7 +76,7 @@ const usage = `usage:
                                                   list the plugins found
   batchd fetch [--config cluster.toml] [--plugin-dir D]... URI DEST
                                                   fetch one URI with the fetcher plugins, as staging does
-  batchd local-cluster [--listen 127.0.0.1:5050] [--agents N] [--work-dir D]
+  batchd local-cluster [--listen 127.0.0.1:5050] [--agents N] [--work-dir D] [--credentials FILE]
                                                   run the embedded Mesos-API cluster alone
   batchd version
 `
@@ -109,6 +110,7 @@ func (m *Main) ParseFlags(args []string) error {
 		fs.StringVar(&m.listen, "listen", "127.0.0.1:5050", "address to serve the Mesos v1 API on")
 		fs.IntVar(&m.agents, "agents", 0, "number of agents (default: [local] agents, or 1)")
 		fs.StringVar(&m.workDir, "work-dir", "", "folder for sandboxes (default: a temporary folder)")
+		fs.StringVar(&m.credsFile, "credentials", "", `Mesos credentials file (JSON {"credentials":[{"principal":..,"secret":..}]} or "principal secret" lines): require HTTP basic auth`)
 	case "version", "help":
 	default:
 		fmt.Fprint(m.Stderr, usage)

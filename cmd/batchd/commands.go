@@ -97,6 +97,13 @@ func (m *Main) localCluster(ctx context.Context) error {
 	if m.agents > 0 {
 		agents = m.agents
 	}
+	var creds map[string]string
+	if m.credsFile != "" {
+		var err error
+		if creds, err = localcluster.LoadCredentials(m.credsFile); err != nil {
+			return usagef("--credentials: %w", err)
+		}
+	}
 	work := m.workDir
 	if work == "" {
 		dir, err := os.MkdirTemp("", "batchd-local-cluster-")
@@ -110,13 +117,17 @@ func (m *Main) localCluster(ctx context.Context) error {
 	lc := localcluster.New(localcluster.Config{
 		Listen: m.listen, Agents: agents, CPUs: cfg.Local.CPUs,
 		MemMB: cfg.Local.Mem.MiB(), DiskMB: cfg.Local.Disk.MiB(),
-		WorkDir: work, Logger: m.log,
+		WorkDir: work, Credentials: creds, Logger: m.log,
 	})
 	if err := lc.Start(ctx); err != nil {
 		return fmt.Errorf("starting the embedded cluster on %s: %w", m.listen, err)
 	}
 	defer lc.Close()
-	fmt.Fprintf(m.Stdout, "local cluster: Mesos v1 scheduler API at %s/api/v1/scheduler, %d agents, sandboxes in %s\n", lc.URL(), agents, work)
+	auth := ""
+	if len(creds) > 0 {
+		auth = fmt.Sprintf(", HTTP basic auth required (%d principals)", len(creds))
+	}
+	fmt.Fprintf(m.Stdout, "local cluster: Mesos v1 scheduler API at %s/api/v1/scheduler, %d agents, sandboxes in %s%s\n", lc.URL(), agents, work, auth)
 	<-ctx.Done()
 	return nil
 }

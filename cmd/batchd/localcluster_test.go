@@ -12,8 +12,8 @@ import (
 )
 
 // startLocalCluster runs `batchd local-cluster` in this process until the
-// test ends and returns its master URL.
-func startLocalCluster(t *testing.T) string {
+// test ends and returns its master URL. extra are more flags.
+func startLocalCluster(t *testing.T, extra ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
@@ -21,7 +21,8 @@ func startLocalCluster(t *testing.T) string {
 	lc := NewMain(pw, &stderr)
 	exited := make(chan int, 1)
 	go func() {
-		code := lc.Main(ctx, []string{"local-cluster", "--listen", "127.0.0.1:0", "--agents", "2", "--work-dir", t.TempDir()})
+		args := []string{"local-cluster", "--listen", "127.0.0.1:0", "--agents", "2", "--work-dir", t.TempDir()}
+		code := lc.Main(ctx, append(args, extra...))
 		lc.Close()
 		pw.Close()
 		exited <- code

@@ -36,18 +36,26 @@ const apiFileName = "api"
 type apiFile struct {
 	URL   string `json:"url"`
 	Token string `json:"token"`
+	// CertSHA256 is, over https, the hex SHA-256 of the server's
+	// certificate, which the client trusts as is (serverTLS.pin).
+	CertSHA256 string `json:"cert_sha256,omitempty"`
 }
 
 // serveStateAPI mounts the state API on mux with a new token and publishes
-// it in dir's api file, which Close removes. addr is where mux is served.
-func (m *Main) serveStateAPI(mux *http.ServeMux, db *state.Store, dir string, addr net.Addr) error {
+// it in dir's api file, which Close removes. addr is where mux is served,
+// over https when pin (the certificate's hash) is set.
+func (m *Main) serveStateAPI(mux *http.ServeMux, db *state.Store, dir string, addr net.Addr, pin string) error {
 	var key [32]byte
 	if _, err := rand.Read(key[:]); err != nil {
 		return fmt.Errorf("making the state API token: %w", err)
 	}
 	api := &stateAPI{db: db, token: hex.EncodeToString(key[:]), log: m.log.With("component", "state-api")}
 	mux.Handle("/v1/state/", api.handler())
-	raw, err := json.Marshal(apiFile{URL: "http://" + dialAddr(addr), Token: api.token})
+	f := apiFile{URL: "http://" + dialAddr(addr), Token: api.token}
+	if pin != "" {
+		f.URL, f.CertSHA256 = "https://"+dialAddr(addr), pin
+	}
+	raw, err := json.Marshal(f)
 	if err != nil {
 		return err
 	}
@@ -174,6 +182,9 @@ func dialAPI(ctx context.Context, dir string) (api *apiSource, retry bool, err e
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.ResponseHeaderTimeout = 30 * time.Second
+	if f.CertSHA256 != "" {
+		tr.TLSClientConfig = pinned(f.CertSHA256)
+	}
 	api = &apiSource{base: strings.TrimSuffix(f.URL, "/"), token: f.Token, client: &http.Client{Transport: tr}}
 	if retry, err := api.listJobs(ctx); err != nil {
 		api.close()

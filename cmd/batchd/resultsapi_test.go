@@ -38,7 +38,7 @@ func serveTestAPI(t *testing.T) (dir string, m *Main) {
 	m.log = slog.New(slog.DiscardHandler)
 	mux := http.NewServeMux()
 	srv := httptest.NewUnstartedServer(mux)
-	if err := m.serveStateAPI(mux, db, dir, srv.Listener.Addr()); err != nil {
+	if err := m.serveStateAPI(mux, db, dir, srv.Listener.Addr(), ""); err != nil {
 		t.Fatal(err)
 	}
 	srv.Start()

@@ -131,7 +131,7 @@ func BenchmarkResults(b *testing.B) {
 		m.log = slog.New(slog.DiscardHandler)
 		mux := http.NewServeMux()
 		srv := httptest.NewUnstartedServer(mux)
-		if err := m.serveStateAPI(mux, db, dir, srv.Listener.Addr()); err != nil {
+		if err := m.serveStateAPI(mux, db, dir, srv.Listener.Addr(), ""); err != nil {
 			b.Fatal(err)
 		}
 		srv.Start()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -148,7 +149,11 @@ func (m *Main) runJobs(ctx context.Context) error {
 	}
 	m.onClose(coll.Close)
 
-	listen, advertise, err := m.serve(ctx, cfg, meta.Listen, db, store, coll)
+	srvTLS, err := loadServerTLS(cfg)
+	if err != nil {
+		return err
+	}
+	listen, advertise, err := m.serve(ctx, cfg, srvTLS, meta.Listen, db, store, coll)
 	if err != nil {
 		return err
 	}
@@ -162,7 +167,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 			Listen: "127.0.0.1:0", Agents: cfg.Local.Agents, CPUs: cfg.Local.CPUs,
 			MemMB: cfg.Local.Mem.MiB(), DiskMB: cfg.Local.Disk.MiB(),
 			WorkDir: filepath.Join(runDir, "cluster"), Logger: m.log.With("component", "localcluster"),
-			RemoveFinishedSandboxes: true,
+			RemoveFinishedSandboxes: true, FetchRootCAs: srvTLS.agentRoots(),
 		})
 		if err := lc.Start(ctx); err != nil {
 			return fmt.Errorf("starting the embedded cluster: %w", err)
@@ -210,7 +215,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 		Plugins: plugins, Store: store, Collector: coll, Scheduler: scheduler, State: db,
 		Fed:       func(string) { fed.Done() },
 		Sandbox:   engine, // reads failed attempts' stderr from their agents
-		Advertise: advertise, InputDir: filepath.Join(cfg.State.Dir, "inputs"), Out: m.Stdout, Log: m.log,
+		Advertise: advertise, CollectorCA: string(srvTLS.caPEM), InputDir: filepath.Join(cfg.State.Dir, "inputs"), Out: m.Stdout, Log: m.log,
 	})
 
 	runCtx, cancel := context.WithCancel(ctx)
@@ -250,6 +255,10 @@ func (m *Main) runJobs(ctx context.Context) error {
 			return fmt.Errorf("cluster at %s: %w; the stored framework id %s is forgotten: run again to resume the jobs as a new framework (their results are kept; tasks that ran there are run again)",
 				master, err, meta.FrameworkID)
 		}
+		var aerr *mesoscluster.AuthError
+		if errors.As(err, &aerr) {
+			return fmt.Errorf("cluster at %s: %w; check [cluster] principal and secret_file in %s", master, err, cfg.File)
+		}
 		return fmt.Errorf("cluster at %s: %w", master, err)
 	}
 
@@ -277,12 +286,13 @@ type commitFunc func([]collector.Result) error
 
 func (f commitFunc) Commit(rs []collector.Result) error { return f(rs) }
 
-// serve starts the artifact server and collector and returns the address
-// they listen on and the URL base tasks reach them at. With the default
+// serve starts the artifact server and collector, over TLS when st is on,
+// and returns the address they listen on and the URL base tasks reach
+// them at. With the default
 // listen address (port 0) it first tries the address an earlier run used,
 // so tasks still running can post to this run. It also serves db's state
 // API for `batchd results` (resultsapi.go).
-func (m *Main) serve(ctx context.Context, cfg *config.Config, earlier string, db *state.Store, store *staging.Store, coll *collector.Collector) (string, string, error) {
+func (m *Main) serve(ctx context.Context, cfg *config.Config, st serverTLS, earlier string, db *state.Store, store *staging.Store, coll *collector.Collector) (string, string, error) {
 	var ln net.Listener
 	if _, port, _ := net.SplitHostPort(cfg.Server.Listen); port == "0" && earlier != "" {
 		var err error
@@ -297,10 +307,14 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, earlier string, db
 			return "", "", usagef("[server] listen %q: %w", cfg.Server.Listen, err)
 		}
 	}
+	scheme := "http"
+	if st.on() {
+		ln, scheme = st.listener(ln), "https"
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/artifacts/", store.Handler())
 	mux.Handle("/v1/results/", coll.Handler())
-	if err := m.serveStateAPI(mux, db, cfg.State.Dir, ln.Addr()); err != nil {
+	if err := m.serveStateAPI(mux, db, cfg.State.Dir, ln.Addr(), st.pin()); err != nil {
 		ln.Close()
 		return "", "", err
 	}
@@ -311,6 +325,9 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, earlier string, db
 	srv := &http.Server{
 		Handler: writeDeadline(mux, m.serverTimeout()), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: m.serverTimeout(), IdleTimeout: 2 * time.Minute,
+		// Into batchd's log, not raw on stderr: a TLS handshake refused
+		// (an agent or task that does not trust the certificate) says so.
+		ErrorLog: slog.NewLogLogger(m.log.With("component", "server").Handler(), slog.LevelWarn),
 	}
 	done := make(chan struct{})
 	go func() { defer close(done); _ = srv.Serve(ln) }()
@@ -323,7 +340,7 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, earlier string, db
 	})
 	advertise := cfg.Server.Advertise
 	if advertise == "" {
-		advertise = "http://" + ln.Addr().String()
+		advertise = scheme + "://" + ln.Addr().String()
 	}
 	m.log.Debug("serving artifacts and results", "listen", ln.Addr().String(), "advertise", advertise)
 	return ln.Addr().String(), advertise, nil

@@ -204,14 +204,20 @@ func checkStaged(spec Spec, old, cur staged) error {
 	return nil
 }
 
-// blobOf is what identifies a staged URI's content: its path from
-// "/artifacts/" on (digest and name), whatever address batchd advertises;
-// a direct URI is itself.
+// blobOf is what identifies a staged URI's content: the digest and name
+// that end its path, whatever address batchd advertises and whether or
+// not the path carries a token (URIs recorded before tokens had none); a
+// direct URI is itself.
 func blobOf(uri string) string {
-	if i := strings.Index(uri, "/artifacts/"); i >= 0 {
+	i := strings.Index(uri, "/artifacts/")
+	if i < 0 {
+		return uri
+	}
+	segs := strings.Split(uri[i+len("/artifacts/"):], "/")
+	if len(segs) < 2 {
 		return uri[i:]
 	}
-	return uri
+	return strings.Join(segs[len(segs)-2:], "/")
 }
 
 func short(sum string) string {

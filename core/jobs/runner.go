@@ -48,6 +48,10 @@ type Config struct {
 	State *state.Store
 	// Advertise is the base URL (scheme://host:port) agents use to reach batchd.
 	Advertise string
+	// CollectorCA, when set, is the PEM text of the CA batchd's https
+	// certificate chains to: every task gets it in
+	// workload.EnvCollectorCA, so that it trusts the collector.
+	CollectorCA string
 	// InputDir holds archives given as workload inputs, extracted (one
 	// folder per archive digest).
 	InputDir string

@@ -95,6 +95,7 @@ type harness struct {
 	sched *fakeScheduler
 	coll  *collector.Collector
 	db    *state.Store
+	store *staging.Store
 	env   sync.Map // task id -> launch env
 }
 
@@ -106,7 +107,7 @@ func newHarness(t *testing.T, wl workload.Workload, f *fetcher.Fake, run func(h 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	h := &harness{}
+	h := &harness{store: store}
 	db, err := state.Open(filepath.Join(dir, "state"), state.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -204,7 +205,8 @@ func TestRunStagesOnceAndReduces(t *testing.T) {
 	sum := sha256.Sum256([]byte("#!/bin/sh\n"))
 	h := newHarness(t, counting(50, "http://example.com/tools/tool"), writingFetcher("#!/bin/sh\n", &fetches),
 		func(h *harness, l core.Launch) error {
-			want := "http://batchd.test:1234/artifacts/" + hex.EncodeToString(sum[:]) + "/tool"
+			digest := hex.EncodeToString(sum[:])
+			want := "http://batchd.test:1234/artifacts/" + h.store.URLToken(digest) + "/" + digest + "/tool"
 			if len(l.URIs) != 1 || l.URIs[0].Value != want || !l.URIs[0].Executable || l.URIs[0].OutputFile != "tool" {
 				return fmt.Errorf("URIs = %+v, want %s", l.URIs, want)
 			}

@@ -180,13 +180,16 @@ func (r *Runner) task(spec Spec, st *taskState, uris []core.URI) sched.Task {
 			r.attempts[id] = attemptRef{st, attempt}
 			st.attempts = append(st.attempts, id)
 			r.mu.Unlock()
-			env := make(map[string]string, len(p.Env)+3)
+			env := make(map[string]string, len(p.Env)+4)
 			for k, v := range p.Env {
 				env[k] = v
 			}
 			env[workload.EnvCollectorURL] = r.cfg.Collector.URL(r.cfg.Advertise, id)
 			env[workload.EnvTaskID] = id
 			env[workload.EnvTaskToken] = token
+			if r.cfg.CollectorCA != "" {
+				env[workload.EnvCollectorCA] = r.cfg.CollectorCA
+			}
 			return core.Launch{
 				TaskID: id, Name: key, Command: p.Command, Env: env,
 				CPUs: cpus, MemMB: mem, URIs: uris,

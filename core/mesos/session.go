@@ -40,8 +40,9 @@ func watchdogTimeout(hb, slack time.Duration) time.Duration {
 func secondsToDuration(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // Run subscribes and delivers events until ctx ends (it then returns nil),
-// Teardown was called (nil), the master sent ERROR (*MasterError), or a
-// master never reached answered nothing for ConnectTimeout.
+// Teardown was called (nil), the master sent ERROR (*MasterError) or
+// refused the credentials (*AuthError), or a master never reached answered
+// nothing for ConnectTimeout.
 func (c *Cluster) Run(ctx context.Context, events chan<- core.Event) error {
 	defer c.transport.CloseIdleConnections()
 	defer c.files.CloseIdleConnections()
@@ -61,6 +62,9 @@ func (c *Cluster) Run(ctx context.Context, events chan<- core.Event) error {
 		var me *MasterError
 		if errors.As(err, &me) {
 			return err
+		}
+		if aerr := c.authError(err); aerr != nil {
+			return aerr
 		}
 		wait := backoff
 		if subscribed {

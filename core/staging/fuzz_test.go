@@ -6,32 +6,33 @@ import (
 )
 
 // FuzzParseArtifactPath feeds hostile request paths to the Handler's
-// parser: whatever it accepts names a valid digest and a single safe path
-// segment, and URLPath maps the result back to an accepted path.
+// parser: whatever it accepts names a token, a valid digest and a single
+// safe path segment, and URLPath maps the result back to an accepted path.
 func FuzzParseArtifactPath(f *testing.F) {
 	d := strings.Repeat("ab", 32)
+	s := &Store{secret: []byte("fuzz key")}
+	tok := s.URLToken(d) + "/"
 	for _, seed := range []string{
-		"/artifacts/" + d + "/tool.tar.gz",
-		"/artifacts/" + d + "/my%20tool%3F.sh",
-		"/artifacts/" + d + "/..%2f..%2fetc%2fpasswd",
-		"/artifacts/" + d + "/a%00b",
+		"/artifacts/" + tok + d + "/tool.tar.gz",
+		"/artifacts/" + tok + d + "/my%20tool%3F.sh",
+		"/artifacts/" + tok + d + "/..%2f..%2fetc%2fpasswd",
+		"/artifacts/" + tok + d + "/a%00b",
 		"/artifacts/../x",
-		"/artifacts/" + d,
-		"/artifacts/" + d + "/%zz",
+		"/artifacts/" + tok + d,
+		"/artifacts/" + tok + d + "/%zz",
 	} {
 		f.Add(seed)
 	}
-	s := &Store{}
 	f.Fuzz(func(t *testing.T, escaped string) {
-		digest, name, ok := parseArtifactPath(escaped)
+		token, digest, name, ok := parseArtifactPath(escaped)
 		if !ok {
 			return
 		}
-		if !validDigest(digest) || !validName(name) || strings.ContainsAny(name, "/\\\x00") {
+		if !validTokenSyntax(token) || !validDigest(digest) || !validName(name) || strings.ContainsAny(name, "/\\\x00") {
 			t.Fatalf("%q accepted as digest %q, name %q", escaped, digest, name)
 		}
 		back := s.URLPath(Blob{Digest: digest, Name: name})
-		d2, n2, ok2 := parseArtifactPath(back)
+		_, d2, n2, ok2 := parseArtifactPath(back)
 		if !ok2 || d2 != digest || n2 != name {
 			t.Fatalf("URLPath round trip of %q, %q: %q parses as %q, %q, %v", digest, name, back, d2, n2, ok2)
 		}

@@ -30,10 +30,14 @@ func serveStaged(t *testing.T) (*httptest.Server, *Store, Blob, []byte) {
 func TestURLPath(t *testing.T) {
 	s := openStore(t, t.TempDir())
 	d := strings.Repeat("ab", 32)
+	tok := s.URLToken(d)
+	if len(tok) != 32 {
+		t.Fatalf("URLToken = %q, want 32 hex digits", tok)
+	}
 	tests := []struct{ name, want string }{
-		{"tool.tar.gz", "/artifacts/" + d + "/tool.tar.gz"},
-		{"my tool?.sh", "/artifacts/" + d + "/my%20tool%3F.sh"},
-		{"..", "/artifacts/" + d + "/artifact"},
+		{"tool.tar.gz", "/artifacts/" + tok + "/" + d + "/tool.tar.gz"},
+		{"my tool?.sh", "/artifacts/" + tok + "/" + d + "/my%20tool%3F.sh"},
+		{"..", "/artifacts/" + tok + "/" + d + "/artifact"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,6 +53,7 @@ func TestHandler(t *testing.T) {
 	etag := `"sha256:` + b.Digest + `"`
 	url := srv.URL + s.URLPath(b)
 	other := strings.Repeat("0", 64)
+	tok := srv.URL + "/artifacts/" + s.URLToken(b.Digest) + "/"
 	tests := []struct {
 		name       string
 		method     string
@@ -75,15 +80,15 @@ func TestHandler(t *testing.T) {
 		{name: "if-range stale", method: "GET", url: url,
 			header:     map[string]string{"Range": "bytes=0-1", "If-Range": `"sha256:` + other + `"`},
 			wantStatus: 200, wantBody: string(data)},
-		{name: "any name", method: "GET", url: srv.URL + "/artifacts/" + b.Digest + "/renamed.bin",
+		{name: "any name", method: "GET", url: tok + b.Digest + "/renamed.bin",
 			wantStatus: 200, wantBody: string(data)},
-		{name: "unknown digest", method: "GET", url: srv.URL + "/artifacts/" + other + "/x", wantStatus: 404},
-		{name: "short digest", method: "GET", url: srv.URL + "/artifacts/abc/x", wantStatus: 400},
-		{name: "upper-case digest", method: "GET", url: srv.URL + "/artifacts/" + strings.ToUpper(b.Digest) + "/x", wantStatus: 400},
-		{name: "no name", method: "GET", url: srv.URL + "/artifacts/" + b.Digest, wantStatus: 400},
-		{name: "empty name", method: "GET", url: srv.URL + "/artifacts/" + b.Digest + "/", wantStatus: 400},
-		{name: "extra segment", method: "GET", url: srv.URL + "/artifacts/" + b.Digest + "/a/b", wantStatus: 400},
-		{name: "wrong prefix", method: "GET", url: srv.URL + "/blobs/" + b.Digest + "/x", wantStatus: 400},
+		{name: "unknown digest", method: "GET", url: srv.URL + "/artifacts/" + s.URLToken(other) + "/" + other + "/x", wantStatus: 404},
+		{name: "short digest", method: "GET", url: tok + "abc/x", wantStatus: 400},
+		{name: "upper-case digest", method: "GET", url: tok + strings.ToUpper(b.Digest) + "/x", wantStatus: 400},
+		{name: "no name", method: "GET", url: tok + b.Digest, wantStatus: 400},
+		{name: "empty name", method: "GET", url: tok + b.Digest + "/", wantStatus: 400},
+		{name: "extra segment", method: "GET", url: tok + b.Digest + "/a/b", wantStatus: 400},
+		{name: "wrong prefix", method: "GET", url: srv.URL + "/blobs/" + s.URLToken(b.Digest) + "/" + b.Digest + "/x", wantStatus: 400},
 		{name: "post", method: "POST", url: url, wantStatus: 405, wantHeader: map[string]string{"Allow": "GET, HEAD"}},
 		{name: "put", method: "PUT", url: url, wantStatus: 405},
 		{name: "delete", method: "DELETE", url: url, wantStatus: 405},
@@ -143,9 +148,9 @@ func rawGet(t *testing.T, addr, target string) int {
 }
 
 func TestHandlerRefusesTraversal(t *testing.T) {
-	srv, _, b, _ := serveStaged(t)
+	srv, s, b, _ := serveStaged(t)
 	addr := strings.TrimPrefix(srv.URL, "http://")
-	d := b.Digest
+	d := s.URLToken(b.Digest) + "/" + b.Digest
 	targets := []string{
 		"/artifacts/../x",
 		"/artifacts/../../etc/passwd",

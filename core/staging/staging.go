@@ -8,7 +8,7 @@
 // artifact that 10,000 tasks use is fetched once, concurrent requests for
 // one URI share one fetch, and a later run asks the source whether it
 // changed before reusing the copy (StageSource).
-// Handler serves the blobs by digest at /artifacts/<hex>/<name>.
+// Handler serves the blobs by digest at /artifacts/<token>/<hex>/<name>.
 //
 // Options.MaxBytes bounds the store: least recently used blobs are evicted
 // to make room, except those a Lease holds (a running job's artifacts) or

@@ -10,8 +10,10 @@
 // Retry-After asks (bounded by the same 5 s). It gives up
 // DefaultDeadline (2 minutes) after its first post, or after the Go
 // duration in $BATCHD_REPORT_DEADLINE ("0" posts once), naming the
-// collector and the last error. Any other answer fails at once; 409
-// Conflict means batchd no longer counts this attempt (ErrSuperseded).
+// collector and the last error. Any other answer fails at once, as does a
+// certificate the task does not trust (over https, $BATCHD_COLLECTOR_CA
+// adds batchd's own CA to the system's roots); 409 Conflict means batchd
+// no longer counts this attempt (ErrSuperseded).
 //
 // It imports only the standard library, so a task program that reports its
 // result stays small and starts fast; the plugin SDK re-exports it

@@ -67,7 +67,11 @@ func (p poster) post(ctx context.Context, output any, display string) error {
 		postCtx, cancel = context.WithTimeout(ctx, deadline)
 		defer cancel()
 	}
-	client := &http.Client{Timeout: p.timeout}
+	client, err := httpClient(p.timeout)
+	if err != nil {
+		return err
+	}
+	defer client.CloseIdleConnections()
 	backoff := p.backoff
 	var last error
 	for posts := 1; ; posts++ {

@@ -171,6 +171,10 @@ const (
 	// TaskSpec's Env to bound, as a Go duration, how long the task keeps
 	// trying to post its result (report.DefaultDeadline, 2 minutes, if unset).
 	EnvReportDeadline = report.EnvReportDeadline
+	// EnvCollectorCA is set by batchd when it serves over TLS with a CA of
+	// its own ([server] tls_ca): the CA's PEM text, which the task trusts
+	// when it posts (report.EnvCollectorCA).
+	EnvCollectorCA = report.EnvCollectorCA
 )
 
 // TaskReport is the JSON body a task POSTs to the collector.
