@@ -70,6 +70,10 @@ type Offer struct {
 	CPUs     float64
 	MemMB    float64
 	DiskMB   float64
+	GPUs     float64
+	// Attributes are the agent's attributes by name, each value as text:
+	// a scalar as its number, ranges as "[1-10,20-30]", a set as "{a,b}".
+	Attributes map[string]string
 }
 
 // Launch is one task to run.
@@ -83,6 +87,9 @@ type Launch struct {
 	CPUs    float64
 	MemMB   float64
 	URIs    []URI
+	// Placement, shared by a job's tasks, adds disk, GPUs, the user,
+	// labels and a container; nil for none.
+	Placement *Placement
 }
 
 // URI is a file the agent fetches into the task's sandbox, with the Mesos fetcher's options.

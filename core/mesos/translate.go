@@ -14,6 +14,7 @@ const (
 	resCPUs = "cpus"
 	resMem  = "mem"
 	resDisk = "disk"
+	resGPUs = "gpus"
 )
 
 // frameworkInfo builds the FrameworkInfo sent with SUBSCRIBE. The framework
@@ -71,7 +72,7 @@ func usableResources(o *mesos.Offer, role string) []mesos.Resource {
 			continue
 		}
 		switch r.Name {
-		case resCPUs, resMem, resDisk:
+		case resCPUs, resMem, resDisk, resGPUs:
 		default:
 			continue
 		}
@@ -85,7 +86,7 @@ func usableResources(o *mesos.Offer, role string) []mesos.Resource {
 
 // offerFromProto sums the usable scalar resources of o into a core.Offer.
 func offerFromProto(o *mesos.Offer, role string) core.Offer {
-	out := core.Offer{ID: o.ID.Value, AgentID: o.AgentID.Value, Hostname: o.Hostname}
+	out := core.Offer{ID: o.ID.Value, AgentID: o.AgentID.Value, Hostname: o.Hostname, Attributes: attributes(o.Attributes)}
 	for _, r := range usableResources(o, role) {
 		switch r.Name {
 		case resCPUs:
@@ -94,6 +95,8 @@ func offerFromProto(o *mesos.Offer, role string) core.Offer {
 			out.MemMB += r.Scalar.Value
 		case resDisk:
 			out.DiskMB += r.Scalar.Value
+		case resGPUs:
+			out.GPUs += r.Scalar.Value
 		}
 	}
 	return out
@@ -161,6 +164,20 @@ func taskInfo(l core.Launch, pool *resourcePool) mesos.TaskInfo {
 	}
 	if l.MemMB > 0 {
 		ti.Resources = append(ti.Resources, pool.take(resMem, l.MemMB)...)
+	}
+	if p := l.Placement; p != nil {
+		if p.DiskMB > 0 {
+			ti.Resources = append(ti.Resources, pool.take(resDisk, p.DiskMB)...)
+		}
+		if p.GPUs > 0 {
+			ti.Resources = append(ti.Resources, pool.take(resGPUs, p.GPUs)...)
+		}
+		if p.User != "" {
+			u := p.User
+			ti.Command.User = &u
+		}
+		ti.Labels = labels(p.Labels)
+		ti.Container = containerInfo(p.Container)
 	}
 	return ti
 }

@@ -1,7 +1,9 @@
 package mesoscluster
 
 import (
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,7 +46,7 @@ func TestOfferFromProto(t *testing.T) {
 				{Name: "ports", Type: &ports, Ranges: &mesos.Value_Ranges{}},
 			}},
 			role: "batch",
-			want: core.Offer{ID: "o2", AgentID: "a2", CPUs: 1.5, MemMB: 100, DiskMB: 2048},
+			want: core.Offer{ID: "o2", AgentID: "a2", CPUs: 1.5, MemMB: 100, DiskMB: 2048, GPUs: 1},
 		},
 		{
 			name: "offer-level allocation role",
@@ -66,7 +68,7 @@ func TestOfferFromProto(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := offerFromProto(&tt.offer, tt.role); got != tt.want {
+			if got := offerFromProto(&tt.offer, tt.role); !reflect.DeepEqual(got, tt.want) {
 				t.Fatalf("offerFromProto = %+v, want %+v", got, tt.want)
 			}
 		})
@@ -205,5 +207,44 @@ func TestWatchdogTimeout(t *testing.T) {
 	s := subscribedFromProto(&scheduler.Event_Subscribed{HeartbeatIntervalSeconds: func() *float64 { f := 0.5; return &f }()})
 	if s.Heartbeat != 500*time.Millisecond {
 		t.Fatalf("heartbeat = %v", s.Heartbeat)
+	}
+}
+
+// TestPlacementTranslated checks that a launch's placement reaches the
+// TaskInfo: disk and GPUs from the offer's pool, the user, labels sorted by
+// key, a Docker container with its image and volumes; and that an offer's
+// attributes reach core.Offer as text.
+func TestPlacementTranslated(t *testing.T) {
+	p := &core.Placement{
+		DiskMB: 100, GPUs: 1, User: "nobody", Labels: map[string]string{"team": "x", "app": "y"},
+		Container: &core.Container{Type: "DOCKER", Image: "debian:12", Volumes: []core.Volume{{ContainerPath: "/data", HostPath: "/srv", ReadOnly: true}}},
+	}
+	ti := taskInfo(core.Launch{TaskID: "t", AgentID: "a", Command: []string{"true"}, CPUs: 1, Placement: p}, &resourcePool{role: "*"})
+	var names []string
+	for _, r := range ti.Resources {
+		names = append(names, fmt.Sprintf("%s:%g", r.Name, r.GetScalar().GetValue()))
+	}
+	if got := strings.Join(names, " "); got != "cpus:1 disk:100 gpus:1" {
+		t.Errorf("resources %s", got)
+	}
+	if ti.Command.GetUser() != "nobody" {
+		t.Errorf("user %q", ti.Command.GetUser())
+	}
+	if l := ti.GetLabels().GetLabels(); len(l) != 2 || l[0].Key != "app" || l[1].GetValue() != "x" {
+		t.Errorf("labels %v", l)
+	}
+	c := ti.GetContainer()
+	if c.GetType() != mesos.ContainerInfo_DOCKER || c.GetDocker().Image != "debian:12" || len(c.Volumes) != 1 ||
+		c.Volumes[0].GetMode() != mesos.RO || c.Volumes[0].GetHostPath() != "/srv" {
+		t.Errorf("container %v", c)
+	}
+	text, scalar := mesos.TEXT, mesos.SCALAR
+	o := testOffer("o", "", 1, 10)
+	o.Attributes = []mesos.Attribute{
+		{Name: "rack", Type: text, Text: &mesos.Value_Text{Value: "a"}},
+		{Name: "zone", Type: scalar, Scalar: &mesos.Value_Scalar{Value: 2}},
+	}
+	if got := offerFromProto(&o, "*").Attributes; !reflect.DeepEqual(got, map[string]string{"rack": "a", "zone": "2"}) {
+		t.Errorf("attributes %v", got)
 	}
 }

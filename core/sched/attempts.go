@@ -45,7 +45,7 @@ type prepFailure struct {
 
 // launchOn launches what fits on o and reports whether it used o.
 func (s *Scheduler) launchOn(ctx context.Context, o core.Offer) bool {
-	cpus, mem := o.CPUs, o.MemMB
+	cpus, mem, disk, gpus := o.CPUs, o.MemMB, o.DiskMB, o.GPUs
 	// Filter pending in place; once the offer is used up the rest stays as
 	// it is, so an offer costs the tasks it fits, not the whole queue.
 	list := s.st.pending
@@ -60,7 +60,12 @@ func (s *Scheduler) launchOn(ctx context.Context, o core.Offer) bool {
 			kept = append(kept, list[i:]...)
 			break
 		}
-		if t.CPUs > cpus+fitSlack || t.MemMB > mem+fitSlack {
+		var pl core.Placement
+		if t.Placement != nil {
+			pl = *t.Placement
+		}
+		if t.CPUs > cpus+fitSlack || t.MemMB > mem+fitSlack || pl.DiskMB > disk+fitSlack || pl.GPUs > gpus+fitSlack ||
+			!s.st.place.allows(t.Job, pl.Constraints, o) {
 			kept = append(kept, t)
 			continue
 		}
@@ -69,8 +74,11 @@ func (s *Scheduler) launchOn(ctx context.Context, o core.Offer) bool {
 			failed = append(failed, prepFailure{t, err})
 			continue
 		}
+		t.cur.placed = s.st.place.placed(t.Job, pl.Constraints, o)
 		cpus -= t.CPUs
 		mem -= t.MemMB
+		disk -= pl.DiskMB
+		gpus -= pl.GPUs
 		chosen = append(chosen, t)
 		launches = append(launches, l)
 	}
@@ -87,6 +95,7 @@ func (s *Scheduler) launchOn(ctx context.Context, o core.Offer) bool {
 		// Nothing reached the engine: the attempts never happened.
 		for _, t := range chosen {
 			delete(s.st.byAttempt, t.cur.id)
+			s.st.place.unplaced(t.Job, t.cur.placed)
 			t.cur = nil
 			t.attempts--
 		}
@@ -136,6 +145,7 @@ func (s *Scheduler) prepare(t *task, agentID string) (core.Launch, error) {
 	l.TaskID = AttemptID(t.Key, n)
 	l.AgentID = agentID
 	l.CPUs, l.MemMB = t.CPUs, t.MemMB
+	l.Placement = t.Placement
 	if l.Name == "" {
 		l.Name = t.Key
 	}
@@ -252,6 +262,7 @@ func (s *Scheduler) fail(t *task, kind error, st core.TaskState, msg string) {
 	if a := t.cur; a != nil {
 		id = a.id
 		delete(s.st.byAttempt, a.id)
+		s.st.place.unplaced(t.Job, a.placed)
 		t.cur = nil
 		s.abandon(a.id)
 		if a.resumed && lostWithBatchd(st) {
@@ -290,6 +301,7 @@ func (s *Scheduler) fail(t *task, kind error, st core.TaskState, msg string) {
 func (s *Scheduler) succeed(t *task) {
 	id := t.cur.id
 	delete(s.st.byAttempt, id)
+	s.st.place.unplaced(t.Job, t.cur.placed)
 	t.cur = nil
 	s.finish(t, Outcome{Key: t.Key, TaskID: id, Attempts: t.attempts, State: core.TaskFinished})
 }

@@ -36,6 +36,9 @@ type Task struct {
 	// It fills Command, Env, URIs (and optionally Name); the scheduler sets
 	// TaskID, AgentID, CPUs and MemMB.
 	Prepare func(attempt int) (core.Launch, error)
+	// Placement, shared by a job's tasks, adds disk, GPUs and constraints
+	// to what an offer must fit (and the rest to each launch); nil for none.
+	Placement *core.Placement
 	// Resume, when set, says the task already has an attempt running (a
 	// restarted batchd read it from its state store): the scheduler
 	// reconciles it instead of launching a new one.

@@ -17,7 +17,8 @@ type state struct {
 	outbox      []Outcome        // ended tasks not yet received from Done
 	connected   bool
 	suppressed  bool
-	adopting    bool      // strays are left alone until Adopted
+	adopting    bool // strays are left alone until Adopted
+	place       placements
 	reconcileAt time.Time // next periodic reconciliation, while connected
 	// wake is when Run next calls tick: no later than the earliest
 	// deadline (due brings it forward as deadlines are set; tick recomputes
@@ -38,6 +39,7 @@ type task struct {
 // attempt is one launch of a task.
 type attempt struct {
 	id, agentID string
+	placed      []fieldValue // its constrained fields' values, counted in state.place
 	n           int
 	deadline    time.Time // timeout; zero for none
 	finished    bool      // TASK_FINISHED seen
