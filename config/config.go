@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"time"
+
+	"github.com/batchd/batchd/core"
 )
 
 // Codec values for Cluster.Codec.
@@ -64,6 +66,9 @@ type Local struct {
 	CPUs   float64 // cpus offered by each agent
 	Mem    Size    // memory offered by each agent
 	Disk   Size    // disk offered by each agent
+	// Attributes are the agents' attributes, one string per agent as the
+	// Mesos agent's --attributes flag takes them ("rack:a;zone:2").
+	Attributes []string
 }
 
 // Server is the [server] table: batchd's artifact and result server.
@@ -109,6 +114,22 @@ type Job struct {
 	// Output is an absolute JSON-lines file each committed result is
 	// appended to; "" for none.
 	Output string
+	// Placement: what a real cluster's offers must also have, and what
+	// each task is launched with (see core.Placement).
+	Disk        Size
+	GPUs        float64
+	User        string
+	Labels      map[string]string
+	Constraints []core.Constraint
+	Container   *Container
+}
+
+// Container is a [job.container] table: the Mesos containerizer or
+// Docker, an image, and volumes as "host_path:container_path[:ro|rw]".
+type Container struct {
+	Type    string // "MESOS" (the default) or "DOCKER"
+	Image   string
+	Volumes []core.Volume
 }
 
 // Artifact is one [[job.artifacts]] table.

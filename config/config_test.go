@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/batchd/batchd/core"
 )
 
 func TestDemo(t *testing.T) {
@@ -225,5 +227,25 @@ func TestInlinePositions(t *testing.T) {
 		if got[i].Line != w.line || got[i].Col != w.col || got[i].Key != w.key {
 			t.Errorf("problem %d = %v, want %d:%d %s", i, got[i], w.line, w.col, w.key)
 		}
+	}
+}
+
+func TestPlacementFields(t *testing.T) {
+	c, err := Load("testdata/placement.good.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := c.Jobs[0]
+	want := []core.Constraint{
+		{Field: "hostname", Operator: "UNIQUE"}, {Field: "rack", Operator: "LIKE", Value: "a|b"}, {Field: "zone", Operator: "MAX_PER", Value: "2"},
+	}
+	if j.Disk.MiB() != 2048 || j.GPUs != 1 || j.User != "nobody" || j.Labels["team"] != "data" || !reflect.DeepEqual(j.Constraints, want) {
+		t.Errorf("job %+v", j)
+	}
+	wantC := &Container{Type: "DOCKER", Image: "debian:12", Volumes: []core.Volume{
+		{HostPath: "/srv/data", ContainerPath: "/data", ReadOnly: true}, {HostPath: "/tmp", ContainerPath: "/scratch"},
+	}}
+	if !reflect.DeepEqual(j.Container, wantC) {
+		t.Errorf("container %+v, want %+v", j.Container, wantC)
 	}
 }

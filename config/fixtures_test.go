@@ -28,6 +28,16 @@ var badFixtures = map[string][]wantErr{
 		{8, 1, "job[0].cpus", "4 per task is more than an embedded agent has ([local] cpus = 2): no task of this job could ever run"},
 		{9, 1, "job[0].mem", "more than an embedded agent has ([local] mem = "},
 	},
+	"placement.bad.toml": {
+		{7, 1, "job[0].gpus", "the embedded agents have no GPUs"},
+		{8, 1, "job[0].constraints[0]", "UNIQUE takes no value"},
+		{8, 1, "job[0].constraints[1]", "unknown operator"},
+		{8, 1, "job[0].constraints[2]", "expected [field, operator]"},
+		{8, 1, "job[0].constraints[3]", "want a count of 1 or more"},
+		{11, 1, "job[0].labels.team", "expected a string"},
+		{13, 6, "job[0].container", "a DOCKER container needs an image"},
+		{15, 12, "job[0].container.volumes[0]", "host_path:container_path"},
+	},
 	"masters.bad.toml": {
 		{2, 1, "cluster.master", "port"},
 	},

@@ -22,10 +22,11 @@ func (d *decoder) config(c *Config, doc map[string]any) {
 		"local": func(path string, v any) {
 			l := &c.Local
 			d.table(path, v, fields{
-				"agents": d.integer(&l.Agents),
-				"cpus":   d.number(&l.CPUs),
-				"mem":    d.size(&l.Mem),
-				"disk":   d.size(&l.Disk),
+				"agents":     d.integer(&l.Agents),
+				"cpus":       d.number(&l.CPUs),
+				"mem":        d.size(&l.Mem),
+				"disk":       d.size(&l.Disk),
+				"attributes": d.stringList(&l.Attributes),
 			})
 		},
 		"server": func(path string, v any) {
@@ -73,6 +74,12 @@ func (d *decoder) job(path string, v any) Job {
 		"plugin_timeout": d.duration(&j.PluginTimeout),
 		"params":         d.raw(&j.Params),
 		"output":         d.str(&j.Output),
+		"disk":           d.size(&j.Disk),
+		"gpus":           d.number(&j.GPUs),
+		"user":           d.str(&j.User),
+		"labels":         d.labels(&j.Labels),
+		"constraints":    d.constraints(&j.Constraints),
+		"container":      d.container(&j.Container),
 		"artifacts": func(path string, v any) {
 			d.tables(path, v, "[[job.artifacts]] tables", func(path string, v any) {
 				j.Artifacts = append(j.Artifacts, d.artifact(path, v))

@@ -155,6 +155,21 @@ func (c *Config) validateJob(p *problems, i int, seen map[string]int) {
 		if l := c.Local; l.Mem > 0 && j.Mem > l.Mem {
 			p.addf(joinKey(path, "mem"), "%s per task is more than an embedded agent has ([local] mem = %s): no task of this job could ever run", j.Mem, l.Mem)
 		}
+		if l := c.Local; l.Disk > 0 && j.Disk > l.Disk {
+			p.addf(joinKey(path, "disk"), "%s per task is more than an embedded agent has ([local] disk = %s): no task of this job could ever run", j.Disk, l.Disk)
+		}
+		if j.GPUs > 0 {
+			p.addf(joinKey(path, "gpus"), "the embedded agents have no GPUs: no task of this job could ever run (set [cluster] master to a Mesos cluster with GPU agents)")
+		}
+		if ct := j.Container; ct != nil && ct.Image != "" {
+			p.addf(joinKey(path, "container"), "the embedded agents run commands on this machine and cannot run the image %q (set [cluster] master to a Mesos cluster)", ct.Image)
+		}
+	}
+	if j.GPUs < 0 {
+		p.addf(joinKey(path, "gpus"), "must not be negative")
+	}
+	if j.Disk < 0 {
+		p.addf(joinKey(path, "disk"), "must not be negative")
 	}
 	if j.RetryBackoff < 0 {
 		p.addf(joinKey(path, "retry_backoff"), "must not be negative")

@@ -1,5 +1,11 @@
 package core
 
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+)
+
 // Placement is what a job asks of where and how its tasks run beyond cpus
 // and memory: passed through to the engine with every launch, and, for
 // constraints and the extra resources, matched against offers by the
@@ -55,4 +61,29 @@ type Volume struct {
 	ContainerPath string
 	HostPath      string
 	ReadOnly      bool
+}
+
+// Check reports what is wrong with c, or nil.
+func (c Constraint) Check() error {
+	if c.Field == "" {
+		return fmt.Errorf("constraint %s %s: no field", c.Operator, c.Value)
+	}
+	switch c.Operator {
+	case OpUnique:
+		if c.Value != "" {
+			return fmt.Errorf("constraint %s %s: UNIQUE takes no value, got %q", c.Field, c.Operator, c.Value)
+		}
+	case OpCluster:
+	case OpLike, OpUnlike:
+		if _, err := regexp.Compile("^(?:" + c.Value + ")$"); err != nil || c.Value == "" {
+			return fmt.Errorf("constraint %s %s: want a regular expression, got %q", c.Field, c.Operator, c.Value)
+		}
+	case OpMaxPer:
+		if n, err := strconv.Atoi(c.Value); err != nil || n < 1 {
+			return fmt.Errorf("constraint %s %s: want a count of 1 or more, got %q", c.Field, c.Operator, c.Value)
+		}
+	default:
+		return fmt.Errorf("constraint %s %q: unknown operator; want UNIQUE, CLUSTER, LIKE, UNLIKE or MAX_PER", c.Field, c.Operator)
+	}
+	return nil
 }

@@ -167,7 +167,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 			Listen: "127.0.0.1:0", Agents: cfg.Local.Agents, CPUs: cfg.Local.CPUs,
 			MemMB: cfg.Local.Mem.MiB(), DiskMB: cfg.Local.Disk.MiB(),
 			WorkDir: filepath.Join(runDir, "cluster"), Logger: m.log.With("component", "localcluster"),
-			RemoveFinishedSandboxes: true, FetchRootCAs: srvTLS.agentRoots(),
+			RemoveFinishedSandboxes: true, FetchRootCAs: srvTLS.agentRoots(), Attributes: cfg.Local.Attributes,
 		})
 		if err := lc.Start(ctx); err != nil {
 			return fmt.Errorf("starting the embedded cluster: %w", err)
@@ -360,6 +360,7 @@ func jobSpec(ctx context.Context, j config.Job, formats archiveFormats) (jobs.Sp
 	s := jobs.Spec{
 		Name: j.Name, Workload: j.Workload, CPUs: j.CPUs, MemMB: j.Mem.MiB(),
 		Retries: j.Retries, RetryBackoff: j.RetryBackoff.Std(), Timeout: j.Timeout.Std(), PluginTimeout: j.PluginTimeout.Std(), Params: j.Params,
+		Placement: placement(j),
 	}
 	for _, a := range j.Artifacts {
 		extract := a.Extract

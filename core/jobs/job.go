@@ -38,6 +38,9 @@ type Spec struct {
 	Output string
 	// Fresh discards what the store holds of the job and starts it over.
 	Fresh bool
+	// Placement adds disk, GPUs, constraints, the user, labels and a
+	// container to every task; nil for none.
+	Placement *core.Placement
 }
 
 // ErrJobFailed is wrapped by the error of a job some of whose tasks failed.

@@ -170,6 +170,7 @@ func (r *Runner) task(spec Spec, st *taskState, uris []core.URI) sched.Task {
 	}
 	return sched.Task{
 		Key: key, Job: spec.Name, CPUs: cpus, MemMB: mem, Retries: spec.Retries, Backoff: spec.RetryBackoff, Timeout: timeout,
+		Placement: spec.Placement,
 		Prepare: func(attempt int) (core.Launch, error) {
 			id := sched.AttemptID(key, attempt)
 			token, err := r.cfg.Collector.Register(id)

@@ -1,7 +1,6 @@
 package sched
 
 import (
-	"fmt"
 	"regexp"
 	"strconv"
 
@@ -14,31 +13,6 @@ import (
 // value and MAX_PER read those counts. An agent without the attribute
 // satisfies only UNLIKE. Attempts resumed from an earlier run are not
 // counted (their agents' attributes are not known until their offers).
-
-// CheckConstraint reports what is wrong with c, or nil.
-func CheckConstraint(c core.Constraint) error {
-	if c.Field == "" {
-		return fmt.Errorf("constraint %v: no field", c)
-	}
-	switch c.Operator {
-	case core.OpUnique:
-		if c.Value != "" {
-			return fmt.Errorf("constraint %s %s: UNIQUE takes no value, got %q", c.Field, c.Operator, c.Value)
-		}
-	case core.OpCluster:
-	case core.OpLike, core.OpUnlike:
-		if _, err := regexp.Compile("^(?:" + c.Value + ")$"); err != nil || c.Value == "" {
-			return fmt.Errorf("constraint %s %s: want a regular expression, got %q", c.Field, c.Operator, c.Value)
-		}
-	case core.OpMaxPer:
-		if n, err := strconv.Atoi(c.Value); err != nil || n < 1 {
-			return fmt.Errorf("constraint %s %s: want a count of 1 or more, got %q", c.Field, c.Operator, c.Value)
-		}
-	default:
-		return fmt.Errorf("constraint %s %q: unknown operator; want UNIQUE, CLUSTER, LIKE, UNLIKE or MAX_PER", c.Field, c.Operator)
-	}
-	return nil
-}
 
 // spread counts a job's attempts in flight by field and value.
 type spread map[string]map[string]int
@@ -66,7 +40,7 @@ func (p *placements) match(expr, v string) bool {
 	if re == nil {
 		var err error
 		if re, err = regexp.Compile("^(?:" + expr + ")$"); err != nil {
-			return false // CheckConstraint refused it before
+			return false // Constraint.Check refused it before
 		}
 		if p.regexps == nil {
 			p.regexps = map[string]*regexp.Regexp{}
