@@ -24,7 +24,7 @@ import (
 // isolators do not enforce the resources).
 var realMesosOptions = mesoskit.Options{
 	MasterFlags: []string{"--allocation_interval=100ms"},
-	AgentFlags:  []string{"--resources=cpus:4;mem:4096;disk:8192"},
+	AgentFlags:  []string{"--resources=cpus:4;mem:4096;disk:8192", "--attributes=rack:r1;zone:2"},
 }
 
 // realConfig writes a cluster.toml for the cluster with a framework name of
@@ -195,6 +195,21 @@ func TestRealMesos(t *testing.T) {
 			t.Errorf("results: %s\nwant a stderr holding:\n%s", out, want)
 		}
 	})
+	t.Run("placement", func(t *testing.T) {
+		job := strings.Replace(sumJob("placed", "1 2", "3 4", "5 6", "7 8"), "[job.params]", `disk = "16MiB"
+constraints = [["rack", "CLUSTER", "r1"], ["zone", "LIKE", "[0-9]+"], ["hostname", "MAX_PER", "2"]]
+[job.labels]
+team = "data"
+[job.params]`, 1)
+		out, errOut := runOK(t, 2*time.Minute, "--config", realConfig(t, c, "e2e-placement", job))
+		wantLines(t, "stdout", out, "job placed: 4 tasks finished, total 36")
+		for _, tk := range frameworkTasks(t, c, errOut) {
+			if tk.Resources["disk"] != 16.0 || len(tk.Labels) != 1 || tk.Labels[0].Key != "team" || tk.Labels[0].Value != "data" {
+				t.Errorf("task %s: resources %v, labels %v; want disk 16 and team=data", tk.ID, tk.Resources, tk.Labels)
+			}
+		}
+	})
+
 	t.Run("artifacts", func(t *testing.T) { testRealArtifacts(t, c) })
 	t.Run("direct URIs", func(t *testing.T) { testRealDirect(t, c) })
 }

@@ -33,10 +33,12 @@ type Framework struct {
 
 // Task is a task as the master lists it.
 type Task struct {
-	ID      string `json:"id"`
-	Name    string `json:"name"`
-	SlaveID string `json:"slave_id"`
-	State   string `json:"state"`
+	ID        string                        `json:"id"`
+	Name      string                        `json:"name"`
+	SlaveID   string                        `json:"slave_id"`
+	State     string                        `json:"state"`
+	Resources map[string]any                `json:"resources"`
+	Labels    []struct{ Key, Value string } `json:"labels"`
 }
 
 // AllTasks returns the framework's running, completed and unreachable tasks.
