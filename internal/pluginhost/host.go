@@ -3,7 +3,8 @@
 // Plugins are executables named batchd-workload-<name> or
 // batchd-fetcher-<name> in an ordered list of folders (the first folder
 // holding a name wins), optionally pinned by SHA-256. A Host launches each
-// plugin lazily, once, over go-plugin gRPC, forwards its log lines to the
+// plugin lazily, once, over go-plugin gRPC (a fetcher only when a URI
+// scheme it may handle is asked for), forwards its log lines to the
 // Host's logger, relaunches it on next use if it died, and kills every
 // plugin process on Close.
 package pluginhost
@@ -27,6 +28,9 @@ var (
 	// ErrStart means the executable could not be started as a batchd plugin:
 	// it is not one, speaks another protocol version, or did not start in time.
 	ErrStart = errors.New("host: plugin failed to start")
+	// ErrHung means the plugin process started but did not complete its
+	// handshake within the start timeout; it comes with ErrStart.
+	ErrHung = errors.New("host: plugin hung at start")
 	// ErrCrashed means the plugin process exited or its connection broke
 	// during a call. The Host relaunches it on next use.
 	ErrCrashed = errors.New("host: plugin process exited or lost its connection")
@@ -70,12 +74,15 @@ type Host struct {
 	log       *slog.Logger
 	killGrace time.Duration
 
-	mu        sync.Mutex
-	closed    bool
-	slots     map[key]*slot
-	schemes   map[string]string // URI scheme -> fetcher name, once fully built
-	formats   map[string]string // archive format -> fetcher name, once fully built
-	launching sync.WaitGroup
+	mu      sync.Mutex
+	closed  bool
+	slots   map[key]*slot
+	schemes map[string]string // URI scheme -> fetcher name, as FetcherFor found it
+	formats map[string]string // archive format -> fetcher name, once fully built
+	// unstartable holds the start errors of fetchers probe could not
+	// start, by name: they are not launched again to learn what they handle.
+	unstartable map[string]error
+	launching   sync.WaitGroup
 }
 
 // key names one plugin.
@@ -103,7 +110,8 @@ func New(cfg Config) *Host {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Host{cfg: cfg, log: log, killGrace: killGrace, slots: map[key]*slot{}}
+	return &Host{cfg: cfg, log: log, killGrace: killGrace, slots: map[key]*slot{},
+		schemes: map[string]string{}, unstartable: map[string]error{}}
 }
 
 // instanceOf returns the running instance of a plugin, launching it (again,

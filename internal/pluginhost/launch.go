@@ -85,8 +85,12 @@ func (h *Host) launch(ctx context.Context, k Kind, name string) (*instance, erro
 		}
 		return nil, fmt.Errorf("%s %s plugin %q (%s): %w", what, k, name, path, err)
 	}
+	started := time.Now()
 	rpc, err := client.Client()
 	if err != nil {
+		if time.Since(started) >= h.cfg.StartTimeout {
+			return fail("starting", fmt.Errorf("%w: %w: no handshake within %v: %w", ErrStart, ErrHung, h.cfg.StartTimeout, err))
+		}
 		return fail("starting", fmt.Errorf("%w (is it a batchd %s plugin for protocol %d?): %w", ErrStart, k, hs.ProtocolVersion, err))
 	}
 	raw, err := rpc.Dispense(dispense)
