@@ -340,7 +340,7 @@ func TestConfigAndPluginErrors(t *testing.T) {
 			args: func(t *testing.T) []string {
 				return []string{"--config", writeConfig(t, "[[job]]\nname = \"x\"\nworkload = \"nosuch\"\n")}
 			},
-			code:    1,
+			code:    2, // a config error (TestMissingWorkloadIsAConfigError)
 			wantErr: regexp.MustCompile(`batchd-workload-nosuch.*` + regexp.QuoteMeta(pluginDir)),
 		},
 		{
