@@ -5,8 +5,8 @@
 // holding a name wins), optionally pinned by SHA-256. A Host launches each
 // plugin lazily, once, over go-plugin gRPC (a fetcher only when a URI
 // scheme it may handle is asked for), forwards its log lines to the
-// Host's logger, relaunches it on next use if it died, and kills every
-// plugin process on Close.
+// Host's logger, relaunches it on next use if it died (but not if it never
+// started: that is remembered), and kills every plugin process on Close.
 package pluginhost
 
 import (
@@ -74,15 +74,12 @@ type Host struct {
 	log       *slog.Logger
 	killGrace time.Duration
 
-	mu      sync.Mutex
-	closed  bool
-	slots   map[key]*slot
-	schemes map[string]string // URI scheme -> fetcher name, as FetcherFor found it
-	formats map[string]string // archive format -> fetcher name, once fully built
-	// unstartable holds the start errors of fetchers probe could not
-	// start, by name: they are not launched again to learn what they handle.
-	unstartable map[string]error
-	launching   sync.WaitGroup
+	mu        sync.Mutex
+	closed    bool
+	slots     map[key]*slot
+	schemes   map[string]string // URI scheme -> fetcher name, as FetcherFor found it
+	formats   map[string]string // archive format -> fetcher name, once fully built
+	launching sync.WaitGroup
 }
 
 // key names one plugin.
@@ -92,10 +89,14 @@ type key struct {
 }
 
 // slot holds one plugin's running instance. mu serialises launches of that
-// plugin; inst is written with both mu and Host.mu held.
+// plugin; inst is written with both mu and Host.mu held. startErr, written
+// with mu held, is why the plugin could not be started (ErrStart,
+// ErrChecksum): the file is not launched again by this Host, so a broken
+// or hanging plugin costs one start timeout per run, not one per use.
 type slot struct {
-	mu   sync.Mutex
-	inst *instance
+	mu       sync.Mutex
+	inst     *instance
+	startErr error
 }
 
 // New returns a Host for cfg. It launches nothing until a plugin is asked for.
@@ -111,7 +112,7 @@ func New(cfg Config) *Host {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Host{cfg: cfg, log: log, killGrace: killGrace, slots: map[key]*slot{},
-		schemes: map[string]string{}, unstartable: map[string]error{}}
+		schemes: map[string]string{}}
 }
 
 // instanceOf returns the running instance of a plugin, launching it (again,
@@ -137,6 +138,9 @@ func (h *Host) instanceOf(ctx context.Context, kind Kind, name string) (*instanc
 	if s.inst != nil && !s.inst.exited() {
 		return s.inst, nil
 	}
+	if s.startErr != nil {
+		return nil, s.startErr
+	}
 	if old := s.inst; old != nil {
 		h.log.Warn("relaunching plugin that exited", "kind", string(kind), "plugin", name, "path", old.path)
 		old.kill(h.killGrace)
@@ -145,6 +149,9 @@ func (h *Host) instanceOf(ctx context.Context, kind Kind, name string) (*instanc
 		h.mu.Unlock()
 	}
 	inst, err := h.launch(ctx, kind, name)
+	if errors.Is(err, ErrStart) || errors.Is(err, ErrChecksum) {
+		s.startErr = err
+	}
 	if err != nil {
 		return nil, err
 	}

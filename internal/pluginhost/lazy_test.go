@@ -54,8 +54,11 @@ func TestFetcherForHungPlugins(t *testing.T) {
 		}
 	}
 	h.mu.Lock()
-	first := h.unstartable["h1"]
+	s := h.slots[key{KindFetcher, "h1"}]
 	h.mu.Unlock()
+	s.mu.Lock()
+	first := s.startErr
+	s.mu.Unlock()
 	_, err = h.FetcherFor(ctx, "ftp")
 	if !errors.Is(err, ErrNotFound) || first == nil || !errors.Is(err, first) {
 		t.Errorf("FetcherFor(ftp): %v, want ErrNotFound and h1's first start error %v, not a new start", err, first)

@@ -87,7 +87,7 @@ func TestListProbesInParallel(t *testing.T) {
 		"batchd-fetcher-h1": "silent", "batchd-fetcher-h2": "silent",
 		"batchd-workload-h3": "silent", "batchd-workload-h4": "silent",
 	})
-	h := newHost(t, Config{Dirs: []string{dir}, StartTimeout: 5 * time.Second})
+	h := newHost(t, Config{Dirs: []string{dir}, StartTimeout: 3 * time.Second})
 	done := make(chan []PluginInfo, 1)
 	go func() { done <- h.List(context.Background()) }()
 	for most := 0; most < 4; {

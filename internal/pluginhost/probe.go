@@ -19,32 +19,17 @@ type probed struct {
 // probe launches the fetcher plugins fs in parallel, each bounded by the
 // start and call timeouts, and returns what each gave, in the order of fs.
 // A plugin that failed to start (not a plugin, a hang before its
-// handshake, a checksum mismatch) is not tried again by later probes of
-// this Host: its error is remembered, so a broken file in the plugin
-// folder costs one start timeout per run, not one per question. Other
-// failures (a Describe or Configure error) are tried again next time.
+// handshake, a checksum mismatch) is not launched again by this Host (see
+// slot), so later probes get its error at once.
 func (h *Host) probe(ctx context.Context, fs []found) []probed {
 	out := make([]probed, len(fs))
 	var wg sync.WaitGroup
 	for i, f := range fs {
 		out[i].found = f
-		h.mu.Lock()
-		err := h.unstartable[f.name]
-		h.mu.Unlock()
-		if err != nil {
-			out[i].err = err
-			continue
-		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			inst, err := h.instanceOf(ctx, KindFetcher, f.name)
-			out[i].inst, out[i].err = inst, err
-			if errors.Is(err, ErrStart) || errors.Is(err, ErrChecksum) {
-				h.mu.Lock()
-				h.unstartable[f.name] = err
-				h.mu.Unlock()
-			}
+			out[i].inst, out[i].err = h.instanceOf(ctx, KindFetcher, f.name)
 		}()
 	}
 	wg.Wait()
