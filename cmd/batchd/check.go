@@ -20,7 +20,7 @@ import (
 // that its workload plugin exists, that the workload accepts the job's
 // params (its Validate, or else its param schema), that a fetcher plugin
 // handles the scheme of every staged artifact and URI param, and that
-// those sources exist. It returns the config's problems, each a
+// the inputs (URI params) exist. It returns the config's problems, each a
 // *config.Error at the key at fault (batchd exits 2 for them), and apart
 // the errors of plugins that do not work.
 func checkJobs(ctx context.Context, cfg *config.Config, plugins *pluginhost.Host) (problems, broken []error) {
@@ -76,12 +76,12 @@ func (c *jobCheck) run(ctx context.Context) {
 	for _, p := range info.Params {
 		uri, ok := j.Params[p.Name].(string)
 		if p.Type == workload.ParamURI && ok && uri != "" {
-			c.source(ctx, "params."+p.Name, uri)
+			c.source(ctx, "params."+p.Name, uri, true)
 		}
 	}
 	for k, a := range j.Artifacts {
 		if a.Mode != config.ModeDirect { // the agents fetch a direct one
-			c.source(ctx, fmt.Sprintf("artifacts[%d].uri", k), a.URI)
+			c.source(ctx, fmt.Sprintf("artifacts[%d].uri", k), a.URI, false)
 		}
 	}
 }
@@ -121,9 +121,12 @@ func (c *jobCheck) params(ctx context.Context, wl workload.Workload, info worklo
 	}
 }
 
-// source checks that a fetcher plugin handles uri's scheme and, when the
-// plugin can tell without fetching, that the source exists and may be read.
-func (c *jobCheck) source(ctx context.Context, path, uri string) {
+// source checks that a fetcher plugin handles uri's scheme and, with stat
+// (an input: staged on every run), that the source exists and may be read
+// when the plugin can tell without fetching. An artifact's source is not
+// asked here: an immutable or checksummed one is not asked at all when a
+// copy is staged.
+func (c *jobCheck) source(ctx context.Context, path, uri string, stat bool) {
 	f, err := c.plugins.FetcherFor(ctx, core.Scheme(uri))
 	if errors.Is(err, pluginhost.ErrNotFound) {
 		c.problem(path, "%s: %w", redact.URI(uri), err)
@@ -134,7 +137,7 @@ func (c *jobCheck) source(ctx context.Context, path, uri string) {
 		return
 	}
 	st, ok := f.(fetcher.Stater)
-	if !ok {
+	if !ok || !stat {
 		return
 	}
 	// Only a verdict on the source is the config's fault; anything else
