@@ -18,14 +18,17 @@ import (
 
 // checkJobs asks the plugins about every job of cfg before anything runs:
 // that its workload plugin exists, that the workload accepts the job's
-// params (its Validate, or else its param schema), that a fetcher plugin
+// params (its Validate; or else, with schema, its param schema: required
+// and unknown params, which `batchd validate` checks and a run leaves to
+// the plugin's Plan, as a plugin may take params it does not declare),
+// that a fetcher plugin
 // handles the scheme of every staged artifact and URI param, and that
 // the inputs (URI params) exist. It returns the config's problems, each a
 // *config.Error at the key at fault (batchd exits 2 for them), and apart
 // the errors of plugins that do not work.
-func checkJobs(ctx context.Context, cfg *config.Config, plugins *pluginhost.Host) (problems, broken []error) {
+func checkJobs(ctx context.Context, cfg *config.Config, plugins *pluginhost.Host, schema bool) (problems, broken []error) {
 	for i, j := range cfg.Jobs {
-		c := jobCheck{cfg: cfg, plugins: plugins, i: i, job: j}
+		c := jobCheck{cfg: cfg, plugins: plugins, i: i, job: j, schema: schema}
 		c.run(ctx)
 		problems = append(problems, c.problems...)
 		broken = append(broken, c.broken...)
@@ -46,6 +49,7 @@ type jobCheck struct {
 	plugins  *pluginhost.Host
 	i        int
 	job      config.Job
+	schema   bool // check params against the schema when the plugin does not validate
 	problems []error
 	broken   []error
 }
@@ -86,8 +90,8 @@ func (c *jobCheck) run(ctx context.Context) {
 	}
 }
 
-// params asks the workload what is wrong with the job's params, or checks
-// them against its schema when it does not validate.
+// params asks the workload what is wrong with the job's params, or, with
+// c.schema, checks them against its schema when it does not validate.
 func (c *jobCheck) params(ctx context.Context, wl workload.Workload, info workload.Info) {
 	j := c.job
 	if v, ok := wl.(workload.Validator); ok {
@@ -102,6 +106,9 @@ func (c *jobCheck) params(ctx context.Context, wl workload.Workload, info worklo
 			c.broken = append(c.broken, fmt.Errorf("job %s: checking its params: %w", j.Name, err))
 			return
 		}
+	}
+	if !c.schema {
+		return
 	}
 	known := map[string]bool{}
 	for _, p := range info.Params {

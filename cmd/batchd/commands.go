@@ -27,7 +27,7 @@ func (m *Main) validate(ctx context.Context) error {
 	}
 	plugins := m.pluginHost(cfg)
 	defer plugins.Close()
-	problems, broken := checkJobs(ctx, cfg, plugins)
+	problems, broken := checkJobs(ctx, cfg, plugins, true)
 	if err := errors.Join(append(problems, broken...)...); err != nil {
 		return usagef("%w", err)
 	}

@@ -86,7 +86,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 	// fails only the jobs that use it, when they run.
 	plugins := m.pluginHost(cfg)
 	m.onClose(func() error { plugins.Close(); return nil })
-	if problems, _ := checkJobs(ctx, cfg, plugins); len(problems) > 0 {
+	if problems, _ := checkJobs(ctx, cfg, plugins, false); len(problems) > 0 {
 		return usagef("%w", errors.Join(problems...))
 	}
 	db, err := state.Open(cfg.State.Dir, state.Options{NoSync: !cfg.State.Sync})
