@@ -145,7 +145,7 @@ func TestPluginsListsUnusableFiles(t *testing.T) {
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`(?m)^workload +sum +\S+ +params: groups:list,input:uri +` + regexp.QuoteMeta(filepath.Join(dir, "batchd-workload-sum")) + `$`),
 		regexp.MustCompile(`(?m)^fetcher +http +\S+ +schemes: http,https +`),
-		regexp.MustCompile(`(?m)^fetcher +hang +error: starting fetcher plugin "hang" \(` + regexp.QuoteMeta(filepath.Join(dir, "batchd-fetcher-hang")) + `\): .*hung at start: no handshake within 10s`),
+		regexp.MustCompile(`(?m)^fetcher +hang +error: starting fetcher plugin "hang" \(` + regexp.QuoteMeta(filepath.Join(dir, "batchd-fetcher-hang")) + `\): .*hung at start: no handshake within the 10s start timeout`),
 		regexp.MustCompile(`(?m)^fetcher +off +error: host: plugin file is not executable \(mode -rw-r--r--\): batchd skips it +` + regexp.QuoteMeta(filepath.Join(dir, "batchd-fetcher-off")) + `$`),
 		regexp.MustCompile(`(?m)^- +notes\.txt +error: host: not named like a plugin: want batchd-workload-<name> or batchd-fetcher-<name> +` + regexp.QuoteMeta(filepath.Join(dir, "notes.txt")) + `$`),
 	} {

@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -29,8 +30,8 @@ var (
 	// it is not one, speaks another protocol version, or did not start in time.
 	ErrStart = errors.New("host: plugin failed to start")
 	// ErrHung means the plugin process started but did not complete its
-	// handshake within the start timeout; it comes with ErrStart.
-	ErrHung = errors.New("host: plugin hung at start")
+	// handshake within the start timeout. It wraps ErrStart.
+	ErrHung = fmt.Errorf("%w: hung at start", ErrStart)
 	// ErrCrashed means the plugin process exited or its connection broke
 	// during a call. The Host relaunches it on next use.
 	ErrCrashed = errors.New("host: plugin process exited or lost its connection")

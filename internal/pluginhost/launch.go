@@ -89,7 +89,8 @@ func (h *Host) launch(ctx context.Context, k Kind, name string) (*instance, erro
 	rpc, err := client.Client()
 	if err != nil {
 		if time.Since(started) >= h.cfg.StartTimeout {
-			return fail("starting", fmt.Errorf("%w: %w: no handshake within %v: %w", ErrStart, ErrHung, h.cfg.StartTimeout, err))
+			// go-plugin's own error says no more ("timeout while waiting…").
+			return fail("starting", fmt.Errorf("%w: no handshake within the %v start timeout", ErrHung, h.cfg.StartTimeout))
 		}
 		return fail("starting", fmt.Errorf("%w (is it a batchd %s plugin for protocol %d?): %w", ErrStart, k, hs.ProtocolVersion, err))
 	}

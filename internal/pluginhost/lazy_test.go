@@ -48,7 +48,7 @@ func TestFetcherForHungPlugins(t *testing.T) {
 	if !errors.Is(err, ErrNotFound) || !errors.Is(err, ErrHung) {
 		t.Fatalf("FetcherFor(gopher): %v, want ErrNotFound and ErrHung", err)
 	}
-	for _, w := range []string{`"gopher"`, "copy by copy", "file by copy", dir + "/batchd-fetcher-h1", dir + "/batchd-fetcher-h2", "no handshake within 1s"} {
+	for _, w := range []string{`"gopher"`, "copy by copy", "file by copy", dir + "/batchd-fetcher-h1", dir + "/batchd-fetcher-h2", "no handshake within the 1s start timeout"} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("error %q lacks %q", err, w)
 		}

@@ -49,7 +49,7 @@ func TestListEveryFile(t *testing.T) {
 		{KindFetcher, "copy", first, nil, ""},
 		{KindFetcher, "copy", second, ErrShadowed, filepath.Join(first, "batchd-fetcher-copy")},
 		{KindFetcher, "data", first, ErrNotExecutable, "-rw-r--r--"},
-		{KindFetcher, "hang", first, ErrHung, "no handshake within 2s"},
+		{KindFetcher, "hang", first, ErrHung, "no handshake within the 2s start timeout"},
 		{KindFetcher, "hello", first, ErrStart, "hello, I am not a plugin"},
 		{"", "README", first, ErrUnknownKind, "batchd-fetcher-<name>"},
 		{"", "batchd-extractor-tgz", first, ErrUnknownKind, "batchd-workload-<name>"},
