@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/batchd/batchd/plugins/workload"
 )
 
 // TestFetcherForStartsOnlyWhatItNeeds: a fetcher plugin that hangs at
@@ -66,5 +68,24 @@ func TestFetcherForHungPlugins(t *testing.T) {
 	// The working plugin still serves its schemes.
 	if _, err := h.FetcherFor(ctx, "FILE"); err != nil {
 		t.Errorf("FetcherFor(FILE): %v", err)
+	}
+}
+
+// TestValidateOfWorkloadWithoutIt: a workload plugin that does not
+// validate answers ErrNotValidator through the Host, naming the plugin.
+func TestValidateOfWorkloadWithoutIt(t *testing.T) {
+	dir := pluginDir(t, map[string]string{"batchd-workload-good": "batchd-workload-good"})
+	h := newHost(t, Config{Dirs: []string{dir}})
+	wl, err := h.Workload(context.Background(), "good")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, ok := wl.(workload.Validator)
+	if !ok {
+		t.Fatalf("%T is no workload.Validator", wl)
+	}
+	_, err = v.Validate(context.Background(), workload.Job{Name: "j", Params: map[string]any{"groups": []any{"1"}}})
+	if !errors.Is(err, workload.ErrNotValidator) || !strings.Contains(err.Error(), `workload plugin "good"`) {
+		t.Errorf("Validate: %v, want ErrNotValidator naming the plugin", err)
 	}
 }
