@@ -78,3 +78,14 @@ func (p *problems) err() error {
 	}
 	return errors.Join(errs...)
 }
+
+// KeyError returns err as a problem of the key at path ("job[0].params.groups[0]"),
+// positioned at that key in c's file or, when the file does not hold it, at
+// its nearest enclosing key. It lets what batchd learns about a config
+// after Load (a workload plugin's verdict on a job's params, an artifact
+// scheme no fetcher handles) be reported like any other config error.
+func (c *Config) KeyError(path string, err error) *Error {
+	p := problems{file: c.File, pos: c.pos}
+	p.add(path, err)
+	return p.list[0]
+}

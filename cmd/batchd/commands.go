@@ -14,8 +14,9 @@ import (
 	"github.com/batchd/batchd/localcluster"
 )
 
-// validate checks a config and that every workload it names is a working
-// plugin whose parameters accept the job's; it runs nothing.
+// validate checks a config and asks the plugins about its jobs (see
+// checkJobs): their workloads exist and accept their params, and a fetcher
+// plugin handles every URI. It runs nothing; any problem exits 2.
 func (m *Main) validate(ctx context.Context) error {
 	cfg, err := m.loadConfig()
 	if err != nil {
@@ -26,39 +27,17 @@ func (m *Main) validate(ctx context.Context) error {
 	}
 	plugins := m.pluginHost(cfg)
 	defer plugins.Close()
-	var errs []error
-	for _, j := range cfg.Jobs {
-		wl, err := plugins.Workload(ctx, j.Workload)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("job %s: %w", j.Name, err))
-			continue
-		}
-		info, err := wl.Describe(ctx)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("job %s: describing workload %s: %w", j.Name, j.Workload, err))
-			continue
-		}
-		known := map[string]bool{}
-		for _, p := range info.Params {
-			known[p.Name] = true
-			if _, ok := j.Params[p.Name]; p.Required && !ok {
-				errs = append(errs, fmt.Errorf("job %s: params.%s: required by workload %s", j.Name, p.Name, j.Workload))
-			}
-		}
-		for name := range j.Params {
-			if !known[name] {
-				errs = append(errs, fmt.Errorf("job %s: params.%s: workload %s has no such parameter", j.Name, name, j.Workload))
-			}
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return usagef("%s: %w", m.configPath, err)
+	problems, broken := checkJobs(ctx, cfg, plugins, true)
+	if err := errors.Join(append(problems, broken...)...); err != nil {
+		return usagef("%w", err)
 	}
 	fmt.Fprintf(m.Stdout, "%s: ok\n%s", m.configPath, cfg.Redacted())
 	return nil
 }
 
-// listPlugins prints every plugin found in the plugin folders.
+// listPlugins prints every file of the plugin folders: each plugin with
+// what it handles, each file batchd cannot use with the reason. The
+// plugins are started all at once, each bounded by the start timeout.
 func (m *Main) listPlugins(ctx context.Context) error {
 	cfg, err := m.optionalConfig()
 	if err != nil {
@@ -76,9 +55,13 @@ func (m *Main) listPlugins(ctx context.Context) error {
 	for _, p := range list {
 		handles := handles(p)
 		if p.Err != nil {
-			handles = "error: " + p.Err.Error()
+			handles = "error: " + strings.ReplaceAll(p.Err.Error(), "\n", "; ")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Kind, p.Name, p.Version, handles, p.Path)
+		kind := string(p.Kind)
+		if kind == "" {
+			kind = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", kind, p.Name, p.Version, handles, p.Path)
 	}
 	return tw.Flush()
 }

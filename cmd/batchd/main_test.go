@@ -295,8 +295,8 @@ func TestFailuresAndRetries(t *testing.T) {
 		{
 			name:     "group that is not integers",
 			job:      "name = \"bad\"\nworkload = \"sum\"\n[job.params]\ngroups = [\"1 2\", \"4 x 6\"]\n",
-			wantCode: 1,
-			wantErr:  []string{"job bad", `"4 x 6"`, `"x"`},
+			wantCode: 2, // refused before the run by the workload's Validate, a config error
+			wantErr:  []string{"cluster.toml:10:18: job[0].params.groups[1]: job bad", `"4 x 6"`, `"x"`},
 		},
 	}
 	for _, tt := range tests {
@@ -340,7 +340,7 @@ func TestConfigAndPluginErrors(t *testing.T) {
 			args: func(t *testing.T) []string {
 				return []string{"--config", writeConfig(t, "[[job]]\nname = \"x\"\nworkload = \"nosuch\"\n")}
 			},
-			code:    1,
+			code:    2, // a config error (TestMissingWorkloadIsAConfigError)
 			wantErr: regexp.MustCompile(`batchd-workload-nosuch.*` + regexp.QuoteMeta(pluginDir)),
 		},
 		{

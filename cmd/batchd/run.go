@@ -81,6 +81,15 @@ func (m *Main) runJobs(ctx context.Context) error {
 	if err := cfg.RequireJobs(); err != nil {
 		return usagef("%w", err)
 	}
+	// The plugins check the jobs before anything starts (a job whose
+	// params or URIs are wrong is the config's fault), and say which
+	// artifact names are archives (jobSpec). A plugin that does not work
+	// fails only the jobs that use it, when they run.
+	plugins := m.pluginHost(cfg)
+	m.onClose(func() error { plugins.Close(); return nil })
+	if problems, _ := checkJobs(ctx, cfg, plugins, false); len(problems) > 0 {
+		return usagef("%w", errors.Join(problems...))
+	}
 	db, err := state.Open(cfg.State.Dir, state.Options{NoSync: !cfg.State.Sync})
 	if err != nil {
 		return err
@@ -89,9 +98,6 @@ func (m *Main) runJobs(ctx context.Context) error {
 	if err := removeAPIFile(cfg.State.Dir); err != nil { // left by a killed batchd
 		return err
 	}
-	// The plugins say which artifact names are archives (jobSpec).
-	plugins := m.pluginHost(cfg)
-	m.onClose(func() error { plugins.Close(); return nil })
 
 	// An unfinished job whose definition changed is refused before
 	// anything starts.

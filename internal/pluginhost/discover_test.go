@@ -49,8 +49,9 @@ func TestNotExecutableIsNotAPlugin(t *testing.T) {
 	if _, err := h.Workload(context.Background(), "data"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Workload: %v, want ErrNotFound", err)
 	}
-	if got := h.List(context.Background()); len(got) != 0 {
-		t.Errorf("List = %+v, want nothing", got)
+	// List shows it, with the reason batchd leaves it out.
+	if got := h.List(context.Background()); len(got) != 1 || !errors.Is(got[0].Err, ErrNotExecutable) || got[0].Name != "data" {
+		t.Errorf("List = %+v, want data, not executable", got)
 	}
 }
 
@@ -175,12 +176,13 @@ func TestFirstFolderWinsAndList(t *testing.T) {
 		{KindWorkload, "good", filepath.Join(second, "batchd-workload-good"), "1.2.3", false},
 		{KindWorkload, "junk", filepath.Join(first, "batchd-workload-junk"), "", true},
 		{KindWorkload, "x", filepath.Join(first, "batchd-workload-x"), "1.2.3", false},
+		{KindWorkload, "x", filepath.Join(second, "batchd-workload-x"), "", true}, // shadowed
 		{KindFetcher, "copy", filepath.Join(first, "batchd-fetcher-copy"), "0.1.0", false},
 	}
 	if fmt.Sprint(rows) != fmt.Sprint(want) {
 		t.Errorf("List rows\n got %v\nwant %v", rows, want)
 	}
-	if len(got) == 4 && (len(got[3].Schemes) != 2 || len(got[0].Params) != 1) {
-		t.Errorf("List details: fetcher schemes %v, workload params %v", got[3].Schemes, got[0].Params)
+	if len(got) == 5 && (len(got[4].Schemes) != 2 || len(got[0].Params) != 1 || !errors.Is(got[3].Err, ErrShadowed)) {
+		t.Errorf("List details: fetcher schemes %v, workload params %v, shadowed %v", got[4].Schemes, got[0].Params, got[3].Err)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/batchd/batchd/plugins/fetcher"
@@ -14,7 +13,8 @@ import (
 // ExtractorFor returns the fetcher plugin that extracts archives of format
 // ("tar.gz", "tgz", "zip"...; case insensitive, a leading dot allowed), as
 // listed in the Formats of the fetchers' Describe. The first time, it
-// launches every fetcher plugin to learn their formats; when two claim a
+// launches every fetcher plugin, in parallel, to learn their formats; a
+// plugin that fails to start is not tried again. When two claim a
 // format, the first by folder order, then by name, wins. An unclaimed
 // format is an error wrapping ErrNotFound. The Extractor's errors name the
 // plugin; Extract is bounded by ctx only.
@@ -80,23 +80,20 @@ func (h *Host) formatMap(ctx context.Context) (formats map[string]string, broken
 	if cached != nil {
 		return cached, nil, nil
 	}
-	fetchers := h.scan(KindFetcher)
-	sort.SliceStable(fetchers, func(a, b int) bool { return fetchers[a].dir < fetchers[b].dir })
+	ps := h.probe(ctx, h.fetcherFiles())
+	if broken, err = brokenOf(ctx, ps); err != nil {
+		return nil, nil, err
+	}
 	formats = map[string]string{}
-	for _, f := range fetchers {
-		inst, err := h.instanceOf(ctx, KindFetcher, f.name)
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, ErrClosed) {
-				return nil, nil, err
-			}
-			h.log.Warn("fetcher plugin unusable", "plugin", f.name, "error", err)
-			broken = append(broken, err)
+	for _, p := range ps {
+		if p.inst == nil {
+			h.log.Warn("fetcher plugin unusable", "plugin", p.name, "error", p.err)
 			continue
 		}
-		for _, fm := range inst.finfo.Formats {
+		for _, fm := range p.inst.finfo.Formats {
 			fm = strings.TrimPrefix(strings.ToLower(fm), ".")
 			if _, taken := formats[fm]; !taken {
-				formats[fm] = f.name
+				formats[fm] = p.name
 			}
 		}
 	}

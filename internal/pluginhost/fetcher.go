@@ -29,60 +29,80 @@ func (h *Host) Fetcher(ctx context.Context, name string) (fetcher.Fetcher, error
 }
 
 // FetcherFor returns the fetcher plugin that handles URI scheme (case
-// insensitive). The first time, it launches every fetcher plugin to learn
-// their schemes; when two claim a scheme, the first by folder order, then
-// by name, wins. An unclaimed scheme is an error wrapping ErrNotFound.
+// insensitive). It launches only the fetchers it needs to find out, in
+// parallel within each step: first the plugin named after the scheme
+// (batchd-fetcher-<scheme>), then those whose name begins the scheme
+// ("http" for "https"), and only when none of them claims it every other
+// fetcher plugin. So a job starts the fetchers its URIs need, and a broken
+// or hanging plugin in the folder holds up only the questions it could
+// answer. Within a step, when two claim a scheme, the first by folder
+// order, then by name, wins. An unclaimed scheme is an error wrapping
+// ErrNotFound that lists the schemes the fetchers handle, joined with the
+// errors of the fetchers that could not be launched.
 func (h *Host) FetcherFor(ctx context.Context, scheme string) (fetcher.Fetcher, error) {
 	scheme = strings.ToLower(scheme)
-	schemes, broken, err := h.schemeMap(ctx)
+	h.mu.Lock()
+	name, ok := h.schemes[scheme]
+	h.mu.Unlock()
+	if ok {
+		return h.Fetcher(ctx, name)
+	}
+	var all []probed
+	for _, tier := range byName(h.fetcherFiles(), scheme) {
+		if len(tier) == 0 {
+			continue
+		}
+		ps := h.probe(ctx, tier)
+		for _, p := range ps {
+			if p.inst != nil && claims(p.inst.finfo.Schemes, scheme) {
+				h.mu.Lock()
+				h.schemes[scheme] = p.name
+				h.mu.Unlock()
+				return h.Fetcher(ctx, p.name)
+			}
+		}
+		all = append(all, ps...)
+	}
+	broken, err := brokenOf(ctx, all)
 	if err != nil {
 		return nil, err
 	}
-	name, ok := schemes[scheme]
-	if !ok {
-		err := fmt.Errorf("%w: no fetcher plugin handles URI scheme %q (handled: %s; searched %s)",
-			ErrNotFound, scheme, handled(schemes), h.searched())
-		return nil, errors.Join(append([]error{err}, broken...)...)
-	}
-	return h.Fetcher(ctx, name)
+	err = fmt.Errorf("%w: no fetcher plugin handles URI scheme %q (handled: %s; searched %s)",
+		ErrNotFound, scheme, handled(schemesOf(all)), h.searched())
+	return nil, errors.Join(append([]error{err}, broken...)...)
 }
 
-// schemeMap returns scheme -> fetcher name, building it from the fetchers'
-// Describe, and the errors of fetchers that could not be launched. It is
-// cached only when every fetcher answered.
-func (h *Host) schemeMap(ctx context.Context) (schemes map[string]string, broken []error, err error) {
-	h.mu.Lock()
-	cached := h.schemes
-	h.mu.Unlock()
-	if cached != nil {
-		return cached, nil, nil
+// claims reports whether list holds s, case insensitive.
+func claims(list []string, s string) bool {
+	for _, l := range list {
+		if strings.EqualFold(l, s) {
+			return true
+		}
 	}
-	fetchers := h.scan(KindFetcher)
-	sort.SliceStable(fetchers, func(a, b int) bool { return fetchers[a].dir < fetchers[b].dir })
-	schemes = map[string]string{}
-	for _, f := range fetchers {
-		name := f.name
-		inst, err := h.instanceOf(ctx, KindFetcher, name)
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, ErrClosed) {
-				return nil, nil, err
-			}
-			h.log.Warn("fetcher plugin unusable", "plugin", name, "error", err)
-			broken = append(broken, err)
+	return false
+}
+
+// schemesOf maps each scheme the launched plugins of ps claim to the
+// first of them (folder order, then name) claiming it.
+func schemesOf(ps []probed) map[string]string {
+	sort.SliceStable(ps, func(a, b int) bool {
+		if ps[a].dir != ps[b].dir {
+			return ps[a].dir < ps[b].dir
+		}
+		return ps[a].name < ps[b].name
+	})
+	schemes := map[string]string{}
+	for _, p := range ps {
+		if p.inst == nil {
 			continue
 		}
-		for _, s := range inst.finfo.Schemes {
+		for _, s := range p.inst.finfo.Schemes {
 			if _, taken := schemes[strings.ToLower(s)]; !taken {
-				schemes[strings.ToLower(s)] = name
+				schemes[strings.ToLower(s)] = p.name
 			}
 		}
 	}
-	if len(broken) == 0 {
-		h.mu.Lock()
-		h.schemes = schemes
-		h.mu.Unlock()
-	}
-	return schemes, broken, nil
+	return schemes
 }
 
 func handled(schemes map[string]string) string {

@@ -3,15 +3,17 @@
 // Plugins are executables named batchd-workload-<name> or
 // batchd-fetcher-<name> in an ordered list of folders (the first folder
 // holding a name wins), optionally pinned by SHA-256. A Host launches each
-// plugin lazily, once, over go-plugin gRPC, forwards its log lines to the
-// Host's logger, relaunches it on next use if it died, and kills every
-// plugin process on Close.
+// plugin lazily, once, over go-plugin gRPC (a fetcher only when a URI
+// scheme it may handle is asked for), forwards its log lines to the
+// Host's logger, relaunches it on next use if it died (but not if it never
+// started: that is remembered), and kills every plugin process on Close.
 package pluginhost
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -27,6 +29,9 @@ var (
 	// ErrStart means the executable could not be started as a batchd plugin:
 	// it is not one, speaks another protocol version, or did not start in time.
 	ErrStart = errors.New("host: plugin failed to start")
+	// ErrHung means the plugin process started but did not complete its
+	// handshake within the start timeout. It wraps ErrStart.
+	ErrHung = fmt.Errorf("%w: hung at start", ErrStart)
 	// ErrCrashed means the plugin process exited or its connection broke
 	// during a call. The Host relaunches it on next use.
 	ErrCrashed = errors.New("host: plugin process exited or lost its connection")
@@ -73,7 +78,7 @@ type Host struct {
 	mu        sync.Mutex
 	closed    bool
 	slots     map[key]*slot
-	schemes   map[string]string // URI scheme -> fetcher name, once fully built
+	schemes   map[string]string // URI scheme -> fetcher name, as FetcherFor found it
 	formats   map[string]string // archive format -> fetcher name, once fully built
 	launching sync.WaitGroup
 }
@@ -85,10 +90,14 @@ type key struct {
 }
 
 // slot holds one plugin's running instance. mu serialises launches of that
-// plugin; inst is written with both mu and Host.mu held.
+// plugin; inst is written with both mu and Host.mu held. startErr, written
+// with mu held, is why the plugin could not be started (ErrStart,
+// ErrChecksum): the file is not launched again by this Host, so a broken
+// or hanging plugin costs one start timeout per run, not one per use.
 type slot struct {
-	mu   sync.Mutex
-	inst *instance
+	mu       sync.Mutex
+	inst     *instance
+	startErr error
 }
 
 // New returns a Host for cfg. It launches nothing until a plugin is asked for.
@@ -103,7 +112,8 @@ func New(cfg Config) *Host {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Host{cfg: cfg, log: log, killGrace: killGrace, slots: map[key]*slot{}}
+	return &Host{cfg: cfg, log: log, killGrace: killGrace, slots: map[key]*slot{},
+		schemes: map[string]string{}}
 }
 
 // instanceOf returns the running instance of a plugin, launching it (again,
@@ -129,6 +139,9 @@ func (h *Host) instanceOf(ctx context.Context, kind Kind, name string) (*instanc
 	if s.inst != nil && !s.inst.exited() {
 		return s.inst, nil
 	}
+	if s.startErr != nil {
+		return nil, s.startErr
+	}
 	if old := s.inst; old != nil {
 		h.log.Warn("relaunching plugin that exited", "kind", string(kind), "plugin", name, "path", old.path)
 		old.kill(h.killGrace)
@@ -137,6 +150,9 @@ func (h *Host) instanceOf(ctx context.Context, kind Kind, name string) (*instanc
 		h.mu.Unlock()
 	}
 	inst, err := h.launch(ctx, kind, name)
+	if errors.Is(err, ErrStart) || errors.Is(err, ErrChecksum) {
+		s.startErr = err
+	}
 	if err != nil {
 		return nil, err
 	}

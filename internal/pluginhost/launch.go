@@ -85,8 +85,13 @@ func (h *Host) launch(ctx context.Context, k Kind, name string) (*instance, erro
 		}
 		return nil, fmt.Errorf("%s %s plugin %q (%s): %w", what, k, name, path, err)
 	}
+	started := time.Now()
 	rpc, err := client.Client()
 	if err != nil {
+		if time.Since(started) >= h.cfg.StartTimeout {
+			// go-plugin's own error says no more ("timeout while waiting…").
+			return fail("starting", fmt.Errorf("%w: no handshake within the %v start timeout", ErrHung, h.cfg.StartTimeout))
+		}
 		return fail("starting", fmt.Errorf("%w (is it a batchd %s plugin for protocol %d?): %w", ErrStart, k, hs.ProtocolVersion, err))
 	}
 	raw, err := rpc.Dispense(dispense)

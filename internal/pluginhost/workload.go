@@ -9,9 +9,9 @@ import (
 
 // Workload returns the workload plugin called name, launching it on first
 // use (and again if it exited). Errors from its methods name the plugin;
-// Describe is bounded by CallTimeout, Plan and Reduce by ctx. A plugin that
-// crashes mid-call makes that call fail with ErrCrashed; ask the Host again
-// for a fresh instance.
+// Describe and Validate (see workload.Validator) are bounded by
+// CallTimeout, Plan and Reduce by ctx. A plugin that crashes mid-call makes
+// that call fail with ErrCrashed; ask the Host again for a fresh instance.
 func (h *Host) Workload(ctx context.Context, name string) (workload.Workload, error) {
 	inst, err := h.instanceOf(ctx, KindWorkload, name)
 	if err != nil {
@@ -54,4 +54,20 @@ func (w *hostedWorkload) Reduce(ctx context.Context, job workload.Job, next func
 		return r, err
 	})
 	return sum, w.inst.opErr("reduce", err, nextErr)
+}
+
+var _ workload.Validator = (*hostedWorkload)(nil)
+
+// Validate asks the plugin, within the call timeout, what is wrong with
+// job's params. A plugin without the capability answers an error wrapping
+// workload.ErrNotValidator.
+func (w *hostedWorkload) Validate(ctx context.Context, job workload.Job) ([]workload.Problem, error) {
+	ctx, cancel := context.WithTimeout(ctx, w.timeout)
+	defer cancel()
+	v, ok := w.inst.workload.(workload.Validator)
+	if !ok {
+		return nil, w.inst.opErr("validate", workload.ErrNotValidator, nil)
+	}
+	problems, err := v.Validate(ctx, job)
+	return problems, w.inst.opErr("validate", err, nil)
 }

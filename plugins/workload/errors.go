@@ -10,4 +10,5 @@ import (
 var wireErrors = rpcerr.Table{
 	{Err: ErrInvalidParams, Code: codes.InvalidArgument, Reason: "WORKLOAD_INVALID_PARAMS"},
 	{Err: ErrInvalidResult, Code: codes.FailedPrecondition, Reason: "WORKLOAD_INVALID_RESULT"},
+	{Err: ErrNotValidator, Code: codes.Unimplemented, Reason: "WORKLOAD_NOT_VALIDATOR"},
 }

@@ -14,9 +14,15 @@ type Fake struct {
 	DescribeFunc func(ctx context.Context) (Info, error)
 	PlanFunc     func(ctx context.Context, job Job, emit func(TaskSpec) error) error
 	ReduceFunc   func(ctx context.Context, job Job, next func() (Result, error)) (Summary, error)
+	// ValidateFunc, when nil, makes Validate answer as a plugin without
+	// the capability does (ErrNotValidator).
+	ValidateFunc func(ctx context.Context, job Job) ([]Problem, error)
 }
 
-var _ Workload = (*Fake)(nil)
+var (
+	_ Workload  = (*Fake)(nil)
+	_ Validator = (*Fake)(nil)
+)
 
 // Describe calls DescribeFunc.
 func (f *Fake) Describe(ctx context.Context) (Info, error) {
@@ -40,4 +46,12 @@ func (f *Fake) Reduce(ctx context.Context, job Job, next func() (Result, error))
 		return Summary{}, errNotFaked
 	}
 	return f.ReduceFunc(ctx, job, next)
+}
+
+// Validate calls ValidateFunc.
+func (f *Fake) Validate(ctx context.Context, job Job) ([]Problem, error) {
+	if f.ValidateFunc == nil {
+		return nil, ErrNotValidator
+	}
+	return f.ValidateFunc(ctx, job)
 }

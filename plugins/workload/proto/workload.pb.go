@@ -749,6 +749,151 @@ func (x *ReduceResponse) GetOutput() []byte {
 	return nil
 }
 
+type ValidateRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// job's files are empty: nothing is staged before Validate.
+	Job           *Job `protobuf:"bytes,1,opt,name=job,proto3" json:"job,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ValidateRequest) Reset() {
+	*x = ValidateRequest{}
+	mi := &file_workload_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ValidateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ValidateRequest) ProtoMessage() {}
+
+func (x *ValidateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_workload_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ValidateRequest.ProtoReflect.Descriptor instead.
+func (*ValidateRequest) Descriptor() ([]byte, []int) {
+	return file_workload_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ValidateRequest) GetJob() *Job {
+	if x != nil {
+		return x.Job
+	}
+	return nil
+}
+
+type ValidateResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Problems      []*Problem             `protobuf:"bytes,1,rep,name=problems,proto3" json:"problems,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ValidateResponse) Reset() {
+	*x = ValidateResponse{}
+	mi := &file_workload_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ValidateResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ValidateResponse) ProtoMessage() {}
+
+func (x *ValidateResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_workload_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ValidateResponse.ProtoReflect.Descriptor instead.
+func (*ValidateResponse) Descriptor() ([]byte, []int) {
+	return file_workload_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ValidateResponse) GetProblems() []*Problem {
+	if x != nil {
+		return x.Problems
+	}
+	return nil
+}
+
+// Problem is one thing wrong with a job's params.
+type Problem struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// field is the path of the value at fault, from the job's table:
+	// "params.groups", "params.groups[0]", "params.input".
+	Field string `protobuf:"bytes,1,opt,name=field,proto3" json:"field,omitempty"`
+	// message says what is wrong, without repeating the field.
+	Message       string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Problem) Reset() {
+	*x = Problem{}
+	mi := &file_workload_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Problem) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Problem) ProtoMessage() {}
+
+func (x *Problem) ProtoReflect() protoreflect.Message {
+	mi := &file_workload_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Problem.ProtoReflect.Descriptor instead.
+func (*Problem) Descriptor() ([]byte, []int) {
+	return file_workload_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *Problem) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *Problem) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
 var File_workload_proto protoreflect.FileDescriptor
 
 const file_workload_proto_rawDesc = "" +
@@ -815,11 +960,19 @@ const file_workload_proto_rawDesc = "" +
 	"\x04data\x18\x04 \x01(\fR\x04data\"<\n" +
 	"\x0eReduceResponse\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12\x16\n" +
-	"\x06output\x18\x02 \x01(\fR\x06output2\x81\x02\n" +
+	"\x06output\x18\x02 \x01(\fR\x06output\"<\n" +
+	"\x0fValidateRequest\x12)\n" +
+	"\x03job\x18\x01 \x01(\v2\x17.batchd.workload.v1.JobR\x03job\"K\n" +
+	"\x10ValidateResponse\x127\n" +
+	"\bproblems\x18\x01 \x03(\v2\x1b.batchd.workload.v1.ProblemR\bproblems\"9\n" +
+	"\aProblem\x12\x14\n" +
+	"\x05field\x18\x01 \x01(\tR\x05field\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage2\xd8\x02\n" +
 	"\bWorkload\x12U\n" +
 	"\bDescribe\x12#.batchd.workload.v1.DescribeRequest\x1a$.batchd.workload.v1.DescribeResponse\x12K\n" +
 	"\x04Plan\x12\x1f.batchd.workload.v1.PlanRequest\x1a .batchd.workload.v1.PlanResponse0\x01\x12Q\n" +
-	"\x06Reduce\x12!.batchd.workload.v1.ReduceRequest\x1a\".batchd.workload.v1.ReduceResponse(\x01B<Z:github.com/batchd/batchd/plugins/workload/proto;workloadpbb\x06proto3"
+	"\x06Reduce\x12!.batchd.workload.v1.ReduceRequest\x1a\".batchd.workload.v1.ReduceResponse(\x01\x12U\n" +
+	"\bValidate\x12#.batchd.workload.v1.ValidateRequest\x1a$.batchd.workload.v1.ValidateResponseB<Z:github.com/batchd/batchd/plugins/workload/proto;workloadpbb\x06proto3"
 
 var (
 	file_workload_proto_rawDescOnce sync.Once
@@ -833,7 +986,7 @@ func file_workload_proto_rawDescGZIP() []byte {
 	return file_workload_proto_rawDescData
 }
 
-var file_workload_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_workload_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_workload_proto_goTypes = []any{
 	(*DescribeRequest)(nil),  // 0: batchd.workload.v1.DescribeRequest
 	(*DescribeResponse)(nil), // 1: batchd.workload.v1.DescribeResponse
@@ -846,29 +999,36 @@ var file_workload_proto_goTypes = []any{
 	(*ReduceRequest)(nil),    // 8: batchd.workload.v1.ReduceRequest
 	(*Result)(nil),           // 9: batchd.workload.v1.Result
 	(*ReduceResponse)(nil),   // 10: batchd.workload.v1.ReduceResponse
-	nil,                      // 11: batchd.workload.v1.Job.FilesEntry
-	nil,                      // 12: batchd.workload.v1.TaskSpec.EnvEntry
+	(*ValidateRequest)(nil),  // 11: batchd.workload.v1.ValidateRequest
+	(*ValidateResponse)(nil), // 12: batchd.workload.v1.ValidateResponse
+	(*Problem)(nil),          // 13: batchd.workload.v1.Problem
+	nil,                      // 14: batchd.workload.v1.Job.FilesEntry
+	nil,                      // 15: batchd.workload.v1.TaskSpec.EnvEntry
 }
 var file_workload_proto_depIdxs = []int32{
 	2,  // 0: batchd.workload.v1.DescribeResponse.params:type_name -> batchd.workload.v1.Param
-	11, // 1: batchd.workload.v1.Job.files:type_name -> batchd.workload.v1.Job.FilesEntry
+	14, // 1: batchd.workload.v1.Job.files:type_name -> batchd.workload.v1.Job.FilesEntry
 	3,  // 2: batchd.workload.v1.PlanRequest.job:type_name -> batchd.workload.v1.Job
 	6,  // 3: batchd.workload.v1.PlanResponse.tasks:type_name -> batchd.workload.v1.TaskSpec
-	12, // 4: batchd.workload.v1.TaskSpec.env:type_name -> batchd.workload.v1.TaskSpec.EnvEntry
+	15, // 4: batchd.workload.v1.TaskSpec.env:type_name -> batchd.workload.v1.TaskSpec.EnvEntry
 	7,  // 5: batchd.workload.v1.TaskSpec.artifacts:type_name -> batchd.workload.v1.Artifact
 	3,  // 6: batchd.workload.v1.ReduceRequest.job:type_name -> batchd.workload.v1.Job
 	9,  // 7: batchd.workload.v1.ReduceRequest.results:type_name -> batchd.workload.v1.Result
-	0,  // 8: batchd.workload.v1.Workload.Describe:input_type -> batchd.workload.v1.DescribeRequest
-	4,  // 9: batchd.workload.v1.Workload.Plan:input_type -> batchd.workload.v1.PlanRequest
-	8,  // 10: batchd.workload.v1.Workload.Reduce:input_type -> batchd.workload.v1.ReduceRequest
-	1,  // 11: batchd.workload.v1.Workload.Describe:output_type -> batchd.workload.v1.DescribeResponse
-	5,  // 12: batchd.workload.v1.Workload.Plan:output_type -> batchd.workload.v1.PlanResponse
-	10, // 13: batchd.workload.v1.Workload.Reduce:output_type -> batchd.workload.v1.ReduceResponse
-	11, // [11:14] is the sub-list for method output_type
-	8,  // [8:11] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	3,  // 8: batchd.workload.v1.ValidateRequest.job:type_name -> batchd.workload.v1.Job
+	13, // 9: batchd.workload.v1.ValidateResponse.problems:type_name -> batchd.workload.v1.Problem
+	0,  // 10: batchd.workload.v1.Workload.Describe:input_type -> batchd.workload.v1.DescribeRequest
+	4,  // 11: batchd.workload.v1.Workload.Plan:input_type -> batchd.workload.v1.PlanRequest
+	8,  // 12: batchd.workload.v1.Workload.Reduce:input_type -> batchd.workload.v1.ReduceRequest
+	11, // 13: batchd.workload.v1.Workload.Validate:input_type -> batchd.workload.v1.ValidateRequest
+	1,  // 14: batchd.workload.v1.Workload.Describe:output_type -> batchd.workload.v1.DescribeResponse
+	5,  // 15: batchd.workload.v1.Workload.Plan:output_type -> batchd.workload.v1.PlanResponse
+	10, // 16: batchd.workload.v1.Workload.Reduce:output_type -> batchd.workload.v1.ReduceResponse
+	12, // 17: batchd.workload.v1.Workload.Validate:output_type -> batchd.workload.v1.ValidateResponse
+	14, // [14:18] is the sub-list for method output_type
+	10, // [10:14] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_workload_proto_init() }
@@ -882,7 +1042,7 @@ func file_workload_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_workload_proto_rawDesc), len(file_workload_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -31,6 +31,7 @@ const (
 	Workload_Describe_FullMethodName = "/batchd.workload.v1.Workload/Describe"
 	Workload_Plan_FullMethodName     = "/batchd.workload.v1.Workload/Plan"
 	Workload_Reduce_FullMethodName   = "/batchd.workload.v1.Workload/Reduce"
+	Workload_Validate_FullMethodName = "/batchd.workload.v1.Workload/Validate"
 )
 
 // WorkloadClient is the client API for Workload service.
@@ -44,6 +45,12 @@ type WorkloadClient interface {
 	// Reduce reads the job (first message) then batches of results, and
 	// answers with the job's summary.
 	Reduce(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ReduceRequest, ReduceResponse], error)
+	// Validate checks a job's params without planning it, and answers with
+	// every problem found (none: the params are fine). batchd calls it from
+	// `batchd validate` and before a run launches anything. Added in
+	// protocol version 1 without a version bump: a plugin built before it
+	// answers UNIMPLEMENTED, which batchd takes as "no check".
+	Validate(ctx context.Context, in *ValidateRequest, opts ...grpc.CallOption) (*ValidateResponse, error)
 }
 
 type workloadClient struct {
@@ -96,6 +103,16 @@ func (c *workloadClient) Reduce(ctx context.Context, opts ...grpc.CallOption) (g
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Workload_ReduceClient = grpc.ClientStreamingClient[ReduceRequest, ReduceResponse]
 
+func (c *workloadClient) Validate(ctx context.Context, in *ValidateRequest, opts ...grpc.CallOption) (*ValidateResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ValidateResponse)
+	err := c.cc.Invoke(ctx, Workload_Validate_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // WorkloadServer is the server API for Workload service.
 // All implementations must embed UnimplementedWorkloadServer
 // for forward compatibility.
@@ -107,6 +124,12 @@ type WorkloadServer interface {
 	// Reduce reads the job (first message) then batches of results, and
 	// answers with the job's summary.
 	Reduce(grpc.ClientStreamingServer[ReduceRequest, ReduceResponse]) error
+	// Validate checks a job's params without planning it, and answers with
+	// every problem found (none: the params are fine). batchd calls it from
+	// `batchd validate` and before a run launches anything. Added in
+	// protocol version 1 without a version bump: a plugin built before it
+	// answers UNIMPLEMENTED, which batchd takes as "no check".
+	Validate(context.Context, *ValidateRequest) (*ValidateResponse, error)
 	mustEmbedUnimplementedWorkloadServer()
 }
 
@@ -125,6 +148,9 @@ func (UnimplementedWorkloadServer) Plan(*PlanRequest, grpc.ServerStreamingServer
 }
 func (UnimplementedWorkloadServer) Reduce(grpc.ClientStreamingServer[ReduceRequest, ReduceResponse]) error {
 	return status.Errorf(codes.Unimplemented, "method Reduce not implemented")
+}
+func (UnimplementedWorkloadServer) Validate(context.Context, *ValidateRequest) (*ValidateResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Validate not implemented")
 }
 func (UnimplementedWorkloadServer) mustEmbedUnimplementedWorkloadServer() {}
 func (UnimplementedWorkloadServer) testEmbeddedByValue()                  {}
@@ -183,6 +209,24 @@ func _Workload_Reduce_Handler(srv interface{}, stream grpc.ServerStream) error {
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Workload_ReduceServer = grpc.ClientStreamingServer[ReduceRequest, ReduceResponse]
 
+func _Workload_Validate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ValidateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(WorkloadServer).Validate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Workload_Validate_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(WorkloadServer).Validate(ctx, req.(*ValidateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Workload_ServiceDesc is the grpc.ServiceDesc for Workload service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -193,6 +237,10 @@ var Workload_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Describe",
 			Handler:    _Workload_Describe_Handler,
+		},
+		{
+			MethodName: "Validate",
+			Handler:    _Workload_Validate_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
