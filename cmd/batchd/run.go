@@ -21,6 +21,7 @@ import (
 	"github.com/batchd/batchd/core/sched"
 	"github.com/batchd/batchd/core/staging"
 	"github.com/batchd/batchd/core/state"
+	"github.com/batchd/batchd/internal/metrics"
 	"github.com/batchd/batchd/internal/pluginhost"
 	"github.com/batchd/batchd/localcluster"
 	"github.com/batchd/batchd/plugins/redact"
@@ -60,6 +61,9 @@ func (m *Main) pluginDirs(cfg *config.Config) []string {
 // pluginHost returns a plugin host for cfg's plugin folders, pins and fetcher settings.
 func (m *Main) pluginHost(cfg *config.Config) *pluginhost.Host {
 	hc := pluginhost.Config{Dirs: m.pluginDirs(cfg), Logger: m.log.With("component", "plugins")}
+	if m.metrics != nil {
+		hc.OnCall = m.metrics.PluginCall
+	}
 	if cfg != nil {
 		hc.Pins = cfg.Plugins.Pins
 		hc.FetcherSettings = map[string]json.RawMessage{}
@@ -80,6 +84,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 	if err := cfg.RequireJobs(); err != nil {
 		return usagef("%w", err)
 	}
+	m.metrics = metrics.New()
 	db, err := state.Open(cfg.State.Dir, state.Options{NoSync: !cfg.State.Sync})
 	if err != nil {
 		return err
@@ -127,6 +132,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 
 	store, err := staging.Open(filepath.Join(cfg.State.Dir, "staging"), staging.Options{
 		MaxBytes: int64(cfg.State.StagingMax), Logger: m.log.With("component", "staging"),
+		OnFetch: m.metrics.Fetched,
 	})
 	if err != nil {
 		return fmt.Errorf("opening staging store: %w", err)
@@ -142,6 +148,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 		OnResult:  func(r collector.Result) { runner.Result(r) },
 		Hold:      true, // until every job has registered the attempts it resumes
 		Logger:    m.log.With("component", "collector"),
+		OnPost:    m.metrics.Posted,
 	})
 	if err != nil {
 		return fmt.Errorf("starting the collector: %w", err)
@@ -194,6 +201,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 		OnLaunch:  func(key string, n int, l core.Launch) { runner.Launched(key, n, l) },
 		OnUpdate:  func(key string, n int, u core.Update) { runner.Updated(key, n, u) },
 		OnAbandon: func(taskID string) { runner.Abandoned(taskID) },
+		Observer:  m.metrics,
 		OnSubscribed: func(id string) {
 			if id != frameworkID {
 				frameworkID = id
@@ -211,6 +219,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 		Fed:       func(string) { fed.Done() },
 		Sandbox:   engine, // reads failed attempts' stderr from their agents
 		Advertise: advertise, InputDir: filepath.Join(cfg.State.Dir, "inputs"), Out: m.Stdout, Log: m.log,
+		OnTasks: taskStates(m.metrics),
 	})
 
 	runCtx, cancel := context.WithCancel(ctx)
@@ -300,6 +309,9 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, earlier string, db
 	mux := http.NewServeMux()
 	mux.Handle("/artifacts/", store.Handler())
 	mux.Handle("/v1/results/", coll.Handler())
+	if m.metrics != nil {
+		mux.Handle("/metrics", m.metrics.Handler())
+	}
 	if err := m.serveStateAPI(mux, db, cfg.State.Dir, ln.Addr()); err != nil {
 		ln.Close()
 		return "", "", err
