@@ -120,6 +120,7 @@ type Cluster struct {
 
 	mu    sync.Mutex // guards the master state below
 	state master
+	ended terminalCounts // tasks that reached each terminal state (snapshot.go)
 }
 
 // New returns a Cluster that is not yet listening.
@@ -159,6 +160,7 @@ func (c *Cluster) Start(ctx context.Context) error {
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/v1/scheduler", c.serveScheduler)
+	mux.Handle("/metrics/snapshot", c.snapshotHandler())
 	c.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	c.wg.Add(3)
 	go func() {

@@ -31,6 +31,7 @@ var scenarios = []scenario{
 	{"launch-invalid", launchInvalid},
 	{"fetch", func(x *run) { fetching(x, fetchTasks(x.artifacts)) }},
 	{"files", filesAPI},
+	{"metrics-snapshot", metricsSnapshot},
 }
 
 // uuidV4 is a well-formed version 4 uuid no update carries.
