@@ -118,3 +118,18 @@ func TestHandler(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTaskHooks is what one task costs the metrics on the
+// scheduler's and runner's paths: a launch, two moves and an end.
+func BenchmarkTaskHooks(b *testing.B) {
+	r := New()
+	r.TasksMoved("sums", "", "pending", b.N)
+	b.ResetTimer()
+	for range b.N {
+		r.TasksMoved("sums", "pending", "running", 1)
+		r.Launched("sums")
+		r.Ended("sums", core.TaskFinished, time.Second)
+		r.TasksMoved("sums", "running", "done", 1)
+		r.Posted("accepted")
+	}
+}
