@@ -82,7 +82,7 @@ func New() *Registry {
 		}, []string{"scheme"}),
 		stagingSeconds: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "batchd_staging_fetch_seconds_total",
-			Help: "Time spent fetching into the staging store, by URI scheme, failed fetches included.",
+			Help: "Time spent fetching into the staging store (to the blob in place: its hash check and fsync included), by URI scheme, failed fetches included.",
 		}, []string{"scheme"}),
 		stagingFetches: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "batchd_staging_fetches_total",
