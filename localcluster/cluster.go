@@ -137,6 +137,7 @@ type Cluster struct {
 
 	mu    sync.Mutex // guards the master state below
 	state master
+	ended terminalCounts // tasks that reached each terminal state (snapshot.go)
 }
 
 // New returns a Cluster that is not yet listening.
@@ -185,6 +186,7 @@ func (c *Cluster) Start(ctx context.Context) error {
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/scheduler", requireAuth(c.cfg.Credentials, realmScheduler, http.HandlerFunc(c.serveScheduler)))
 	c.serveReadEndpoints(mux)
+	mux.Handle("/metrics/snapshot", c.snapshotHandler())
 	c.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	c.wg.Add(3)
 	go func() {

@@ -34,6 +34,7 @@ func (c *Cluster) statusLocked(t *task, state mesos.TaskState, src mesos.TaskSta
 	if src == mesos.SOURCE_EXECUTOR {
 		st.ContainerStatus = c.containerStatus(t)
 	}
+	c.countLocked(t.state, state)
 	t.state, t.latest = state, st
 	t.statuses = append(t.statuses, st)
 	if isTerminal(state) {

@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/batchd/batchd/internal/metrics"
 )
 
 // Exit codes.
@@ -52,6 +54,7 @@ type Main struct {
 	logLevel    slog.Level
 
 	log     *slog.Logger
+	metrics *metrics.Registry // a run's metrics (metrics.go); nil for other commands
 	closers []func() error
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/batchd/batchd/core/sched"
 	"github.com/batchd/batchd/core/staging"
 	"github.com/batchd/batchd/core/state"
+	"github.com/batchd/batchd/internal/metrics"
 	"github.com/batchd/batchd/internal/pluginhost"
 	"github.com/batchd/batchd/localcluster"
 	"github.com/batchd/batchd/plugins/redact"
@@ -61,6 +62,9 @@ func (m *Main) pluginDirs(cfg *config.Config) []string {
 // pluginHost returns a plugin host for cfg's plugin folders, pins and fetcher settings.
 func (m *Main) pluginHost(cfg *config.Config) *pluginhost.Host {
 	hc := pluginhost.Config{Dirs: m.pluginDirs(cfg), Logger: m.log.With("component", "plugins")}
+	if m.metrics != nil {
+		hc.OnCall = m.metrics.PluginCall
+	}
 	if cfg != nil {
 		hc.Pins = cfg.Plugins.Pins
 		hc.FetcherSettings = map[string]json.RawMessage{}
@@ -81,6 +85,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 	if err := cfg.RequireJobs(); err != nil {
 		return usagef("%w", err)
 	}
+	m.metrics = metrics.New()
 	// The plugins check the jobs before anything starts (a job whose
 	// params or URIs are wrong is the config's fault), and say which
 	// artifact names are archives (jobSpec). A plugin that does not work
@@ -134,6 +139,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 
 	store, err := staging.Open(filepath.Join(cfg.State.Dir, "staging"), staging.Options{
 		MaxBytes: int64(cfg.State.StagingMax), Logger: m.log.With("component", "staging"),
+		OnFetch: m.metrics.Fetched,
 	})
 	if err != nil {
 		return fmt.Errorf("opening staging store: %w", err)
@@ -149,6 +155,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 		OnResult:  func(r collector.Result) { runner.Result(r) },
 		Hold:      true, // until every job has registered the attempts it resumes
 		Logger:    m.log.With("component", "collector"),
+		OnPost:    m.metrics.Posted,
 	})
 	if err != nil {
 		return fmt.Errorf("starting the collector: %w", err)
@@ -205,6 +212,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 		OnLaunch:  func(key string, n int, l core.Launch) { runner.Launched(key, n, l) },
 		OnUpdate:  func(key string, n int, u core.Update) { runner.Updated(key, n, u) },
 		OnAbandon: func(taskID string) { runner.Abandoned(taskID) },
+		Observer:  m.metrics,
 		OnSubscribed: func(id string) {
 			if id != frameworkID {
 				frameworkID = id
@@ -222,6 +230,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 		Fed:       func(string) { fed.Done() },
 		Sandbox:   engine, // reads failed attempts' stderr from their agents
 		Advertise: advertise, CollectorCA: string(srvTLS.caPEM), InputDir: filepath.Join(cfg.State.Dir, "inputs"), Out: m.Stdout, Log: m.log,
+		OnTasks: taskStates(m.metrics),
 	})
 
 	runCtx, cancel := context.WithCancel(ctx)
@@ -320,6 +329,9 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, st serverTLS, earl
 	mux := http.NewServeMux()
 	mux.Handle("/artifacts/", store.Handler())
 	mux.Handle("/v1/results/", coll.Handler())
+	if m.metrics != nil {
+		mux.Handle("/metrics", m.metrics.Handler())
+	}
 	if err := m.serveStateAPI(mux, db, cfg.State.Dir, ln.Addr(), st.pin()); err != nil {
 		ln.Close()
 		return "", "", err

@@ -60,6 +60,9 @@ type Options struct {
 	// been committed, before the attempt gets its answer. It may be called
 	// concurrently for different attempts and should return quickly.
 	OnResult func(Result)
+	// OnPost, when set, is called once per request to the Handler with its
+	// outcome, one of the Post* constants (metrics). It must not block.
+	OnPost func(outcome string)
 	// Hold makes a post from an attempt that is not current get 503 with
 	// Retry-After (not 409) until Release: a restarted batchd holds while
 	// it registers the attempts its earlier run left running, so their
@@ -85,6 +88,7 @@ type Collector struct {
 	committer Committer
 	maxBody   int64
 	onResult  func(Result)
+	onPost    func(outcome string)
 	log       *slog.Logger
 
 	held atomic.Bool // Options.Hold until Release
@@ -137,6 +141,7 @@ func New(opts Options) (*Collector, error) {
 		committer: opts.Committer,
 		maxBody:   opts.MaxBody,
 		onResult:  opts.OnResult,
+		onPost:    opts.OnPost,
 		log:       opts.Logger,
 		current:   make(map[string]*attempt),
 		cur:       newBatch(),

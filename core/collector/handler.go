@@ -39,26 +39,34 @@ func (c *Collector) Handler() http.Handler {
 }
 
 func (c *Collector) serve(w http.ResponseWriter, r *http.Request) {
+	outcome := c.post(w, r)
+	if c.onPost != nil {
+		c.onPost(outcome)
+	}
+}
+
+// post answers one request and returns its outcome (outcomes.go).
+func (c *Collector) post(w http.ResponseWriter, r *http.Request) string {
 	taskID, ok := parseResultPath(r.URL.EscapedPath())
 	if !ok {
 		refuse(w, http.StatusNotFound, "no such endpoint; post results to "+resultsPrefix+"<task id>")
-		return
+		return PostNotFound
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		refuse(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed; use POST")
-		return
+		return PostBadMethod
 	}
 	token, ok := bearerToken(r.Header.Get("Authorization"))
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="batchd"`)
 		refuse(w, http.StatusUnauthorized, "missing or malformed Authorization header; want \"Bearer <task token>\"")
-		return
+		return PostUnauthorized
 	}
 	if !c.validToken(taskID, token) {
 		c.log.Warn("collector: wrong token", "task", taskID, "remote", r.RemoteAddr)
 		refuse(w, http.StatusForbidden, "wrong token for task "+strconv.Quote(taskID))
-		return
+		return PostForbidden
 	}
 	if !c.isCurrent(taskID) {
 		if c.held.Load() {
@@ -66,36 +74,37 @@ func (c *Collector) serve(w http.ResponseWriter, r *http.Request) {
 			// task to come back rather than refuse it for good.
 			w.Header().Set("Retry-After", "1")
 			refuse(w, http.StatusServiceUnavailable, "batchd is resuming its jobs; post again shortly")
-			return
+			return PostResuming
 		}
 		c.log.Info("collector: refused a post from an attempt no longer current", "task", taskID)
 		refuse(w, http.StatusConflict, notCurrent(taskID))
-		return
+		return PostSuperseded
 	}
 	if !isJSON(r.Header.Get("Content-Type")) {
 		refuse(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json (UTF-8)")
-		return
+		return PostBadContentType
 	}
 	body, status, reason := c.readBody(w, r)
 	if status != 0 {
 		refuse(w, status, reason)
-		return
+		return bodyOutcome(status)
 	}
 	rep, err := decodeReport(body)
 	if err != nil {
 		refuse(w, http.StatusBadRequest, err.Error())
-		return
+		return PostBadRequest
 	}
-	status, reason = c.store(r, Result{
+	status, reason, outcome := c.store(r, Result{
 		TaskID: taskID, Output: rep.Output, Display: rep.Display, Received: time.Now().UTC(),
 	})
 	if status != http.StatusOK {
 		refuse(w, status, reason)
-		return
+		return outcome
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	io.WriteString(w, reason+"\n")
+	return outcome
 }
 
 // readBody reads at most c.maxBody bytes of the body; over that it stops
@@ -129,35 +138,36 @@ func notCurrent(taskID string) string {
 		"or its task already has a result); result not kept"
 }
 
-// store accepts res as its attempt's result, unless the attempt has one.
-func (c *Collector) store(r *http.Request, res Result) (int, string) {
+// store accepts res as its attempt's result, unless the attempt has one,
+// and returns the answer's status, reason and outcome.
+func (c *Collector) store(r *http.Request, res Result) (int, string, string) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		return http.StatusServiceUnavailable, "collector is shutting down"
+		return http.StatusServiceUnavailable, "collector is shutting down", PostUnavailable
 	}
 	a := c.current[res.TaskID]
 	if a == nil { // forgotten since the check in serve
 		c.mu.Unlock()
-		return http.StatusConflict, notCurrent(res.TaskID)
+		return http.StatusConflict, notCurrent(res.TaskID), PostSuperseded
 	}
 	if p := a.res; p != nil {
 		c.mu.Unlock()
 		if !sameReport(p.result, res.Output, res.Display) {
-			return http.StatusConflict, "task " + strconv.Quote(res.TaskID) + " already has a different result"
+			return http.StatusConflict, "task " + strconv.Quote(res.TaskID) + " already has a different result", PostConflict
 		}
 		select {
 		case <-p.batch.done:
 		case <-r.Context().Done():
-			return http.StatusServiceUnavailable, "request ended while the result was being stored"
+			return http.StatusServiceUnavailable, "request ended while the result was being stored", PostUnavailable
 		}
 		if p.stale {
-			return http.StatusConflict, notCurrent(res.TaskID)
+			return http.StatusConflict, notCurrent(res.TaskID), PostSuperseded
 		}
 		if err := p.batch.err; err != nil {
-			return http.StatusServiceUnavailable, "storing result: " + err.Error()
+			return http.StatusServiceUnavailable, "storing result: " + err.Error(), PostUnavailable
 		}
-		return http.StatusOK, "result already stored"
+		return http.StatusOK, "result already stored", PostDuplicate
 	}
 	p := &pending{att: a, result: res}
 	a.res = p
@@ -170,16 +180,16 @@ func (c *Collector) store(r *http.Request, res Result) (int, string) {
 	<-p.batch.done
 	c.inflight.Done()
 	if p.stale {
-		return http.StatusConflict, notCurrent(res.TaskID)
+		return http.StatusConflict, notCurrent(res.TaskID), PostSuperseded
 	}
 	if err := p.batch.err; err != nil {
 		c.log.Error("collector: storing result", "task", res.TaskID, "err", err)
-		return http.StatusServiceUnavailable, "storing result: " + err.Error()
+		return http.StatusServiceUnavailable, "storing result: " + err.Error(), PostUnavailable
 	}
 	if c.onResult != nil {
 		c.onResult(res)
 	}
-	return http.StatusOK, "result stored"
+	return http.StatusOK, "result stored", PostAccepted
 }
 
 // sameReport reports whether a re-post carries the accepted result.

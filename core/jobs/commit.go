@@ -83,6 +83,9 @@ func (r *Runner) Result(res collector.Result) {
 func (r *Runner) Launched(key string, n int, l core.Launch) {
 	r.mu.Lock()
 	t := r.tasks[key]
+	if t != nil {
+		r.phaseLocked(t, state.TaskRunning)
+	}
 	r.mu.Unlock()
 	if t == nil {
 		return
@@ -99,6 +102,9 @@ func (r *Runner) Updated(key string, n int, u core.Update) {
 	}
 	r.mu.Lock()
 	t := r.tasks[key]
+	if t != nil && u.State != core.TaskFinished {
+		r.phaseLocked(t, state.TaskPending) // until its retry, or its outcome
+	}
 	r.mu.Unlock()
 	if t == nil {
 		return

@@ -66,6 +66,11 @@ type Config struct {
 	// Sandbox, when set, reads the end of a failed attempt's stderr from
 	// its agent (the cluster engine, if it is a core.SandboxReader).
 	Sandbox core.SandboxReader
+	// OnTasks, when set, is told each time n tasks of a job move from
+	// one state to another (metrics): from is "" when a job's planned tasks
+	// are first counted, as pending. It is called with the runner's lock
+	// held and must not block or call the runner.
+	OnTasks func(job string, from, to state.TaskState, n int)
 	// Out receives result lines and job summaries; Log receives diagnostics.
 	Out io.Writer
 	Log *slog.Logger
@@ -112,6 +117,8 @@ type taskState struct {
 	kept, printed bool
 	// attempts are the task ids of its attempts.
 	attempts []string
+	// phase is the task's state as OnTasks was last told it (phase.go).
+	phase state.TaskState
 	// stderr is the end of its last failed attempt's stderr; stderrDone is
 	// closed once the read for it is over (stderr.go).
 	stderr     string

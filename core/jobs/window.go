@@ -36,6 +36,7 @@ func (r *Runner) runPlan(ctx context.Context, spec Spec, uris [][]core.URI, out 
 		window = DefaultWindow
 	}
 	js := &jobState{spec: spec, outcomes: make(chan sched.Outcome, window), out: out}
+	r.countPlanned(spec.Name, rep.Tasks)
 	live := make(map[string]*taskState, window) // this job's tasks in the scheduler
 	defer func() { r.forget(live) }()
 	var from uint64
@@ -68,19 +69,28 @@ func (r *Runner) runPlan(ctx context.Context, spec Spec, uris [][]core.URI, out 
 // and how many tasks it read.
 func (r *Runner) feed(js *jobState, from uint64, limit int, uris [][]core.URI, live map[string]*taskState, rep *Report) (uint64, int, error) {
 	var todo []state.Task
-	n := 0
+	n, settled := 0, map[state.TaskState]int{}
 	next, err := r.cfg.State.Tasks(js.spec.Name, from, limit, func(t state.Task) error {
 		n++
 		switch t.State {
 		case state.TaskDone:
 			rep.Finished++
+			settled[t.State]++
 		case state.TaskFailed:
 			failed(rep, fmt.Errorf("task %s/%s: %s", js.spec.Name, t.ID, t.Error))
+			settled[t.State]++
 		default:
 			todo = append(todo, t)
 		}
 		return nil
 	})
+	if r.cfg.OnTasks != nil && len(settled) > 0 {
+		r.mu.Lock()
+		for st, k := range settled {
+			r.cfg.OnTasks(js.spec.Name, state.TaskPending, st, k)
+		}
+		r.mu.Unlock()
+	}
 	if err != nil || len(todo) == 0 {
 		return next, n, err
 	}
@@ -91,7 +101,7 @@ func (r *Runner) feed(js *jobState, from uint64, limit int, uris [][]core.URI, l
 	batch := make([]sched.Task, len(todo))
 	r.mu.Lock()
 	for i, t := range todo {
-		st := &taskState{job: js, seq: t.Seq, label: t.Label, plan: &specs[i]}
+		st := &taskState{job: js, seq: t.Seq, label: t.Label, plan: &specs[i], phase: state.TaskPending}
 		batch[i] = r.task(js.spec, st, uris[specs[i].URIs])
 		st.key = batch[i].Key
 		if k := len(t.Attempts); k > 0 {
@@ -106,6 +116,7 @@ func (r *Runner) feed(js *jobState, from uint64, limit int, uris [][]core.URI, l
 				r.attempts[a.TaskID] = attemptRef{st, a.N}
 				st.attempts = append(st.attempts, a.TaskID)
 				batch[i].Resume = &sched.Resume{TaskID: a.TaskID, AgentID: a.Agent, Attempt: a.N, LaunchedAt: a.Start}
+				r.phaseLocked(st, state.TaskRunning)
 			}
 		}
 		r.tasks[st.key] = st
@@ -136,6 +147,11 @@ func (r *Runner) settle(ctx context.Context, js *jobState, o sched.Outcome, live
 	r.mu.Lock()
 	kept := st.kept
 	r.forgetLocked(st)
+	if kept {
+		r.phaseLocked(st, state.TaskDone)
+	} else {
+		r.phaseLocked(st, state.TaskFailed)
+	}
 	r.mu.Unlock()
 	var err error
 	switch {

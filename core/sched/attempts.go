@@ -28,6 +28,7 @@ func (s *Scheduler) onOffers(ctx context.Context, offers []core.Offer) {
 			decline = append(decline, o.ID)
 		}
 	}
+	s.cfg.Observer.Offered(len(offers), len(decline))
 	if len(decline) == 0 {
 		return
 	}
@@ -127,6 +128,7 @@ func (s *Scheduler) launchOn(ctx context.Context, o core.Offer) bool {
 		if s.cfg.OnLaunch != nil {
 			s.cfg.OnLaunch(t.Key, t.cur.n, launches[i])
 		}
+		s.cfg.Observer.Launched(t.Job)
 	}
 	return true
 }
@@ -149,7 +151,7 @@ func (s *Scheduler) prepare(t *task, agentID string) (core.Launch, error) {
 	if l.Name == "" {
 		l.Name = t.Key
 	}
-	a := &attempt{id: l.TaskID, agentID: agentID, n: n, uris: l.URIs}
+	a := &attempt{id: l.TaskID, agentID: agentID, n: n, uris: l.URIs, launched: time.Now()}
 	if t.Timeout > 0 {
 		a.deadline = time.Now().Add(t.Timeout)
 		s.st.due(a.deadline)
@@ -172,6 +174,9 @@ func (s *Scheduler) onUpdate(ctx context.Context, u core.Update) {
 	}
 	if u.AgentID != "" {
 		a.agentID = u.AgentID
+	}
+	if u.State.Terminal() && !a.launched.IsZero() {
+		s.cfg.Observer.Ended(t.Job, u.State, time.Since(a.launched))
 	}
 	if a.resultIn && u.State.Terminal() {
 		// The result is kept (durably, before the task got its answer):
@@ -277,6 +282,7 @@ func (s *Scheduler) fail(t *task, kind error, st core.TaskState, msg string) {
 		if freed {
 			pause = 0 // not the task's failure: no reason to wait
 		}
+		s.cfg.Observer.Retried(t.Job)
 		s.log.Info("attempt failed; retrying", "key", t.Key, "task_id", id, "attempt", t.attempts, "state", st, "msg", msg, "after", pause)
 		if pause <= 0 {
 			s.st.pending = append(s.st.pending, t)

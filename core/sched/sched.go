@@ -97,6 +97,9 @@ type Config struct {
 	// OnSubscribed is called with the framework id after each
 	// (re)subscription, to keep it for the next run.
 	OnSubscribed func(frameworkID string)
+	// Observer, when set, counts offers, launches, retries and attempts'
+	// run times (metrics).
+	Observer Observer
 }
 
 // Scheduler runs Tasks on a core.Cluster. Submit and ResultArrived may be
@@ -135,6 +138,9 @@ func New(cl core.Cluster, cfg Config) *Scheduler {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
 	}
 	return &Scheduler{
 		cl:      cl,

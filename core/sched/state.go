@@ -49,6 +49,7 @@ type attempt struct {
 	killReason  string     // set once the scheduler decided to kill
 	killAt      time.Time  // when to repeat an unanswered kill
 	uris        []core.URI // the launch's URIs (shared, not copied): named, redacted, when the agent cannot fetch them
+	launched    time.Time  // when it was launched (an earlier run's launch for a resumed one); zero if unknown
 }
 
 func newState(adopting bool) state {
@@ -75,7 +76,7 @@ func (st *state) add(t Task) (core.TaskRef, bool) {
 		return core.TaskRef{}, false
 	}
 	tk.attempts = max(r.Attempt, 1)
-	tk.cur = &attempt{id: r.TaskID, agentID: r.AgentID, n: tk.attempts, resumed: true}
+	tk.cur = &attempt{id: r.TaskID, agentID: r.AgentID, n: tk.attempts, resumed: true, launched: r.LaunchedAt}
 	if t.Timeout > 0 && !r.LaunchedAt.IsZero() {
 		tk.cur.deadline = r.LaunchedAt.Add(t.Timeout)
 		st.due(tk.cur.deadline)

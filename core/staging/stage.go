@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/batchd/batchd/core"
 	"github.com/batchd/batchd/plugins/redact"
 )
 
@@ -325,6 +326,9 @@ func (s *Store) run(ctx context.Context, cancel context.CancelCauseFunc, key, sh
 	defer func() { s.closeTemp(key, t, keep) }()
 
 	m := s.newMeter(shown, t.offset, cancel)
+	if s.onFetch != nil {
+		defer func() { s.onFetch(core.Scheme(shown), max(ent.Size-t.offset, 0), s.now().Sub(m.start), err) }()
+	}
 	got, err := safeFetch(ctx, Target{Dest: t.path, Offset: t.offset, Progress: m.report}, fetch)
 	if err != nil {
 		if cause := context.Cause(ctx); errors.Is(cause, ErrFull) {

@@ -100,6 +100,11 @@ type Options struct {
 	MaxBytes int64
 	// Progress, when set, is called as fetches progress.
 	Progress ProgressFunc
+	// OnFetch, when set, is called when a fetch into the store ends (not
+	// for a copy reused without fetching), with the URI's scheme (see
+	// core.Scheme), the bytes it added (0 when it failed), how long it took
+	// and its error (metrics). It must not block.
+	OnFetch func(scheme string, bytes int64, d time.Duration, err error)
 }
 
 // Store is a content-addressed staging folder. Its methods are safe for
@@ -117,6 +122,7 @@ type Store struct {
 
 	max      int64
 	progress ProgressFunc
+	onFetch  func(scheme string, bytes int64, d time.Duration, err error)
 	now      func() time.Time
 
 	mu       sync.Mutex
@@ -160,6 +166,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		log:      log,
 		max:      opts.MaxBytes,
 		progress: opts.Progress,
+		onFetch:  opts.OnFetch,
 		now:      time.Now,
 		flights:  make(map[string]*flight),
 		checked:  make(map[string]bool),

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/batchd/batchd/plugins/fetcher"
 )
@@ -34,7 +35,7 @@ func (h *Host) ExtractorFor(ctx context.Context, format string) (fetcher.Extract
 	if err != nil {
 		return nil, err
 	}
-	return &hostedExtractor{inst: inst}, nil
+	return &hostedExtractor{inst: inst, onCall: h.cfg.OnCall}, nil
 }
 
 // ArchiveFormat returns the archive format of a file by its name, as the
@@ -107,7 +108,8 @@ func (h *Host) formatMap(ctx context.Context) (formats map[string]string, broken
 
 // hostedExtractor is a fetcher plugin's Extractor as the Host hands it out.
 type hostedExtractor struct {
-	inst *instance
+	inst   *instance
+	onCall CallFunc
 }
 
 var _ fetcher.Extractor = (*hostedExtractor)(nil)
@@ -125,15 +127,16 @@ func (x *hostedExtractor) Extract(ctx context.Context, req fetcher.ExtractReques
 	if req.Dest != "" {
 		op = "extract " + name
 	}
+	start := time.Now()
 	res, err := ex.Extract(ctx, req)
-	return res, x.inst.opErr(op, err, nil)
+	return res, called(x.onCall, x.inst, "extract", start, x.inst.opErr(op, err, nil))
 }
 
 // Extract makes a fetcher from Fetcher or FetcherFor usable as a
 // fetcher.Extractor too, found with a type assertion as for any plugin;
 // a plugin without the capability answers ErrNotExtractor.
 func (f *hostedFetcher) Extract(ctx context.Context, req fetcher.ExtractRequest) (fetcher.ExtractResult, error) {
-	return (&hostedExtractor{inst: f.inst}).Extract(ctx, req)
+	return (&hostedExtractor{inst: f.inst, onCall: f.onCall}).Extract(ctx, req)
 }
 
 var _ fetcher.Extractor = (*hostedFetcher)(nil)

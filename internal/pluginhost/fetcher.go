@@ -25,7 +25,7 @@ func (h *Host) Fetcher(ctx context.Context, name string) (fetcher.Fetcher, error
 	if err != nil {
 		return nil, err
 	}
-	return &hostedFetcher{inst: inst, timeout: h.cfg.CallTimeout, settings: h.cfg.FetcherSettings[name]}, nil
+	return &hostedFetcher{inst: inst, timeout: h.cfg.CallTimeout, settings: h.cfg.FetcherSettings[name], onCall: h.cfg.OnCall}, nil
 }
 
 // FetcherFor returns the fetcher plugin that handles URI scheme (case
@@ -122,6 +122,7 @@ type hostedFetcher struct {
 	inst     *instance
 	timeout  time.Duration
 	settings json.RawMessage
+	onCall   CallFunc
 }
 
 var (
@@ -130,21 +131,24 @@ var (
 )
 
 func (f *hostedFetcher) Describe(ctx context.Context) (fetcher.Info, error) {
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
 	info, err := f.inst.fetcher.Describe(ctx)
-	return info, f.inst.opErr("describe", err, nil)
+	return info, called(f.onCall, f.inst, "describe", start, f.inst.opErr("describe", err, nil))
 }
 
 func (f *hostedFetcher) Configure(ctx context.Context, settings json.RawMessage) error {
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
-	return f.inst.opErr("configure", f.inst.fetcher.Configure(ctx, settings), nil)
+	return called(f.onCall, f.inst, "configure", start, f.inst.opErr("configure", f.inst.fetcher.Configure(ctx, settings), nil))
 }
 
 func (f *hostedFetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
+	start := time.Now()
 	res, err := f.inst.fetcher.Fetch(ctx, req, progress)
-	return res, f.inst.opErr("fetch "+redact.URI(req.URI), err, nil)
+	return res, called(f.onCall, f.inst, "fetch", start, f.inst.opErr("fetch "+redact.URI(req.URI), err, nil))
 }
 
 // Stat asks the plugin, within the call timeout, which version of the
@@ -157,8 +161,9 @@ func (f *hostedFetcher) Stat(ctx context.Context, req fetcher.StatRequest) (fetc
 	if !ok {
 		return fetcher.StatResult{}, fmt.Errorf("stat %s: %w", redact.URI(req.URI), fetcher.ErrNotStater)
 	}
+	start := time.Now()
 	res, err := st.Stat(ctx, req)
-	return res, f.inst.opErr("stat "+redact.URI(req.URI), err, nil)
+	return res, called(f.onCall, f.inst, "stat", start, f.inst.opErr("stat "+redact.URI(req.URI), err, nil))
 }
 
 // Identity names the plugin and the settings it was configured with

@@ -67,6 +67,10 @@ type Config struct {
 	// to its Configure right after launch. A fetcher without an entry gets
 	// empty settings.
 	FetcherSettings map[string]json.RawMessage
+	// OnCall, when set, observes every call made through the plugins the
+	// Host hands out (metrics); not the Describe and Configure of a launch.
+	// It must not block.
+	OnCall CallFunc
 }
 
 // Host owns batchd's plugin processes. Its methods are safe for concurrent use.

@@ -17,43 +17,47 @@ func (h *Host) Workload(ctx context.Context, name string) (workload.Workload, er
 	if err != nil {
 		return nil, err
 	}
-	return &hostedWorkload{inst: inst, timeout: h.cfg.CallTimeout}, nil
+	return &hostedWorkload{inst: inst, timeout: h.cfg.CallTimeout, onCall: h.cfg.OnCall}, nil
 }
 
 // hostedWorkload is a workload plugin as the Host hands it out.
 type hostedWorkload struct {
 	inst    *instance
 	timeout time.Duration
+	onCall  CallFunc
 }
 
 var _ workload.Workload = (*hostedWorkload)(nil)
 
 func (w *hostedWorkload) Describe(ctx context.Context) (workload.Info, error) {
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, w.timeout)
 	defer cancel()
 	info, err := w.inst.workload.Describe(ctx)
-	return info, w.inst.opErr("describe", err, nil)
+	return info, called(w.onCall, w.inst, "describe", start, w.inst.opErr("describe", err, nil))
 }
 
 // Plan returns emit's error unchanged, and wraps the plugin's.
 func (w *hostedWorkload) Plan(ctx context.Context, job workload.Job, emit func(workload.TaskSpec) error) error {
+	start := time.Now()
 	var emitErr error
 	err := w.inst.workload.Plan(ctx, job, func(s workload.TaskSpec) error {
 		emitErr = emit(s)
 		return emitErr
 	})
-	return w.inst.opErr("plan", err, emitErr)
+	return called(w.onCall, w.inst, "plan", start, w.inst.opErr("plan", err, emitErr))
 }
 
 // Reduce returns next's error unchanged, and wraps the plugin's.
 func (w *hostedWorkload) Reduce(ctx context.Context, job workload.Job, next func() (workload.Result, error)) (workload.Summary, error) {
+	start := time.Now()
 	var nextErr error
 	sum, err := w.inst.workload.Reduce(ctx, job, func() (workload.Result, error) {
 		r, err := next()
 		nextErr = err
 		return r, err
 	})
-	return sum, w.inst.opErr("reduce", err, nextErr)
+	return sum, called(w.onCall, w.inst, "reduce", start, w.inst.opErr("reduce", err, nextErr))
 }
 
 var _ workload.Validator = (*hostedWorkload)(nil)

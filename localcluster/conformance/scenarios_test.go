@@ -32,6 +32,7 @@ var scenarios = []scenario{
 	{"fetch", func(x *run) { fetching(x, fetchTasks(x.artifacts)) }},
 	{"files", filesAPI},
 	{"state", stateEndpoints},
+	{"metrics-snapshot", metricsSnapshot},
 }
 
 // uuidV4 is a well-formed version 4 uuid no update carries.

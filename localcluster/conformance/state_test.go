@@ -33,7 +33,7 @@ func stateEndpoints(x *run) {
 	status, ct, body := x.get(x.tg.url + "/version")
 	x.record("version/status", status)
 	x.record("version/content-type", mediaTypeOrAbsent(ct))
-	x.record("version/fields", pick(body, "version"))
+	x.record("version/fields", pickPaths(body, "version"))
 	status, _, body = x.get(x.tg.url + "/health")
 	x.record("health/status", status)
 	x.record("health/body", body)
@@ -41,7 +41,7 @@ func stateEndpoints(x *run) {
 		status, ct, body = x.get(x.tg.url + p)
 		x.record(p+"/status", status)
 		x.record(p+"/content-type", mediaTypeOrAbsent(ct))
-		x.record(p+"/fields", pick(body,
+		x.record(p+"/fields", pickPaths(body,
 			"version", "id", "pid", "hostname", "leader", "leader_info.hostname", "activated_slaves",
 			"slaves.0.id", "slaves.0.hostname", "slaves.0.pid", "slaves.0.active", "slaves.0.resources.cpus",
 			"slaves.0.used_resources.cpus",
@@ -59,7 +59,7 @@ func stateEndpoints(x *run) {
 			continue
 		}
 		x.record(what+"/content-type", mediaTypeOrAbsent(ct))
-		x.record(what+"/fields", pick(body,
+		x.record(what+"/fields", pickPaths(body,
 			"type", "get_health.healthy", "get_version.version_info.version",
 			"get_agents.agents.0.agent_info.id.value", "get_agents.agents.0.agent_info.hostname",
 			"get_agents.agents.0.active", "get_agents.agents.0.version",
@@ -117,10 +117,10 @@ func placeholder(path string, v any) any {
 	return v
 }
 
-// pick returns the JSON document's values at the dotted paths (a number
+// pickPaths returns the JSON document's values at the dotted paths (a number
 // indexes an array), "<absent>" where a path leads nowhere, and
 // "<not JSON>" for a body that is not JSON.
-func pick(body string, paths ...string) map[string]any {
+func pickPaths(body string, paths ...string) map[string]any {
 	var doc any
 	if err := json.Unmarshal([]byte(body), &doc); err != nil {
 		return map[string]any{"": "<not JSON>"}
