@@ -59,6 +59,19 @@ type Config struct {
 	// killed are kept for inspection. batchd sets it: a large job would
 	// otherwise leave a copy of every fetched file per task on disk.
 	RemoveFinishedSandboxes bool
+	// ReadHeaderTimeout bounds reading a request's headers, on the master
+	// and the agents; 10 s by default.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading a request's body (a call to the master, a
+	// request to an agent's files API); 30 s by default. A SUBSCRIBE's
+	// event stream, which lasts as long as the framework, is not bounded.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds writing a reply, except the event stream a
+	// SUBSCRIBE is answered with; 30 s by default.
+	WriteTimeout time.Duration
+	// IdleTimeout closes a kept-alive connection with no request for so
+	// long; 2 minutes by default.
+	IdleTimeout time.Duration
 	// Logger receives the cluster's logs; none by default.
 	Logger *slog.Logger
 }
@@ -96,6 +109,18 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.KillGracePeriod <= 0 {
 		cfg.KillGracePeriod = 3 * time.Second
+	}
+	if cfg.ReadHeaderTimeout <= 0 {
+		cfg.ReadHeaderTimeout = 10 * time.Second
+	}
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = 30 * time.Second
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = 30 * time.Second
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 2 * time.Minute
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -159,7 +184,9 @@ func (c *Cluster) Start(ctx context.Context) error {
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/v1/scheduler", c.serveScheduler)
-	c.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// No ReadTimeout or WriteTimeout here: they would cut SUBSCRIBE's event
+	// stream. serveScheduler bounds each call's body and reply instead.
+	c.srv = &http.Server{Handler: mux, ReadHeaderTimeout: c.cfg.ReadHeaderTimeout, IdleTimeout: c.cfg.IdleTimeout}
 	c.wg.Add(3)
 	go func() {
 		defer c.wg.Done()
@@ -197,7 +224,8 @@ func (c *Cluster) listenAgents(ctx context.Context) error {
 			return fmt.Errorf("local cluster agent %s listening on %s: %w", a.id, host, err)
 		}
 		a.ln = ln
-		a.srv = &http.Server{Handler: a.serveFiles(), ReadHeaderTimeout: 10 * time.Second}
+		a.srv = &http.Server{Handler: a.serveFiles(), ReadHeaderTimeout: c.cfg.ReadHeaderTimeout,
+			ReadTimeout: c.cfg.ReadTimeout, WriteTimeout: c.cfg.WriteTimeout, IdleTimeout: c.cfg.IdleTimeout}
 	}
 	return nil
 }
