@@ -181,7 +181,7 @@ func readGroups(ctx context.Context, path, name string, fn func([]*big.Int) erro
 		if name == "" {
 			return fmt.Sprintf("line %d", line)
 		}
-		return fmt.Sprintf("%s line %d", task.Quote(name), line)
+		return fmt.Sprintf("%q line %d", name, line)
 	}
 	f, err := os.Open(path)
 	if err != nil {
