@@ -23,7 +23,7 @@ type badInput struct {
 	config string
 	raw    *string
 	// args, when set, are batchd's whole command line; $CONFIG is the
-	// config's path, $DIR its folder.
+	// config's path, $DIR its folder, $PLUGINS the test's plugin folder.
 	args []string
 }
 
@@ -75,6 +75,10 @@ var badInputs = []badInput{
 	{name: "input with a scheme no fetcher handles", config: goodJob + jobHead + "[job.params]\ninput = \"gopher://h/x\"\n"},
 	{name: "input URI that does not parse, with a password", config: goodJob + jobHead + "[job.params]\ninput = \"http://u:sekrit@[::1/x\"\n"},
 	{name: "input file missing", config: goodJob + jobHead + "[job.params]\ninput = \"$DIR/missing.txt\"\n"},
+	{name: "fetch: missing file", args: []string{"fetch", "--plugin-dir", "$PLUGINS", "$DIR/missing.txt", "$DIR/out"}},
+	{name: "fetch: a scheme no fetcher handles", args: []string{"fetch", "--plugin-dir", "$PLUGINS", "gopher://u:sekrit@h/x", "$DIR/out"}},
+	{name: "fetch: refused, with a password", args: []string{"fetch", "--config", "$CONFIG", "http://u:sekrit@127.0.0.1:1/x", "$DIR/out"},
+		config: "[fetchers.http]\nretries = 0\n" + goodJob},
 	// Params.
 	{name: "unknown param", cmd: "validate", config: goodJob + jobHead + "[job.params]\ngroupz = [\"1\"]\n"},
 	{name: "groups empty", config: goodJob + jobHead + "[job.params]\ngroups = []\n"},
@@ -138,7 +142,7 @@ func (tc badInput) record(t *testing.T) string {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "cluster.toml")
-	expand := strings.NewReplacer("$DIR", dir, "$CONFIG", path).Replace
+	expand := strings.NewReplacer("$DIR", dir, "$CONFIG", path, "$PLUGINS", pluginDir).Replace
 	body := fmt.Sprintf("[plugins]\ndirs = [%q]\n\n", pluginDir) + expand(tc.config)
 	if tc.raw != nil {
 		body = *tc.raw
@@ -160,7 +164,9 @@ func (tc badInput) record(t *testing.T) string {
 	if strings.Contains(errOut+out, "sekrit") {
 		t.Errorf("a password was shown:\n%s", errOut)
 	}
-	hide := strings.NewReplacer(dir, "$DIR", pluginDir, "$PLUGINS").Replace
+	exe, _ := os.Executable()
+	cwd, _ := os.Getwd()
+	hide := strings.NewReplacer(dir, "$DIR", pluginDir, "$PLUGINS", filepath.Dir(exe), "$EXE", cwd, "$CWD").Replace
 	var errLines []string
 	for _, l := range strings.Split(strings.TrimSpace(errOut), "\n") {
 		if l != "" && !strings.HasPrefix(l, "time=") { // log lines are not the error
