@@ -12,7 +12,7 @@ MESOS_BENCH ?= 2000 3
 # plugin SDK (plugins/, a module of its own that ./... does not reach).
 MODULES  := . plugins
 
-.PHONY: all build demo demo-hdfs test vet race examples bench-once bench-smoke bench bench-go bench-parts bench-mesos fuzz proto clean
+.PHONY: all build demo demo-hdfs test vet race examples bench-once bench-smoke bench bench-go bench-parts bench-mesos fuzz fuzz-short proto clean
 
 all: build
 
@@ -52,7 +52,7 @@ examples:
 	@for d in $(EXAMPLES); do echo "cd $$d && $(GO) vet ./... && $(GO) test -race ./..."; (cd $$d && $(GO) vet ./... && $(GO) test -race -count=1 ./...) || exit 1; done
 
 # The README's test command; .ci/run calls exactly this.
-test: vet race examples bench-once bench-smoke
+test: vet race examples bench-once bench-smoke fuzz-short
 
 # The bench suite: one table of batchd against its baselines, also written
 # to bench/results.md (sizes: see internal/bench/suite.sh; BENCH_QUICK=1
@@ -75,14 +75,16 @@ bench-parts: build
 bench-mesos: build
 	internal/bench/mesos.sh $(MESOS_BENCH)
 
-# Short fuzzing passes over the parsers that take hostile input.
+# Fuzzing passes over the parsers that take hostile input: every fuzz
+# target of both modules (found by .ci/fuzz, which lists each command it
+# runs), 20 s each; fuzz-short, 5 s each, is part of make test.
+FUZZTIME ?= 20s
+
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 20s ./config
-	$(GO) test -run '^$$' -fuzz FuzzParseGroup -fuzztime 20s ./workloads/sum/task
-	$(GO) test -run '^$$' -fuzz FuzzDecodeReport -fuzztime 20s ./core/collector
-	$(GO) test -run '^$$' -fuzz FuzzParseTarget -fuzztime 20s ./fetchers/ftp
-	$(GO) test -run '^$$' -fuzz FuzzExtractTar -fuzztime 20s -fuzzminimizetime 10x ./internal/archive
-	$(GO) test -run '^$$' -fuzz FuzzExtractZip -fuzztime 20s -fuzzminimizetime 10x ./internal/archive
+	GO=$(GO) .ci/fuzz $(FUZZTIME)
+
+fuzz-short:
+	GO=$(GO) .ci/fuzz 5s
 
 proto:
 	sh plugins/gen.sh

@@ -76,6 +76,19 @@ type Config struct {
 	// (e.g. the system pool plus a framework's own CA: see
 	// x509.SystemCertPool). Nil trusts the system's roots.
 	FetchRootCAs *x509.CertPool
+	// ReadHeaderTimeout bounds reading a request's headers, on the master
+	// and the agents; 10 s by default.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading a request's body (a call to the master, a
+	// request to an agent's files API); 30 s by default. A SUBSCRIBE's
+	// event stream, which lasts as long as the framework, is not bounded.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds writing a reply, except the event stream a
+	// SUBSCRIBE is answered with; 30 s by default.
+	WriteTimeout time.Duration
+	// IdleTimeout closes a kept-alive connection with no request for so
+	// long; 2 minutes by default.
+	IdleTimeout time.Duration
 	// Logger receives the cluster's logs; none by default.
 	Logger *slog.Logger
 }
@@ -113,6 +126,18 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.KillGracePeriod <= 0 {
 		cfg.KillGracePeriod = 3 * time.Second
+	}
+	if cfg.ReadHeaderTimeout <= 0 {
+		cfg.ReadHeaderTimeout = 10 * time.Second
+	}
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = 30 * time.Second
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = 30 * time.Second
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 2 * time.Minute
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -187,7 +212,9 @@ func (c *Cluster) Start(ctx context.Context) error {
 	mux.Handle("/api/v1/scheduler", requireAuth(c.cfg.Credentials, realmScheduler, http.HandlerFunc(c.serveScheduler)))
 	c.serveReadEndpoints(mux)
 	mux.Handle("/metrics/snapshot", c.snapshotHandler())
-	c.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// No ReadTimeout or WriteTimeout here: they would cut SUBSCRIBE's event
+	// stream. serveScheduler bounds each call's body and reply instead.
+	c.srv = &http.Server{Handler: mux, ReadHeaderTimeout: c.cfg.ReadHeaderTimeout, IdleTimeout: c.cfg.IdleTimeout}
 	c.wg.Add(3)
 	go func() {
 		defer c.wg.Done()
@@ -225,7 +252,8 @@ func (c *Cluster) listenAgents(ctx context.Context) error {
 			return fmt.Errorf("local cluster agent %s listening on %s: %w", a.id, host, err)
 		}
 		a.ln = ln
-		a.srv = &http.Server{Handler: requireAuth(c.cfg.Credentials, realmReadonly, a.serveFiles()), ReadHeaderTimeout: 10 * time.Second}
+		a.srv = &http.Server{Handler: requireAuth(c.cfg.Credentials, realmReadonly, a.serveFiles()), ReadHeaderTimeout: c.cfg.ReadHeaderTimeout,
+			ReadTimeout: c.cfg.ReadTimeout, WriteTimeout: c.cfg.WriteTimeout, IdleTimeout: c.cfg.IdleTimeout}
 	}
 	return nil
 }

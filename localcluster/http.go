@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mesos/mesos-go/api/v1/lib/encoding"
 	"github.com/mesos/mesos-go/api/v1/lib/encoding/codecs"
@@ -42,11 +43,22 @@ func (c *Cluster) serveScheduler(w http.ResponseWriter, r *http.Request) {
 			http.StatusUnsupportedMediaType)
 		return
 	}
+	// The server bounds headers only (a SUBSCRIBE's stream is unbounded):
+	// the body and a reply other than the stream are bounded here.
+	rc := http.NewResponseController(w)
+	now := time.Now()
+	rc.SetReadDeadline(now.Add(c.cfg.ReadTimeout))
+	rc.SetWriteDeadline(now.Add(c.cfg.WriteTimeout))
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxCallBytes))
 	if err != nil {
+		w.Header().Set("Connection", "close") // and read no more of it
 		httpError(w, "Failed to read body: "+err.Error(), http.StatusBadRequest)
 		return
 	}
+	// Lift the read deadline: the server's watch for a closed connection
+	// reads on, and a deadline passing there would end the request's
+	// context, and with it an event stream.
+	rc.SetReadDeadline(time.Time{})
 	call, msg := decodeCall(reqCodec, body)
 	if msg != "" {
 		httpError(w, msg, http.StatusBadRequest)
@@ -67,6 +79,7 @@ func (c *Cluster) serveScheduler(w http.ResponseWriter, r *http.Request) {
 			httpError(w, "Subscribe calls should not include the 'Mesos-Stream-Id' header", http.StatusBadRequest)
 			return
 		}
+		rc.SetWriteDeadline(time.Time{}) // the stream lasts as long as the framework
 		c.subscribe(w, r, call, codec)
 		return
 	}

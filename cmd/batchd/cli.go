@@ -50,7 +50,9 @@ type Main struct {
 	job         string // results: --job
 	format      string // results: --format
 	extraDirs   stringList
+	attributes  stringList // local-cluster --attributes
 	args        []string
+	helpFor     string // help: the command whose flags to list ("" for all commands)
 	logLevel    slog.Level
 
 	log     *slog.Logger
@@ -69,69 +71,52 @@ type stringList []string
 func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
-const usage = `usage:
-  batchd --config cluster.toml [--fresh]          run the config's jobs (resuming unfinished ones), then exit
-  batchd run --config cluster.toml [--fresh]      the same
-  batchd validate --config cluster.toml           check a config and its plugins; run nothing
-  batchd results --config cluster.toml [--job NAME] [--format jsonl|csv|table]
-                                                  print every task's stored record (also while a run goes on)
-  batchd plugins [--config cluster.toml] [--plugin-dir D]...
-                                                  list the plugins found
-  batchd fetch [--config cluster.toml] [--plugin-dir D]... URI DEST
-                                                  fetch one URI with the fetcher plugins, as staging does
-  batchd local-cluster [--listen 127.0.0.1:5050] [--agents N] [--work-dir D] [--credentials FILE]
-                                                  run the embedded Mesos-API cluster alone
-  batchd version
-`
-
-// ParseFlags picks the subcommand and parses its flags.
+// ParseFlags picks the subcommand and parses its flags. --help (or -h)
+// asks for the command's help, which Run prints.
 func (m *Main) ParseFlags(args []string) error {
 	m.cmd = "run"
+	implicit := true
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		m.cmd, args = args[0], args[1:]
+		m.cmd, args, implicit = args[0], args[1:], false
 	}
-	fs := flag.NewFlagSet("batchd "+m.cmd, flag.ContinueOnError)
-	fs.SetOutput(m.Stderr)
-	fs.Usage = func() { fmt.Fprint(m.Stderr, usage) }
 	verbose := false
-	fs.BoolVar(&verbose, "v", false, "log debug messages")
-	switch m.cmd {
-	case "run":
-		fs.StringVar(&m.configPath, "config", "", "path of cluster.toml")
-		fs.BoolVar(&m.fresh, "fresh", false, "discard the jobs' stored state and start them over")
-	case "validate":
-		fs.StringVar(&m.configPath, "config", "", "path of cluster.toml")
-	case "results":
-		fs.StringVar(&m.configPath, "config", "", "path of cluster.toml (for its [state] dir and jobs)")
-		fs.StringVar(&m.job, "job", "", "print only this job")
-		fs.StringVar(&m.format, "format", "table", "jsonl, csv or table")
-	case "plugins", "fetch":
-		fs.StringVar(&m.configPath, "config", "", "path of cluster.toml (for its plugin folders and fetcher settings)")
-		fs.Var(&m.extraDirs, "plugin-dir", "a plugin folder to search (repeatable)")
-	case "local-cluster":
-		fs.StringVar(&m.configPath, "config", "", "path of cluster.toml (for its [local] table)")
-		fs.StringVar(&m.listen, "listen", "127.0.0.1:5050", "address to serve the Mesos v1 API on")
-		fs.IntVar(&m.agents, "agents", 0, "number of agents (default: [local] agents, or 1)")
-		fs.StringVar(&m.workDir, "work-dir", "", "folder for sandboxes (default: a temporary folder)")
-		fs.StringVar(&m.credsFile, "credentials", "", `Mesos credentials file (JSON {"credentials":[{"principal":..,"secret":..}]} or "principal secret" lines): require HTTP basic auth`)
-	case "version", "help":
-	default:
-		fmt.Fprint(m.Stderr, usage)
-		return usagef("unknown command %q", m.cmd)
+	fs, ok := m.flagSet(m.cmd, &verbose)
+	if !ok {
+		return unknownCommand(m.cmd)
 	}
-	if err := fs.Parse(args); err != nil {
-		return usagef("%w", err)
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		m.helpFor, m.cmd = m.cmd, "help"
+		if implicit {
+			m.helpFor = ""
+		}
+		return nil
+	} else if err != nil {
+		return usagef("%w; \"batchd %s --help\" lists its flags", err, m.cmd)
 	}
-	if m.cmd == "fetch" {
+	switch {
+	case m.cmd == "help":
+		if fs.NArg() > 1 {
+			return usagef("batchd help takes one command, got %q", fs.Args())
+		}
+		if fs.NArg() == 1 {
+			if _, ok := lookup(fs.Arg(0)); !ok {
+				return unknownCommand(fs.Arg(0))
+			}
+			m.helpFor = fs.Arg(0)
+		}
+	case m.cmd == "fetch":
 		if fs.NArg() != 2 {
-			return usagef("batchd fetch needs URI and DEST")
+			return usagef("batchd fetch needs URI and DEST: batchd fetch %s", mustLookup("fetch").args)
 		}
 		m.args = fs.Args()
-	} else if fs.NArg() > 0 {
-		return usagef("unexpected arguments %q", fs.Args())
+	case fs.NArg() > 0:
+		if m.cmd == "run" && m.configPath == "" && strings.HasSuffix(fs.Arg(0), ".toml") {
+			return usagef("unexpected argument %q: to run a config, type \"batchd --config %s\"", fs.Arg(0), fs.Arg(0))
+		}
+		return usagef("unexpected arguments %q; \"batchd %s --help\" lists its flags", fs.Args(), m.cmd)
 	}
 	if (m.cmd == "run" || m.cmd == "validate" || m.cmd == "results") && m.configPath == "" {
-		return usagef("batchd %s needs --config FILE", m.cmd)
+		return usagef("batchd %s needs --config FILE (the jobs to run are in a config such as cluster.toml; \"batchd --help\" says more)", m.cmd)
 	}
 	m.logLevel = slog.LevelInfo
 	if verbose {
@@ -139,6 +124,12 @@ func (m *Main) ParseFlags(args []string) error {
 	}
 	m.log = slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: m.logLevel}))
 	return nil
+}
+
+// mustLookup returns the subcommand called name, which must exist.
+func mustLookup(name string) command {
+	c, _ := lookup(name)
+	return c
 }
 
 // Main parses args, runs the subcommand and returns the process exit code.
@@ -173,13 +164,13 @@ func (m *Main) Run(ctx context.Context) error {
 	case "fetch":
 		return m.fetch(ctx)
 	case "help":
-		fmt.Fprint(m.Stdout, usage)
+		printHelp(m.Stdout, m.helpFor)
 		return nil
 	case "version":
 		fmt.Fprintln(m.Stdout, "batchd", version)
 		return nil
 	}
-	return usagef("unknown command %q", m.cmd)
+	return unknownCommand(m.cmd)
 }
 
 // version is set at build time with -ldflags "-X main.version=...".

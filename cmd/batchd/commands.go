@@ -97,10 +97,14 @@ func (m *Main) localCluster(ctx context.Context) error {
 		work = dir
 	}
 	work, _ = filepath.Abs(work)
+	attrs := cfg.Local.Attributes
+	if len(m.attributes) > 0 {
+		attrs = m.attributes
+	}
 	lc := localcluster.New(localcluster.Config{
 		Listen: m.listen, Agents: agents, CPUs: cfg.Local.CPUs,
 		MemMB: cfg.Local.Mem.MiB(), DiskMB: cfg.Local.Disk.MiB(),
-		WorkDir: work, Credentials: creds, Logger: m.log,
+		WorkDir: work, Credentials: creds, Logger: m.log, Attributes: attrs,
 	})
 	if err := lc.Start(ctx); err != nil {
 		return fmt.Errorf("starting the embedded cluster on %s: %w", m.listen, err)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/batchd/batchd/core"
@@ -26,7 +27,9 @@ func (m *Main) fetch(ctx context.Context) error {
 	}
 	start := time.Now()
 	res, err := f.Fetch(ctx, fetcher.Request{URI: uri, Dest: dest}, nil)
-	if err != nil {
+	if err != nil && strings.Contains(err.Error(), redact.URI(uri)) {
+		return err // the fetcher named the URI, as the built-in ones do: once is enough
+	} else if err != nil {
 		return fmt.Errorf("fetching %s: %w", redact.URI(uri), err)
 	}
 	d := time.Since(start)

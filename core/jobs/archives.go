@@ -2,10 +2,12 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/batchd/batchd/core/staging"
 	"github.com/batchd/batchd/plugins/fetcher"
@@ -19,17 +21,34 @@ import (
 type archives struct {
 	mu      sync.Mutex
 	checked map[string]*archiveCheck // digest + name -> verdict
+	// retryWait replaces archiveRetryWait when set (tests).
+	retryWait time.Duration
 }
 
 type archiveCheck struct {
-	once sync.Once
-	err  error
+	mu   sync.Mutex
+	done bool  // err is a verdict about the archive
+	err  error // nil: it passed
+	wait time.Duration
 }
+
+// Checking an archive is retried this many times in all when the plugin
+// fails for a reason of its own (it crashed, timed out, was unavailable),
+// waiting archiveRetryWait and then twice as long before each retry.
+const (
+	archiveTries     = 3
+	archiveRetryWait = 200 * time.Millisecond
+)
 
 // checkArchive applies the extractor plugin's rules (paths, links, sizes,
 // entry count) to a staged archive the agents will extract, before any task
 // launches: a hostile or broken archive fails the job here, not on every
 // agent. A name that no plugin extracts passes: agents do not extract it.
+//
+// Only verdicts about the archive are remembered for the run: it passed,
+// or the plugin refused it (fetcher.ErrUnsafeArchive, or ErrUnsupported
+// for its format). Any other failure is the plugin's, not the archive's:
+// it is retried (archiveTries in all), and a later call checks anew.
 func (r *Runner) checkArchive(ctx context.Context, blob staging.Blob, name string) error {
 	key := blob.Digest + "/" + name
 	r.archives.mu.Lock()
@@ -38,20 +57,56 @@ func (r *Runner) checkArchive(ctx context.Context, blob staging.Blob, name strin
 	}
 	c := r.archives.checked[key]
 	if c == nil {
-		c = &archiveCheck{}
+		c = &archiveCheck{wait: r.archives.retryWait}
+		if c.wait == 0 {
+			c.wait = archiveRetryWait
+		}
 		r.archives.checked[key] = c
 	}
 	r.archives.mu.Unlock()
-	c.once.Do(func() {
-		format, ok, err := r.cfg.Plugins.ArchiveFormat(ctx, name)
-		switch {
-		case err != nil:
-			c.err = fmt.Errorf("archive %s: %w", name, err)
-		case ok:
-			c.err = r.extract(ctx, blob, name, format, "")
+
+	c.mu.Lock() // one check of an archive at a time; the others wait for its verdict
+	defer c.mu.Unlock()
+	if c.done {
+		return c.err
+	}
+	wait := c.wait
+	for try := 1; ; try++ {
+		err := r.checkArchiveOnce(ctx, blob, name)
+		if archiveVerdict(err) {
+			c.done, c.err = true, err
+			return err
 		}
-	})
-	return c.err
+		if try == archiveTries || ctx.Err() != nil {
+			return err
+		}
+		r.cfg.Log.Info("checking archive failed, retrying", "archive", name, "try", try, "retry_in", wait, "error", err)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait *= 2
+	}
+}
+
+// checkArchiveOnce asks the plugins once for name's format and, if it is
+// an archive, for their verdict on it.
+func (r *Runner) checkArchiveOnce(ctx context.Context, blob staging.Blob, name string) error {
+	format, ok, err := r.cfg.Plugins.ArchiveFormat(ctx, name)
+	switch {
+	case err != nil:
+		return fmt.Errorf("archive %s: %w", name, err)
+	case ok:
+		return r.extract(ctx, blob, name, format, "")
+	}
+	return nil
+}
+
+// archiveVerdict tells whether err (nil included) is a judgement about the
+// archive itself, which checking again would only repeat.
+func archiveVerdict(err error) bool {
+	return err == nil || errors.Is(err, fetcher.ErrUnsafeArchive) || errors.Is(err, fetcher.ErrUnsupported)
 }
 
 // extract unpacks (dest set) or checks (dest empty) a staged archive through

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/batchd/batchd/core"
 	"github.com/batchd/batchd/plugins/redact"
@@ -335,7 +336,7 @@ func (s *Store) run(ctx context.Context, cancel context.CancelCauseFunc, key, sh
 			return entry{}, fmt.Errorf("staging %s: %w", shown, cause)
 		}
 		keep = true // interrupted: what arrived may be resumed
-		return entry{}, fmt.Errorf("staging %s: %w", shown, err)
+		return entry{}, fetchError(shown, err)
 	}
 	actual, actualSize, err := hashAndSync(t.path)
 	if err != nil {
@@ -353,4 +354,15 @@ func (s *Store) run(ctx context.Context, cancel context.CancelCauseFunc, key, sh
 	}
 	m.done(actualSize)
 	return entry{Digest: actual, Size: actualSize, Validator: got.Validator}, nil
+}
+
+// fetchError is the error of a failed fetch of the URI shown (redacted).
+// A fetcher's error names the URI it fetched, as the built-in fetchers'
+// do, and is not named again: each fact is said once. One that does not
+// is named here, so every error still names the URI.
+func fetchError(shown string, err error) error {
+	if strings.Contains(err.Error(), shown) {
+		return fmt.Errorf("staging: %w", err)
+	}
+	return fmt.Errorf("staging %s: %w", shown, err)
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -146,7 +147,9 @@ func countLines(path string) (int, error) {
 	for sc.Scan() {
 		n++
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return 0, fmt.Errorf("%s line %d: longer than the limit of %d bytes for one line: %w", path, n+1, count.MaxLine, err)
+	} else if err != nil {
 		return 0, fmt.Errorf("%s line %d: %w", path, n+1, err)
 	}
 	return n, nil

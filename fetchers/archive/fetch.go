@@ -67,7 +67,7 @@ func (f *Fetcher) Configure(ctx context.Context, settings json.RawMessage) error
 
 // Fetch handles no URI: it returns an error wrapping sdk.ErrUnsupported.
 func (f *Fetcher) Fetch(_ context.Context, req sdk.FetchRequest, _ func(sdk.Progress)) (sdk.FetchResult, error) {
-	return sdk.FetchResult{}, fmt.Errorf("fetching %s: the archive plugin extracts archives and fetches no URI: %w", req.URI, sdk.ErrUnsupported)
+	return sdk.FetchResult{}, fmt.Errorf("fetching %s: the archive plugin extracts archives and fetches no URI: %w", sdk.RedactURI(req.URI), sdk.ErrUnsupported)
 }
 
 // Extract checks req.Archive (req.Dest empty) or unpacks it into req.Dest

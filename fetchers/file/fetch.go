@@ -72,22 +72,23 @@ func (f *Fetcher) Fetch(ctx context.Context, req sdk.FetchRequest, progress func
 	if err != nil {
 		return sdk.FetchResult{}, err
 	}
+	shown := sdk.RedactURI(req.URI)
 	src, err := os.Open(path)
 	if err != nil {
-		return sdk.FetchResult{}, fmt.Errorf("fetching %s: %w", path, classify(err))
+		return sdk.FetchResult{}, fmt.Errorf("fetching %s: %w", shown, classify(err))
 	}
 	defer src.Close()
-	info, err := regular(path, src)
+	info, err := regular(shown, src)
 	if err != nil {
 		return sdk.FetchResult{}, err
 	}
 	if di, err := os.Stat(req.Dest); err == nil && os.SameFile(info, di) {
-		return sdk.FetchResult{}, fmt.Errorf("fetching %s: destination %s is the source file", path, req.Dest)
+		return sdk.FetchResult{}, fmt.Errorf("fetching %s: destination %s is the source file", shown, req.Dest)
 	}
 	// Every fetch copies the whole file afresh, and removes it on failure.
 	res, err := copyTo(ctx, sdk.FetchRequest{Dest: req.Dest}, src, info.Size(), progress)
 	if err != nil {
-		return sdk.FetchResult{}, fmt.Errorf("fetching %s to %s: %w", path, req.Dest, err)
+		return sdk.FetchResult{}, fmt.Errorf("fetching %s to %s: %w", shown, req.Dest, err)
 	}
 	if after, err := src.Stat(); err == nil {
 		res.Validator = fetchedValidator(info, after, res.SHA256, f.now())
@@ -95,24 +96,28 @@ func (f *Fetcher) Fetch(ctx context.Context, req sdk.FetchRequest, progress func
 	return res, nil
 }
 
-// regular returns the metadata of the open file src (at path), refusing
-// directories and special files with sdk.ErrUnsupported.
-func regular(path string, src *os.File) (os.FileInfo, error) {
+// regular returns the metadata of the open file src (fetched as uri),
+// refusing directories and special files with sdk.ErrUnsupported.
+func regular(uri string, src *os.File) (os.FileInfo, error) {
 	info, err := src.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("fetching %s: %w", path, classify(err))
+		return nil, fmt.Errorf("fetching %s: %w", uri, classify(err))
 	}
 	if info.IsDir() {
-		return nil, fmt.Errorf("fetching %s: %w: is a directory (fetching directories is not supported)", path, sdk.ErrUnsupported)
+		return nil, fmt.Errorf("fetching %s: %w: is a directory (fetching directories is not supported)", uri, sdk.ErrUnsupported)
 	}
 	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("fetching %s: %w: not a regular file (%s)", path, sdk.ErrUnsupported, info.Mode().Type())
+		return nil, fmt.Errorf("fetching %s: %w: not a regular file (%s)", uri, sdk.ErrUnsupported, info.Mode().Type())
 	}
 	return info, nil
 }
 
 // classify wraps a file system error in the matching fetcher sentinel.
 func classify(err error) error {
+	// The caller names the file: "open /x: no such file" would say it again.
+	if pe, ok := err.(*fs.PathError); ok {
+		err = fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("%w: %w", sdk.ErrNotFound, err)

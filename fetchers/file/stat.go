@@ -31,12 +31,13 @@ func (f *Fetcher) Stat(ctx context.Context, req sdk.StatRequest) (sdk.StatResult
 	if err != nil {
 		return sdk.StatResult{}, err
 	}
+	shown := sdk.RedactURI(req.URI)
 	src, err := os.Open(path)
 	if err != nil {
-		return sdk.StatResult{}, fmt.Errorf("stat %s: %w", path, classify(err))
+		return sdk.StatResult{}, fmt.Errorf("stat %s: %w", shown, classify(err))
 	}
 	defer src.Close()
-	info, err := regular(path, src)
+	info, err := regular(shown, src)
 	if err != nil {
 		return sdk.StatResult{}, err
 	}
@@ -44,7 +45,7 @@ func (f *Fetcher) Stat(ctx context.Context, req sdk.StatRequest) (sdk.StatResult
 	if v == "" || strings.HasPrefix(req.Validator, validator.Content) {
 		digest, err := hashFile(ctx, src)
 		if err != nil {
-			return sdk.StatResult{}, fmt.Errorf("stat %s: hashing: %w", path, err)
+			return sdk.StatResult{}, fmt.Errorf("stat %s: hashing: %w", shown, err)
 		}
 		v = validator.Content + digest
 	}

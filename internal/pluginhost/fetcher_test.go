@@ -50,8 +50,10 @@ func TestFetcherForScheme(t *testing.T) {
 		t.Errorf("Fetch of a missing file: %v", err)
 	}
 	_, err = f.Fetch(ctx, fetcher.Request{URI: "copy://user:s3cret@/no/such/file", Dest: dest}, nil)
-	if !errors.Is(err, fetcher.ErrNotFound) || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "copy://user:xxxxx@/no/such/file") {
-		t.Errorf("Fetch error shows the password: %v", err)
+	// The host does not repeat the URI (the fetcher's own message names
+	// what it could not open; staging adds the URI when it does not).
+	if !errors.Is(err, fetcher.ErrNotFound) || strings.Contains(err.Error(), "s3cret") || strings.Count(err.Error(), "/no/such/file") != 1 {
+		t.Errorf("Fetch error shows the password or repeats the path: %v", err)
 	}
 	if f2, err := h.FetcherFor(ctx, "copy"); err != nil || f2 == nil {
 		t.Errorf("FetcherFor(copy): %v", err)

@@ -75,7 +75,8 @@ func groupSource(job sdk.Job) (source, error) {
 		if !ok || path == "" {
 			return nil, invalid("param %q: no staged copy in the job's files", ParamInput)
 		}
-		return fileSource(path), nil
+		uri, _ := job.Params[ParamInput].(string)
+		return fileSource(path, sdk.RedactURI(uri)), nil
 	}
 	return nil, invalid("params: give %q (a list of groups) or %q (a file of groups)", ParamGroups, ParamInput)
 }
@@ -126,10 +127,11 @@ func listSource(list []string) source {
 
 // fileSource reads groups from the staged input: a file, or a folder (an
 // extracted archive) whose regular files are read in lexical order of
-// their paths, one group per non-blank line of every file.
-func fileSource(path string) source {
+// their paths, one group per non-blank line of every file. uri is the
+// input as the job gave it (redacted), which errors name.
+func fileSource(path, uri string) source {
 	return func(ctx context.Context, fn func([]*big.Int) error) error {
-		files, err := inputFiles(path)
+		files, err := inputFiles(path, uri)
 		if err != nil {
 			return fmt.Errorf("sum: reading param %q: %w", ParamInput, err)
 		}
@@ -151,14 +153,15 @@ func fileSource(path string) source {
 // inputFile is one file of the input; name is how errors call it.
 type inputFile struct{ path, name string }
 
-// inputFiles lists the files of the input at path.
-func inputFiles(path string) ([]inputFile, error) {
+// inputFiles lists the files of the input at path, naming a file as uri
+// and a folder's files by their path in it.
+func inputFiles(path, uri string) ([]inputFile, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
 	if !fi.IsDir() {
-		return []inputFile{{path: path}}, nil
+		return []inputFile{{path: path, name: uri}}, nil
 	}
 	var files []inputFile
 	err = filepath.WalkDir(path, func(p string, d os.DirEntry, err error) error {
@@ -178,7 +181,7 @@ func readGroups(ctx context.Context, path, name string, fn func([]*big.Int) erro
 		if name == "" {
 			return fmt.Sprintf("line %d", line)
 		}
-		return fmt.Sprintf("%s line %d", name, line)
+		return fmt.Sprintf("%q line %d", name, line)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -206,7 +209,10 @@ func readGroups(ctx context.Context, path, name string, fn func([]*big.Int) erro
 			return groups, err
 		}
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return groups, invalid("param %q: %s: longer than the limit of %d MiB for one line (one group): %w",
+			ParamInput, where(line+1), maxLine>>20, err)
+	} else if err != nil {
 		return groups, invalid("param %q: %s: %w", ParamInput, where(line+1), err)
 	}
 	return groups, nil

@@ -147,6 +147,7 @@ func TestPlanLabels(t *testing.T) {
 func TestPlanInvalidParams(t *testing.T) {
 	badLine := writeInput(t, "1 2 3\n# comment\n4 x 6\n")
 	onlyComments := writeInput(t, "# nothing\n\n   \n")
+	longLine := writeInput(t, "1 2\n"+strings.Repeat("1 ", maxLine/2+1)+"\n3\n")
 	tests := []struct {
 		name    string
 		job     workload.Job
@@ -156,7 +157,9 @@ func TestPlanInvalidParams(t *testing.T) {
 		{"float", workload.Job{Params: map[string]any{"groups": []any{"1.5"}}}, `group 1 "1.5": "1.5" is not an integer`},
 		{"hex", workload.Job{Params: map[string]any{"groups": []any{"1", "2", "0x10"}}}, `group 3 "0x10": "0x10" is not an integer`},
 		{"empty group", workload.Job{Params: map[string]any{"groups": []any{"1", "  "}}}, `group 2 "  ": no numbers`},
-		{"bad input line", workload.Job{Params: map[string]any{"input": "x"}, Files: map[string]string{"input": badLine}}, `input": line 3 "4 x 6": "x" is not an integer`},
+		{"bad input line", workload.Job{Params: map[string]any{"input": "x"}, Files: map[string]string{"input": badLine}}, `input": "x" line 3 "4 x 6": "x" is not an integer`},
+		{"input line over the limit", workload.Job{Params: map[string]any{"input": "http://u:secret@h/in.txt"}, Files: map[string]string{"input": longLine}},
+			`param "input": "http://u:xxxxx@h/in.txt" line 2: longer than the limit of 64 MiB for one line (one group): bufio.Scanner: token too long`},
 		{"input without groups", workload.Job{Params: map[string]any{"input": "x"}, Files: map[string]string{"input": onlyComments}}, "holds no groups"},
 		{"input not staged", workload.Job{Params: map[string]any{"input": "x"}}, `"input": no staged copy`},
 		{"both", workload.Job{Params: map[string]any{"groups": []any{"1"}, "input": "x"}, Files: map[string]string{"input": badLine}}, `"groups" and "input": give exactly one`},

@@ -8,6 +8,7 @@ package count
 import (
 	"bufio"
 	"cmp"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -55,7 +56,9 @@ func Lines(r io.Reader, first, n int) (Output, error) {
 			}
 		}
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return out, fmt.Errorf("reading line %d: longer than the limit of %d bytes for one line: %w", first+out.Lines, MaxLine, err)
+	} else if err != nil {
 		return out, fmt.Errorf("reading line %d: %w", first+out.Lines, err)
 	}
 	return out, nil

@@ -41,3 +41,14 @@ func TestTop(t *testing.T) {
 		t.Errorf("Top(10) has %d words, want 4", len(got))
 	}
 }
+
+// TestLinesTooLong checks a line over MaxLine is an error naming the line
+// and the limit.
+func TestLinesTooLong(t *testing.T) {
+	text := "a b\n" + strings.Repeat("x", MaxLine+1) + "\n"
+	_, err := Lines(strings.NewReader(text), 1, 0)
+	want := "reading line 2: longer than the limit of 1048576 bytes for one line: bufio.Scanner: token too long"
+	if err == nil || err.Error() != want {
+		t.Errorf("Lines error = %v, want %q", err, want)
+	}
+}
