@@ -1,0 +1,319 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/batchd/batchd/core/state"
+	"github.com/batchd/batchd/localcluster"
+)
+
+// Faults in the cluster (issue 9): each test runs an embedded cluster in
+// the test process as batchd's "real" master, so the test can hurt it
+// while batchd, a process of its own, runs a job on it.
+
+// startFaultCluster starts an embedded cluster for the test and closes it
+// at the end.
+func startFaultCluster(t *testing.T, cfg localcluster.Config) *localcluster.Cluster {
+	t.Helper()
+	cfg.Listen = "127.0.0.1:0"
+	cfg.WorkDir = t.TempDir()
+	cfg.RemoveFinishedSandboxes = true
+	lc := localcluster.New(cfg)
+	if err := lc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := lc.Close(); err != nil {
+			t.Errorf("closing the cluster: %v", err)
+		}
+	})
+	return lc
+}
+
+// running lists the cluster's tasks in TASK_RUNNING.
+func running(lc *localcluster.Cluster) []localcluster.TaskStatus {
+	var out []localcluster.TaskStatus
+	for _, tk := range lc.Tasks() {
+		if tk.State == "TASK_RUNNING" {
+			out = append(out, tk)
+		}
+	}
+	return out
+}
+
+// waitRunningOn waits until n of the cluster's tasks run, none on the
+// agents named in avoid.
+func waitRunningOn(t *testing.T, b *batchdProcess, lc *localcluster.Cluster, n int, avoid ...string) []localcluster.TaskStatus {
+	t.Helper()
+	var now []localcluster.TaskStatus
+	ok := poll(time.Minute, func() bool {
+		if b.exited() {
+			t.Fatalf("batchd exited\nstderr:\n%s", tail(b.stderr.String()))
+		}
+		now = running(lc)
+		for _, tk := range now {
+			for _, a := range avoid {
+				if tk.AgentID == a {
+					return false
+				}
+			}
+		}
+		return len(now) == n
+	})
+	if !ok {
+		t.Fatalf("%d tasks running, want %d (none on %v): %+v\nstderr:\n%s", len(now), n, avoid, now, tail(b.stderr.String()))
+	}
+	return now
+}
+
+// storedTasks reads a finished job's tasks from the state store.
+func storedTasks(t *testing.T, dir, job string) []state.Task {
+	t.Helper()
+	db, err := state.Open(dir, state.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var tasks []state.Task
+	if _, err := db.Tasks(job, 0, 0, func(tk state.Task) error { tasks = append(tasks, tk); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return tasks
+}
+
+// TestAgentDies kills the agent running most of a job's tasks: the master
+// reports them TASK_LOST, batchd runs them again on the other agent within
+// their retries, and each result is counted once; the tasks on the other
+// agent run once.
+func TestAgentDies(t *testing.T) {
+	lc := startFaultCluster(t, localcluster.Config{Agents: 2, CPUs: 0.3, MemMB: 1024})
+	dir := t.TempDir()
+	const n = 4
+	b := startBatchdProcess(t, "--config", writeConfig(t, fmt.Sprintf("[cluster]\nmaster = %q\n[state]\ndir = %q\n\n%s",
+		lc.URL(), filepath.Join(dir, "state"), waitJob("lost", dir, n))))
+	before := waitRunningOn(t, b, lc, n)
+	perAgent := map[string][]string{}
+	for _, tk := range before {
+		perAgent[tk.AgentID] = append(perAgent[tk.AgentID], tk.ID)
+	}
+	dead := before[0].AgentID
+	for a, ids := range perAgent {
+		if len(ids) > len(perAgent[dead]) {
+			dead = a
+		}
+	}
+	lost := map[string]bool{}
+	for _, id := range perAgent[dead] {
+		lost[id] = true
+	}
+	if err := lc.KillAgent(dead); err != nil {
+		t.Fatal(err)
+	}
+	// The lost attempts' processes die with their agent before the tasks
+	// may finish: only their retries can report.
+	deadDir := filepath.Join(lc.WorkDir(), "agents", dead) + "/"
+	if !poll(time.Minute, func() bool {
+		for _, p := range waitingTasks(t, os.Getpid()) {
+			if cwd, _ := os.Readlink(fmt.Sprintf("/proc/%d/cwd", p.pid)); strings.HasPrefix(cwd, deadDir) {
+				return false
+			}
+		}
+		return true
+	}) {
+		t.Fatal("tasks of the killed agent still run")
+	}
+	release(t, dir)
+	if code := b.wait(t, 2*time.Minute); code != 0 {
+		t.Fatalf("exit %d\nstderr:\n%s", code, tail(b.stderr.String()))
+	}
+	out := b.stdout.String()
+	wantLines(t, "stdout", out, fmt.Sprintf("job lost: %d tasks finished, reduced %d", n, n))
+	wantEachOnce(t, out, n)
+	if !strings.Contains(b.stderr.String(), "TASK_LOST") {
+		t.Errorf("batchd's log does not mention TASK_LOST:\n%s", tail(b.stderr.String()))
+	}
+	for _, tk := range storedTasks(t, filepath.Join(dir, "state"), "lost") {
+		first := tk.Attempts[0]
+		if tk.Result == nil {
+			t.Errorf("task %s: no result", tk.ID)
+			continue
+		}
+		last := tk.Attempts[len(tk.Attempts)-1]
+		switch {
+		case lost[first.TaskID]:
+			if len(tk.Attempts) != 2 || first.State != "TASK_LOST" || first.Reason != "REASON_AGENT_REMOVED" ||
+				last.Agent == dead || tk.Result.Attempt != 2 {
+				t.Errorf("task %s, lost with agent %s: attempts %+v, result of attempt %d; want it lost, then its result from a second attempt elsewhere",
+					tk.ID, dead, tk.Attempts, tk.Result.Attempt)
+			}
+		default:
+			if len(tk.Attempts) != 1 || tk.Result.Attempt != 1 || first.Agent == dead {
+				t.Errorf("task %s: attempts %+v, want its one attempt on the live agent", tk.ID, tk.Attempts)
+			}
+		}
+	}
+}
+
+// TestMasterConnectionDrops drops batchd's event stream twice, once while
+// its tasks run and once as they finish: batchd re-subscribes with the
+// same framework id each time, learns what happened meanwhile (the master
+// resends the updates it missed), launches nothing again, and the job
+// completes with each result once.
+func TestMasterConnectionDrops(t *testing.T) {
+	lc := startFaultCluster(t, localcluster.Config{Agents: 2, CPUs: 1, MemMB: 1024})
+	dir := t.TempDir()
+	const n = 3
+	b := startBatchdProcess(t, "--config", writeConfig(t, fmt.Sprintf("[cluster]\nmaster = %q\n[state]\ndir = %q\n\n%s",
+		lc.URL(), filepath.Join(dir, "state"), waitJob("drop", dir, n))))
+	waitRunningOn(t, b, lc, n)
+	subs := lc.Subscribed()
+	if len(subs) != 1 {
+		t.Fatalf("subscribed frameworks %v, want batchd's alone", subs)
+	}
+	id := subs[0]
+	resubscribed := func(times int) {
+		t.Helper()
+		if !poll(time.Minute, func() bool {
+			s := lc.Subscribed()
+			return len(subscribedAs.FindAllString(b.stderr.String(), -1)) == times+1 && len(s) == 1 && s[0] == id
+		}) {
+			t.Fatalf("batchd did not subscribe again as %s (drop %d); subscribed: %v\nstderr:\n%s", id, times, lc.Subscribed(), tail(b.stderr.String()))
+		}
+	}
+	if lc.DropSubscribers() != 1 {
+		t.Fatal("no stream to drop")
+	}
+	resubscribed(1)
+	release(t, dir) // the tasks finish while batchd is cut off again
+	if lc.DropSubscribers() != 1 {
+		t.Fatal("no stream to drop")
+	}
+	if code := b.wait(t, 2*time.Minute); code != 0 {
+		t.Fatalf("exit %d\nstderr:\n%s", code, tail(b.stderr.String()))
+	}
+	errOut := b.stderr.String()
+	for _, m := range subscribedAs.FindAllStringSubmatch(errOut, -1) {
+		if m[1] != id {
+			t.Errorf("batchd subscribed as %s, want the framework %s each time", m[1], id)
+		}
+	}
+	if k := len(subscribedAs.FindAllString(errOut, -1)); k < 3 {
+		t.Errorf("batchd subscribed %d times, want 3 (two drops)", k)
+	}
+	wantLines(t, "stderr", errOut, "mesos connection lost, re-subscribing")
+	out := b.stdout.String()
+	wantLines(t, "stdout", out, fmt.Sprintf("job drop: %d tasks finished, reduced %d", n, n))
+	wantEachOnce(t, out, n)
+	for _, tk := range storedTasks(t, filepath.Join(dir, "state"), "drop") {
+		if len(tk.Attempts) != 1 || tk.Result == nil || tk.Result.Attempt != 1 {
+			t.Errorf("task %s: attempts %+v, result %+v; want its one attempt's result", tk.ID, tk.Attempts, tk.Result)
+		}
+	}
+}
+
+// TestOffersRescinded runs a job on a master that rescinds offers held for
+// more than a few milliseconds: a launch that loses the race is refused as
+// TASK_LOST (REASON_INVALID_OFFERS), which never ran and costs no retry
+// (retries = 0 here); every task runs to its result once.
+func TestOffersRescinded(t *testing.T) {
+	lc := startFaultCluster(t, localcluster.Config{Agents: 2, CPUs: 1, MemMB: 1024, OfferTimeout: 2 * time.Millisecond})
+	dir := t.TempDir()
+	const n = 30
+	b := startBatchdProcess(t, "--config", writeConfig(t, fmt.Sprintf("[cluster]\nmaster = %q\n[state]\ndir = %q\n\n%s",
+		lc.URL(), filepath.Join(dir, "state"), testworkJob("rescind", "ok", n, 0, ""))))
+	if code := b.wait(t, 2*time.Minute); code != 0 {
+		t.Fatalf("exit %d\nstderr:\n%s", code, tail(b.stderr.String()))
+	}
+	out := b.stdout.String()
+	wantLines(t, "stdout", out, fmt.Sprintf("job rescind: %d tasks finished, reduced %d", n, n))
+	wantEachOnce(t, out, n)
+	refused := 0
+	for _, tk := range storedTasks(t, filepath.Join(dir, "state"), "rescind") {
+		ran := 0
+		for _, a := range tk.Attempts {
+			if a.Reason == "REASON_INVALID_OFFERS" {
+				refused++
+				continue
+			}
+			ran++
+		}
+		if ran != 1 || tk.Result == nil || tk.Result.Attempt != len(tk.Attempts) {
+			t.Errorf("task %s: attempts %+v; want launches refused for invalid offers, then one that ran and reported", tk.ID, tk.Attempts)
+		}
+	}
+	t.Logf("%d launches were refused for rescinded offers", refused)
+}
+
+// TestRetriesExhaustedReport: a job whose tasks all fail for good reports
+// each failed task with its reason and the last lines of its stderr; a
+// hung task is killed at the job's timeout, retried, and reported timed out.
+func TestRetriesExhaustedReport(t *testing.T) {
+	stateDir := t.TempDir()
+	path := writeConfig(t, fmt.Sprintf("[state]\ndir = %q\n\n%s\n%s", stateDir,
+		testworkJob("errs", "stderr", 2, 1, ""),
+		strings.Replace(testworkJob("hang", "hang", 1, 1, ""), "retries = 1\n", "retries = 1\ntimeout = \"1s\"\n", 1)))
+	code, out, errOut := run(t, 2*time.Minute, "--config", path)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out, tail(errOut))
+	}
+	wantLines(t, "stdout", out, "job errs: 2 of 2 tasks failed", "job hang: 1 of 1 tasks failed")
+	for _, i := range []string{"0", "1"} {
+		for _, want := range []string{
+			"task errs/" + i + ": sched: task failed: errs/" + i + ": attempt 2 of 2: TASK_FAILED: Command exited with status 1",
+			"its stderr ends:\n" + wantStderr(i),
+		} {
+			if !strings.Contains(errOut, want) {
+				t.Errorf("the job's report has no %q:\n%s", want, tail(errOut))
+			}
+		}
+	}
+	if want := "task hang/0: sched: task timed out: hang/0: attempt 2 of 2: TASK_KILLED: timed out after 1s"; !strings.Contains(errOut, want) {
+		t.Errorf("the job's report has no %q:\n%s", want, tail(errOut))
+	}
+	for _, tk := range storedTasks(t, stateDir, "hang") {
+		if len(tk.Attempts) != 2 || tk.Attempts[0].State != "TASK_KILLED" || tk.Attempts[1].State != "TASK_KILLED" {
+			t.Errorf("hung task %s: attempts %+v, want two, each killed", tk.ID, tk.Attempts)
+		}
+	}
+}
+
+// TestNoAgentFits points batchd at a standalone embedded cluster (so the
+// config-time check for the embedded cluster does not apply) with one job
+// whose tasks need more cpus than any agent has: after offer_wait batchd
+// warns, naming the job, the task's size and the largest offer, and fails
+// that job with the same reason, launching none of its tasks; a job that
+// fits finishes meanwhile.
+func TestNoAgentFits(t *testing.T) {
+	lc := startFaultCluster(t, localcluster.Config{Agents: 2, CPUs: 1, MemMB: 512})
+	dir := t.TempDir()
+	big := strings.Replace(testworkJob("big", "ok", 2, 2, ""), "cpus = 0.1\n", "cpus = 2\n", 1)
+	b := startBatchdProcess(t, "--config", writeConfig(t, fmt.Sprintf("[cluster]\nmaster = %q\noffer_wait = \"1s\"\n[state]\ndir = %q\n\n%s\n%s",
+		lc.URL(), filepath.Join(dir, "state"), big, testworkJob("small", "ok", 2, 0, ""))))
+	if code := b.wait(t, 2*time.Minute); code != 1 {
+		t.Fatalf("exit %d, want 1\nstderr:\n%s", code, tail(b.stderr.String()))
+	}
+	out, errOut := b.stdout.String(), b.stderr.String()
+	wantLines(t, "stdout", out, "job small: 2 tasks finished, reduced 2", "job big: 2 of 2 tasks failed")
+	for _, want := range []string{
+		`msg="no agent can run the job's tasks; failing them" component=sched job=big cpus=2 mem_mb=16 largest_offer="cpus 1, mem 512 MB" waited=1s`,
+		"no offer in 1s could fit a task of job big (cpus 2, mem 16 MB); the largest offer: cpus 1, mem 512 MB ([cluster] offer_wait)",
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr has no %q:\n%s", want, tail(errOut))
+		}
+	}
+	if k := strings.Count(errOut, "no agent can run the job's tasks"); k != 1 {
+		t.Errorf("warned %d times, want once for the job", k)
+	}
+	for _, tk := range storedTasks(t, filepath.Join(dir, "state"), "big") {
+		if len(tk.Attempts) != 0 || tk.State != state.TaskFailed {
+			t.Errorf("task %s: state %s, attempts %+v; want failed, never launched", tk.ID, tk.State, tk.Attempts)
+		}
+	}
+}
