@@ -3,6 +3,7 @@ package localcluster
 import (
 	"fmt"
 	"sort"
+	"time"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	"github.com/mesos/mesos-go/api/v1/lib/scheduler"
@@ -121,6 +122,27 @@ func (c *Cluster) KillAgent(id string) error {
 		srv.Close() // its files API goes with it
 	}
 	return nil
+}
+
+// Unavailable makes the master act as one that restarted and is recovering
+// for d: it ends every framework's event stream (as DropSubscribers does)
+// and answers every scheduler API call with 503 "Master has not finished
+// recovery" until d has passed. Its agents, their tasks and the frameworks'
+// state are kept, as a master recovering from its registry keeps them. It
+// returns how many streams it ended.
+func (c *Cluster) Unavailable(d time.Duration) int {
+	c.mu.Lock()
+	c.state.downUntil = time.Now().Add(d)
+	c.mu.Unlock()
+	c.log.Info("master unavailable", "for", d)
+	return c.DropSubscribers()
+}
+
+// recovering reports whether the master is within an Unavailable period.
+func (c *Cluster) recovering() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Before(c.state.downUntil)
 }
 
 // DropSubscribers ends every framework's event stream as a broken

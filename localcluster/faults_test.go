@@ -2,10 +2,12 @@ package localcluster
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	"github.com/mesos/mesos-go/api/v1/lib/scheduler"
@@ -139,4 +141,38 @@ func TestDropSubscribers(t *testing.T) {
 	if ids := c.Subscribed(); len(ids) != 1 || ids[0] != f.id {
 		t.Errorf("subscribed frameworks %v, want [%s]", ids, f.id)
 	}
+}
+
+// TestUnavailable: while the master is "recovering" every scheduler call,
+// SUBSCRIBE included, is answered 503 as Mesos does; afterwards the
+// framework subscribes again with its id and gets the update it missed.
+func TestUnavailable(t *testing.T) {
+	c := startCluster(t, Config{})
+	info := frameworkInfo("down")
+	timeout := 60.0
+	info.FailoverTimeout = &timeout
+	f := subscribe(t, c, protobufCodec(), info)
+	f.launch(f.offers()[0], shellTask("t", "sleep 0.2"))
+	f.waitState("t", mesos.TASK_RUNNING)
+	const down = 300 * time.Millisecond
+	start := time.Now()
+	if n := c.Unavailable(down); n != 1 {
+		t.Fatalf("dropped %d streams, want 1", n)
+	}
+	if err := f.ended(); err != nil {
+		t.Fatalf("the stream did not end: %v", err)
+	}
+	resp, err := http.Post(c.URL()+"/api/v1/scheduler", "application/json", strings.NewReader(`{"type":"SUBSCRIBE"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if time.Since(start) < down && (resp.StatusCode != http.StatusServiceUnavailable || string(body) != "Master has not finished recovery") {
+		t.Errorf("during the outage: %d %q, want 503 \"Master has not finished recovery\"", resp.StatusCode, body)
+	}
+	time.Sleep(time.Until(start.Add(down))) // the outage's end is a time, not an event
+	info.ID = &mesos.FrameworkID{Value: f.id}
+	g := subscribe(t, c, protobufCodec(), info)
+	g.waitState("t", mesos.TASK_FINISHED)
 }

@@ -160,11 +160,13 @@ func TestAgentDies(t *testing.T) {
 	}
 }
 
-// TestMasterConnectionDrops drops batchd's event stream twice, once while
-// its tasks run and once as they finish: batchd re-subscribes with the
-// same framework id each time, learns what happened meanwhile (the master
-// resends the updates it missed), launches nothing again, and the job
-// completes with each result once.
+// TestMasterConnectionDrops drops batchd's event stream while its tasks
+// run, then makes the master unavailable for 2 s (503 to every call, as a
+// recovering Mesos master) as they finish: batchd re-subscribes with the
+// same framework id each time, backing off while the master refuses it,
+// learns what happened meanwhile (the master resends the updates it
+// missed), launches nothing again, and the job completes with each result
+// once.
 func TestMasterConnectionDrops(t *testing.T) {
 	lc := startFaultCluster(t, localcluster.Config{Agents: 2, CPUs: 1, MemMB: 1024})
 	dir := t.TempDir()
@@ -190,10 +192,11 @@ func TestMasterConnectionDrops(t *testing.T) {
 		t.Fatal("no stream to drop")
 	}
 	resubscribed(1)
-	release(t, dir) // the tasks finish while batchd is cut off again
-	if lc.DropSubscribers() != 1 {
+	if lc.Unavailable(2*time.Second) != 1 {
 		t.Fatal("no stream to drop")
 	}
+	release(t, dir) // the tasks finish while batchd is cut off
+
 	if code := b.wait(t, 2*time.Minute); code != 0 {
 		t.Fatalf("exit %d\nstderr:\n%s", code, tail(b.stderr.String()))
 	}
@@ -206,7 +209,8 @@ func TestMasterConnectionDrops(t *testing.T) {
 	if k := len(subscribedAs.FindAllString(errOut, -1)); k < 3 {
 		t.Errorf("batchd subscribed %d times, want 3 (two drops)", k)
 	}
-	wantLines(t, "stderr", errOut, "mesos connection lost, re-subscribing")
+	// Backing off: 0.5 s after the stream ends, then doubling while refused.
+	wantLines(t, "stderr", errOut, "mesos connection lost, re-subscribing", "in=500ms", "in=1s", "Master has not finished recovery")
 	out := b.stdout.String()
 	wantLines(t, "stdout", out, fmt.Sprintf("job drop: %d tasks finished, reduced %d", n, n))
 	wantEachOnce(t, out, n)
