@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/batchd/batchd/localcluster"
 )
 
 // Exit codes.
@@ -44,11 +46,14 @@ type Main struct {
 	fresh      bool
 	// readTimeout, when set, replaces the server's 30 s read and write bounds (tests).
 	readTimeout time.Duration
-	job         string // results: --job
-	format      string // results: --format
-	extraDirs   stringList
-	args        []string
-	logLevel    slog.Level
+	// embedded, when set, is handed the embedded cluster once it has
+	// started, for tests that inject faults into it.
+	embedded  func(*localcluster.Cluster)
+	job       string // results: --job
+	format    string // results: --format
+	extraDirs stringList
+	args      []string
+	logLevel  slog.Level
 
 	log     *slog.Logger
 	closers []func() error

@@ -36,6 +36,73 @@ func startFaultCluster(t *testing.T, cfg localcluster.Config) *localcluster.Clus
 	return lc
 }
 
+// runningBatchd is batchd running a job, as a process or in this one.
+type runningBatchd interface {
+	exited() bool
+	wait(t *testing.T, d time.Duration) int
+	out() string
+	log() string
+}
+
+func (p *batchdProcess) out() string { return p.stdout.String() }
+func (p *batchdProcess) log() string { return p.stderr.String() }
+
+// inProcess is batchd's Main running in a goroutine of the test.
+type inProcess struct {
+	stdout, stderr syncBuffer
+	done           chan struct{}
+	code           int
+}
+
+// startEmbedded runs batchd in this process on its own embedded cluster
+// and returns that cluster, for the test to hurt.
+func startEmbedded(t *testing.T, args ...string) (*inProcess, *localcluster.Cluster) {
+	t.Helper()
+	p := &inProcess{done: make(chan struct{})}
+	m := NewMain(&p.stdout, &p.stderr)
+	started := make(chan *localcluster.Cluster, 1)
+	m.embedded = func(lc *localcluster.Cluster) { started <- lc }
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		defer close(p.done)
+		p.code = m.Main(ctx, args)
+		if err := m.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-p.done })
+	select {
+	case lc := <-started:
+		return p, lc
+	case <-p.done:
+		t.Fatalf("batchd exited %d before starting its cluster\nstderr:\n%s", p.code, tail(p.stderr.String()))
+		return nil, nil
+	}
+}
+
+func (p *inProcess) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+func (p *inProcess) wait(t *testing.T, d time.Duration) int {
+	t.Helper()
+	select {
+	case <-p.done:
+		return p.code
+	case <-time.After(d):
+		t.Fatalf("batchd did not exit within %v\nstderr:\n%s", d, tail(p.stderr.String()))
+		return 0
+	}
+}
+
+func (p *inProcess) out() string { return p.stdout.String() }
+func (p *inProcess) log() string { return p.stderr.String() }
+
 // running lists the cluster's tasks in TASK_RUNNING.
 func running(lc *localcluster.Cluster) []localcluster.TaskStatus {
 	var out []localcluster.TaskStatus
@@ -49,12 +116,12 @@ func running(lc *localcluster.Cluster) []localcluster.TaskStatus {
 
 // waitRunningOn waits until n of the cluster's tasks run, none on the
 // agents named in avoid.
-func waitRunningOn(t *testing.T, b *batchdProcess, lc *localcluster.Cluster, n int, avoid ...string) []localcluster.TaskStatus {
+func waitRunningOn(t *testing.T, b runningBatchd, lc *localcluster.Cluster, n int, avoid ...string) []localcluster.TaskStatus {
 	t.Helper()
 	var now []localcluster.TaskStatus
 	ok := poll(time.Minute, func() bool {
 		if b.exited() {
-			t.Fatalf("batchd exited\nstderr:\n%s", tail(b.stderr.String()))
+			t.Fatalf("batchd exited\nstderr:\n%s", tail(b.log()))
 		}
 		now = running(lc)
 		for _, tk := range now {
@@ -67,7 +134,7 @@ func waitRunningOn(t *testing.T, b *batchdProcess, lc *localcluster.Cluster, n i
 		return len(now) == n
 	})
 	if !ok {
-		t.Fatalf("%d tasks running, want %d (none on %v): %+v\nstderr:\n%s", len(now), n, avoid, now, tail(b.stderr.String()))
+		t.Fatalf("%d tasks running, want %d (none on %v): %+v\nstderr:\n%s", len(now), n, avoid, now, tail(b.log()))
 	}
 	return now
 }
@@ -87,16 +154,36 @@ func storedTasks(t *testing.T, dir, job string) []state.Task {
 	return tasks
 }
 
-// TestAgentDies kills the agent running most of a job's tasks: the master
-// reports them TASK_LOST, batchd runs them again on the other agent within
-// their retries, and each result is counted once; the tasks on the other
-// agent run once.
+// TestAgentDies kills the agent running most of a job's tasks, on batchd's
+// own embedded cluster ([local] agents = 2) and on a standalone one: the
+// master reports them TASK_LOST, batchd runs them again on the other agent
+// within their retries, and each result is counted once; the tasks on the
+// other agent run once.
 func TestAgentDies(t *testing.T) {
-	lc := startFaultCluster(t, localcluster.Config{Agents: 2, CPUs: 0.3, MemMB: 1024})
-	dir := t.TempDir()
 	const n = 4
-	b := startBatchdProcess(t, "--config", writeConfig(t, fmt.Sprintf("[cluster]\nmaster = %q\n[state]\ndir = %q\n\n%s",
-		lc.URL(), filepath.Join(dir, "state"), waitJob("lost", dir, n))))
+	for _, tt := range []struct {
+		name  string
+		start func(t *testing.T, dir string) (runningBatchd, *localcluster.Cluster)
+	}{
+		{"embedded cluster", func(t *testing.T, dir string) (runningBatchd, *localcluster.Cluster) {
+			return startEmbedded(t, "--config", writeConfig(t, fmt.Sprintf("[local]\nagents = 2\ncpus = 0.3\nmem = \"1GiB\"\n[state]\ndir = %q\n\n%s",
+				filepath.Join(dir, "state"), waitJob("lost", dir, n))))
+		}},
+		{"standalone cluster", func(t *testing.T, dir string) (runningBatchd, *localcluster.Cluster) {
+			lc := startFaultCluster(t, localcluster.Config{Agents: 2, CPUs: 0.3, MemMB: 1024})
+			return startBatchdProcess(t, "--config", writeConfig(t, fmt.Sprintf("[cluster]\nmaster = %q\n[state]\ndir = %q\n\n%s",
+				lc.URL(), filepath.Join(dir, "state"), waitJob("lost", dir, n)))), lc
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			b, lc := tt.start(t, dir)
+			agentDies(t, b, lc, dir, n)
+		})
+	}
+}
+
+func agentDies(t *testing.T, b runningBatchd, lc *localcluster.Cluster, dir string, n int) {
 	before := waitRunningOn(t, b, lc, n)
 	perAgent := map[string][]string{}
 	for _, tk := range before {
@@ -130,13 +217,13 @@ func TestAgentDies(t *testing.T) {
 	}
 	release(t, dir)
 	if code := b.wait(t, 2*time.Minute); code != 0 {
-		t.Fatalf("exit %d\nstderr:\n%s", code, tail(b.stderr.String()))
+		t.Fatalf("exit %d\nstderr:\n%s", code, tail(b.log()))
 	}
-	out := b.stdout.String()
+	out := b.out()
 	wantLines(t, "stdout", out, fmt.Sprintf("job lost: %d tasks finished, reduced %d", n, n))
 	wantEachOnce(t, out, n)
-	if !strings.Contains(b.stderr.String(), "TASK_LOST") {
-		t.Errorf("batchd's log does not mention TASK_LOST:\n%s", tail(b.stderr.String()))
+	if !strings.Contains(b.log(), "TASK_LOST") {
+		t.Errorf("batchd's log does not mention TASK_LOST:\n%s", tail(b.log()))
 	}
 	for _, tk := range storedTasks(t, filepath.Join(dir, "state"), "lost") {
 		first := tk.Attempts[0]
@@ -185,7 +272,7 @@ func TestMasterConnectionDrops(t *testing.T) {
 			s := lc.Subscribed()
 			return len(subscribedAs.FindAllString(b.stderr.String(), -1)) == times+1 && len(s) == 1 && s[0] == id
 		}) {
-			t.Fatalf("batchd did not subscribe again as %s (drop %d); subscribed: %v\nstderr:\n%s", id, times, lc.Subscribed(), tail(b.stderr.String()))
+			t.Fatalf("batchd did not subscribe again as %s (drop %d); subscribed: %v\nstderr:\n%s", id, times, lc.Subscribed(), tail(b.log()))
 		}
 	}
 	if lc.DropSubscribers() != 1 {
@@ -198,7 +285,7 @@ func TestMasterConnectionDrops(t *testing.T) {
 	release(t, dir) // the tasks finish while batchd is cut off
 
 	if code := b.wait(t, 2*time.Minute); code != 0 {
-		t.Fatalf("exit %d\nstderr:\n%s", code, tail(b.stderr.String()))
+		t.Fatalf("exit %d\nstderr:\n%s", code, tail(b.log()))
 	}
 	errOut := b.stderr.String()
 	for _, m := range subscribedAs.FindAllStringSubmatch(errOut, -1) {
@@ -232,7 +319,7 @@ func TestOffersRescinded(t *testing.T) {
 	b := startBatchdProcess(t, "--config", writeConfig(t, fmt.Sprintf("[cluster]\nmaster = %q\n[state]\ndir = %q\n\n%s",
 		lc.URL(), filepath.Join(dir, "state"), testworkJob("rescind", "ok", n, 0, ""))))
 	if code := b.wait(t, 2*time.Minute); code != 0 {
-		t.Fatalf("exit %d\nstderr:\n%s", code, tail(b.stderr.String()))
+		t.Fatalf("exit %d\nstderr:\n%s", code, tail(b.log()))
 	}
 	out := b.stdout.String()
 	wantLines(t, "stdout", out, fmt.Sprintf("job rescind: %d tasks finished, reduced %d", n, n))
@@ -300,7 +387,7 @@ func TestNoAgentFits(t *testing.T) {
 	b := startBatchdProcess(t, "--config", writeConfig(t, fmt.Sprintf("[cluster]\nmaster = %q\noffer_wait = \"1s\"\n[state]\ndir = %q\n\n%s\n%s",
 		lc.URL(), filepath.Join(dir, "state"), big, testworkJob("small", "ok", 2, 0, ""))))
 	if code := b.wait(t, 2*time.Minute); code != 1 {
-		t.Fatalf("exit %d, want 1\nstderr:\n%s", code, tail(b.stderr.String()))
+		t.Fatalf("exit %d, want 1\nstderr:\n%s", code, tail(b.log()))
 	}
 	out, errOut := b.stdout.String(), b.stderr.String()
 	wantLines(t, "stdout", out, "job small: 2 tasks finished, reduced 2", "job big: 2 of 2 tasks failed")

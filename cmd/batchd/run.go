@@ -168,6 +168,9 @@ func (m *Main) runJobs(ctx context.Context) error {
 			return fmt.Errorf("starting the embedded cluster: %w", err)
 		}
 		m.onClose(lc.Close)
+		if m.embedded != nil {
+			m.embedded(lc)
+		}
 		master = lc.URL()
 		m.log.Info("embedded cluster started", "master", master, "agents", cfg.Local.Agents)
 	}
