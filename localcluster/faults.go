@@ -163,3 +163,11 @@ func (c *Cluster) DropSubscribers() int {
 	c.log.Info("dropped subscribers' connections", "streams", n)
 	return n
 }
+
+// reconcileAgent is the agent a RECONCILE names, or nil.
+func (c *Cluster) reconcileAgent(id *mesos.AgentID) *agent {
+	if id == nil {
+		return nil
+	}
+	return c.state.agent(id.Value)
+}

@@ -77,6 +77,10 @@ func TestKillAgent(t *testing.T) {
 				t.Errorf("FAILURE %+v, want one naming agent %s alone", ev.Failure, dead.AgentID.Value)
 			}
 			waitExited(t, pid, "after its agent was killed")
+			f.call(calls.Reconcile(calls.ReconcileTasks(map[string]string{"doomed": dead.AgentID.Value})))
+			if st := f.update(false); st.GetState() != tt.want || st.GetMessage() != "Reconciliation: Task is unreachable" {
+				t.Errorf("reconciling the lost task: %v %q, want %v \"Reconciliation: Task is unreachable\"", st.GetState(), st.GetMessage(), tt.want)
+			}
 			if _, err := http.Get("http://" + deadFiles.GetIP() + ":" + strconv.Itoa(int(deadFiles.Port)) + "/files/browse?path=/"); err == nil {
 				t.Error("the dead agent's files API still answers")
 			}

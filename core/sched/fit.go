@@ -51,11 +51,11 @@ func (s *Scheduler) observeOffers(offers []core.Offer) {
 }
 
 // armFitCheck schedules the next check while tasks are pending.
-func (s *Scheduler) armFitCheck(now time.Time) {
+func (s *Scheduler) armFitCheck() {
 	if s.cfg.OfferWait <= 0 || len(s.st.pending) == 0 || !s.st.fitCheck.IsZero() {
 		return
 	}
-	s.st.fitCheck = now.Add(s.fitCheckEvery())
+	s.st.fitCheck = time.Now().Add(s.fitCheckEvery())
 	s.st.due(s.st.fitCheck)
 }
 
@@ -69,7 +69,7 @@ func (s *Scheduler) checkFit(now time.Time) {
 	if len(s.st.pending) == 0 {
 		return
 	}
-	defer s.armFitCheck(now)
+	defer s.armFitCheck()
 	if !s.st.connected {
 		for _, t := range s.st.pending {
 			t.pendingSince = time.Time{}

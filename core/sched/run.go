@@ -68,7 +68,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			s.st.outbox = s.st.outbox[1:]
 		}
 		s.adjustOffers(ctx)
-		s.armFitCheck(time.Now())
+		s.armFitCheck()
 	}
 }
 
