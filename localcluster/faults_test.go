@@ -1,6 +1,7 @@
 package localcluster
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -92,6 +93,19 @@ func TestKillAgent(t *testing.T) {
 			}
 			if tasks := c.Tasks(); len(tasks) != 0 {
 				t.Errorf("the master still tracks %+v", tasks)
+			}
+			var state struct {
+				Slaves      []struct{ ID string } `json:"slaves"`
+				Unreachable float64               `json:"unreachable_slaves"`
+			}
+			resp, err := http.Get(c.URL() + "/master/state")
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = json.NewDecoder(resp.Body).Decode(&state)
+			resp.Body.Close()
+			if err != nil || len(state.Slaves) != 1 || state.Slaves[0].ID != live.AgentID.Value || state.Unreachable != 1 {
+				t.Errorf("/master/state: %+v (%v), want the live agent alone and one unreachable", state, err)
 			}
 
 			// The live agent runs a task; the dead one offers nothing more.
