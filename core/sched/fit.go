@@ -30,7 +30,10 @@ func (s *Scheduler) fitCheckEvery() time.Duration {
 // some pending task fits none of them, what this framework's attempts in
 // flight hold on the agent counts too: an agent busy with them offers
 // little, but can run the task once they end (a restarted batchd first sees
-// agents full of the tasks it resumed).
+// agents full of the tasks it resumed). The estimate errs on the large
+// side (an attempt whose end is not yet reported may already be free
+// again), so a task is failed only when even that is too small; the
+// warning quotes the largest offer itself.
 func (s *Scheduler) observeOffers(offers []core.Offer) {
 	if s.cfg.OfferWait <= 0 {
 		return
@@ -39,11 +42,19 @@ func (s *Scheduler) observeOffers(offers []core.Offer) {
 	if s.st.unfit {
 		used = make(map[string]capacity)
 		for _, t := range s.st.byAttempt {
+			if t.cur.finished {
+				// Its resources are free again: the master sent its
+				// terminal update before offering them.
+				continue
+			}
 			u := used[t.cur.agentID]
 			used[t.cur.agentID] = capacity{u.cpus + t.CPUs, u.mem + t.MemMB}
 		}
 	}
 	for _, o := range offers {
+		if o.CPUs > s.st.largest.cpus || o.CPUs == s.st.largest.cpus && o.MemMB > s.st.largest.mem {
+			s.st.largest = capacity{o.CPUs, o.MemMB}
+		}
 		u := used[o.AgentID]
 		m := s.st.agentMax[o.AgentID]
 		s.st.agentMax[o.AgentID] = capacity{max(m.cpus, o.CPUs+u.cpus), max(m.mem, o.MemMB+u.mem)}
@@ -128,13 +139,7 @@ func (s *Scheduler) checkFit(now time.Time) {
 func (s *Scheduler) noFit(t *task) {
 	largest := "none was seen"
 	if len(s.st.agentMax) > 0 {
-		var m capacity
-		for _, c := range s.st.agentMax {
-			if c.cpus > m.cpus || (c.cpus == m.cpus && c.mem > m.mem) {
-				m = c
-			}
-		}
-		largest = fmt.Sprintf("cpus %g, mem %g MB", m.cpus, m.mem)
+		largest = fmt.Sprintf("cpus %g, mem %g MB", s.st.largest.cpus, s.st.largest.mem)
 	}
 	msg := fmt.Sprintf("no offer in %s could fit a task of job %s (cpus %g, mem %g MB); the largest offer: %s ([cluster] offer_wait)",
 		s.cfg.OfferWait, t.Job, t.CPUs, t.MemMB, largest)

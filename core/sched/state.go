@@ -26,7 +26,8 @@ type state struct {
 	wake time.Time
 
 	// Offer fit (fit.go), kept while Config.OfferWait > 0.
-	agentMax    map[string]capacity // the largest resources each agent offered
+	agentMax    map[string]capacity // the largest resources each agent could offer (fit.go)
+	largest     capacity            // the largest offer seen, by cpus then memory
 	fitCheck    time.Time           // next check of pending tasks' fit; zero for none
 	unfit       bool                // the last check found a pending task no agent fits
 	noFitWarned map[string]bool     // jobs warned about
