@@ -58,6 +58,9 @@ type Cluster struct {
 	Codec            string   // CodecProtobuf or CodecJSON
 	HeartbeatTimeout Duration // 0 leaves the master's heartbeat interval alone
 	ConnectTimeout   Duration // how long to try reaching the master
+	// OfferWait is how long a task may wait while no agent has offered
+	// enough cpus and memory for it before its job fails; 0 waits for ever.
+	OfferWait Duration
 }
 
 // Local is the [local] table: the embedded single-machine cluster.
@@ -158,6 +161,7 @@ const (
 	DefaultRole            = "*"
 	DefaultFailoverTimeout = Duration(time.Hour)
 	DefaultConnectTimeout  = Duration(30 * time.Second)
+	DefaultOfferWait       = Duration(2 * time.Minute)
 	DefaultListen          = "127.0.0.1:0"
 	DefaultStateDir        = ".batchd"
 	DefaultLocalDisk       = 10 * GiB
@@ -180,6 +184,7 @@ func Default() *Config {
 			FailoverTimeout: DefaultFailoverTimeout,
 			Codec:           CodecProtobuf,
 			ConnectTimeout:  DefaultConnectTimeout,
+			OfferWait:       DefaultOfferWait,
 		},
 		Local: Local{
 			Agents: 1,

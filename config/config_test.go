@@ -53,6 +53,7 @@ func TestDefaults(t *testing.T) {
 			FailoverTimeout: Duration(time.Hour),
 			Codec:           CodecProtobuf,
 			ConnectTimeout:  Duration(30 * time.Second),
+			OfferWait:       Duration(2 * time.Minute),
 		},
 		Local: Local{
 			Agents: 1,

@@ -85,6 +85,7 @@ var badFixtures = map[string][]wantErr{
 		{4, 1, "cluster.codec", `got "xml"`},
 		{5, 1, "cluster.connect_timeout", "must be > 0"},
 		{6, 1, "cluster.failover_timeout", "must not be negative"},
+		{7, 1, "cluster.offer_wait", "must not be negative"},
 		{9, 1, "local.agents", "must be >= 1"},
 		{10, 1, "local.cpus", "must be > 0"},
 		{11, 1, "local.mem", "must be > 0"},

@@ -37,7 +37,11 @@ func (c *Config) Redacted() string {
 		heartbeat = cl.HeartbeatTimeout.String()
 	}
 	w("  framework %q, role %q, auth %s", cl.Framework, cl.Role, auth)
-	w("  failover timeout %s, connect timeout %s, heartbeat timeout %s", cl.FailoverTimeout, cl.ConnectTimeout, heartbeat)
+	offerWait := "for ever"
+	if cl.OfferWait > 0 {
+		offerWait = cl.OfferWait.String()
+	}
+	w("  failover timeout %s, connect timeout %s, heartbeat timeout %s, offer wait %s", cl.FailoverTimeout, cl.ConnectTimeout, heartbeat, offerWait)
 	advertise := "derived from the listener"
 	if c.Server.Advertise != "" {
 		advertise = redactURL(c.Server.Advertise)

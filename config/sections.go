@@ -17,6 +17,7 @@ func (d *decoder) config(c *Config, doc map[string]any) {
 				"codec":             d.str(&cl.Codec),
 				"heartbeat_timeout": d.duration(&cl.HeartbeatTimeout),
 				"connect_timeout":   d.duration(&cl.ConnectTimeout),
+				"offer_wait":        d.duration(&cl.OfferWait),
 			})
 		},
 		"local": func(path string, v any) {

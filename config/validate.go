@@ -114,6 +114,9 @@ func (c *Config) validateCluster(p *problems) {
 	if cl.ConnectTimeout <= 0 {
 		p.addf("cluster.connect_timeout", "must be > 0")
 	}
+	if cl.OfferWait < 0 {
+		p.addf("cluster.offer_wait", "must not be negative (0 waits for ever)")
+	}
 }
 
 func (c *Config) validateJob(p *problems, i int, seen map[string]int) {

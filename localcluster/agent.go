@@ -154,6 +154,7 @@ type agent struct {
 	offers   map[string]*offer // outstanding offers of this agent's resources, by id
 	fetcher  *fetch.Fetcher
 	spares   spares // recycled sandboxes (recycle.go)
+	lost     bool   // killed by KillAgent (faults.go): it reports nothing more
 }
 
 func (a *agent) free() res { return a.total.minus(a.used) }

@@ -107,6 +107,15 @@ func (c *Cluster) reconcileLocked(fw *framework, r *scheduler.Call_Reconcile) {
 			known(t)
 			continue
 		}
+		if a := c.reconcileAgent(rt.AgentID); a != nil && a.lost {
+			// Mesos keeps a removed agent among the unreachable ones.
+			state := mesos.TASK_LOST
+			if fw.partitionAware {
+				state = mesos.TASK_UNREACHABLE
+			}
+			c.masterUpdateLocked(fw, rt.TaskID, rt.AgentID, state, mesos.REASON_RECONCILIATION, "Reconciliation: Task is unreachable")
+			continue
+		}
 		if rt.AgentID != nil && c.state.agent(rt.AgentID.Value) != nil {
 			state := mesos.TASK_LOST
 			if fw.partitionAware {

@@ -26,6 +26,11 @@ const (
 // types: else 415), body, call validation, then, for SUBSCRIBE only,
 // Accept and the absence of a Mesos-Stream-Id.
 func (c *Cluster) serveScheduler(w http.ResponseWriter, r *http.Request) {
+	if c.recovering() {
+		// Mesos answers so before looking at the request (master/http.cpp).
+		httpError(w, "Master has not finished recovery", http.StatusServiceUnavailable)
+		return
+	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		httpError(w, fmt.Sprintf("405 Method Not Allowed. Expecting one of { 'POST' }, but received '%s'.", r.Method),

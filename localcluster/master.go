@@ -28,6 +28,7 @@ type master struct {
 	// completedFWs are those frameworks, for the state endpoints.
 	completedFWs []*framework
 	started      time.Time
+	downUntil    time.Time // the scheduler API answers 503 until then (faults.go, Unavailable)
 }
 
 // maxRemembered is how many torn-down framework ids the master keeps to

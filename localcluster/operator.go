@@ -108,6 +108,9 @@ func (c *Cluster) operatorCall(call *mpb.Call) (*mpb.Response, string) {
 func (c *Cluster) getAgentsLocked() *mpb.Response_GetAgents {
 	out := &mpb.Response_GetAgents{}
 	for _, a := range c.state.agents {
+		if a.lost {
+			continue // killed (faults.go): no longer registered
+		}
 		port := int32(0)
 		if addr, ok := a.ln.Addr().(*net.TCPAddr); ok {
 			port = int32(addr.Port)

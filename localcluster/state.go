@@ -66,7 +66,12 @@ func (c *Cluster) stateLocked() map[string]any {
 	m := &c.state
 	pid, port := c.pid()
 	var slaves []any
+	unreachable := 0
 	for _, a := range m.agents {
+		if a.lost { // killed (faults.go): Mesos lists it among the unreachable
+			unreachable++
+			continue
+		}
 		slaves = append(slaves, c.agentJSON(a))
 	}
 	var fws, completed []any
@@ -84,9 +89,9 @@ func (c *Cluster) stateLocked() map[string]any {
 		"id":                      m.id,
 		"pid":                     pid,
 		"hostname":                m.hostname,
-		"activated_slaves":        float64(len(m.agents)),
+		"activated_slaves":        float64(len(slaves)),
 		"deactivated_slaves":      0.0,
-		"unreachable_slaves":      0.0,
+		"unreachable_slaves":      float64(unreachable),
 		"leader":                  pid,
 		"leader_info":             map[string]any{"id": m.id, "pid": pid, "port": port, "hostname": m.hostname},
 		"flags":                   map[string]string{"port": fmt.Sprint(port), "work_dir": c.cfg.WorkDir},

@@ -17,6 +17,9 @@ const maxUpdateBackoff = 10 * time.Minute
 // the agent's status update manager does: each update has a uuid, the
 // first unacknowledged one is sent (and resent) and later ones wait behind it.
 func (c *Cluster) statusLocked(t *task, state mesos.TaskState, src mesos.TaskStatus_Source, reason *mesos.TaskStatus_Reason, msg string) {
+	if t.agent.lost {
+		return // a dead agent tells nothing; the master reported its tasks lost
+	}
 	agentID := mesos.AgentID{Value: t.agent.id}
 	st := mesos.TaskStatus{
 		TaskID:     mesos.TaskID{Value: t.id},

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/batchd/batchd/internal/metrics"
+	"github.com/batchd/batchd/localcluster"
 )
 
 // Exit codes.
@@ -47,13 +48,16 @@ type Main struct {
 	fresh      bool
 	// readTimeout, when set, replaces the server's 30 s read and write bounds (tests).
 	readTimeout time.Duration
-	job         string // results: --job
-	format      string // results: --format
-	extraDirs   stringList
-	attributes  stringList // local-cluster --attributes
-	args        []string
-	helpFor     string // help: the command whose flags to list ("" for all commands)
-	logLevel    slog.Level
+	// embedded, when set, is handed the embedded cluster once it has
+	// started, for tests that inject faults into it.
+	embedded   func(*localcluster.Cluster)
+	job        string // results: --job
+	format     string // results: --format
+	extraDirs  stringList
+	attributes stringList // local-cluster --attributes
+	args       []string
+	helpFor    string // help: the command whose flags to list ("" for all commands)
+	logLevel   slog.Level
 
 	log     *slog.Logger
 	metrics *metrics.Registry // a run's metrics (metrics.go); nil for other commands

@@ -186,6 +186,9 @@ func (m *Main) runJobs(ctx context.Context) error {
 			return fmt.Errorf("starting the embedded cluster: %w", err)
 		}
 		m.onClose(lc.Close)
+		if m.embedded != nil {
+			m.embedded(lc)
+		}
 		master = lc.URL()
 		m.log.Info("embedded cluster started", "master", master, "agents", cfg.Local.Agents)
 	}
@@ -207,7 +210,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 	// result by more than a moment: a short grace finds silent tasks quickly.
 	frameworkID := meta.FrameworkID
 	scheduler := sched.New(engine, sched.Config{
-		ResultGrace: 5 * time.Second, Logger: m.log.With("component", "sched"),
+		ResultGrace: 5 * time.Second, OfferWait: cfg.Cluster.OfferWait.Std(), Logger: m.log.With("component", "sched"),
 		Adopting:  true, // until every job has submitted the attempts it resumes
 		OnLaunch:  func(key string, n int, l core.Launch) { runner.Launched(key, n, l) },
 		OnUpdate:  func(key string, n int, u core.Update) { runner.Updated(key, n, u) },

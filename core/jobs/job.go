@@ -131,7 +131,7 @@ func (r *Runner) Run(ctx context.Context, spec Spec) (Report, error) {
 	if rep.Failed > 0 {
 		line := fmt.Sprintf("job %s: %d of %d tasks failed", spec.Name, rep.Failed, rep.Tasks)
 		r.printf("%s", line)
-		err := fmt.Errorf("job %s: %w: %d of %d tasks failed, first: %w", spec.Name, ErrJobFailed, rep.Failed, rep.Tasks, rep.Failures[0])
+		err := fmt.Errorf("job %s: %w: %d of %d tasks failed:\n%w", spec.Name, ErrJobFailed, rep.Failed, rep.Tasks, failureReport(rep))
 		r.end(spec.Name, state.JobFailed, line, err)
 		return rep, err
 	}
@@ -242,4 +242,14 @@ func printable(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// failureReport names each failed task the report kept, with its reason
+// (and, for the first few, the end of its stderr), and counts the rest.
+func failureReport(rep Report) error {
+	errs := rep.Failures
+	if more := rep.Failed - len(rep.Failures); more > 0 {
+		errs = append(errs[:len(errs):len(errs)], fmt.Errorf("and %d more failed tasks (`batchd results` lists them all)", more))
+	}
+	return errors.Join(errs...)
 }

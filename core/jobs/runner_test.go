@@ -248,6 +248,8 @@ func TestRunFailures(t *testing.T) {
 		run       func(h *harness, l core.Launch) error
 		wantErr   string
 		wantOut   string
+		wantAll   []string // more the error must say
+		wantNamed int      // failed tasks the error names, when > 1
 		submitted int
 	}{
 		{
@@ -260,8 +262,19 @@ func TestRunFailures(t *testing.T) {
 				h.post(l, "")
 				return nil
 			},
-			wantErr: "1 of 3 tasks failed, first: task j/1: TASK_FAILED: exit 3", wantOut: "job j: 1 of 3 tasks failed\n",
+			wantErr: "1 of 3 tasks failed:\ntask j/1: TASK_FAILED: exit 3", wantOut: "job j: 1 of 3 tasks failed\n",
 			submitted: 3,
+		},
+		{
+			name: "every failed task is named, past the first hundred counted",
+			wl:   counting(103, "file:///tool"), f: writingFetcher("x", &fetches),
+			run: func(h *harness, l core.Launch) error {
+				return fmt.Errorf("TASK_FAILED: %s", l.TaskID)
+			},
+			wantErr: "103 of 103 tasks failed:\ntask j/", wantOut: "job j: 103 of 103 tasks failed\n",
+			wantAll:   []string{"\nand 3 more failed tasks (`batchd results` lists them all)"},
+			wantNamed: 100,
+			submitted: 103,
 		},
 		{
 			name: "finished without a result",
@@ -320,6 +333,14 @@ func TestRunFailures(t *testing.T) {
 			_, err := h.r.Run(context.Background(), spec)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("Run error = %v, want %q", err, tt.wantErr)
+			}
+			if n := strings.Count(err.Error(), "\ntask j/"); tt.wantNamed > 1 && n != tt.wantNamed {
+				t.Errorf("Run error names %d tasks, want %d", n, tt.wantNamed)
+			}
+			for _, w := range tt.wantAll {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Run error does not say %q:\n%v", w, err)
+				}
 			}
 			if tt.wantOut != "" && h.out.String() != tt.wantOut {
 				t.Errorf("output = %q, want %q", h.out.String(), tt.wantOut)

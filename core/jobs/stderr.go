@@ -108,7 +108,7 @@ func (r *Runner) fetchStderr(ctx context.Context, f stderrFetch) {
 }
 
 // firstStderr waits, up to the read's own bound, for the stderr of the
-// task's last failed attempt, for the job's first failure.
+// task's last failed attempt, for the job's first failures.
 func (r *Runner) firstStderr(ctx context.Context, st *taskState) string {
 	r.mu.Lock()
 	done := st.stderrDone

@@ -17,6 +17,10 @@ const DefaultWindow = 4096
 // maxFailures bounds the failures a Report keeps; the rest are counted.
 const maxFailures = 100
 
+// maxStderrReports is how many of a job's first failures quote the end of
+// their stderr (each waits, a bounded while, for it to be read).
+const maxStderrReports = 5
+
 // jobState gathers a running job's outcomes.
 type jobState struct {
 	spec     Spec
@@ -135,8 +139,8 @@ func failed(rep *Report, err error) {
 	}
 }
 
-// settle records one task's outcome and forgets the task. The job's first
-// failure waits for its stderr lines (a bounded while). A task whose
+// settle records one task's outcome and forgets the task. The job's
+// first failures wait for their stderr lines (a bounded while). A task whose
 // result the store kept is done, whatever the attempt's end.
 func (r *Runner) settle(ctx context.Context, js *jobState, o sched.Outcome, live map[string]*taskState, rep *Report) {
 	st := live[o.Key]
@@ -160,7 +164,7 @@ func (r *Runner) settle(ctx context.Context, js *jobState, o sched.Outcome, live
 		return
 	case o.Err != nil:
 		err = fmt.Errorf("task %s: %w", o.Key, o.Err)
-		if rep.Failed == 0 {
+		if rep.Failed < maxStderrReports {
 			err = withStderr(err, r.firstStderr(ctx, st))
 		}
 	default:

@@ -19,6 +19,7 @@ const fitSlack = 1e-9
 // onOffers packs pending tasks into each offer first-fit in FIFO order,
 // launches them and declines the offers nothing fitted.
 func (s *Scheduler) onOffers(ctx context.Context, offers []core.Offer) {
+	s.observeOffers(offers)
 	var decline []string
 	for _, o := range offers {
 		if s.log.Enabled(ctx, slog.LevelDebug) {
@@ -157,6 +158,7 @@ func (s *Scheduler) prepare(t *task, agentID string) (core.Launch, error) {
 		s.st.due(a.deadline)
 	}
 	t.cur = a
+	t.pendingSince = time.Time{}
 	s.st.byAttempt[a.id] = t
 	return l, nil
 }
@@ -199,6 +201,8 @@ func (s *Scheduler) onUpdate(ctx context.Context, u core.Update) {
 		}
 		s.fail(t, ErrTaskFailed, u.State, describe(u, a))
 	case core.TaskFailed, core.TaskLost, core.TaskError, core.TaskDropped, core.TaskGone, core.TaskUnknown:
+		// A launch on an offer the master had rescinded never ran.
+		a.neverRan = u.Reason == reasonInvalidOffers
 		s.fail(t, ErrTaskFailed, u.State, describe(u, a))
 	}
 }
@@ -226,6 +230,15 @@ func (s *Scheduler) stray(ctx context.Context, u core.Update) {
 // sends it when the fetcher fails, with a message that names no URI ("Failed
 // to fetch all URIs for container '…': exited with status 1").
 const reasonLaunchFailed = "REASON_CONTAINER_LAUNCH_FAILED"
+
+// reasonInvalidOffers is the reason of a task the master refused because
+// its offer was no longer valid (rescinded, or taken back with its agent):
+// TASK_LOST, or TASK_DROPPED to a partition-aware framework.
+const reasonInvalidOffers = "REASON_INVALID_OFFERS"
+
+// maxFreeRelaunches bounds the launches refused for invalid offers that
+// are not charged to a task's retries, should a master refuse every one.
+const maxFreeRelaunches = 10
 
 // describe says what an update about attempt a reports beyond its state. A
 // container that failed to launch names the attempt's URIs, unless the
@@ -270,9 +283,10 @@ func (s *Scheduler) fail(t *task, kind error, st core.TaskState, msg string) {
 		s.st.place.unplaced(t.Job, a.placed)
 		t.cur = nil
 		s.abandon(a.id)
-		if a.resumed && lostWithBatchd(st) {
-			// Launched before batchd restarted and gone since (an
-			// embedded cluster dies with batchd): not the task's fault.
+		if a.neverRan && t.free < maxFreeRelaunches || a.resumed && lostWithBatchd(st) {
+			// Launched on an offer the master had rescinded, or launched
+			// before batchd restarted and gone since (an embedded cluster
+			// dies with batchd): not the task's fault.
 			t.free++
 			freed = true
 		}

@@ -68,6 +68,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			s.st.outbox = s.st.outbox[1:]
 		}
 		s.adjustOffers(ctx)
+		s.armFitCheck()
 	}
 }
 
@@ -193,6 +194,9 @@ func (s *Scheduler) tick(ctx context.Context, now time.Time) {
 	}
 	clear(s.st.backoff[len(waiting):])
 	s.st.backoff = waiting
+	if !s.st.fitCheck.IsZero() && !now.Before(s.st.fitCheck) {
+		s.checkFit(now)
+	}
 	for _, t := range s.st.byAttempt {
 		a := t.cur
 		switch {

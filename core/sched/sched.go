@@ -94,6 +94,11 @@ type Config struct {
 	// earlier run left running (Task.Resume) only as it reads them back, and
 	// the cluster reports them first.
 	Adopting bool
+	// OfferWait, when > 0, bounds how long a pending task may wait while
+	// no agent has offered enough cpus and memory for it: it then fails
+	// with ErrNoFit, and a warning names its job, its size and the largest
+	// offer seen. 0 waits for ever.
+	OfferWait time.Duration
 	// OnSubscribed is called with the framework id after each
 	// (re)subscription, to keep it for the next run.
 	OnSubscribed func(frameworkID string)

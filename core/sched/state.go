@@ -25,6 +25,13 @@ type state struct {
 	// it), zero for none. An attempt ending early leaves it early: one tick
 	// with nothing to do.
 	wake time.Time
+
+	// Offer fit (fit.go), kept while Config.OfferWait > 0.
+	agentMax    map[string]capacity // the largest resources each agent could offer (fit.go)
+	largest     capacity            // the largest offer seen, by cpus then memory
+	fitCheck    time.Time           // next check of pending tasks' fit; zero for none
+	unfit       bool                // the last check found a pending task no agent fits
+	noFitWarned map[string]bool     // jobs warned about
 }
 
 // task is an active Task and its attempts.
@@ -34,6 +41,9 @@ type task struct {
 	free     int       // of those, attempts lost with a restarted batchd: not charged to Retries
 	retryAt  time.Time // while in backoff: when it goes back to pending
 	cur      *attempt  // the attempt in flight, or nil while pending
+	// pendingSince is when a fit check first found the task pending with
+	// no agent able to run it; zero otherwise.
+	pendingSince time.Time
 }
 
 // attempt is one launch of a task.
@@ -46,6 +56,7 @@ type attempt struct {
 	grace       time.Time // when a finished attempt without result fails
 	resultIn    bool
 	resumed     bool       // launched by an earlier run of batchd
+	neverRan    bool       // refused by the master: its offer was no longer valid
 	killReason  string     // set once the scheduler decided to kill
 	killAt      time.Time  // when to repeat an unanswered kill
 	uris        []core.URI // the launch's URIs (shared, not copied): named, redacted, when the agent cannot fetch them
@@ -53,7 +64,8 @@ type attempt struct {
 }
 
 func newState(adopting bool) state {
-	return state{tasks: make(map[string]*task), byAttempt: make(map[string]*task), adopting: adopting}
+	return state{tasks: make(map[string]*task), byAttempt: make(map[string]*task), adopting: adopting,
+		agentMax: make(map[string]capacity), noFitWarned: make(map[string]bool)}
 }
 
 // AttemptID names attempt n of the task with key; Mesos task ids may not
@@ -114,6 +126,9 @@ func (st *state) nextDeadline() (time.Time, bool) {
 	}
 	for _, t := range st.backoff {
 		consider(t.retryAt)
+	}
+	if len(st.pending) > 0 {
+		consider(st.fitCheck)
 	}
 	for _, t := range st.byAttempt {
 		a := t.cur
