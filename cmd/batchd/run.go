@@ -125,8 +125,13 @@ func (m *Main) runJobs(ctx context.Context) error {
 	}
 	m.onClose(func() error { return os.RemoveAll(runs) }) // after the embedded cluster's Close (closers run last first)
 
+	page, err := newStatusPage(db, m.log)
+	if err != nil {
+		return err
+	}
 	store, err := staging.Open(filepath.Join(cfg.State.Dir, "staging"), staging.Options{
 		MaxBytes: int64(cfg.State.StagingMax), Logger: m.log.With("component", "staging"),
+		Progress: page.fetches.observe,
 	})
 	if err != nil {
 		return fmt.Errorf("opening staging store: %w", err)
@@ -148,7 +153,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 	}
 	m.onClose(coll.Close)
 
-	listen, advertise, err := m.serve(ctx, cfg, meta.Listen, db, store, coll)
+	listen, advertise, err := m.serve(ctx, cfg, meta.Listen, db, store, coll, page)
 	if err != nil {
 		return err
 	}
@@ -281,8 +286,9 @@ func (f commitFunc) Commit(rs []collector.Result) error { return f(rs) }
 // they listen on and the URL base tasks reach them at. With the default
 // listen address (port 0) it first tries the address an earlier run used,
 // so tasks still running can post to this run. It also serves db's state
-// API for `batchd results` (resultsapi.go).
-func (m *Main) serve(ctx context.Context, cfg *config.Config, earlier string, db *state.Store, store *staging.Store, coll *collector.Collector) (string, string, error) {
+// API for `batchd results` (resultsapi.go) and the status page, whose URL
+// it prints (statuspage.go).
+func (m *Main) serve(ctx context.Context, cfg *config.Config, earlier string, db *state.Store, store *staging.Store, coll *collector.Collector, page *statusPage) (string, string, error) {
 	var ln net.Listener
 	if _, port, _ := net.SplitHostPort(cfg.Server.Listen); port == "0" && earlier != "" {
 		var err error
@@ -304,6 +310,7 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, earlier string, db
 		ln.Close()
 		return "", "", err
 	}
+	fmt.Fprintf(m.Stderr, "batchd: status page at %s\n", page.mount(mux, store, ln.Addr()))
 	// Every request is read whole within readTimeout (a result post is at
 	// most 1 MiB: one sent a byte at a time is cut), idle connections are
 	// closed, and each handler bounds its own writing (artifacts by their
