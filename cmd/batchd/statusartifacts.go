@@ -31,7 +31,7 @@ const maxArtifacts = 50
 // the page reads: the job's distinct artifact lists, as configured and as
 // the agents fetch them ("/artifacts/<digest>/<name>" when staged).
 type stagedRecord struct {
-	Lists [][]struct{ URI string } `json:"lists"`
+	Lists [][]struct{ URI string }   `json:"lists"`
 	URIs  [][]struct{ Value string } `json:"uris"`
 }
 

@@ -119,15 +119,14 @@ func (p *statusPage) index(w http.ResponseWriter, r *http.Request) {
 		p.refuse(w)
 		return
 	}
+	page, err := webFiles.ReadFile("web/index.html")
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
 	w.Header().Set("Cache-Control", "no-store")
-	headers(http.FileServerFS(webFiles)).ServeHTTP(w, withPath(r, "/web/index.html"))
-}
-
-// withPath is r asking for path.
-func withPath(r *http.Request, path string) *http.Request {
-	r2 := r.Clone(r.Context())
-	r2.URL.Path, r2.URL.RawPath = path, ""
-	return r2
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(page) })).ServeHTTP(w, r)
 }
 
 func (p *statusPage) refuse(w http.ResponseWriter) {

@@ -68,9 +68,9 @@ function drawJob(job, now) {
   s.querySelector(".summary").textContent = job.summary || "";
   s.querySelector(".error").textContent = job.error || "";
   drawChart(s.querySelector(".chart"), job);
-  drawTasks(s.querySelector(".failed"), job.failed, "no task failed",
-    job.failed_total > job.failed.length ? job.failed_total - job.failed.length : 0);
-  drawTasks(s.querySelector(".slowest"), job.slowest, "no task has run yet", 0);
+  drawTasks(s.querySelector(".failed-tasks"), job.failed, "no task failed",
+    job.failed_total > job.failed.length ? job.failed_total - job.failed.length : 0, false);
+  drawTasks(s.querySelector(".slow-tasks"), job.slowest, "no task has run yet", 0, true);
   drawArtifacts(s.querySelector(".artifacts tbody"), job);
   s.querySelector(".failed-box summary").textContent = "Failed tasks (" + job.failed_total + ")";
   s.querySelector(".art-box summary").textContent = "Staged artifacts (" + job.artifacts_total + ")";
@@ -119,7 +119,8 @@ function drawChart(fig, job) {
   if (old) old.replaceWith(svg); else fig.appendChild(svg);
 }
 
-function drawTasks(box, tasks, none, more) {
+// drawTasks lists tasks in box; their stderr shown, or folded when fold.
+function drawTasks(box, tasks, none, more, fold) {
   if (!tasks.length) {
     box.replaceChildren(el("p", "none", none));
     return;
@@ -131,8 +132,19 @@ function drawTasks(box, tasks, none, more) {
     head.appendChild(document.createTextNode(
       " · " + t.state + " · " + duration(t.seconds) + " · " + t.attempts + (t.attempts === 1 ? " attempt" : " attempts")));
     d.appendChild(head);
-    if (t.error) d.appendChild(el("div", "err", t.error));
-    if (t.stderr) d.appendChild(el("pre", "stderr", t.stderr));
+    if (t.error) {
+      const e = el("div", "err", t.error);
+      e.title = t.error;
+      d.appendChild(e);
+    }
+    if (t.stderr && fold) {
+      const f = el("details", "fold");
+      f.appendChild(el("summary", "", "stderr"));
+      f.appendChild(el("pre", "stderr", t.stderr));
+      d.appendChild(f);
+    } else if (t.stderr) {
+      d.appendChild(el("pre", "stderr", t.stderr));
+    }
     return d;
   });
   if (more) items.push(el("p", "none", "and " + more + " more (batchd results lists them all)"));
