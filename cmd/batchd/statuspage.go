@@ -50,7 +50,20 @@ type statusPage struct {
 
 	mu    sync.Mutex
 	ended map[string]jobStatus // jobs that ended, by name: they no longer change
+
+	// The last snapshot, served again until it is older than
+	// max(minAge, costFactor × the time it took): any number of open
+	// pages cost batchd a bounded share of a core, even over big jobs.
+	snapMu   sync.Mutex
+	last     statusSnapshot
+	lastAt   time.Time
+	lastCost time.Duration
 }
+
+const (
+	minAge     = 500 * time.Millisecond
+	costFactor = 4
+)
 
 // newStatusPage returns a page over db with a new token; fetches is to be
 // the staging store's Options.Progress.
@@ -140,7 +153,7 @@ func (p *statusPage) status(w http.ResponseWriter, r *http.Request) {
 		p.refuse(w)
 		return
 	}
-	snap, err := p.snapshot(time.Now())
+	snap, err := p.cachedSnapshot()
 	if err != nil {
 		p.log.Error("reading the state store", "err", err)
 		http.Error(w, "reading the state store: "+err.Error(), http.StatusInternalServerError)
@@ -150,6 +163,23 @@ func (p *statusPage) status(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	json.NewEncoder(w).Encode(snap)
+}
+
+// cachedSnapshot returns the last snapshot while it is fresh enough,
+// else a new one.
+func (p *statusPage) cachedSnapshot() (statusSnapshot, error) {
+	p.snapMu.Lock()
+	defer p.snapMu.Unlock()
+	start := time.Now()
+	if !p.lastAt.IsZero() && start.Sub(p.lastAt) < max(minAge, costFactor*p.lastCost) {
+		return p.last, nil
+	}
+	snap, err := p.snapshot(start)
+	if err != nil {
+		return snap, err
+	}
+	p.last, p.lastAt, p.lastCost = snap, start, time.Since(start)
+	return snap, nil
 }
 
 // snapshot summarises every stored job at now.
