@@ -12,7 +12,7 @@ MESOS_BENCH ?= 2000 3
 # plugin SDK (plugins/, a module of its own that ./... does not reach).
 MODULES  := . plugins
 
-.PHONY: all build demo demo-hdfs test vet race examples bench-once bench-smoke bench bench-go bench-parts bench-mesos fuzz fuzz-short proto clean
+.PHONY: all build demo demo-hdfs test vet race examples bench-once bench-smoke bench bench-go bench-parts bench-mesos fuzz fuzz-short proto screenshot clean
 
 all: build
 
@@ -53,6 +53,11 @@ examples:
 
 # The README's test command; .ci/run calls exactly this.
 test: vet race examples bench-once bench-smoke fuzz-short
+
+# The status page screenshot the README shows, taken by the headless
+# Chromium test of the page (cmd/batchd/statuspage_browser_test.go).
+screenshot:
+	$(GO) test -count=1 -run TestStatusPageBrowser ./cmd/batchd -args -screenshot $(CURDIR)/docs/status-page.png
 
 # The bench suite: one table of batchd against its baselines, also written
 # to bench/results.md (sizes: see internal/bench/suite.sh; BENCH_QUICK=1

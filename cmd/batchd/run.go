@@ -137,9 +137,14 @@ func (m *Main) runJobs(ctx context.Context) error {
 	}
 	m.onClose(func() error { return os.RemoveAll(runs) }) // after the embedded cluster's Close (closers run last first)
 
+	page, err := newStatusPage(db, m.log)
+	if err != nil {
+		return err
+	}
 	store, err := staging.Open(filepath.Join(cfg.State.Dir, "staging"), staging.Options{
 		MaxBytes: int64(cfg.State.StagingMax), Logger: m.log.With("component", "staging"),
 		OnFetch: m.metrics.Fetched,
+		Progress: page.fetches.observe,
 	})
 	if err != nil {
 		return fmt.Errorf("opening staging store: %w", err)
@@ -166,7 +171,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	listen, advertise, err := m.serve(ctx, cfg, srvTLS, meta.Listen, db, store, coll)
+	listen, advertise, err := m.serve(ctx, cfg, srvTLS, meta.Listen, db, store, coll, page)
 	if err != nil {
 		return err
 	}
@@ -309,8 +314,9 @@ func (f commitFunc) Commit(rs []collector.Result) error { return f(rs) }
 // them at. With the default
 // listen address (port 0) it first tries the address an earlier run used,
 // so tasks still running can post to this run. It also serves db's state
-// API for `batchd results` (resultsapi.go).
-func (m *Main) serve(ctx context.Context, cfg *config.Config, st serverTLS, earlier string, db *state.Store, store *staging.Store, coll *collector.Collector) (string, string, error) {
+// API for `batchd results` (resultsapi.go) and the status page, whose URL
+// it prints (statuspage.go).
+func (m *Main) serve(ctx context.Context, cfg *config.Config, st serverTLS, earlier string, db *state.Store, store *staging.Store, coll *collector.Collector, page *statusPage) (string, string, error) {
 	var ln net.Listener
 	if _, port, _ := net.SplitHostPort(cfg.Server.Listen); port == "0" && earlier != "" {
 		var err error
@@ -339,6 +345,7 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, st serverTLS, earl
 		ln.Close()
 		return "", "", err
 	}
+	fmt.Fprintf(m.Stderr, "batchd: status page at %s\n", page.mount(mux, store, ln.Addr()))
 	// Every request is read whole within readTimeout (a result post is at
 	// most 1 MiB: one sent a byte at a time is cut), idle connections are
 	// closed, and each handler bounds its own writing (artifacts by their

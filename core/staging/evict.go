@@ -122,3 +122,15 @@ func (s *Store) Usage() (used, bound int64) {
 	defer s.mu.Unlock()
 	return s.used, s.max
 }
+
+// Size returns the size of the stored blob with the given digest; false
+// when the store does not hold it (never staged, or evicted).
+func (s *Store) Size(digest string) (int64, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.stored[digest]
+	if !ok {
+		return 0, false
+	}
+	return st.size, true
+}

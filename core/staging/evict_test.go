@@ -2,6 +2,8 @@ package staging
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"slices"
@@ -203,6 +205,13 @@ func TestRestartKeepsLRU(t *testing.T) {
 	}
 	if used, _ := s3.Usage(); used != 10 {
 		t.Fatalf("used = %d, want 10", used)
+	}
+	a, b := sha256.Sum256(bytesOf("a", 10)), sha256.Sum256(bytesOf("b", 10))
+	if n, ok := s3.Size(hex.EncodeToString(a[:])); n != 10 || !ok {
+		t.Errorf("Size(a) = %d, %v; want 10, true", n, ok)
+	}
+	if n, ok := s3.Size(hex.EncodeToString(b[:])); ok {
+		t.Errorf("Size(evicted b) = %d, true; want false", n)
 	}
 }
 
