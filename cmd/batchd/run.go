@@ -143,7 +143,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 	}
 	store, err := staging.Open(filepath.Join(cfg.State.Dir, "staging"), staging.Options{
 		MaxBytes: int64(cfg.State.StagingMax), Logger: m.log.With("component", "staging"),
-		OnFetch: m.metrics.Fetched,
+		OnFetch:  m.metrics.Fetched,
 		Progress: page.fetches.observe,
 	})
 	if err != nil {
