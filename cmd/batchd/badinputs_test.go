@@ -169,7 +169,8 @@ func (tc badInput) record(t *testing.T) string {
 	hide := strings.NewReplacer(dir, "$DIR", pluginDir, "$PLUGINS", filepath.Dir(exe), "$EXE", cwd, "$CWD").Replace
 	var errLines []string
 	for _, l := range strings.Split(strings.TrimSpace(errOut), "\n") {
-		if l != "" && !strings.HasPrefix(l, "time=") { // log lines are not the error
+		// Log lines and the status page's address are not the error.
+		if l != "" && !strings.HasPrefix(l, "time=") && !strings.HasPrefix(l, "batchd: status page at ") {
 			errLines = append(errLines, hide(l))
 		}
 	}

@@ -117,7 +117,9 @@ func taskEnv(t *testing.T, cmdline string) map[string]string {
 func TestFetchRetriesAreLogged(t *testing.T) {
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if calls.Add(1) <= 2 {
+		// Only the fetch's GETs fail: validation's check that the input
+		// exists (a HEAD) is answered.
+		if r.Method == http.MethodGet && calls.Add(1) <= 2 {
 			http.Error(w, "busy", http.StatusServiceUnavailable)
 			return
 		}

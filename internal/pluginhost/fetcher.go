@@ -148,7 +148,7 @@ func (f *hostedFetcher) Configure(ctx context.Context, settings json.RawMessage)
 func (f *hostedFetcher) Fetch(ctx context.Context, req fetcher.Request, progress func(fetcher.Progress)) (fetcher.Result, error) {
 	start := time.Now()
 	res, err := f.inst.fetcher.Fetch(ctx, req, progress)
-	return res, called(f.onCall, f.inst, "fetch", start, f.inst.opErr("fetch", err, nil))
+	return res, called(f.onCall, f.inst, "fetch", start, f.inst.opErr("", err, nil))
 }
 
 // Stat asks the plugin, within the call timeout, which version of the
@@ -163,7 +163,7 @@ func (f *hostedFetcher) Stat(ctx context.Context, req fetcher.StatRequest) (fetc
 	}
 	start := time.Now()
 	res, err := st.Stat(ctx, req)
-	return res, called(f.onCall, f.inst, "stat", start, f.inst.opErr("stat", err, nil))
+	return res, called(f.onCall, f.inst, "stat", start, f.inst.opErr("", err, nil))
 }
 
 // Identity names the plugin and the settings it was configured with
