@@ -238,7 +238,7 @@ const reasonInvalidOffers = "REASON_INVALID_OFFERS"
 
 // maxFreeRelaunches bounds the launches refused for invalid offers that
 // are not charged to a task's retries, should a master refuse every one.
-const maxFreeRelaunches = 10
+const maxFreeRelaunches = 100
 
 // describe says what an update about attempt a reports beyond its state. A
 // container that failed to launch names the attempt's URIs, unless the
