@@ -44,19 +44,20 @@ func (h *Host) ExtractorFor(ctx context.Context, format string) (fetcher.Extract
 // when a plugin extracts that, "gz" otherwise). ok is false when no plugin
 // extracts such a name: it is no archive to batchd. A bare format name
 // ("zip") is no archive either. The first time, it launches every fetcher
-// plugin, as ExtractorFor does. When no format matches and a fetcher plugin
-// could not be launched, whether the name is an archive cannot be told: the
-// error wraps the plugins' errors.
+// plugin, as ExtractorFor does. A plugin that could not be launched cannot
+// claim a format: when no working plugin claims the name, it is no archive,
+// with a warning naming the plugins that did not answer (a broken plugin
+// fails only the jobs that need it, not every job with an input file).
 func (h *Host) ArchiveFormat(ctx context.Context, name string) (format string, ok bool, err error) {
 	formats, broken, err := h.formatMap(ctx)
 	if err != nil {
 		return "", false, err
 	}
-	if format, ok = longestSuffix(formats, name); ok || len(broken) == 0 {
-		return format, ok, nil
+	if format, ok = longestSuffix(formats, name); !ok && len(broken) > 0 {
+		h.log.Warn("taking the file for no archive: no working fetcher plugin extracts it, and some could not be launched",
+			"file", filepath.Base(name), "err", errors.Join(broken...))
 	}
-	err = fmt.Errorf("telling whether %s is an archive: no fetcher plugin claims it and some could not be launched", filepath.Base(name))
-	return "", false, errors.Join(append([]error{err}, broken...)...)
+	return format, ok, nil
 }
 
 // longestSuffix returns the longest format name ends with after a dot.
