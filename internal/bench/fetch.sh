@@ -92,7 +92,7 @@ compare() {
 			l, m/to, to, b, m/tp, tp, tp/to, m/ts, ts, ts/to, sp }' >&2
 	row "staging $scheme" "$(awk -v m="$MIB" -v t="$to" 'BEGIN { printf "%.1f", m / t }')" \
 		"$(awk -v m="$MIB" -v t="$ts" 'BEGIN { printf "%.1f", m / t }')" MiB/s \
-		"$MIB MiB, median of $RUNS; baseline $blabel + sync; $blabel alone $(awk -v m="$MIB" -v t="$tp" 'BEGIN { printf "%.1f", m / t }') MiB/s; $blabel|tee|sha256sum + sync (batchd's work) $(awk -v m="$MIB" -v t="$th" -v o="$to" 'BEGIN { printf "%.1f MiB/s, ratio %.2f", m / t, t / o }'); $spread"
+		"$MIB MiB, median of $RUNS; baseline $blabel + sync; $blabel alone $(awk -v m="$MIB" -v t="$tp" 'BEGIN { printf "%.1f", m / t }') MiB/s; $blabel piped through tee and sha256sum, + sync (batchd's work) $(awk -v m="$MIB" -v t="$th" -v o="$to" 'BEGIN { printf "%.1f MiB/s, ratio %.2f", m / t, t / o }'); $spread"
 }
 B=bin/batchd; D=(--plugin-dir bin/plugins)
 echo "1 fetch of $MIB MiB over loopback, median of $RUNS runs (ratio = baseline time / batchd time)" >&2
