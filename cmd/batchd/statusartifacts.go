@@ -29,7 +29,8 @@ const maxArtifacts = 50
 
 // stagedRecord is the part of core/jobs' staged record (state.Job.Staged)
 // the page reads: the job's distinct artifact lists, as configured and as
-// the agents fetch them ("/artifacts/<digest>/<name>" when staged).
+// the agents fetch them ("/artifacts/<job>/<token>/<digest>/<name>" when
+// staged).
 type stagedRecord struct {
 	Lists [][]struct{ URI string }   `json:"lists"`
 	URIs  [][]struct{ Value string } `json:"uris"`
@@ -75,14 +76,18 @@ func artifactsOf(raw json.RawMessage, store *staging.Store, fetches *fetchLog) (
 	return out, len(seen)
 }
 
-// blobDigest is the digest in a staged URI's "/artifacts/<digest>/<name>".
+// blobDigest is the digest in a staged URI's
+// "/artifacts/<job>/<token>/<digest>/<name>": the segment before the name.
 func blobDigest(uri string) (string, bool) {
 	_, rest, ok := strings.Cut(uri, "/artifacts/")
 	if !ok {
 		return "", false
 	}
-	digest, _, ok := strings.Cut(rest, "/")
-	return digest, ok && digest != ""
+	segs := strings.Split(rest, "/")
+	if len(segs) < 2 || segs[len(segs)-2] == "" {
+		return "", false
+	}
+	return segs[len(segs)-2], true
 }
 
 // maxFetches bounds the fetches a fetchLog remembers.

@@ -126,6 +126,7 @@ groups = ["1 2 3", "10 20"]
 		for _, path := range []string{
 			"/artifacts/" + digest + "/batchd-task-sum",
 			"/artifacts/" + strings.Repeat("0", 32) + "/" + digest + "/batchd-task-sum",
+			"/artifacts/other-job/" + strings.Repeat("0", 32) + "/" + digest + "/batchd-task-sum",
 		} {
 			resp, err := trusting.Get("https://" + u.Host + path)
 			if err != nil {

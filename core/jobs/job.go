@@ -167,7 +167,7 @@ func (r *Runner) reduce(ctx context.Context, wl workload.Workload, job workload.
 }
 
 // uris stages artifacts and returns the URIs agents fetch them from.
-func (r *Runner) uris(ctx context.Context, lease *staging.Lease, arts []workload.Artifact) ([]core.URI, error) {
+func (r *Runner) uris(ctx context.Context, lease *staging.Lease, job string, arts []workload.Artifact) ([]core.URI, error) {
 	out := make([]core.URI, 0, len(arts))
 	for _, a := range arts {
 		u := core.URI{Value: a.URI, Executable: a.Executable, Extract: a.Extract, Cache: a.Cache, OutputFile: a.OutputFile}
@@ -176,7 +176,7 @@ func (r *Runner) uris(ctx context.Context, lease *staging.Lease, arts []workload
 			if err != nil {
 				return nil, err
 			}
-			u.Value = strings.TrimSuffix(r.cfg.Advertise, "/") + r.cfg.Store.URLPath(blob)
+			u.Value = strings.TrimSuffix(r.cfg.Advertise, "/") + r.cfg.Store.URLPath(job, blob)
 			if u.OutputFile == "" {
 				u.OutputFile = blob.Name
 			}

@@ -95,7 +95,7 @@ const planChunk = 1024
 // missing artifact or a checksum mismatch fails the job here, not
 // thousands of tasks later.
 func (r *Runner) plan(ctx context.Context, lease *staging.Lease, wl workload.Workload, job workload.Job, spec Spec, inputs map[string]string) ([][]core.URI, int, error) {
-	arts := newJobArtifacts()
+	arts := newJobArtifacts(spec.Name)
 	seen := map[string]struct{}{}
 	var chunk []state.Planned
 	var n uint64
@@ -166,7 +166,7 @@ func (r *Runner) restage(ctx context.Context, lease *staging.Lease, spec Spec, s
 	if err != nil {
 		return nil, 0, fmt.Errorf("job %s: %w", spec.Name, err)
 	}
-	arts := newJobArtifacts()
+	arts := newJobArtifacts(spec.Name)
 	for _, l := range old.Lists {
 		arts.add("", l, nil)
 	}

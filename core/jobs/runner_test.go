@@ -206,7 +206,7 @@ func TestRunStagesOnceAndReduces(t *testing.T) {
 	h := newHarness(t, counting(50, "http://example.com/tools/tool"), writingFetcher("#!/bin/sh\n", &fetches),
 		func(h *harness, l core.Launch) error {
 			digest := hex.EncodeToString(sum[:])
-			want := "http://batchd.test:1234/artifacts/" + h.store.URLToken(digest) + "/" + digest + "/tool"
+			want := "http://batchd.test:1234" + h.store.URLPath("j", staging.Blob{Digest: digest, Name: "tool"})
 			if len(l.URIs) != 1 || l.URIs[0].Value != want || !l.URIs[0].Executable || l.URIs[0].OutputFile != "tool" {
 				return fmt.Errorf("URIs = %+v, want %s", l.URIs, want)
 			}

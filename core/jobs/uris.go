@@ -15,12 +15,15 @@ import (
 // stages each artifact once: 100,000 tasks fetching the same program share
 // one list, in the plan spool as in memory.
 type jobArtifacts struct {
+	job   string // whose URLs the staged artifacts get
 	lists [][]workload.Artifact
 	first []string       // the first task using each list, named in staging errors
 	index map[string]int // listKey -> position in lists
 }
 
-func newJobArtifacts() *jobArtifacts { return &jobArtifacts{index: map[string]int{}} }
+func newJobArtifacts(job string) *jobArtifacts {
+	return &jobArtifacts{job: job, index: map[string]int{}}
+}
 
 // add returns the position of the list jobArts + taskArts, the task's.
 func (j *jobArtifacts) add(taskID string, jobArts, taskArts []workload.Artifact) int {
@@ -44,7 +47,7 @@ func (j *jobArtifacts) stage(ctx context.Context, r *Runner, lease *staging.Leas
 		for k, a := range arts {
 			u, ok := staged[a]
 			if !ok {
-				got, err := r.uris(ctx, lease, []workload.Artifact{a})
+				got, err := r.uris(ctx, lease, j.job, []workload.Artifact{a})
 				if err != nil {
 					return nil, fmt.Errorf("task %s: %w", j.first[i], err)
 				}

@@ -57,7 +57,7 @@ func BenchmarkServeRange(b *testing.B) {
 	}
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
-	url := srv.URL + s.URLPath(blob)
+	url := srv.URL + s.URLPath("j", blob)
 	for _, n := range []int{4 << 10, 1 << 20} {
 		b.Run(fmt.Sprintf("%dKiB", n>>10), func(b *testing.B) {
 			b.SetBytes(int64(n))

@@ -42,7 +42,7 @@ func TestServedBlobSurvivesEviction(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	req := httptest.NewRequest("GET", s.URLPath(a), nil)
+	req := httptest.NewRequest("GET", s.URLPath("j", a), nil)
 	req.Header.Set("Range", "bytes=100-")
 	w := &gatedWriter{ResponseRecorder: httptest.NewRecorder(), first: make(chan struct{}), gate: make(chan struct{})}
 	served := make(chan struct{})
@@ -75,7 +75,7 @@ func TestServedBlobSurvivesEviction(t *testing.T) {
 		t.Fatalf("staging after the download: %v", err)
 	}
 	rec := httptest.NewRecorder()
-	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", s.URLPath(a), nil))
+	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", s.URLPath("j", a), nil))
 	if rec.Code != http.StatusNotFound {
 		t.Fatalf("evicted blob served with %d, want 404", rec.Code)
 	}
@@ -177,7 +177,7 @@ func job(s *Store, base string, rng *rand.Rand, c *counter, data [][]byte, n int
 		if digestOf(got) != b.Digest {
 			return fmt.Errorf("held blob %s changed", b.Digest)
 		}
-		req, _ := http.NewRequest("GET", base+s.URLPath(b), nil)
+		req, _ := http.NewRequest("GET", base+s.URLPath("j", b), nil)
 		req.Header.Set("Range", "bytes=10-19")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

@@ -12,24 +12,25 @@ import (
 // prefix is the URL path under which Handler serves blobs.
 const prefix = "/artifacts/"
 
-// URLPath returns the path Handler serves b at:
-// "/artifacts/<token>/<hex>/<name>", with the name escaped as one path
-// segment. Agents name the sandbox file after the last segment, so the
-// URI's base name carries through. The token is the blob's capability
-// (URLToken): a path without it is refused as if the blob did not exist.
-func (s *Store) URLPath(b Blob) string {
+// URLPath returns the path Handler serves b at for job's tasks:
+// "/artifacts/<job>/<token>/<hex>/<name>", with the name escaped as one
+// path segment. Agents name the sandbox file after the last segment, so
+// the URI's base name carries through. The token is the job's capability
+// for the blob (URLToken): a path without it is refused as if the blob did
+// not exist. job must be a valid job name ([a-z0-9._-]+).
+func (s *Store) URLPath(job string, b Blob) string {
 	name := b.Name
 	if !validName(name) {
 		name = "artifact"
 	}
-	return prefix + s.URLToken(b.Digest) + "/" + b.Digest + "/" + url.PathEscape(name)
+	return prefix + job + "/" + s.URLToken(job, b.Digest) + "/" + b.Digest + "/" + url.PathEscape(name)
 }
 
 // Handler serves staged blobs read-only: GET and HEAD of
-// /artifacts/<token>/<hex>/<name>, with Range requests, ETag
+// /artifacts/<job>/<token>/<hex>/<name>, with Range requests, ETag
 // "sha256:<hex>" and Last-Modified as http.ServeContent implements them.
-// The token must be URLToken's for the digest (compared in constant
-// time); the name segment is only the file name the client sees, the blob
+// The token must be URLToken's for the job and the digest (compared in
+// constant time); the name segment is only the file name the client sees, the blob
 // is found by digest. A malformed path gets 400; an unknown digest, or a
 // known one with a wrong token, the same 404, so a client without the
 // token cannot even learn whether a blob is staged; any other method 405.
@@ -47,12 +48,12 @@ func (s *Store) serve(w http.ResponseWriter, r *http.Request) {
 		refuse(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed; use GET or HEAD")
 		return
 	}
-	token, digest, name, ok := parseArtifactPath(r.URL.EscapedPath())
+	job, token, digest, name, ok := parseArtifactPath(r.URL.EscapedPath())
 	if !ok {
-		refuse(w, http.StatusBadRequest, "malformed artifact path; want /artifacts/<token>/<sha256 hex>/<name>")
+		refuse(w, http.StatusBadRequest, "malformed artifact path; want /artifacts/<job>/<token>/<sha256 hex>/<name>")
 		return
 	}
-	if !s.validToken(token, digest) || !s.acquire(digest) {
+	if !s.validToken(job, token, digest) || !s.acquire(digest) {
 		refuse(w, http.StatusNotFound, "no artifact with sha256 "+digest)
 		return
 	}
@@ -94,27 +95,31 @@ func serveTime(size int64) time.Duration {
 	return time.Minute + time.Duration(size/MinServeRate)*time.Second
 }
 
-// parseArtifactPath splits an escaped request path into its token, digest
-// and name. Each segment is unescaped on its own, so an encoded slash or
-// dot-dot in the name is refused rather than reinterpreted.
-func parseArtifactPath(escaped string) (token, digest, name string, ok bool) {
+// parseArtifactPath splits an escaped request path into its job, token,
+// digest and name. Each segment is unescaped on its own, so an encoded
+// slash or dot-dot in the name is refused rather than reinterpreted.
+func parseArtifactPath(escaped string) (job, token, digest, name string, ok bool) {
 	rest, found := strings.CutPrefix(escaped, prefix)
 	if !found {
-		return "", "", "", false
+		return "", "", "", "", false
+	}
+	job, rest, found = strings.Cut(rest, "/")
+	if !found || !validJobSegment(job) {
+		return "", "", "", "", false
 	}
 	token, rest, found = strings.Cut(rest, "/")
 	if !found || !validTokenSyntax(token) {
-		return "", "", "", false
+		return "", "", "", "", false
 	}
 	digest, escName, found := strings.Cut(rest, "/")
 	if !found || !validDigest(digest) || strings.Contains(escName, "/") {
-		return "", "", "", false
+		return "", "", "", "", false
 	}
 	name, err := url.PathUnescape(escName)
 	if err != nil || !validName(name) {
-		return "", "", "", false
+		return "", "", "", "", false
 	}
-	return token, digest, name, true
+	return job, token, digest, name, true
 }
 
 // refuse answers with status and a one-line plain-text reason.

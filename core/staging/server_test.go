@@ -30,18 +30,18 @@ func serveStaged(t *testing.T) (*httptest.Server, *Store, Blob, []byte) {
 func TestURLPath(t *testing.T) {
 	s := openStore(t, t.TempDir())
 	d := strings.Repeat("ab", 32)
-	tok := s.URLToken(d)
+	tok := s.URLToken("j", d)
 	if len(tok) != 32 {
 		t.Fatalf("URLToken = %q, want 32 hex digits", tok)
 	}
 	tests := []struct{ name, want string }{
-		{"tool.tar.gz", "/artifacts/" + tok + "/" + d + "/tool.tar.gz"},
-		{"my tool?.sh", "/artifacts/" + tok + "/" + d + "/my%20tool%3F.sh"},
-		{"..", "/artifacts/" + tok + "/" + d + "/artifact"},
+		{"tool.tar.gz", "/artifacts/j/" + tok + "/" + d + "/tool.tar.gz"},
+		{"my tool?.sh", "/artifacts/j/" + tok + "/" + d + "/my%20tool%3F.sh"},
+		{"..", "/artifacts/j/" + tok + "/" + d + "/artifact"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := s.URLPath(Blob{Digest: d, Name: tt.name}); got != tt.want {
+			if got := s.URLPath("j", Blob{Digest: d, Name: tt.name}); got != tt.want {
 				t.Errorf("URLPath = %q, want %q", got, tt.want)
 			}
 		})
@@ -51,9 +51,9 @@ func TestURLPath(t *testing.T) {
 func TestHandler(t *testing.T) {
 	srv, s, b, data := serveStaged(t)
 	etag := `"sha256:` + b.Digest + `"`
-	url := srv.URL + s.URLPath(b)
+	url := srv.URL + s.URLPath("j", b)
 	other := strings.Repeat("0", 64)
-	tok := srv.URL + "/artifacts/" + s.URLToken(b.Digest) + "/"
+	tok := srv.URL + "/artifacts/j/" + s.URLToken("j", b.Digest) + "/"
 	tests := []struct {
 		name       string
 		method     string
@@ -82,13 +82,13 @@ func TestHandler(t *testing.T) {
 			wantStatus: 200, wantBody: string(data)},
 		{name: "any name", method: "GET", url: tok + b.Digest + "/renamed.bin",
 			wantStatus: 200, wantBody: string(data)},
-		{name: "unknown digest", method: "GET", url: srv.URL + "/artifacts/" + s.URLToken(other) + "/" + other + "/x", wantStatus: 404},
+		{name: "unknown digest", method: "GET", url: srv.URL + "/artifacts/j/" + s.URLToken("j", other) + "/" + other + "/x", wantStatus: 404},
 		{name: "short digest", method: "GET", url: tok + "abc/x", wantStatus: 400},
 		{name: "upper-case digest", method: "GET", url: tok + strings.ToUpper(b.Digest) + "/x", wantStatus: 400},
 		{name: "no name", method: "GET", url: tok + b.Digest, wantStatus: 400},
 		{name: "empty name", method: "GET", url: tok + b.Digest + "/", wantStatus: 400},
 		{name: "extra segment", method: "GET", url: tok + b.Digest + "/a/b", wantStatus: 400},
-		{name: "wrong prefix", method: "GET", url: srv.URL + "/blobs/" + s.URLToken(b.Digest) + "/" + b.Digest + "/x", wantStatus: 400},
+		{name: "wrong prefix", method: "GET", url: srv.URL + "/blobs/j/" + s.URLToken("j", b.Digest) + "/" + b.Digest + "/x", wantStatus: 400},
 		{name: "post", method: "POST", url: url, wantStatus: 405, wantHeader: map[string]string{"Allow": "GET, HEAD"}},
 		{name: "put", method: "PUT", url: url, wantStatus: 405},
 		{name: "delete", method: "DELETE", url: url, wantStatus: 405},
@@ -150,7 +150,7 @@ func rawGet(t *testing.T, addr, target string) int {
 func TestHandlerRefusesTraversal(t *testing.T) {
 	srv, s, b, _ := serveStaged(t)
 	addr := strings.TrimPrefix(srv.URL, "http://")
-	d := s.URLToken(b.Digest) + "/" + b.Digest
+	d := "j/" + s.URLToken("j", b.Digest) + "/" + b.Digest
 	targets := []string{
 		"/artifacts/../x",
 		"/artifacts/../../etc/passwd",

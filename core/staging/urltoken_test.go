@@ -20,7 +20,7 @@ func TestHandlerNeedsToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	elsewhere := openStore(t, t.TempDir()) // its own random key
-	tok := s.URLToken(b.Digest)
+	tok := s.URLToken("j", b.Digest)
 	flipped := []byte(tok)
 	flipped[len(flipped)-1] ^= 1 // '0'<->'1', 'a'<->'b'...: still hex
 	tests := []struct {
@@ -28,15 +28,19 @@ func TestHandlerNeedsToken(t *testing.T) {
 		path   string
 		status int
 	}{
-		{"right token", s.URLPath(b), http.StatusOK},
+		{"right token", s.URLPath("j", b), http.StatusOK},
 		{"digest only", "/artifacts/" + b.Digest + "/" + b.Name, http.StatusBadRequest},
-		{"another blob's token", "/artifacts/" + s.URLToken(other.Digest) + "/" + b.Digest + "/x", http.StatusNotFound},
-		{"another store's token", "/artifacts/" + elsewhere.URLToken(b.Digest) + "/" + b.Digest + "/x", http.StatusNotFound},
-		{"one digit changed", "/artifacts/" + string(flipped) + "/" + b.Digest + "/x", http.StatusNotFound},
-		{"zero token", "/artifacts/" + strings.Repeat("0", 32) + "/" + b.Digest + "/x", http.StatusNotFound},
-		{"upper-case token", "/artifacts/" + strings.ToUpper(tok) + "/" + b.Digest + "/x", http.StatusBadRequest},
-		{"short token", "/artifacts/" + tok[:31] + "/" + b.Digest + "/x", http.StatusBadRequest},
-		{"full-length mac", "/artifacts/" + tok + tok + "/" + b.Digest + "/x", http.StatusBadRequest},
+		{"another blob's token", "/artifacts/j/" + s.URLToken("j", other.Digest) + "/" + b.Digest + "/x", http.StatusNotFound},
+		{"another store's token", "/artifacts/j/" + elsewhere.URLToken("j", b.Digest) + "/" + b.Digest + "/x", http.StatusNotFound},
+		{"another job's token", "/artifacts/k/" + tok + "/" + b.Digest + "/x", http.StatusNotFound},
+		{"another job's own token", "/artifacts/k/" + s.URLToken("k", other.Digest) + "/" + b.Digest + "/x", http.StatusNotFound},
+		{"no job", "/artifacts/" + tok + "/" + b.Digest + "/x", http.StatusBadRequest},
+		{"job ..", "/artifacts/../" + s.URLToken("..", b.Digest) + "/" + b.Digest + "/x", http.StatusBadRequest},
+		{"one digit changed", "/artifacts/j/" + string(flipped) + "/" + b.Digest + "/x", http.StatusNotFound},
+		{"zero token", "/artifacts/j/" + strings.Repeat("0", 32) + "/" + b.Digest + "/x", http.StatusNotFound},
+		{"upper-case token", "/artifacts/j/" + strings.ToUpper(tok) + "/" + b.Digest + "/x", http.StatusBadRequest},
+		{"short token", "/artifacts/j/" + tok[:31] + "/" + b.Digest + "/x", http.StatusBadRequest},
+		{"full-length mac", "/artifacts/j/" + tok + tok + "/" + b.Digest + "/x", http.StatusBadRequest},
 	}
 	unknown := strings.Repeat("0", 64)
 	wantBody := "no artifact with sha256 " + b.Digest + "\n"
@@ -64,7 +68,7 @@ func TestHandlerNeedsToken(t *testing.T) {
 	}
 	// A digest never staged, with its own valid token, answers alike.
 	rec := httptest.NewRecorder()
-	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", s.URLPath(Blob{Digest: unknown, Name: "x"}), nil))
+	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", s.URLPath("j", Blob{Digest: unknown, Name: "x"}), nil))
 	if rec.Code != http.StatusNotFound || rec.Body.String() != "no artifact with sha256 "+unknown+"\n" {
 		t.Errorf("unknown digest: %d %q", rec.Code, rec.Body.String())
 	}
@@ -77,14 +81,14 @@ func TestURLTokenStable(t *testing.T) {
 	dir := t.TempDir()
 	d := strings.Repeat("cd", 32)
 	a := openStore(t, dir)
-	first := a.URLToken(d)
+	first := a.URLToken("j", d)
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if again := openStore(t, dir).URLToken(d); again != first {
+	if again := openStore(t, dir).URLToken("j", d); again != first {
 		t.Errorf("token after reopening = %s, want %s", again, first)
 	}
-	if other := openStore(t, t.TempDir()).URLToken(d); other == first {
+	if other := openStore(t, t.TempDir()).URLToken("j", d); other == first {
 		t.Errorf("two stores gave digest %s the same token %s", d, first)
 	}
 }
