@@ -263,3 +263,29 @@ func TestRealMesosKilledAndResumed(t *testing.T) {
 		t.Errorf("the master knows %d tasks of the framework, want %d", len(tasks), n)
 	}
 }
+
+// TestRealMesosReservedResources runs a job of [cluster] role = "batch" on
+// a real Mesos agent whose every resource is statically reserved for that
+// role: only a launch that keeps the offer's reservations is accepted, so
+// the job finishes only if batchd honours them. The master lists each task
+// under the role.
+func TestRealMesosReservedResources(t *testing.T) {
+	c := mesoskit.Start(t, mesoskit.Options{
+		MasterFlags: []string{"--allocation_interval=100ms"},
+		AgentFlags:  []string{"--resources=cpus(batch):2;mem(batch):1024;disk(batch):1024"},
+	})
+	c.RequireLocal(t, "an agent with reserved resources")
+	cfg := writeConfig(t, fmt.Sprintf("[cluster]\nmaster = %q\nframework = \"e2e-reserved\"\nrole = \"batch\"\n\n%s", c.Master,
+		"[[job]]\nname = \"reserved\"\nworkload = \"sum\"\ncpus = 0.25\nmem = \"16MiB\"\n[job.params]\ngroups = [\"1 2\", \"3 4\", \"5 6\"]\n"))
+	out, errOut := runOK(t, 2*time.Minute, "--config", cfg)
+	wantLines(t, "stdout", out, "job reserved: 3 tasks finished, total 21")
+	tasks := frameworkTasks(t, c, errOut)
+	if len(tasks) != 3 {
+		t.Fatalf("the master lists %d tasks, want 3", len(tasks))
+	}
+	for _, tk := range tasks {
+		if tk.State != "TASK_FINISHED" || tk.Role != "batch" {
+			t.Errorf("task %s: %s under role %q, want TASK_FINISHED under batch", tk.ID, tk.State, tk.Role)
+		}
+	}
+}

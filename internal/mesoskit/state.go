@@ -37,6 +37,7 @@ type Task struct {
 	Name      string                        `json:"name"`
 	SlaveID   string                        `json:"slave_id"`
 	State     string                        `json:"state"`
+	Role      string                        `json:"role"`
 	Resources map[string]any                `json:"resources"`
 	Labels    []struct{ Key, Value string } `json:"labels"`
 }
