@@ -345,7 +345,7 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, st serverTLS, earl
 		ln.Close()
 		return "", "", err
 	}
-	fmt.Fprintf(m.Stderr, "batchd: status page at %s\n", page.mount(mux, store, ln.Addr()))
+	fmt.Fprintf(m.Stderr, "batchd: status page at %s\n", page.mount(mux, store, scheme, ln.Addr()))
 	// Every request is read whole within readTimeout (a result post is at
 	// most 1 MiB: one sent a byte at a time is cut), idle connections are
 	// closed, and each handler bounds its own writing (artifacts by their

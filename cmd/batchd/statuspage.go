@@ -78,9 +78,9 @@ func newStatusPage(db *state.Store, log *slog.Logger) (*statusPage, error) {
 	}, nil
 }
 
-// mount adds the page's routes to mux, served at addr, and returns the
-// page's URL with its token.
-func (p *statusPage) mount(mux *http.ServeMux, store *staging.Store, addr net.Addr) string {
+// mount adds the page's routes to mux, served at addr over scheme (http or
+// https), and returns the page's URL with its token.
+func (p *statusPage) mount(mux *http.ServeMux, store *staging.Store, scheme string, addr net.Addr) string {
 	p.store = store
 	where := dialAddr(addr)
 	_, port, _ := net.SplitHostPort(where)
@@ -89,7 +89,7 @@ func (p *statusPage) mount(mux *http.ServeMux, store *staging.Store, addr net.Ad
 	mux.HandleFunc("GET /{$}", p.index)
 	mux.Handle("GET /web/", headers(http.StripPrefix("/web/", http.FileServerFS(web))))
 	mux.HandleFunc("GET /v1/status", p.status)
-	return "http://" + where + "/?token=" + p.token
+	return scheme + "://" + where + "/?token=" + p.token
 }
 
 // headers sets the page's security headers on h's answers.

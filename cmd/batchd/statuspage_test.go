@@ -120,7 +120,7 @@ func statusServer(t *testing.T, db *state.Store) (*httptest.Server, *statusPage,
 	}
 	mux := http.NewServeMux()
 	srv := httptest.NewUnstartedServer(mux)
-	url := page.mount(mux, store, srv.Listener.Addr())
+	url := page.mount(mux, store, "http", srv.Listener.Addr())
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv, page, url

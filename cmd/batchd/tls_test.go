@@ -150,6 +150,9 @@ groups = ["1 2 3", "10 20"]
 	if code := <-exited; code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), tail(stderr.String()))
 	}
+	if !strings.Contains(stderr.String(), "batchd: status page at https://") {
+		t.Errorf("the status page's URL is not https:\n%s", tail(stderr.String()))
+	}
 	out := stdout.String()
 	for _, want := range []string{"job s: 2 tasks finished, total 36", "testwork 0 done"} {
 		if !strings.Contains(out, want) {
