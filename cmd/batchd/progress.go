@@ -45,6 +45,8 @@ type jobProgress struct {
 	// job's first task of this run was launched: tasks a resumed job had
 	// settled before are not counted in its rate.
 	samples []sample
+	// ended is the status when the last task settled: its rate stays.
+	ended *jobLine
 }
 
 type sample struct {
@@ -115,6 +117,11 @@ func (p *progress) snapshot(now time.Time) []jobLine {
 func (j *jobProgress) status(now time.Time) jobLine {
 	s := jobLine{Name: j.name, Total: j.total, Done: j.done, Failed: j.failed, Running: j.running, ETA: -1}
 	settled := j.done + j.failed
+	if j.ended != nil && settled >= j.total {
+		e := *j.ended
+		e.Total, e.Done, e.Failed, e.Running = s.Total, s.Done, s.Failed, s.Running
+		return e
+	}
 	if len(j.samples) == 0 {
 		if settled >= j.total {
 			s.ETA = 0
@@ -135,6 +142,7 @@ func (j *jobProgress) status(now time.Time) jobLine {
 	switch left := j.total - settled; {
 	case left <= 0:
 		s.ETA = 0
+		j.ended = &s
 	case s.Rate > 0:
 		s.ETA = time.Duration(float64(left) / s.Rate * float64(time.Second))
 	}
