@@ -64,7 +64,7 @@ type Main struct {
 	// logs its progress (tests).
 	progressEvery time.Duration
 
-	logw    *switchWriter // where log lines go: stderr, or above the progress bars
+	logw *switchWriter // where log lines go: stderr, or above the progress bars
 
 	log     *slog.Logger
 	metrics *metrics.Registry // a run's metrics (metrics.go); nil for other commands
