@@ -156,8 +156,9 @@ func TestProgressLogLines(t *testing.T) {
 }
 
 // TestLogFlags runs a job with each log flag and checks stderr: text by
-// default with the progress at the end, JSON records each carrying
-// plugin=NAME when a plugin's, nothing but warnings with --quiet; stdout
+// default with the progress at the end; with --log-format json, JSON
+// records only (the status page's address one of them), each carrying
+// plugin=NAME when a plugin's; nothing but warnings with --quiet. stdout
 // holds the same result lines every time.
 func TestLogFlags(t *testing.T) {
 	job := `
@@ -186,15 +187,15 @@ groups = ["1 2", "3 4"]
 			}
 		}},
 		{"json verbose", []string{"--log-format", "json", "-v"}, func(t *testing.T, stderr string) {
-			plugins, progress := map[string]bool{}, false
+			plugins, progress, page := map[string]bool{}, false, false
 			for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
-				if strings.HasPrefix(line, "batchd: status page at ") {
-					continue
-				}
 				var rec map[string]any
 				if err := json.Unmarshal([]byte(line), &rec); err != nil {
 					t.Errorf("not a JSON record: %q", line)
 					continue
+				}
+				if url, _ := rec["url"].(string); rec["msg"] == "status page" && strings.HasPrefix(url, "http://127.0.0.1:") {
+					page = true
 				}
 				if rec["msg"] == "progress" && rec["done"] == 2.0 && rec["total"] == 2.0 {
 					progress = true
@@ -207,6 +208,9 @@ groups = ["1 2", "3 4"]
 					}
 					plugins[name] = true
 				}
+			}
+			if !page {
+				t.Errorf("no status page record:\n%s", stderr)
 			}
 			if !progress {
 				t.Errorf("no progress record with done=2 total=2:\n%s", stderr)

@@ -349,7 +349,11 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, st serverTLS, earl
 		ln.Close()
 		return "", "", err
 	}
-	if addr := page.mount(mux, store, ln.Addr()); !m.quiet {
+	switch addr := page.mount(mux, store, ln.Addr()); {
+	case m.quiet:
+	case m.logFormat == "json": // every line of stderr a JSON record
+		m.log.Info("status page", "url", addr)
+	default:
 		fmt.Fprintf(m.Stderr, "batchd: status page at %s\n", addr)
 	}
 	// Every request is read whole within readTimeout (a result post is at
