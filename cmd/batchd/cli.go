@@ -58,6 +58,13 @@ type Main struct {
 	args       []string
 	helpFor    string // help: the command whose flags to list ("" for all commands)
 	logLevel   slog.Level
+	logFormat  string // --log-format: text or json
+	quiet      bool   // --quiet: warnings and errors only, no progress
+	// progressEvery, when set, replaces how often a run off a terminal
+	// logs its progress (tests).
+	progressEvery time.Duration
+
+	logw *switchWriter // where log lines go: stderr, or above the progress bars
 
 	log     *slog.Logger
 	metrics *metrics.Registry // a run's metrics (metrics.go); nil for other commands
@@ -108,6 +115,11 @@ func (m *Main) ParseFlags(args []string) error {
 			}
 			m.helpFor = fs.Arg(0)
 		}
+	case m.cmd == "completion":
+		if fs.NArg() != 1 || (fs.Arg(0) != "bash" && fs.Arg(0) != "zsh") {
+			return usagef("batchd completion needs a shell, bash or zsh: source <(batchd completion bash)")
+		}
+		m.args = fs.Args()
 	case m.cmd == "fetch":
 		if fs.NArg() != 2 {
 			return usagef("batchd fetch needs URI and DEST: batchd fetch %s", mustLookup("fetch").args)
@@ -122,12 +134,7 @@ func (m *Main) ParseFlags(args []string) error {
 	if (m.cmd == "run" || m.cmd == "validate" || m.cmd == "results") && m.configPath == "" {
 		return usagef("batchd %s needs --config FILE (the jobs to run are in a config such as cluster.toml; \"batchd --help\" says more)", m.cmd)
 	}
-	m.logLevel = slog.LevelInfo
-	if verbose {
-		m.logLevel = slog.LevelDebug
-	}
-	m.log = slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: m.logLevel}))
-	return nil
+	return m.setLogger(verbose)
 }
 
 // mustLookup returns the subcommand called name, which must exist.
@@ -167,6 +174,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return m.localCluster(ctx)
 	case "fetch":
 		return m.fetch(ctx)
+	case "completion":
+		return writeCompletion(m.Stdout, m.args[0])
 	case "help":
 		printHelp(m.Stdout, m.helpFor)
 		return nil

@@ -10,7 +10,7 @@ import (
 // core packages report to it through their hooks, wired in runJobs.
 
 // taskStates adapts the registry to the job runner's OnTasks hook.
-func taskStates(reg *metrics.Registry) func(job string, from, to state.TaskState, n int) {
+func taskStates(reg *metrics.Registry) tasksHook {
 	return func(job string, from, to state.TaskState, n int) {
 		reg.TasksMoved(job, string(from), string(to), n)
 	}

@@ -230,6 +230,9 @@ func (m *Main) runJobs(ctx context.Context) error {
 			}
 		},
 	})
+	prog := newProgress()
+	out, stopProgress := m.showProgress(prog)
+	defer stopProgress()
 	var fed sync.WaitGroup
 	fed.Add(len(todo))
 	go func() { fed.Wait(); coll.Release(); scheduler.Adopted() }()
@@ -237,8 +240,8 @@ func (m *Main) runJobs(ctx context.Context) error {
 		Plugins: plugins, Store: store, Collector: coll, Scheduler: scheduler, State: db,
 		Fed:       func(string) { fed.Done() },
 		Sandbox:   engine, // reads failed attempts' stderr from their agents
-		Advertise: advertise, CollectorCA: string(srvTLS.caPEM), InputDir: filepath.Join(cfg.State.Dir, "inputs"), Out: m.Stdout, Log: m.log,
-		OnTasks: taskStates(m.metrics),
+		Advertise: advertise, CollectorCA: string(srvTLS.caPEM), InputDir: filepath.Join(cfg.State.Dir, "inputs"), Out: out, Log: m.log,
+		OnTasks: fanOut(taskStates(m.metrics), prog.moved),
 	})
 
 	runCtx, cancel := context.WithCancel(ctx)
@@ -263,6 +266,7 @@ func (m *Main) runJobs(ctx context.Context) error {
 
 	select {
 	case <-jobsDone:
+		stopProgress() // the last counts, before the teardown's logs
 	case err := <-schedErr:
 		cancel()
 		jwg.Wait()
@@ -345,7 +349,13 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, st serverTLS, earl
 		ln.Close()
 		return "", "", err
 	}
-	fmt.Fprintf(m.Stderr, "batchd: status page at %s\n", page.mount(mux, store, scheme, ln.Addr()))
+	switch addr := page.mount(mux, store, scheme, ln.Addr()); {
+	case m.quiet:
+	case m.logFormat == "json": // every line of stderr a JSON record
+		m.log.Info("status page", "url", addr)
+	default:
+		fmt.Fprintf(m.Stderr, "batchd: status page at %s\n", addr)
+	}
 	// Every request is read whole within readTimeout (a result post is at
 	// most 1 MiB: one sent a byte at a time is cut), idle connections are
 	// closed, and each handler bounds its own writing (artifacts by their

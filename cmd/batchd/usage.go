@@ -23,6 +23,7 @@ var commands = []command{
 	{"plugins", "[--config cluster.toml] [--plugin-dir D]...", "list the plugins found"},
 	{"fetch", "[--config cluster.toml] [--plugin-dir D]... URI DEST", "fetch one URI with the fetcher plugins, as staging does"},
 	{"local-cluster", "[--config cluster.toml] [--listen 127.0.0.1:5050] [--agents N] [--work-dir D] [--attributes A]... [--credentials FILE]", "run the embedded Mesos-API cluster alone"},
+	{"completion", "bash|zsh", "print a shell completion script: source <(batchd completion bash)"},
 	{"version", "", "print batchd's version"},
 	{"help", "[COMMAND]", "print this help, or one command's flags"},
 }
@@ -44,6 +45,9 @@ func (m *Main) flagSet(cmd string, verbose *bool) (*flag.FlagSet, bool) {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	fs.BoolVar(verbose, "v", false, "log debug messages")
+	fs.BoolVar(verbose, "verbose", false, "log debug messages (as -v)")
+	fs.BoolVar(&m.quiet, "quiet", false, "log only warnings and errors, and show no progress; results still go to stdout")
+	fs.StringVar(&m.logFormat, "log-format", "text", "`FORMAT` of the log lines on stderr: text or json")
 	switch cmd {
 	case "run":
 		fs.StringVar(&m.configPath, "config", "", "the `FILE` of jobs, such as cluster.toml; required")
@@ -64,7 +68,7 @@ func (m *Main) flagSet(cmd string, verbose *bool) (*flag.FlagSet, bool) {
 		fs.StringVar(&m.workDir, "work-dir", "", "folder `DIR` for sandboxes; none: a temporary folder")
 		fs.Var(&m.attributes, "attributes", "the next agent's `ATTRIBUTES` as the Mesos agent's flag (\"rack:a;zone:2\"), repeated per agent; none: [local] attributes")
 		fs.StringVar(&m.credsFile, "credentials", "", "Mesos credentials `FILE` (JSON {\"credentials\":[...]} or \"principal secret\" lines): require HTTP basic auth")
-	case "version", "help":
+	case "version", "help", "completion":
 	default:
 		return nil, false
 	}

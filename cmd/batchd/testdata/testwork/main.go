@@ -59,6 +59,7 @@ func (testWork) Plan(ctx context.Context, job workload.Job, emit func(workload.T
 	if mode == "" {
 		mode = "ok"
 	}
+	sdk.Logger().Debug("planning", "tasks", n, "mode", mode) // batchd labels it plugin=testwork
 	switch mode {
 	case "crash":
 		os.Exit(3)
