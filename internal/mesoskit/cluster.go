@@ -97,6 +97,11 @@ func Start(t testing.TB, opts Options) *Cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Searchable by all, as a Mesos work_dir's parents are: a task run as
+	// another user (CommandInfo.user) must reach its sandbox.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	c := &Cluster{Dir: dir, t: t, kit: kit, opts: opts, next: 2}
 	t.Cleanup(c.stop)
 	if err := c.up(); err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -121,8 +123,16 @@ func realTarget(t *testing.T) *target {
 
 // embeddedTarget starts an embedded cluster with the real agent's resources.
 func embeddedTarget(t *testing.T, real *target) *target {
+	work := t.TempDir()
+	// Searchable by all, as the real agent's: a task run as another user
+	// (the task-user scenario) must reach its sandbox.
+	for _, d := range []string{work, filepath.Dir(work)} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	c := localcluster.New(localcluster.Config{
-		WorkDir:       t.TempDir(),
+		WorkDir:       work,
 		CPUs:          real.whole.cpus,
 		MemMB:         real.whole.mem,
 		DiskMB:        real.whole.disk,

@@ -32,6 +32,7 @@ var scenarios = []scenario{
 	{"fetch", func(x *run) { fetching(x, fetchTasks(x.artifacts)) }},
 	{"files", filesAPI},
 	{"state", stateEndpoints},
+	{"task-user", taskUser},
 	{"metrics-snapshot", metricsSnapshot},
 }
 
