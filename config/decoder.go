@@ -221,14 +221,19 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // suggest returns the allowed key closest to a misspelt one, or "".
-func suggest(key string, f fields) string {
-	if len(key) > 64 {
+func suggest(key string, f fields) string { return Closest(key, sortedKeys(f)) }
+
+// Closest returns the candidate closest to a misspelt word (fewer than 3
+// edits away, the first of equals), or "": what to offer after "did you
+// mean". batchd's command line uses it for commands too.
+func Closest(word string, candidates []string) string {
+	if len(word) > 64 {
 		return ""
 	}
 	best, bestDist := "", 3
-	for _, k := range sortedKeys(f) {
-		if dist := editDistance(key, k); dist < bestDist {
-			best, bestDist = k, dist
+	for _, c := range candidates {
+		if dist := editDistance(word, c); dist < bestDist {
+			best, bestDist = c, dist
 		}
 	}
 	return best

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/batchd/batchd/config"
 )
 
 // command is one subcommand as the help lists it.
@@ -121,35 +123,12 @@ func unknownCommand(name string) error {
 	if strings.HasSuffix(name, ".toml") {
 		return usagef("unknown command %q: to run a config, type \"batchd --config %s\"", name, name)
 	}
-	best, bestDist := "", 3
-	for _, c := range commands {
-		if d := editDistance(name, c.name); d < bestDist {
-			best, bestDist = c.name, d
-		}
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = c.name
 	}
-	if best != "" {
+	if best := config.Closest(name, names); best != "" {
 		return usagef("unknown command %q (did you mean %q?); \"batchd --help\" lists the commands", name, best)
 	}
 	return usagef("unknown command %q; \"batchd --help\" lists the commands", name)
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
