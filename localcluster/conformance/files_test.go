@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	"github.com/mesos/mesos-go/api/v1/lib/scheduler/calls"
 )
 
@@ -18,15 +19,10 @@ import (
 // Content-Type, its body (error messages that hold the target's own
 // sandbox path are left out), and the listing of the sandbox.
 func filesAPI(x *run) {
-	if x.subscribe("subscribe", sub{}) == nil {
-		return
-	}
-	f, ok := x.offerOf(resources{cpus: 0.1, mem: 32})
+	o, ok := x.subscribedOffer()
 	if !ok {
-		x.record("offer", "<no offer>")
 		return
 	}
-	o := f.ev.Offers.Offers[0]
 	addr := o.GetURL().GetAddress()
 	base := fmt.Sprintf("http://%s:%d", addr.GetIP(), addr.GetPort())
 	const id = "files-1"
@@ -121,4 +117,19 @@ func (x *run) get(u string) (int, string, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+}
+
+// subscribedOffer subscribes with JSON and waits for an offer of room for one
+// small task (0.1 cpus, 32 MB), recording its absence; false when either
+// did not come.
+func (x *run) subscribedOffer() (mesos.Offer, bool) {
+	if x.subscribe("subscribe", sub{}) == nil {
+		return mesos.Offer{}, false
+	}
+	f, ok := x.offerOf(resources{cpus: 0.1, mem: 32})
+	if !ok {
+		x.record("offer", "<no offer>")
+		return mesos.Offer{}, false
+	}
+	return f.ev.Offers.Offers[0], true
 }

@@ -16,15 +16,10 @@ import (
 // each answer's status and Content-Type and the fields those tools read
 // (with the running task in them), not every field Mesos writes.
 func stateEndpoints(x *run) {
-	if x.subscribe("subscribe", sub{}) == nil {
-		return
-	}
-	f, ok := x.offerOf(resources{cpus: 0.1, mem: 32})
+	o, ok := x.subscribedOffer()
 	if !ok {
-		x.record("offer", "<no offer>")
 		return
 	}
-	o := f.ev.Offers.Offers[0]
 	const id = "state-1"
 	x.accept("accept", o, calls.OpLaunch(task(id, "sleep 60", o.AgentID)))
 	if seen := x.updates("updates", id, func(s mesos.TaskState) bool { return s == mesos.TASK_RUNNING || terminal(s) }); len(seen) == 0 {

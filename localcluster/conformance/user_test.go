@@ -16,15 +16,10 @@ func taskUser(x *run) {
 		x.record("skipped", "not root")
 		return
 	}
-	if x.subscribe("subscribe", sub{}) == nil {
-		return
-	}
-	f, ok := x.offerOf(resources{cpus: 0.1, mem: 32})
+	o, ok := x.subscribedOffer()
 	if !ok {
-		x.record("offer", "<no offer>")
 		return
 	}
-	o := f.ev.Offers.Offers[0]
 	const id = "user-1"
 	ti := task(id, "id -un > who.txt; touch mine && echo ok >> who.txt", o.AgentID)
 	user := "nobody"
