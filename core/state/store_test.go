@@ -233,3 +233,65 @@ func TestConcurrentCommits(t *testing.T) {
 		t.Errorf("results %d, distinct orders %d, want %d", len(res), len(orders), n)
 	}
 }
+
+// TestAsyncWritesRideWithTheNextCommit: launches and updates nobody waits
+// for do not cost a commit each. Queued before a result, they commit in the
+// result's transaction; with no result coming, they commit on their own.
+func TestAsyncWritesRideWithTheNextCommit(t *testing.T) {
+	s := open(t, t.TempDir())
+	newJob(t, s, "j", 3)
+	commits := func() int {
+		s.w.mu.Lock()
+		defer s.w.mu.Unlock()
+		return s.w.commits
+	}
+
+	s.w.mu.Lock()
+	s.w.delay = time.Hour // only the result can commit them
+	s.w.mu.Unlock()
+	before := commits()
+	for i := range 3 {
+		s.Launched("j", uint64(i), Attempt{N: 1, TaskID: fmt.Sprintf("j.t%d.1", i), Agent: "a1"})
+	}
+	s.Updated("j", 0, 1, "a1", "TASK_FINISHED", "", "", time.Now())
+	if _, err := s.CommitResults([]NewResult{{Job: "j", Seq: 0, Result: Result{Attempt: 1, Output: json.RawMessage(`1`)}}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := commits() - before; n != 1 {
+		t.Errorf("3 launches, an update and a result took %d commits, want 1", n)
+	}
+	running := 0
+	if _, err := s.Tasks("j", 0, 10, func(task Task) error {
+		if len(task.Attempts) == 1 {
+			running++
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if running != 3 {
+		t.Errorf("%d of 3 launches are in the store once the result committed", running)
+	}
+
+	s.w.mu.Lock()
+	s.w.delay = time.Millisecond
+	s.w.mu.Unlock()
+	s.Updated("j", 1, 1, "a1", "TASK_FAILED", "REASON_COMMAND_EXECUTOR_FAILED", "exit 1", time.Now())
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var state string
+		if _, err := s.Tasks("j", 1, 1, func(task Task) error {
+			state = task.Attempts[0].State
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if state == "TASK_FAILED" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("an update with no result after it was not committed in 10 s (state %q)", state)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

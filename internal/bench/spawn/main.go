@@ -27,6 +27,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -101,6 +102,7 @@ func run(argv []string, n, parallel int) error {
 		return fmt.Errorf("%d results arrived for %d tasks", g, n)
 	}
 	fmt.Printf("spawn: %d tasks, %d at a time: %.2fs, %.1f tasks/s\n", n, parallel, wall.Seconds(), float64(n)/wall.Seconds())
+	fmt.Fprintf(os.Stderr, "spawn: CPU of this process %s, of the tasks %s\n", cpu(syscall.RUSAGE_SELF), cpu(syscall.RUSAGE_CHILDREN))
 	return nil
 }
 
@@ -141,4 +143,13 @@ func sink(got *atomic.Int64) http.Handler {
 		got.Add(1)
 		w.WriteHeader(http.StatusNoContent)
 	})
+}
+
+// cpu returns the user and system CPU time getrusage(who) reports.
+func cpu(who int) string {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(who, &ru); err != nil {
+		return err.Error()
+	}
+	return fmt.Sprintf("%.2f s user + %.2f s system", time.Duration(ru.Utime.Nano()).Seconds(), time.Duration(ru.Stime.Nano()).Seconds())
 }
