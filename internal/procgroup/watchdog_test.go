@@ -2,8 +2,10 @@ package procgroup
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -64,5 +66,40 @@ func TestSIGKILLedParentLeavesNothing(t *testing.T) {
 			syscall.Kill(pid, syscall.SIGKILL)
 			t.Errorf("process %d outlived its SIGKILLed grandparent", pid)
 		}
+	}
+}
+
+// TestWatchdogKillsOnlyLiveGroups runs the watchdog's script on a pipe:
+// of two groups announced with "+", the one withdrawn with "-" survives
+// the end of its input, the other is killed, and a malformed line is
+// ignored rather than run.
+func TestWatchdogKillsOnlyLiveGroups(t *testing.T) {
+	group := func() int {
+		cmd := exec.Command("sleep", "1e5")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			cmd.Process.Kill()
+			cmd.Wait()
+		})
+		return cmd.Process.Pid
+	}
+	live, done := group(), group()
+	marker := filepath.Join(t.TempDir(), "ran")
+	dog := exec.Command("/bin/sh", "-c", watchdogScript)
+	dog.Stdin = strings.NewReader(fmt.Sprintf("+%d\n+%d\n-%d\n+1;touch %s\n", live, done, done, marker))
+	if out, err := dog.CombinedOutput(); err != nil {
+		t.Fatalf("watchdog: %v: %s", err, out)
+	}
+	if !waitGone(live, 10*time.Second) {
+		t.Errorf("group %d, live when the input ended, was not killed", live)
+	}
+	if !Alive(done) {
+		t.Errorf("group %d, withdrawn before the input ended, was killed", done)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("a malformed line was run")
 	}
 }
