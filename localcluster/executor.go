@@ -217,6 +217,12 @@ func (c *Cluster) command(t *task, sandbox string) (*exec.Cmd, error) {
 		return nil, fmt.Errorf("creating stderr file: %w", err)
 	}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
+	stdin, err := devNull()
+	if err != nil {
+		closeFiles(cmd)
+		return nil, err
+	}
+	cmd.Stdin = stdin
 	cred, err := credentialFor(t.user)
 	if err == nil && cred != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
@@ -234,22 +240,40 @@ func (c *Cluster) command(t *task, sandbox string) (*exec.Cmd, error) {
 // recycled sandbox holds. It truncates only a file that is not empty
 // already: on ext4 even truncating an empty file writes its inode to the
 // journal. One left read-only by the last task is made writable first.
+// The file is opened with open(2) itself and handed to os.NewFile in
+// blocking mode: os.OpenFile would try the poller first (two fcntls and a
+// refused epoll_ctl) and the child's exec would switch it back (two more),
+// for a file only the child writes.
 func createOutput(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
+	open := func() (int, error) {
+		return syscall.Open(path, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_CLOEXEC, 0o644)
+	}
+	fd, err := open()
 	if errors.Is(err, fs.ErrPermission) && os.Chmod(path, 0o644) == nil {
-		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
+		fd, err = open()
 	}
 	if err != nil {
-		return nil, err
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
-	if fi, err := f.Stat(); err != nil || fi.Size() > 0 {
-		if err := f.Truncate(0); err != nil {
-			f.Close()
-			return nil, err
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil || st.Size > 0 {
+		if err := syscall.Ftruncate(fd, 0); err != nil {
+			syscall.Close(fd)
+			return nil, &os.PathError{Op: "truncate", Path: path, Err: err}
 		}
 	}
-	return f, nil
+	return os.NewFile(uintptr(fd), path), nil
 }
+
+// devNull is every task's standard input, opened once: exec.Cmd opens the
+// null device anew for each command without one.
+var devNull = sync.OnceValues(func() (*os.File, error) {
+	fd, err := syscall.Open(os.DevNull, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: os.DevNull, Err: err}
+	}
+	return os.NewFile(uintptr(fd), os.DevNull), nil
+})
 
 func closeFiles(cmd *exec.Cmd) {
 	for _, w := range []any{cmd.Stdout, cmd.Stderr} {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 )
 
 // Sandbox recycling. With RemoveFinishedSandboxes, a finished task's
@@ -90,7 +91,7 @@ func reuse(spare, sandbox string) bool {
 	if oldExec == exec || !clearSandbox(spare) {
 		return false
 	}
-	if others, err := os.ReadDir(oldRuns); err != nil || len(others) != 1 {
+	if others, _, err := readDir(oldRuns); err != nil || len(others) != 1 {
 		return false
 	}
 	if os.MkdirAll(filepath.Dir(exec), 0o755) != nil || os.Rename(oldExec, exec) != nil {
@@ -106,17 +107,7 @@ func reuse(spare, sandbox string) bool {
 // clearSandbox removes everything in sandbox but its stdout and stderr files, and
 // gives the folder back its mode if the last task changed it.
 func clearSandbox(sandbox string) bool {
-	d, err := os.Open(sandbox)
-	if err != nil {
-		return false
-	}
-	fi, err := d.Stat()
-	if err != nil {
-		d.Close()
-		return false
-	}
-	entries, err := d.ReadDir(-1)
-	d.Close()
+	entries, fi, err := readDir(sandbox)
 	if err != nil {
 		return false
 	}
@@ -149,4 +140,23 @@ func (a *agent) dropSpares() {
 	for _, s := range a.spares.drain() {
 		removeSandbox(nil, s)
 	}
+}
+
+// readDir lists the folder dir and stats it. It opens the folder with
+// open(2) itself: os.Open would try the poller first, two fcntls and a
+// refused epoll_ctl more for each of the two folders a task's sandbox
+// recycling reads.
+func readDir(dir string) ([]os.DirEntry, os.FileInfo, error) {
+	fd, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, &os.PathError{Op: "open", Path: dir, Err: err}
+	}
+	d := os.NewFile(uintptr(fd), dir)
+	defer d.Close()
+	fi, err := d.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	entries, err := d.ReadDir(-1)
+	return entries, fi, err
 }
