@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sync"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // Sandbox recycling. With RemoveFinishedSandboxes, a finished task's
@@ -94,10 +96,10 @@ func reuse(spare, sandbox string) bool {
 	if others, _, err := readDir(oldRuns); err != nil || len(others) != 1 {
 		return false
 	}
-	if os.MkdirAll(filepath.Dir(exec), 0o755) != nil || os.Rename(oldExec, exec) != nil {
+	if os.MkdirAll(filepath.Dir(exec), 0o755) != nil || renameNew(oldExec, exec) != nil {
 		return false
 	}
-	if os.Rename(filepath.Join(runs, filepath.Base(spare)), sandbox) != nil {
+	if renameNew(filepath.Join(runs, filepath.Base(spare)), sandbox) != nil {
 		os.RemoveAll(exec)
 		return false
 	}
@@ -159,4 +161,18 @@ func readDir(dir string) ([]os.DirEntry, os.FileInfo, error) {
 	}
 	entries, err := d.ReadDir(-1)
 	return entries, fi, err
+}
+
+// renameNew renames from to to, which must not exist: rename(2) with
+// RENAME_NOREPLACE, atomic and one system call (os.Rename stats to first),
+// or os.Rename where the file system cannot.
+func renameNew(from, to string) error {
+	err := unix.Renameat2(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_NOREPLACE)
+	if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) {
+		return os.Rename(from, to)
+	}
+	if err != nil {
+		return &os.LinkError{Op: "rename", Old: from, New: to, Err: err}
+	}
+	return nil
 }

@@ -106,8 +106,10 @@ func (f *Fetcher) fetch(ctx context.Context, u URI, sandbox string) error {
 		return fmt.Errorf("output file %q: %w", name, err)
 	}
 	dst := filepath.Join(sandbox, rel)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
+	if dir := filepath.Dir(dst); dir != filepath.Clean(sandbox) {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
 	}
 	// Never write through what is there: it may be a link to a cached file.
 	if err := os.Remove(dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
