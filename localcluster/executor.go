@@ -103,7 +103,10 @@ func (c *Cluster) runTask(t *task) {
 func (c *Cluster) wait(t *task, cmd *exec.Cmd) (wasKilled, closing bool, err error) {
 	pgid := cmd.Process.Pid
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() {
+		procgroup.AwaitExit(pgid) // in the poller, not in a thread blocked in waitid
+		done <- cmd.Wait()
+	}()
 	killCh, ctxDone := t.killCh, c.ctx.Done()
 	var grace <-chan time.Time
 	for {
