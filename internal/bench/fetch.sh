@@ -48,6 +48,7 @@ settle() {
 	rm -rf "$work/out"/*
 	sync
 	if [ -n "${BENCH_FSTRIM:-}" ]; then fstrim "$(df --output=target "$work/out" | tail -1)" 2>/dev/null || true; fi
+	sleep "${BENCH_SETTLE:-0}"
 }
 # seconds CMD...: wall time of one settled run, which must succeed.
 seconds() {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/batchd/batchd/plugins/fetcher"
+	"github.com/batchd/batchd/plugins/sdk/writeback"
 )
 
 func digest(b []byte) string {
@@ -299,5 +300,39 @@ func TestDestProgress(t *testing.T) {
 				t.Errorf("reports %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestDestWritebackWholeFolios: writes of odd sizes start write-out of
+// ranges that end on writeback.Align, never inside a page the next write
+// appends to, and leave less than Every+Align bytes unstarted.
+func TestDestWritebackWholeFolios(t *testing.T) {
+	d, err := OpenDest(fetcher.Request{Dest: filepath.Join(t.TempDir(), "dest")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Abort()
+	piece := randomBytes(33333, 3)
+	starts := 0
+	for d.Written() < 3*writeback.Every {
+		before := d.flushed
+		if _, err := d.Write(piece); err != nil {
+			t.Fatal(err)
+		}
+		if d.flushed != before {
+			starts++
+		}
+		if d.flushed%writeback.Align != 0 {
+			t.Fatalf("write-out started up to byte %d, not a multiple of %d", d.flushed, writeback.Align)
+		}
+		if d.written-d.flushed >= writeback.Every+writeback.Align {
+			t.Fatalf("%d bytes written, write-out started for %d only", d.written, d.flushed)
+		}
+	}
+	if starts < 2 {
+		t.Errorf("write-out started %d times for %d bytes", starts, d.Written())
+	}
+	if _, err := d.Commit(); err != nil {
+		t.Fatal(err)
 	}
 }

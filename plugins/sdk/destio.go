@@ -86,8 +86,11 @@ func (d *Dest) add(b []byte, n int) (int, error) {
 		return k, &WriteError{Path: d.path, Err: err}
 	}
 	if d.written-d.flushed >= writeback.Every {
-		writeback.Start(d.f, d.flushed, d.written-d.flushed)
-		d.flushed = d.written
+		// Whole folios only: a partly written last one sent to disk
+		// would make the next write wait for that I/O (stable pages).
+		end := d.written &^ (writeback.Align - 1)
+		writeback.Start(d.f, d.flushed, end-d.flushed)
+		d.flushed = end
 	}
 	d.prog.maybe(d.progress())
 	return k, nil
