@@ -35,7 +35,7 @@
 #   BENCH_THROUGHPUT_RUNS runs per task-throughput size (5: its ratio is the
 #                     target the machine's noise moves most)
 #   BENCH_STAGING_MIB size of each staging fetch (1024)
-#   BENCH_STAGING_RUNS runs per staging row (5: the disk is the noisiest part)
+#   BENCH_STAGING_RUNS runs per staging row (7: the disk is the noisiest part)
 #   BENCH_EXTRACT_MIB size of the extraction tar.gz (1024)
 #   BENCH_DEDUP       "TASKS MIB" of the dedup job ("1000 100")
 #   BENCH_DURABLE     size of the durability job (2000)
@@ -67,7 +67,7 @@ else
 	RUNS=${BENCH_RUNS:-3}
 	THROUGHPUT_RUNS=${BENCH_THROUGHPUT_RUNS:-5}
 	STAGING_MIB=${BENCH_STAGING_MIB:-1024}
-	STAGING_RUNS=${BENCH_STAGING_RUNS:-5}
+	STAGING_RUNS=${BENCH_STAGING_RUNS:-7}
 	EXTRACT_MIB=${BENCH_EXTRACT_MIB:-1024}
 	DEDUP=${BENCH_DEDUP:-1000 100}
 	DURABLE=${BENCH_DURABLE:-2000}
