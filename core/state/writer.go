@@ -22,8 +22,8 @@ type writer struct {
 	mu       sync.Mutex
 	queue    []op
 	closed   bool
-	asyncErr error       // the first failed write nobody waited for
-	timer    *time.Timer // armed while async writes wait for a commit
+	asyncErr error         // the first failed write nobody waited for
+	timer    *time.Timer   // armed while async writes wait for a commit
 	delay    time.Duration // asyncDelay; tests change it
 	commits  int           // transactions committed, for tests
 

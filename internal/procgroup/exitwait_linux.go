@@ -12,8 +12,8 @@ import (
 // blocking waitid: a goroutine parked in the poller holds no OS thread,
 // where one blocked in waitid holds a thread for the task's whole life and
 // the runtime hands its processor to another thread and back, at every
-// task's start and end. It returns at once where pidfds cannot be polled
-// (Linux before 5.3), and the caller's Wait blocks as before.
+// task's start and end. It returns at once where a non-blocking pidfd
+// cannot be had (Linux before 5.10), and the caller's Wait blocks as before.
 func AwaitExit(pid int) {
 	fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
 	if err != nil {
