@@ -145,5 +145,6 @@ type Update struct {
 	Source  string
 }
 
-// ErrNotConnected is returned by Cluster methods called before the engine has subscribed.
+// ErrNotConnected is returned by Cluster methods called before the engine has
+// subscribed, or after it tore its framework down.
 var ErrNotConnected = errors.New("core: cluster not connected")

@@ -175,6 +175,9 @@ func (c *Cluster) SetFrameworkID(id string) {
 func (c *Cluster) call(ctx context.Context, call *scheduler.Call) error {
 	c.mu.Lock()
 	fid, ok := c.frameworkID, c.connected
+	if c.tornDown && call.Type != scheduler.Call_TEARDOWN {
+		ok = false // the master has forgotten the framework: nothing to reach
+	}
 	c.mu.Unlock()
 	if !ok {
 		return core.ErrNotConnected

@@ -120,6 +120,11 @@ func TestAgainstLocalCluster(t *testing.T) {
 			if err := r.cl.Teardown(context.Background()); err != nil {
 				t.Fatal(err)
 			}
+			// The master has forgotten the framework: calls after the
+			// teardown have nothing to reach and say so, without asking.
+			if err := r.cl.Reconcile(context.Background(), nil); !errors.Is(err, core.ErrNotConnected) {
+				t.Errorf("Reconcile after Teardown = %v, want ErrNotConnected", err)
+			}
 			if err := r.stop(t); err != nil {
 				t.Fatalf("Run after Teardown = %v", err)
 			}

@@ -109,14 +109,14 @@ func (s *Scheduler) drain(ctx context.Context) {
 	}
 	if len(resumed) > 0 && s.st.connected {
 		if err := s.cl.Reconcile(ctx, resumed); err != nil {
-			s.log.Warn("reconciling resumed tasks", "tasks", len(resumed), "err", err)
+			s.callFailed("reconciling resumed tasks", err, "tasks", len(resumed))
 		}
 	}
 	if adopted && s.st.adopting {
 		s.st.adopting = false
 		if s.st.connected { // strays answer again, and are killed now
 			if err := s.cl.Reconcile(ctx, nil); err != nil {
-				s.log.Warn("reconciling all tasks", "err", err)
+				s.callFailed("reconciling all tasks", err)
 			}
 		}
 	}
@@ -143,13 +143,13 @@ func (s *Scheduler) adjustOffers(ctx context.Context) {
 	switch {
 	case want && s.st.suppressed:
 		if err := s.cl.Revive(ctx); err != nil {
-			s.log.Warn("reviving offers", "err", err)
+			s.callFailed("reviving offers", err)
 			return
 		}
 		s.st.suppressed = false
 	case !want && !s.st.suppressed:
 		if err := s.cl.Suppress(ctx); err != nil {
-			s.log.Warn("suppressing offers", "err", err)
+			s.callFailed("suppressing offers", err)
 			return
 		}
 		s.st.suppressed = true
@@ -166,12 +166,24 @@ func (s *Scheduler) reconcile(ctx context.Context, now time.Time) {
 	s.st.due(s.st.reconcileAt)
 	if refs := s.st.inFlight(); len(refs) > 0 {
 		if err := s.cl.Reconcile(ctx, refs); err != nil {
-			s.log.Warn("reconciling tasks", "tasks", len(refs), "err", err)
+			s.callFailed("reconciling tasks", err, "tasks", len(refs))
 		}
 	}
 	if err := s.cl.Reconcile(ctx, nil); err != nil {
-		s.log.Warn("reconciling all tasks", "err", err)
+		s.callFailed("reconciling all tasks", err)
 	}
+}
+
+// callFailed logs a cluster call that failed: a warning, or a debug line
+// when the engine is not connected (or has torn its framework down, as a
+// run does once its jobs are done), where the call had nothing to reach.
+func (s *Scheduler) callFailed(msg string, err error, args ...any) {
+	args = append(args, "err", err)
+	if errors.Is(err, core.ErrNotConnected) {
+		s.log.Debug(msg, args...)
+		return
+	}
+	s.log.Warn(msg, args...)
 }
 
 // tick kills attempts past their timeout, fails finished attempts whose
