@@ -34,7 +34,7 @@ func TestInputFromEveryScheme(t *testing.T) {
 	if err := os.WriteFile(passFile, []byte(ftp.Password+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ftpSettings := fmt.Sprintf("[fetchers.ftp]\nuser = %q\npassword_file = %q\nca_file = %q\n", ftp.User, passFile, ftp.Cert.CertFile)
+	ftpSettings := fmt.Sprintf("[fetchers.ftp]\nuser = %q\npassword_file = %q\nca_file = %q\n", ftp.User, passFile, ftp.Cert.CAFile)
 
 	hdfs := hdfstest.Start(t, hdfstest.Options{Datanodes: 2, BlockSize: 16})
 	if err := hdfs.Put("/data/numbers.txt", []byte(numbers), 0o644); err != nil {

@@ -72,7 +72,7 @@ func testRealServer(t *testing.T, start func(testing.TB, ftptest.Options) *ftpte
 		{"plain", srv, "ftp", `{}`, []string{"EPSV", "SIZE big.bin", "RETR big.bin"}, []string{"PASV", "AUTH"}},
 		{"plain pasv only", srv, "ftp", `{"disable_epsv": true}`, []string{"PASV"}, []string{"EPSV"}},
 		// tlsOnly refuses logins and data connections without TLS.
-		{"tls with ca_file", tlsOnly, "ftps", fmt.Sprintf(`{"ca_file": %q}`, tlsOnly.Cert.CertFile),
+		{"tls with ca_file", tlsOnly, "ftps", fmt.Sprintf(`{"ca_file": %q}`, tlsOnly.Cert.CAFile),
 			[]string{"AUTH TLS", "PBSZ 0", "PROT P", "EPSV", "RETR big.bin"}, nil},
 		{"tls insecure_skip_verify", tlsOnly, "ftps", `{"insecure_skip_verify": true, "disable_epsv": true}`,
 			[]string{"AUTH TLS", "PROT P", "PASV", "RETR big.bin"}, []string{"EPSV"}},

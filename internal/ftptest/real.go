@@ -26,6 +26,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/batchd/batchd/internal/tlstest"
 )
 
 //go:embed pyftpd.py
@@ -52,8 +54,9 @@ type Server struct {
 	// Root is the folder the user is served (and logs in to).
 	Root           string
 	User, Password string
-	// Cert is set when the server speaks TLS.
-	Cert *Cert
+	// Cert is set when the server speaks TLS: the server's certificate
+	// and key, and the CA that signed it (trust Cert.CAFile: ca_file).
+	Cert *tlstest.PKI
 
 	logPath string
 }
@@ -120,7 +123,7 @@ func Start(t testing.TB, opts Options) *Server {
 	args := []string{script, "--root", s.Root, "--user", s.User, "--password", s.Password,
 		"--passive", fmt.Sprintf("%d-%d", first, first+31)}
 	if opts.TLS || opts.RequireTLS {
-		c := NewCert(t)
+		c := tlstest.New(t)
 		s.Cert = &c
 		args = append(args, "--cert", c.CertFile, "--key", c.KeyFile)
 		if opts.RequireTLS {

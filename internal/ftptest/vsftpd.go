@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/batchd/batchd/internal/tlstest"
 )
 
 // Vsftpd is Debian's vsftpd binary.
@@ -61,7 +63,7 @@ func StartVsftpd(t testing.TB, opts Options) *Server {
 		"xferlog_enable=YES", "log_ftp_protocol=YES", "vsftpd_log_file=" + s.logPath,
 	}
 	if opts.TLS || opts.RequireTLS {
-		c := NewCert(t)
+		c := tlstest.New(t)
 		s.Cert = &c
 		// require_ssl_reuse: data connections must resume the control
 		// connection's TLS session, vsftpd's default and a known trap.
