@@ -243,40 +243,42 @@ func (c *Cluster) command(t *task, sandbox string) (*exec.Cmd, error) {
 // recycled sandbox holds. It truncates only a file that is not empty
 // already: on ext4 even truncating an empty file writes its inode to the
 // journal. One left read-only by the last task is made writable first.
-// The file is opened with open(2) itself and handed to os.NewFile in
-// blocking mode: os.OpenFile would try the poller first (two fcntls and a
-// refused epoll_ctl) and the child's exec would switch it back (two more),
-// for a file only the child writes.
 func createOutput(path string) (*os.File, error) {
-	open := func() (int, error) {
-		return syscall.Open(path, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_CLOEXEC, 0o644)
-	}
-	fd, err := open()
-	if errors.Is(err, fs.ErrPermission) && os.Chmod(path, 0o644) == nil {
-		fd, err = open()
+	const flag, perm = syscall.O_WRONLY | syscall.O_CREAT, 0o644
+	f, err := openBlocking(path, flag, perm)
+	if errors.Is(err, fs.ErrPermission) && os.Chmod(path, perm) == nil {
+		f, err = openBlocking(path, flag, perm)
 	}
 	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+		return nil, err
 	}
-	var st syscall.Stat_t
-	if err := syscall.Fstat(fd, &st); err != nil || st.Size > 0 {
-		if err := syscall.Ftruncate(fd, 0); err != nil {
-			syscall.Close(fd)
-			return nil, &os.PathError{Op: "truncate", Path: path, Err: err}
+	if fi, err := f.Stat(); err != nil || fi.Size() > 0 {
+		if err := f.Truncate(0); err != nil {
+			f.Close()
+			return nil, err
 		}
 	}
-	return os.NewFile(uintptr(fd), path), nil
+	return f, nil
 }
 
 // devNull is every task's standard input, opened once: exec.Cmd opens the
 // null device anew for each command without one.
 var devNull = sync.OnceValues(func() (*os.File, error) {
-	fd, err := syscall.Open(os.DevNull, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: os.DevNull, Err: err}
-	}
-	return os.NewFile(uintptr(fd), os.DevNull), nil
+	return openBlocking(os.DevNull, syscall.O_RDONLY, 0)
 })
+
+// openBlocking opens path (close-on-exec) with open(2) itself and hands the
+// descriptor to os.NewFile in blocking mode. os.OpenFile would try the
+// poller first (two fcntls and a refused epoll_ctl), and a child's exec
+// switches a descriptor it was given back to blocking (two more): waste for
+// the files of a task's sandbox, which the poller cannot wait on anyway.
+func openBlocking(path string, flag int, perm uint32) (*os.File, error) {
+	fd, err := syscall.Open(path, flag|syscall.O_CLOEXEC, perm)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
 
 func closeFiles(cmd *exec.Cmd) {
 	for _, w := range []any{cmd.Stdout, cmd.Stderr} {

@@ -144,16 +144,13 @@ func (a *agent) dropSpares() {
 	}
 }
 
-// readDir lists the folder dir and stats it. It opens the folder with
-// open(2) itself: os.Open would try the poller first, two fcntls and a
-// refused epoll_ctl more for each of the two folders a task's sandbox
-// recycling reads.
+// readDir lists the folder dir and stats it (opened with openBlocking: a
+// task's sandbox recycling reads two folders).
 func readDir(dir string) ([]os.DirEntry, os.FileInfo, error) {
-	fd, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	d, err := openBlocking(dir, syscall.O_RDONLY|syscall.O_DIRECTORY, 0)
 	if err != nil {
-		return nil, nil, &os.PathError{Op: "open", Path: dir, Err: err}
+		return nil, nil, err
 	}
-	d := os.NewFile(uintptr(fd), dir)
 	defer d.Close()
 	fi, err := d.Stat()
 	if err != nil {
