@@ -16,7 +16,7 @@
 # what is dirty (the previous plain baseline's file is gone by then, so its
 # pages are dropped, not written) and commits the journal, which issues the
 # discards of the blocks the removed file freed (BENCH_FSTRIM=1 also runs
-# fstrim on the output's file system; BENCH_SETTLE=SECONDS then pauses). The source file is read once first
+# fstrim on the output's file system). The source file is read once first
 # so that every run reads it from the page cache. Rounds alternate their
 # order (baseline first, then batchd first), and each round's ratio
 # baseline+sync time / batchd time is paired, so a slow minute hits both.
@@ -48,7 +48,6 @@ settle() {
 	rm -rf "$work/out"/*
 	sync
 	if [ -n "${BENCH_FSTRIM:-}" ]; then fstrim "$(df --output=target "$work/out" | tail -1)" 2>/dev/null || true; fi
-	sleep "${BENCH_SETTLE:-0}"
 }
 # seconds CMD...: wall time of one settled run, which must succeed.
 seconds() {
